@@ -1,0 +1,87 @@
+// SPDX-License-Identifier: MIT
+/* Names of the format's enumerations, as dump, diff and --json print them. */
+#include "xt_records.h"
+
+#ifndef XT_VERSION
+#define XT_VERSION "0.0.0"
+#endif
+
+#define NAME_OF(table, v)                                                      \
+	((v) < sizeof(table) / sizeof(table[0]) && table[v] ? table[v] : "unknown")
+
+static const char *const end_names[] = {
+	[XT_END_UNKNOWN] = "unknown",
+	[XT_END_HLT] = "hlt",
+	[XT_END_DEBUG_EXIT] = "debug-exit",
+	[XT_END_SHUTDOWN] = "shutdown",
+	[XT_END_FAIL_ENTRY] = "fail-entry",
+	[XT_END_INTERNAL_ERROR] = "internal-error",
+	[XT_END_RUN_ERROR] = "run-error",
+	[XT_END_MAX_STEPS] = "max-steps",
+	[XT_END_TIMEOUT] = "timeout",
+	[XT_END_SIGNAL] = "signal",
+	[XT_END_SYSTEM_EVENT] = "system-event",
+	[XT_END_UNHANDLED_EXIT] = "unhandled-exit",
+	[XT_END_IO_ERROR] = "io-error",
+};
+_Static_assert(sizeof(end_names) / sizeof(end_names[0]) == XT_END_REASON_LIMIT,
+	       "end reason names out of step with enum xt_end_reason");
+
+static const char *const event_names[] = {
+	[XT_EV_IRQ_INJECT] = "irq-inject",
+	[XT_EV_IRQ_TAKEN] = "irq-taken",
+	[XT_EV_CONSOLE] = "console",
+	[XT_EV_INPUT] = "input",
+	[XT_EV_KTRACE] = "ktrace",
+	[XT_EV_NOTE] = "note",
+	[XT_EV_STATS] = "stats",
+};
+_Static_assert(sizeof(event_names) / sizeof(event_names[0]) == XT_EV_KIND_LIMIT,
+	       "event names out of step with enum xt_event_kind");
+
+static const char *const taken_types[] = {
+	[XT_TAKEN_EXTERNAL] = "external", [XT_TAKEN_NMI] = "nmi",
+	[XT_TAKEN_EXCEPTION] = "exception", [XT_TAKEN_SOFTWARE] = "software",
+};
+static const char *const outcomes[] = {
+	[XT_TAKEN_HANDLER] = "handler", [XT_TAKEN_SHUTDOWN] = "shutdown",
+	[XT_TAKEN_FAILED] = "failed",
+};
+static const char *const methods[] = {
+	[XT_INJECT_INTERRUPT] = "kvm-interrupt", [XT_INJECT_MSI] = "msi",
+	[XT_INJECT_NMI] = "nmi",
+};
+static const char *const inputs[] = {
+	[XT_INPUT_RDTSC] = "rdtsc", [XT_INPUT_RDTSCP] = "rdtscp",
+	[XT_INPUT_RDRAND] = "rdrand", [XT_INPUT_RDSEED] = "rdseed",
+	[XT_INPUT_RDPID] = "rdpid",
+};
+static const char *const modes[] = {
+	[XT_MODE_REAL] = "real", [XT_MODE_PROT] = "prot", [XT_MODE_LONG] = "long",
+};
+static const char *const irqchips[] = {
+	[XT_IRQCHIP_NONE] = "none", [XT_IRQCHIP_KERNEL] = "kernel",
+	[XT_IRQCHIP_SPLIT] = "split",
+};
+
+const char *xt_end_reason_name(uint32_t v) { return NAME_OF(end_names, v); }
+const char *xt_event_kind_name(uint32_t v) { return NAME_OF(event_names, v); }
+const char *xt_taken_type_name(uint32_t v) { return NAME_OF(taken_types, v); }
+const char *xt_taken_outcome_name(uint32_t v) { return NAME_OF(outcomes, v); }
+const char *xt_inject_method_name(uint32_t v) { return NAME_OF(methods, v); }
+const char *xt_input_what_name(uint32_t v) { return NAME_OF(inputs, v); }
+const char *xt_cpu_mode_name(uint32_t v) { return NAME_OF(modes, v); }
+const char *xt_irqchip_name(uint32_t v) { return NAME_OF(irqchips, v); }
+
+void xt_default_compare_masks(uint64_t masks[XT_FIELD_ID_LIMIT])
+{
+	for (unsigned id = 0; id < XT_FIELD_ID_LIMIT; id++) {
+		const struct xt_field *f = xt_field_by_id(id);
+		masks[id] = f ? f->compare_mask : 0;
+	}
+}
+
+const char *xt_version(void)
+{
+	return XT_VERSION;
+}

@@ -1,0 +1,741 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The reader: a window of the file, a streaming zstd decoder that stops at
+ * each frame's end, one decompressed frame at a time, and a CBOR pull
+ * parser over it.  A frame is only handed out once zstd has verified its
+ * content checksum, so a trace cut anywhere yields exactly its complete
+ * frames.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zstd.h>
+
+#include "xt_internal.h"
+#include "xt_reader.h"
+
+#define WINDOW (256u << 10)
+
+enum frame_kind { FRAME_ZSTD, FRAME_SKIPPABLE, FRAME_EOF, FRAME_TRUNCATED };
+
+struct xt_reader {
+	int fd;
+	uint64_t size;
+	struct xt_error err;
+
+	uint8_t *win;			/* file bytes [win_off, win_off + win_len) */
+	uint64_t win_off;
+	size_t win_len;
+
+	ZSTD_DCtx *dctx;
+	uint8_t *frame;			/* the decompressed current frame */
+	size_t frame_cap, frame_len;
+	uint8_t skip_content[16];	/* the first bytes of the last skippable frame */
+	size_t skip_len;
+
+	struct xt_header header;
+	struct xti_arena header_arena;
+	struct xt_footer footer;
+	struct xt_state footer_final;
+	struct xti_arena footer_arena;
+	bool have_footer;
+	uint64_t data_start;		/* first frame after the header */
+	uint64_t data_end;		/* the footer frame, or the file size */
+
+	/* the stream */
+	uint64_t pos;			/* next frame to load */
+	bool in_frame, at_end, keyframes;
+	struct xti_in cur;
+	uint64_t cur_frame_off;
+	uint64_t expect_step;		/* the next keyframe's step when reading on */
+	bool seeking;			/* skip records before seek_target */
+	uint64_t seek_target;
+	struct xt_state state;
+	struct xt_field_set changed;
+	uint64_t step;
+	struct xt_event event;
+	struct xti_arena event_arena;
+
+	struct xt_frame_index *index;	/* from the footer, or rebuilt */
+	size_t n_index;
+	bool index_known;
+	struct xt_frame_index *scan_index;
+	size_t n_scan, cap_scan;
+};
+
+#define TRY(x) do { int rc_ = (x); if (rc_) return rc_; } while (0)
+
+/* ---- file window ---- */
+
+static int window_at(struct xt_reader *r, uint64_t off, const uint8_t **p, size_t *avail)
+{
+	if (off >= r->size) {
+		*avail = 0;
+		return 0;
+	}
+	if (off < r->win_off || off >= r->win_off + r->win_len) {
+		size_t want = WINDOW;
+		if (r->size - off < want)
+			want = (size_t)(r->size - off);
+		size_t got = 0;
+		while (got < want) {
+			ssize_t k = pread(r->fd, r->win + got, want - got, (off_t)(off + got));
+			if (k < 0 && errno == EINTR)
+				continue;
+			if (k < 0)
+				return xti_err_at(&r->err, -errno, off, "reading offset %llu: %s",
+						  (unsigned long long)off, strerror(errno));
+			if (k == 0)
+				break;
+			got += (size_t)k;
+		}
+		r->win_off = off;
+		r->win_len = got;
+		if (got == 0) {
+			*avail = 0;
+			return 0;
+		}
+	}
+	*p = r->win + (off - r->win_off);
+	*avail = r->win_len - (size_t)(off - r->win_off);
+	return 0;
+}
+
+/* Copy n bytes at off, fewer if the file ends first; returns the count copied. */
+static int read_bytes(struct xt_reader *r, uint64_t off, void *dst, size_t n, size_t *got)
+{
+	*got = 0;
+	while (*got < n) {
+		const uint8_t *p;
+		size_t avail;
+		TRY(window_at(r, off + *got, &p, &avail));
+		if (!avail)
+			break;
+		size_t k = avail < n - *got ? avail : n - *got;
+		memcpy((uint8_t *)dst + *got, p, k);
+		*got += k;
+	}
+	return 0;
+}
+
+/* ---- frames ---- */
+
+static bool grow_frame(struct xt_reader *r, size_t want)
+{
+	if (r->frame_cap >= want)
+		return true;
+	uint8_t *p = realloc(r->frame, want);
+	if (!p)
+		return false;
+	r->frame = p;
+	r->frame_cap = want;
+	return true;
+}
+
+/* A zstd frame header (RFC 8878, 3.1.1.1): magic, descriptor, window, dict id, size. */
+#define ZSTD_HEAD_MAX 18
+
+struct zhead {
+	bool has_size, checksum;
+	uint64_t content_size;
+};
+
+/* 0: parsed; 1: needs more bytes than n; -1: invalid. */
+static int parse_zstd_head(const uint8_t *p, size_t n, struct zhead *h)
+{
+	if (n < 5)
+		return 1;
+	uint8_t d = p[4];
+	unsigned fcs_flag = d >> 6, single = (d >> 5) & 1, dict_flag = d & 3;
+	if (d & 0x08)
+		return -1;	/* reserved bit */
+	static const unsigned dict_len[4] = { 0, 1, 2, 4 };
+	static const unsigned fcs_len[4] = { 0, 2, 4, 8 };
+	unsigned fcs = fcs_flag == 0 && single ? 1 : fcs_len[fcs_flag];
+	size_t at = 5 + !single + dict_len[dict_flag];
+	if (n < at + fcs)
+		return 1;
+	uint64_t v = 0;
+	for (unsigned i = 0; i < fcs; i++)
+		v |= (uint64_t)p[at + i] << (8 * i);
+	if (fcs == 2)
+		v += 256;
+	h->has_size = fcs > 0;
+	h->content_size = v;
+	h->checksum = (d >> 2) & 1;
+	return 0;
+}
+
+/*
+ * Load the frame at off.  Returns a negative errno, or a frame_kind with
+ * *next set to the offset after the frame (FRAME_ZSTD, FRAME_SKIPPABLE).
+ */
+static int load_frame(struct xt_reader *r, uint64_t off, size_t max_content, uint64_t *next)
+{
+	uint8_t head[ZSTD_HEAD_MAX];
+	size_t got;
+	TRY(read_bytes(r, off, head, sizeof(head), &got));
+	if (got == 0)
+		return FRAME_EOF;
+	if (got < 4)
+		return FRAME_TRUNCATED;
+	uint32_t magic = xti_rd32(head);
+	if ((magic & 0xfffffff0u) == ZSTD_MAGIC_SKIPPABLE_START) {
+		if (got < 8)
+			return FRAME_TRUNCATED;
+		uint64_t len = xti_rd32(head + 4);
+		if (off + 8 + len > r->size)
+			return FRAME_TRUNCATED;
+		r->skip_len = len < sizeof(r->skip_content) ? (size_t)len : sizeof(r->skip_content);
+		TRY(read_bytes(r, off + 8, r->skip_content, r->skip_len, &got));
+		*next = off + 8 + len;
+		return FRAME_SKIPPABLE;
+	}
+	if (magic != ZSTD_MAGICNUMBER)
+		return xti_err_at(&r->err, -EBADMSG, off,
+				  "no zstd frame at offset %llu (bytes %02x %02x %02x %02x)",
+				  (unsigned long long)off, head[0], head[1], head[2], head[3]);
+
+	struct zhead zh;
+	int hr = parse_zstd_head(head, got, &zh);
+	if (hr < 0)
+		return xti_err_at(&r->err, -EBADMSG, off,
+				  "bad zstd frame header at offset %llu (reserved bit set)",
+				  (unsigned long long)off);
+	if (hr > 0)
+		return FRAME_TRUNCATED;
+	if (!zh.has_size || zh.content_size > max_content)
+		return xti_err_at(&r->err, -EBADMSG, off,
+				  "frame at offset %llu: content size %s (at most %zu allowed)",
+				  (unsigned long long)off, zh.has_size ? "too large" : "not given",
+				  max_content);
+	if (!zh.checksum)
+		return xti_err_at(&r->err, -EBADMSG, off, "frame at offset %llu has no content checksum",
+				  (unsigned long long)off);
+
+	size_t content = (size_t)zh.content_size;
+	ZSTD_DCtx_reset(r->dctx, ZSTD_reset_session_only);
+	/*
+	 * Grow the output as data really arrives (a declared size is only a
+	 * claim), up to one byte more than declared to catch a frame that
+	 * holds more.
+	 */
+	size_t limit = content + 1;
+	size_t cap = limit < (1u << 20) ? limit : (1u << 20);
+	if (!grow_frame(r, cap))
+		return xti_err(&r->err, -ENOMEM, "out of memory for a frame");
+	ZSTD_outBuffer out = { r->frame, cap, 0 };
+	uint64_t p = off;
+	for (;;) {
+		const uint8_t *src;
+		size_t avail;
+		TRY(window_at(r, p, &src, &avail));
+		if (!avail)
+			return FRAME_TRUNCATED;
+		ZSTD_inBuffer in = { src, avail, 0 };
+		size_t ret = ZSTD_decompressStream(r->dctx, &out, &in);
+		p += in.pos;
+		if (ZSTD_isError(ret))
+			return xti_err_at(&r->err, -EBADMSG, off, "frame at offset %llu: %s",
+					  (unsigned long long)off, ZSTD_getErrorName(ret));
+		if (ret == 0)
+			break;
+		if (out.pos == out.size) {
+			if (out.size >= limit)
+				return xti_err_at(&r->err, -EBADMSG, off,
+						  "frame at offset %llu holds more than its declared %zu bytes",
+						  (unsigned long long)off, content);
+			size_t ncap = out.size * 2 < limit ? out.size * 2 : limit;
+			if (!grow_frame(r, ncap))
+				return xti_err(&r->err, -ENOMEM, "out of memory for a frame");
+			out.dst = r->frame;
+			out.size = ncap;
+		}
+	}
+	if (out.pos != content)
+		return xti_err_at(&r->err, -EBADMSG, off,
+				  "frame at offset %llu: %zu bytes, %zu declared", (unsigned long long)off,
+				  out.pos, content);
+	r->frame_len = out.pos;
+	*next = p;
+	return FRAME_ZSTD;
+}
+
+static void start_cursor(struct xt_reader *r, uint64_t frame_off)
+{
+	r->cur = (struct xti_in){ .p = r->frame, .start = r->frame, .end = r->frame + r->frame_len,
+				  .file_offset = frame_off, .err = &r->err };
+	r->cur_frame_off = frame_off;
+}
+
+/* Read a record's map head and type; *npairs is what is left after key 0. */
+static int record_head(struct xti_in *in, uint64_t *type, size_t *npairs)
+{
+	struct xti_tok t, v;
+	TRY(xti_next(in, &t));
+	if (t.type != XTI_MAP || t.u == 0)
+		return xti_bad(in, "a record must be a non-empty map");
+	uint64_t key;
+	TRY(xti_map_key(in, &key, &v));
+	if (key != XTK_TYPE)
+		return xti_bad(in, "a record must start with key 0 (its type)");
+	TRY(xti_uint(in, &v, type));
+	*npairs = t.u - 1;
+	return 0;
+}
+
+/* ---- the footer ---- */
+
+static int load_footer(struct xt_reader *r, uint64_t off, uint64_t expect_end)
+{
+	uint64_t next;
+	int k = load_frame(r, off, XTI_DATA_FRAME_MAX, &next);
+	if (k < 0)
+		return k;
+	if (k != FRAME_ZSTD || (expect_end && next != expect_end))
+		return xti_err_at(&r->err, -EBADMSG, off,
+				  "the trailer points at offset %llu, which holds no footer frame",
+				  (unsigned long long)off);
+	start_cursor(r, off);
+	uint64_t type;
+	size_t npairs;
+	TRY(record_head(&r->cur, &type, &npairs));
+	if (type != XT_REC_FOOTER)
+		return xti_err_at(&r->err, -EBADMSG, off, "frame at offset %llu is not a footer",
+				  (unsigned long long)off);
+	memset(&r->footer, 0, sizeof(r->footer));
+	r->footer_final = *r->header.initial;
+	TRY(xti_get_footer(&r->cur, npairs, &r->footer, &r->footer_final, &r->footer_arena));
+	for (size_t i = 0; i < r->footer.n_index; i++) {
+		const struct xt_frame_index *e = &r->footer.index[i];
+		if (e->offset < r->data_start || e->offset >= off ||
+		    (i && e->offset <= r->footer.index[i - 1].offset))
+			return xti_err_at(&r->err, -EBADMSG, off,
+					  "footer at offset %llu: frame index entry %zu is out of order",
+					  (unsigned long long)off, i);
+	}
+	r->have_footer = true;
+	r->data_end = off;
+	r->index = (struct xt_frame_index *)r->footer.index;
+	r->n_index = r->footer.n_index;
+	r->index_known = true;
+	return 0;
+}
+
+/* ---- open ---- */
+
+static int check_mark(struct xt_reader *r, const char *path)
+{
+	uint8_t m[XTI_FILE_MARK_SIZE];
+	size_t got;
+	TRY(read_bytes(r, 0, m, sizeof(m), &got));
+	if (r->size == 0)
+		return xti_err_at(&r->err, -ENOEXEC, 0, "%s is empty: not an exitrace trace", path);
+	bool mark = got >= 16 && xti_rd32(m) == XTI_SKIPPABLE_MAGIC &&
+		    !memcmp(m + 8, XTI_FILE_MAGIC, 8);
+	if (!mark) {
+		if (got >= 4 && xti_rd32(m) == ZSTD_MAGICNUMBER)
+			return xti_err_at(&r->err, -ENOEXEC, 0,
+					  "%s is a zstd file but not an exitrace trace (no EXITRACE mark at offset 0)",
+					  path);
+		return xti_err_at(&r->err, -ENOEXEC, 0,
+				  "%s is not an exitrace trace (no EXITRACE mark at offset 0)", path);
+	}
+	if (got < sizeof(m))
+		return xti_err_at(&r->err, -EBADMSG, got, "%s is cut short inside its file mark", path);
+	unsigned major = xti_rd16(m + 16), minor = xti_rd16(m + 18);
+	if (major > XT_FORMAT_MAJOR)
+		return xti_err_at(&r->err, -EPROTONOSUPPORT, 16,
+				  "%s is trace format %u.%u, newer than this exitrace reads (%u.x): use a newer exitrace",
+				  path, major, minor, XT_FORMAT_MAJOR);
+	if (major == 0)
+		return xti_err_at(&r->err, -EBADMSG, 16, "%s: format version 0 is not valid", path);
+	return 0;
+}
+
+static int read_header(struct xt_reader *r, const char *path)
+{
+	uint64_t next;
+	int k = load_frame(r, XTI_FILE_MARK_SIZE, XTI_HEADER_FRAME_MAX, &next);
+	if (k < 0)
+		return k;
+	if (k != FRAME_ZSTD)
+		return xti_err_at(&r->err, -EBADMSG, XTI_FILE_MARK_SIZE,
+				  "%s is cut short inside its header frame (%llu bytes in the file)", path,
+				  (unsigned long long)r->size);
+	start_cursor(r, XTI_FILE_MARK_SIZE);
+	uint64_t type;
+	size_t npairs;
+	TRY(record_head(&r->cur, &type, &npairs));
+	if (type != XT_REC_HEADER)
+		return xti_err_at(&r->err, -EBADMSG, XTI_FILE_MARK_SIZE,
+				  "%s: the first frame holds no header record", path);
+	TRY(xti_get_header(&r->cur, npairs, &r->header, &r->header_arena));
+	if (r->header.version_major > XT_FORMAT_MAJOR)
+		return xti_err_at(&r->err, -EPROTONOSUPPORT, XTI_FILE_MARK_SIZE,
+				  "%s: header says trace format %u.%u, newer than this exitrace reads (%u.x)",
+				  path, r->header.version_major, r->header.version_minor, XT_FORMAT_MAJOR);
+	if (!r->header.vm.capture)
+		r->header.vm.capture = XT_CAPTURE_DEFAULT;
+	r->data_start = next;
+	return 0;
+}
+
+static int read_trailer(struct xt_reader *r)
+{
+	if (r->size < r->data_start + XTI_TRAILER_SIZE)
+		return 0;
+	uint8_t t[XTI_TRAILER_SIZE];
+	size_t got;
+	uint64_t at = r->size - XTI_TRAILER_SIZE;
+	TRY(read_bytes(r, at, t, sizeof(t), &got));
+	if (got != sizeof(t) || xti_rd32(t) != XTI_SKIPPABLE_MAGIC ||
+	    xti_rd32(t + 4) != XTI_TRAILER_SIZE - 8 || memcmp(t + 8, XTI_TRAILER_MAGIC, 8))
+		return 0;	/* no trailer: the writer did not finish */
+	uint64_t off = xti_rd64(t + 16);
+	if (off < r->data_start || off >= at)
+		return xti_err_at(&r->err, -EBADMSG, at, "the trailer at offset %llu points outside the trace",
+				  (unsigned long long)at);
+	return load_footer(r, off, at);
+}
+
+static void rewind_stream(struct xt_reader *r)
+{
+	r->pos = r->data_start;
+	r->in_frame = false;
+	r->at_end = false;
+	r->seeking = false;
+	r->expect_step = 0;
+	r->step = 0;
+}
+
+int xt_reader_open(struct xt_reader **out, const char *path, struct xt_error *err)
+{
+	*out = NULL;
+	struct xt_reader *r = calloc(1, sizeof(*r));
+	if (!r)
+		return xti_err(err, -ENOMEM, "out of memory");
+	r->fd = open(path, O_RDONLY | O_CLOEXEC);
+	int rc;
+	if (r->fd < 0) {
+		rc = xti_err(&r->err, -errno, "cannot open %s: %s", path, strerror(errno));
+		goto fail;
+	}
+	struct stat st;
+	if (fstat(r->fd, &st) < 0) {
+		rc = xti_err(&r->err, -errno, "cannot stat %s: %s", path, strerror(errno));
+		goto fail;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		rc = xti_err(&r->err, -EINVAL, "%s is not a regular file", path);
+		goto fail;
+	}
+	r->size = (uint64_t)st.st_size;
+	r->win = malloc(WINDOW);
+	r->dctx = ZSTD_createDCtx();
+	if (!r->win || !r->dctx) {
+		rc = xti_err(&r->err, -ENOMEM, "out of memory");
+		goto fail;
+	}
+	r->data_end = r->size;
+	if ((rc = check_mark(r, path)) || (rc = read_header(r, path)) || (rc = read_trailer(r)))
+		goto fail;
+	rewind_stream(r);
+	*out = r;
+	return 0;
+fail:
+	if (err)
+		*err = r->err;
+	xt_reader_close(r);
+	return rc;
+}
+
+void xt_reader_close(struct xt_reader *r)
+{
+	if (!r)
+		return;
+	if (r->fd >= 0)
+		close(r->fd);
+	free(r->win);
+	free(r->frame);
+	ZSTD_freeDCtx(r->dctx);
+	xti_arena_free(&r->header_arena);
+	xti_arena_free(&r->footer_arena);
+	xti_arena_free(&r->event_arena);
+	free(r->scan_index);
+	free(r);
+}
+
+/* ---- records ---- */
+
+static int decode_step(struct xt_reader *r, size_t npairs)
+{
+	struct xti_in *in = &r->cur;
+	memset(&r->changed, 0, sizeof(r->changed));
+	for (size_t i = 0; i < npairs; i++) {
+		struct xti_tok k, v;
+		TRY(xti_next(in, &k));
+		TRY(xti_next(in, &v));
+		if (k.type != XTI_UINT)
+			return xti_bad(in, "step: expected a field id");
+		const struct xt_field *f = k.u < XT_FIELD_ID_LIMIT ? xt_field_by_id((unsigned)k.u) : NULL;
+		if (!f) {
+			TRY(xti_skip(in, &v));	/* a field of a newer minor version */
+			continue;
+		}
+		if (f->kind == XT_KIND_U64) {
+			uint64_t delta;
+			if (v.type == XTI_UINT)
+				delta = v.u;
+			else if (v.type == XTI_NEGINT)
+				delta = ~v.u;	/* -1 - n, modulo 2^64 */
+			else
+				return xti_bad(in, "step: field %s: expected an integer delta", f->name);
+			xt_field_put(&r->state, f, xt_field_get(&r->state, f) + delta);
+		} else {
+			TRY(xti_store_field(in, &r->state, f, &v));
+		}
+		xt_field_set_add(&r->changed, f->id);
+	}
+	return 0;
+}
+
+static int add_scan_entry(struct xt_reader *r, uint64_t off, uint64_t first_step)
+{
+	if (r->index_known)
+		return 0;
+	if (r->n_scan == r->cap_scan) {
+		size_t cap = r->cap_scan ? r->cap_scan * 2 : 64;
+		struct xt_frame_index *p = realloc(r->scan_index, cap * sizeof(*p));
+		if (!p)
+			return xti_err(&r->err, -ENOMEM, "out of memory for the frame index");
+		r->scan_index = p;
+		r->cap_scan = cap;
+	}
+	r->scan_index[r->n_scan++] = (struct xt_frame_index){ off, first_step, 0 };
+	return 0;
+}
+
+/* Load the next frame and its keyframe.  1: a frame is ready; 0: end of trace. */
+static int next_frame(struct xt_reader *r)
+{
+	for (;;) {
+		if (r->pos >= r->data_end)
+			return 0;
+		uint64_t off = r->pos, next = 0;
+		int k = load_frame(r, off, XTI_DATA_FRAME_MAX, &next);
+		if (k < 0)
+			return k;
+		if (k == FRAME_EOF || k == FRAME_TRUNCATED)
+			return 0;	/* the writer died here: everything before is whole */
+		r->pos = next;
+		if (k == FRAME_SKIPPABLE)
+			continue;	/* the trailer, or a mark of a newer writer */
+
+		start_cursor(r, off);
+		uint64_t type;
+		size_t npairs;
+		TRY(record_head(&r->cur, &type, &npairs));
+		if (type == XT_REC_FOOTER) {
+			/* a footer without its trailer: the trace is complete after all */
+			if (!r->have_footer) {
+				TRY(load_footer(r, off, 0));
+				r->pos = next;
+			}
+			return 0;
+		}
+		if (type != XT_REC_KEYFRAME)
+			return xti_err_at(&r->err, -EBADMSG, off,
+					  "frame at offset %llu does not start with a keyframe",
+					  (unsigned long long)off);
+		uint64_t step = UINT64_MAX;
+		bool have_state = false;
+		memset(&r->state, 0, sizeof(r->state));
+		for (size_t i = 0; i < npairs; i++) {
+			uint64_t key;
+			struct xti_tok v;
+			TRY(xti_map_key(&r->cur, &key, &v));
+			if (key == XTK_K_STEP) {
+				TRY(xti_uint(&r->cur, &v, &step));
+			} else if (key == XTK_K_STATE) {
+				TRY(xti_get_state(&r->cur, &v, &r->state));
+				have_state = true;
+			} else {
+				TRY(xti_skip(&r->cur, &v));
+			}
+		}
+		if (step == UINT64_MAX || !have_state)
+			return xti_err_at(&r->err, -EBADMSG, off,
+					  "keyframe at offset %llu lacks its step or state",
+					  (unsigned long long)off);
+		if (!r->seeking && step != r->expect_step)
+			return xti_err_at(&r->err, -EBADMSG, off,
+					  "frame at offset %llu starts at step %llu, but step %llu was expected",
+					  (unsigned long long)off, (unsigned long long)step,
+					  (unsigned long long)r->expect_step);
+		r->step = step;
+		r->expect_step = step;
+		memset(&r->changed, 0, sizeof(r->changed));
+		TRY(add_scan_entry(r, off, step));
+		r->in_frame = true;
+		return 1;
+	}
+}
+
+int xt_reader_next(struct xt_reader *r, struct xt_record *rec)
+{
+	for (;;) {
+		if (r->at_end)
+			return 0;
+		if (!r->in_frame) {
+			int k = next_frame(r);
+			if (k <= 0) {
+				if (k == 0)
+					r->at_end = true;
+				return k;
+			}
+			if (r->keyframes && !r->seeking) {
+				*rec = (struct xt_record){ .type = XT_REC_KEYFRAME, .step = r->step,
+							   .offset = r->cur_frame_off, .state = &r->state };
+				return 1;
+			}
+		}
+		if (r->cur.p >= r->cur.end) {
+			r->in_frame = false;
+			continue;
+		}
+		uint64_t type;
+		size_t npairs;
+		TRY(record_head(&r->cur, &type, &npairs));
+		switch (type) {
+		case XT_REC_STEP:
+			TRY(decode_step(r, npairs));
+			r->step++;
+			r->expect_step = r->step;
+			if (!r->index_known && r->n_scan)
+				r->scan_index[r->n_scan - 1].nsteps++;
+			if (r->seeking && r->step < r->seek_target)
+				continue;
+			r->seeking = false;
+			*rec = (struct xt_record){ .type = XT_REC_STEP, .step = r->step,
+						   .offset = r->cur_frame_off, .state = &r->state,
+						   .changed = &r->changed };
+			return 1;
+		case XT_REC_EVENT:
+			xti_arena_reset(&r->event_arena);
+			TRY(xti_get_event(&r->cur, npairs, &r->event, &r->event_arena));
+			if (r->seeking && r->event.step < r->seek_target)
+				continue;
+			*rec = (struct xt_record){ .type = XT_REC_EVENT, .step = r->event.step,
+						   .offset = r->cur_frame_off, .event = &r->event };
+			return 1;
+		case XT_REC_HEADER: case XT_REC_KEYFRAME: case XT_REC_FOOTER:
+			return xti_bad(&r->cur, "a %s record inside a data frame",
+				       type == XT_REC_HEADER ? "header" :
+				       type == XT_REC_KEYFRAME ? "second keyframe" : "footer");
+		default: {
+			/* a record type of a newer minor version: skip its pairs */
+			for (size_t i = 0; i < npairs; i++) {
+				uint64_t key;
+				struct xti_tok v;
+				TRY(xti_map_key(&r->cur, &key, &v));
+				TRY(xti_skip(&r->cur, &v));
+			}
+		}
+		}
+	}
+}
+
+void xt_reader_set_keyframes(struct xt_reader *r, bool keyframes)
+{
+	r->keyframes = keyframes;
+}
+
+int64_t xt_reader_count_steps(struct xt_reader *r)
+{
+	if (r->have_footer && r->index_known)
+		return (int64_t)r->footer.steps;
+	r->n_scan = 0;
+	rewind_stream(r);
+	struct xt_record rec;
+	uint64_t steps = 0;
+	int rc;
+	while ((rc = xt_reader_next(r, &rec)) > 0)
+		if (rec.type == XT_REC_STEP)
+			steps = rec.step;
+	if (rc < 0)
+		return rc;
+	if (!r->index_known) {
+		r->index = r->scan_index;
+		r->n_index = r->n_scan;
+		r->index_known = true;
+	}
+	rewind_stream(r);
+	return r->have_footer ? (int64_t)r->footer.steps : (int64_t)steps;
+}
+
+int xt_reader_seek(struct xt_reader *r, uint64_t step)
+{
+	if (!r->index_known) {
+		int64_t n = xt_reader_count_steps(r);
+		if (n < 0)
+			return (int)n;
+	}
+	rewind_stream(r);
+	if (step <= 1)
+		return 0;
+	/* the last frame whose keyframe is before the step */
+	size_t lo = 0, hi = r->n_index;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (r->index[mid].first_step < step)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo == 0)
+		return xti_err(&r->err, -ERANGE, "step %llu is not in the trace", (unsigned long long)step);
+	const struct xt_frame_index *e = &r->index[lo - 1];
+	if (step > e->first_step + e->nsteps)
+		return xti_err(&r->err, -ERANGE, "step %llu is past the trace's last step %llu",
+			       (unsigned long long)step, (unsigned long long)(e->first_step + e->nsteps));
+	r->pos = e->offset;
+	r->seeking = true;
+	r->seek_target = step;
+	r->expect_step = e->first_step;
+	return 0;
+}
+
+const struct xt_header *xt_reader_header(const struct xt_reader *r)
+{
+	return &r->header;
+}
+
+const struct xt_footer *xt_reader_footer(const struct xt_reader *r)
+{
+	return r->have_footer ? &r->footer : NULL;
+}
+
+bool xt_reader_truncated(const struct xt_reader *r)
+{
+	return !r->have_footer;
+}
+
+const struct xt_frame_index *xt_reader_index(const struct xt_reader *r, size_t *n)
+{
+	*n = r->index_known ? r->n_index : 0;
+	return r->index_known ? r->index : NULL;
+}
+
+const struct xt_error *xt_reader_error(const struct xt_reader *r)
+{
+	return &r->err;
+}
+
+uint64_t xt_reader_file_size(const struct xt_reader *r)
+{
+	return r->size;
+}

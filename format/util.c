@@ -1,0 +1,136 @@
+// SPDX-License-Identifier: MIT
+/* Errors, the reader's arena, little-endian helpers. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "xt_internal.h"
+
+static int verr(struct xt_error *e, int code, int has_offset, uint64_t offset,
+		const char *fmt, va_list ap)
+{
+	if (e) {
+		e->code = code;
+		e->has_offset = has_offset;
+		e->offset = offset;
+		vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
+	}
+	return code;
+}
+
+int xti_err(struct xt_error *e, int code, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	verr(e, code, 0, 0, fmt, ap);
+	va_end(ap);
+	return code;
+}
+
+int xti_err_at(struct xt_error *e, int code, uint64_t offset, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	verr(e, code, 1, offset, fmt, ap);
+	va_end(ap);
+	return code;
+}
+
+struct xti_chunk {
+	struct xti_chunk *next;
+	size_t size;
+	_Alignas(16) uint8_t data[];
+};
+
+void *xti_alloc(struct xti_arena *a, size_t n)
+{
+	n = (n + 15) & ~(size_t)15;
+	if (n == 0)
+		n = 16;
+	struct xti_chunk *c = a->head;
+	if (!c || c->size - a->used_in_head < n) {
+		size_t size = n > 65536 ? n : 65536;
+		c = malloc(sizeof(*c) + size);
+		if (!c)
+			return NULL;
+		c->size = size;
+		c->next = a->head;
+		a->head = c;
+		a->used_in_head = 0;
+	}
+	void *p = c->data + a->used_in_head;
+	a->used_in_head += n;
+	memset(p, 0, n);
+	return p;
+}
+
+char *xti_strndup(struct xti_arena *a, const uint8_t *p, size_t n)
+{
+	char *s = xti_alloc(a, n + 1);
+	if (s && n)
+		memcpy(s, p, n);
+	return s;
+}
+
+void xti_arena_reset(struct xti_arena *a)
+{
+	struct xti_chunk *c = a->head;
+	if (!c)
+		return;
+	/* keep the newest chunk, which is at least as big as any other */
+	struct xti_chunk *rest = c->next;
+	c->next = NULL;
+	while (rest) {
+		struct xti_chunk *n = rest->next;
+		free(rest);
+		rest = n;
+	}
+	a->used_in_head = 0;
+}
+
+void xti_arena_free(struct xti_arena *a)
+{
+	xti_arena_reset(a);
+	free(a->head);
+	a->head = NULL;
+}
+
+void xti_le16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)v;
+	p[1] = (uint8_t)(v >> 8);
+}
+
+void xti_le32(uint8_t *p, uint32_t v)
+{
+	for (int i = 0; i < 4; i++)
+		p[i] = (uint8_t)(v >> (8 * i));
+}
+
+void xti_le64(uint8_t *p, uint64_t v)
+{
+	for (int i = 0; i < 8; i++)
+		p[i] = (uint8_t)(v >> (8 * i));
+}
+
+uint16_t xti_rd16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] | p[1] << 8);
+}
+
+uint32_t xti_rd32(const uint8_t *p)
+{
+	uint32_t v = 0;
+	for (int i = 3; i >= 0; i--)
+		v = v << 8 | p[i];
+	return v;
+}
+
+uint64_t xti_rd64(const uint8_t *p)
+{
+	uint64_t v = 0;
+	for (int i = 7; i >= 0; i--)
+		v = v << 8 | p[i];
+	return v;
+}

@@ -1,0 +1,153 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Private to libexitrace: the CBOR helpers, the record codecs and the
+ * container (zstd frames in a file).  Nothing here is installed.
+ */
+#ifndef XT_INTERNAL_H
+#define XT_INTERNAL_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "xt_records.h"
+#include "xt_state.h"
+
+/* ---- errors ---- */
+
+int xti_err(struct xt_error *e, int code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+int xti_err_at(struct xt_error *e, int code, uint64_t offset, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+/* ---- a growable output buffer with CBOR encoders (never fail: abort-free, see ok) ---- */
+
+struct xti_buf {
+	uint8_t *p;
+	size_t len, cap;
+	bool oom;		/* an allocation failed; the content is incomplete */
+};
+
+void xti_buf_free(struct xti_buf *b);
+bool xti_buf_reserve(struct xti_buf *b, size_t n);
+void xti_put_uint(struct xti_buf *b, uint64_t v);
+void xti_put_int(struct xti_buf *b, int64_t v);
+void xti_put_map(struct xti_buf *b, size_t n);
+void xti_put_array(struct xti_buf *b, size_t n);
+void xti_put_bytes(struct xti_buf *b, const void *p, size_t n);
+void xti_put_text(struct xti_buf *b, const char *s);
+void xti_put_bool(struct xti_buf *b, bool v);
+void xti_put_raw(struct xti_buf *b, const void *p, size_t n);
+
+/* ---- a pull parser over cbor_stream_decode ---- */
+
+enum xti_tok_type {
+	XTI_UINT, XTI_NEGINT, XTI_BYTES, XTI_TEXT, XTI_ARRAY, XTI_MAP,
+	XTI_TAG, XTI_BOOL, XTI_NULL, XTI_UNDEF, XTI_FLOAT, XTI_BREAK,
+	XTI_INDEF_BYTES, XTI_INDEF_TEXT, XTI_INDEF_ARRAY, XTI_INDEF_MAP,
+};
+
+struct xti_tok {
+	int type;
+	uint64_t u;		/* UINT: value; NEGINT: n for -1-n; ARRAY/MAP: count; TAG; BOOL */
+	const uint8_t *p;	/* BYTES/TEXT: data (in the input) */
+	size_t len;
+	double f;
+};
+
+struct xti_in {
+	const uint8_t *p, *start, *end;
+	uint64_t file_offset;	/* of the frame the input came from, for messages */
+	struct xt_error *err;
+};
+
+/* Decode the next token.  0, or -EBADMSG with the error set. */
+int xti_next(struct xti_in *in, struct xti_tok *t);
+/* Skip the value whose first token is t (nested items included, depth-limited). */
+int xti_skip(struct xti_in *in, const struct xti_tok *t);
+/* Expect an integer (UINT or NEGINT) token and return it as int64 / uint64. */
+int xti_int(struct xti_in *in, const struct xti_tok *t, int64_t *v);
+int xti_uint(struct xti_in *in, const struct xti_tok *t, uint64_t *v);
+/* Read the next token, expecting a type; a count that cannot fit the rest of the input is an error. */
+int xti_expect(struct xti_in *in, struct xti_tok *t, int type, const char *what);
+/* Read one key (an unsigned integer) and the first token of its value. */
+int xti_map_key(struct xti_in *in, uint64_t *key, struct xti_tok *value);
+struct xti_arena;
+/* Copy a TEXT token (NUL-terminated) or a BYTES token into the arena. */
+int xti_text(struct xti_in *in, const struct xti_tok *t, struct xti_arena *a, const char **out);
+int xti_blob(struct xti_in *in, const struct xti_tok *t, struct xti_arena *a,
+	     const uint8_t **p, size_t *n);
+int xti_bad(struct xti_in *in, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static inline uint64_t xti_pos(const struct xti_in *in)
+{
+	return (uint64_t)(in->p - in->start);
+}
+
+/* ---- arena: the reader's storage for decoded strings and arrays ---- */
+
+struct xti_arena {
+	struct xti_chunk *head;
+	size_t used_in_head;
+};
+
+void *xti_alloc(struct xti_arena *a, size_t n);	/* zeroed, 16-aligned, NULL on OOM */
+char *xti_strndup(struct xti_arena *a, const uint8_t *p, size_t n);
+void xti_arena_reset(struct xti_arena *a);	/* keep the first chunk */
+void xti_arena_free(struct xti_arena *a);
+
+/* ---- record codecs ---- */
+
+/* State map {field id: absolute value} of the blocks in capture. */
+void xti_put_state(struct xti_buf *b, const struct xt_state *s, uint32_t capture);
+/* Store one decoded value into field f (type and size checked). */
+int xti_store_field(struct xti_in *in, struct xt_state *s, const struct xt_field *f,
+		    const struct xti_tok *t);
+/* Decode a state map (t: its first token) into s; absent fields are left alone. */
+int xti_get_state(struct xti_in *in, const struct xti_tok *t, struct xt_state *s);
+
+void xti_put_header(struct xti_buf *b, const struct xt_header *h);
+/* Decode the header record (after its key 0); strings go to the arena. */
+int xti_get_header(struct xti_in *in, size_t npairs, struct xt_header *h, struct xti_arena *a);
+
+void xti_put_event(struct xti_buf *b, const struct xt_event *ev);
+int xti_get_event(struct xti_in *in, size_t npairs, struct xt_event *ev, struct xti_arena *a);
+
+void xti_put_footer(struct xti_buf *b, const struct xt_footer *f, uint32_t capture);
+int xti_get_footer(struct xti_in *in, size_t npairs, struct xt_footer *f, struct xt_state *final,
+		   struct xti_arena *a);
+
+/* Key numbers inside records (key 0 is always the record type). */
+enum {
+	XTK_TYPE = 0,
+	/* header */
+	XTK_H_VERSION = 1, XTK_H_TOOL, XTK_H_ARGV, XTK_H_CREATED, XTK_H_HOST, XTK_H_VM,
+	XTK_H_IMAGE, XTK_H_INITIAL, XTK_H_MASKS, XTK_H_FIELDS, XTK_H_EXTRA,
+	/* keyframe */
+	XTK_K_STEP = 1, XTK_K_FRAME, XTK_K_TIME, XTK_K_STATE,
+	/* event */
+	XTK_E_KIND = 1, XTK_E_STEP = 2,
+	/* footer */
+	XTK_F_STEPS = 1, XTK_F_END_REASON, XTK_F_END_CODE, XTK_F_END_DETAIL, XTK_F_HIST,
+	XTK_F_FINAL, XTK_F_INDEX, XTK_F_DURATION, XTK_F_EVENT_COUNTS,
+};
+
+/* ---- container ---- */
+
+/* zstd skippable frame magic used for exitrace's own marks (0x184D2A50 + 0xE). */
+#define XTI_SKIPPABLE_MAGIC 0x184D2A5Eu
+#define XTI_FILE_MAGIC "EXITRACE"	/* 8 bytes, then u16 major, u16 minor */
+#define XTI_TRAILER_MAGIC "XTFOOTER"	/* 8 bytes, then u64 footer frame offset */
+#define XTI_FILE_MARK_SIZE 20		/* 8 frame header + 12 */
+#define XTI_TRAILER_SIZE 24		/* 8 frame header + 16 */
+#define XTI_DATA_FRAME_MAX (64u << 20)	/* decompressed; the writer stays far below */
+#define XTI_HEADER_FRAME_MAX (512u << 20)
+
+void xti_le16(uint8_t *p, uint16_t v);
+void xti_le32(uint8_t *p, uint32_t v);
+void xti_le64(uint8_t *p, uint64_t v);
+uint16_t xti_rd16(const uint8_t *p);
+uint32_t xti_rd32(const uint8_t *p);
+uint64_t xti_rd64(const uint8_t *p);
+
+#endif

@@ -1,0 +1,91 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Reading a trace.
+ *
+ * The reader streams: it holds one decompressed frame at a time, so memory
+ * stays flat in the length of the trace.  A trace whose writer died (no
+ * footer) is read up to its last complete frame and reported as truncated.
+ *
+ * Every function returns 0 (or a count) on success and a negative errno
+ * value on failure; xt_reader_error() then names the problem and the byte
+ * offset it was found at.  The library never prints and never exits.
+ */
+#ifndef XT_READER_H
+#define XT_READER_H
+
+#include <stdbool.h>
+
+#include "xt_records.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct xt_reader;
+
+struct xt_record {
+	uint32_t type;			/* XT_REC_STEP, XT_REC_EVENT or XT_REC_KEYFRAME */
+	uint64_t step;			/* step number (events: the event's step) */
+	uint64_t offset;		/* of the frame holding the record */
+	/* XT_REC_STEP and XT_REC_KEYFRAME: the state after this step (owned by the reader) */
+	const struct xt_state *state;
+	/* XT_REC_STEP: the fields the step record changed */
+	const struct xt_field_set *changed;
+	/* XT_REC_EVENT */
+	const struct xt_event *event;
+};
+
+/*
+ * Open a trace, read its header, and its footer if the trace is complete.
+ * Refuses files that are not traces, and traces of a newer major version.
+ */
+int xt_reader_open(struct xt_reader **out, const char *path, struct xt_error *err);
+
+/* Free the reader and everything it handed out.  Accepts NULL. */
+void xt_reader_close(struct xt_reader *r);
+
+const struct xt_header *xt_reader_header(const struct xt_reader *r);
+
+/* The footer, or NULL if the trace has none (truncated). */
+const struct xt_footer *xt_reader_footer(const struct xt_reader *r);
+
+/* True when the trace has no valid footer: its writer did not finish. */
+bool xt_reader_truncated(const struct xt_reader *r);
+
+/*
+ * The next record in file order.  Returns 1 with *rec filled, 0 at the end
+ * of the trace (for a truncated trace: after its last complete frame), or a
+ * negative errno.  Keyframes are only returned when keyframes is set by
+ * xt_reader_set_keyframes().
+ */
+int xt_reader_next(struct xt_reader *r, struct xt_record *rec);
+
+void xt_reader_set_keyframes(struct xt_reader *r, bool keyframes);
+
+/*
+ * Position the reader so that the next step record returned is step (steps
+ * count from 1; 0 means "from the start").  Uses the frame index: from the
+ * footer, or rebuilt by scanning the frames once if there is none.
+ * Returns 0, -ERANGE if the trace has fewer steps, or another error.
+ */
+int xt_reader_seek(struct xt_reader *r, uint64_t step);
+
+/*
+ * Read every frame once to count the steps and rebuild the frame index
+ * (cheap for complete traces: the footer already says).  Returns the number
+ * of steps in complete frames, or a negative errno.
+ */
+int64_t xt_reader_count_steps(struct xt_reader *r);
+
+/* The frame index (from the footer, or from xt_reader_count_steps()). */
+const struct xt_frame_index *xt_reader_index(const struct xt_reader *r, size_t *n);
+
+const struct xt_error *xt_reader_error(const struct xt_reader *r);
+
+/* The size of the trace file in bytes. */
+uint64_t xt_reader_file_size(const struct xt_reader *r);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

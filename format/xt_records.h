@@ -1,0 +1,303 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * exitrace trace format: the records other than steps (header, events,
+ * footer) and the error type every call of the library reports through.
+ *
+ * Strings and arrays in these structs are borrowed: the writer copies what
+ * it needs during the call; the reader owns what it hands out (valid until
+ * the reader is closed for the header and footer, until the next call of
+ * xt_reader_next() for events).
+ */
+#ifndef XT_RECORDS_H
+#define XT_RECORDS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "xt_state.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define XT_FORMAT_MAJOR 1
+#define XT_FORMAT_MINOR 0
+
+/* Record types: the value of key 0 of every record. */
+enum xt_record_type {
+	XT_REC_HEADER = 1,
+	XT_REC_KEYFRAME = 2,
+	XT_REC_STEP = 3,
+	XT_REC_EVENT = 4,
+	XT_REC_FOOTER = 5,
+};
+
+struct xt_error {
+	int code;		/* a negative errno value; 0 if no error */
+	int has_offset;
+	uint64_t offset;	/* byte offset in the trace file the error is about */
+	char msg[320];		/* names the problem (and the offset, if any) */
+};
+
+struct xt_kv {
+	const char *key, *value;
+};
+
+struct xt_cap {
+	uint32_t cap;		/* KVM_CAP_* */
+	int64_t value;		/* KVM_CHECK_EXTENSION result */
+};
+
+struct xt_host {
+	const char *kernel_release, *kernel_version, *machine;
+	const char *cpu_vendor, *cpu_model_name;
+	uint32_t cpu_family, cpu_model, cpu_stepping;
+	uint64_t microcode;
+	const char *kvm_module;		/* kvm_intel, kvm_amd, kvm_pvm, ... */
+	const struct xt_kv *kvm_params;	/* "module.param" = value, sorted by key */
+	size_t n_kvm_params;
+	int64_t api_version;
+	const struct xt_cap *caps;
+	size_t n_caps;
+};
+
+enum xt_cpu_mode { XT_MODE_REAL = 1, XT_MODE_PROT = 2, XT_MODE_LONG = 3 };
+enum xt_irqchip { XT_IRQCHIP_NONE = 0, XT_IRQCHIP_KERNEL = 1, XT_IRQCHIP_SPLIT = 2 };
+
+struct xt_cpuid_entry {
+	uint32_t function, index, flags, eax, ebx, ecx, edx;
+};
+
+/* Guest-physical memory contents at step 0. */
+struct xt_mem_region {
+	uint64_t gpa;
+	const uint8_t *data;
+	size_t size;
+};
+
+enum xt_inject_method {
+	XT_INJECT_INTERRUPT = 1,	/* KVM_INTERRUPT (no in-kernel irqchip) */
+	XT_INJECT_MSI = 2,		/* KVM_SIGNAL_MSI to the local APIC */
+	XT_INJECT_NMI = 3,		/* KVM_NMI */
+};
+
+/* A scheduled injection: at a step, or when the guest writes an I/O port. */
+struct xt_injection {
+	uint32_t vector;
+	uint32_t method;	/* enum xt_inject_method */
+	uint64_t step;		/* inject before the KVM_RUN producing this step (0: not by step) */
+	int64_t port;		/* or when the guest writes this port (-1: not by port) */
+};
+
+struct xt_vm_config {
+	uint64_t mem_size;
+	uint32_t cpu_mode;	/* enum xt_cpu_mode at entry */
+	uint32_t irqchip;	/* enum xt_irqchip */
+	uint32_t guest_debug;	/* the KVM_SET_GUEST_DEBUG control word */
+	uint64_t debugreg[8];	/* its arch.debugreg[] */
+	uint32_t capture;	/* XT_CAPTURE_* */
+	uint64_t max_steps;	/* 0: none */
+	uint64_t timeout_ms;	/* 0: none */
+	uint64_t tsc_khz;	/* 0: unknown */
+	const char *loader;	/* flat, elf64, elf32, multiboot, scenario */
+	const char *scenario;	/* built-in scenario name, or NULL */
+	const char *append;	/* multiboot command line, or NULL */
+	uint64_t load_addr, entry;
+	const struct xt_cpuid_entry *cpuid;
+	size_t n_cpuid;
+	const struct xt_mem_region *memory;
+	size_t n_memory;
+	const struct xt_injection *injections;
+	size_t n_injections;
+	const char *const *stats_names;	/* names of the vCPU statistics (capture stats) */
+	size_t n_stats;
+};
+
+struct xt_image {
+	const char *name;
+	const uint8_t *data;
+	size_t size;
+	uint8_t sha256[32];
+};
+
+struct xt_header {
+	uint32_t version_major, version_minor;	/* set by the writer; as read by the reader */
+	const char *tool_version;
+	const char *const *argv;
+	size_t argc;
+	int64_t created_sec;
+	uint32_t created_nsec;
+	struct xt_host host;
+	struct xt_vm_config vm;
+	struct xt_image image;
+	const struct xt_state *initial;		/* the full vCPU state at step 0 */
+	const struct xt_kv *extra;		/* free-form metadata */
+	size_t n_extra;
+	/*
+	 * Compare masks by field id (reader: from the trace; writer: NULL
+	 * writes the library's defaults).  0 means "not compared".
+	 */
+	const uint64_t *compare_masks;		/* XT_FIELD_ID_LIMIT entries */
+};
+
+enum xt_event_kind {
+	XT_EV_IRQ_INJECT = 1,
+	XT_EV_IRQ_TAKEN = 2,
+	XT_EV_CONSOLE = 3,
+	XT_EV_INPUT = 4,
+	XT_EV_KTRACE = 5,
+	XT_EV_NOTE = 6,
+	XT_EV_STATS = 7,
+	XT_EV_KIND_LIMIT
+};
+
+enum xt_taken_type {
+	XT_TAKEN_EXTERNAL = 1,	/* a maskable interrupt */
+	XT_TAKEN_NMI = 2,
+	XT_TAKEN_EXCEPTION = 3,
+	XT_TAKEN_SOFTWARE = 4,	/* INT n, INT3, INTO */
+};
+
+enum xt_taken_outcome {
+	XT_TAKEN_HANDLER = 1,	/* delivered through the IDT to a handler */
+	XT_TAKEN_SHUTDOWN = 2,	/* delivery failed and the vCPU shut down */
+	XT_TAKEN_FAILED = 3,	/* delivery ended in another failing exit */
+};
+
+/* What showed the arrival; a bit set. */
+#define XT_EVIDENCE_STACK_FRAME 0x01	/* the interrupt frame on the guest stack */
+#define XT_EVIDENCE_IDT 0x02		/* RIP at the IDT gate's handler */
+#define XT_EVIDENCE_LAPIC_ISR 0x04	/* the vector's in-service bit */
+#define XT_EVIDENCE_EVENTS 0x08		/* the vCPU events said it was injected */
+#define XT_EVIDENCE_INJECTION 0x10	/* an injection of ours was outstanding */
+#define XT_EVIDENCE_INSTRUCTION 0x20	/* the instruction raises it (INT n, UD2, ...) */
+
+enum xt_input_what {
+	XT_INPUT_RDTSC = 1,
+	XT_INPUT_RDTSCP = 2,
+	XT_INPUT_RDRAND = 3,
+	XT_INPUT_RDSEED = 4,
+	XT_INPUT_RDPID = 5,
+};
+
+/* One value a non-deterministic instruction produced: field = value after the step. */
+struct xt_input_value {
+	uint16_t field;
+	uint64_t value;
+};
+#define XT_INPUT_MAX_VALUES 4
+
+/* A kernel tracepoint field: a number or a string. */
+struct xt_ktrace_field {
+	const char *name;
+	const char *str;	/* NULL for a number */
+	int64_t num;
+};
+
+struct xt_event {
+	uint32_t kind;		/* enum xt_event_kind */
+	uint64_t step;
+	union {
+		struct {
+			uint32_t method, vector;
+			int32_t result;	/* 0, or the -errno of the ioctl */
+			int64_t port;	/* the I/O write that triggered it, or -1 */
+		} inject;
+		struct {
+			uint32_t vector, type, outcome, evidence;
+			uint64_t rip_before, rip_after, handler;
+			uint32_t has_error_code;
+			uint64_t error_code;
+		} taken;
+		struct {
+			const uint8_t *data;
+			size_t len;
+		} console;
+		struct {
+			uint32_t what;	/* enum xt_input_what */
+			uint32_t n;
+			struct xt_input_value v[XT_INPUT_MAX_VALUES];
+		} input;
+		struct {
+			const char *name;	/* "kvm:kvm_apic_accept_irq" */
+			uint64_t ts_ns;		/* trace clock (CLOCK_MONOTONIC) */
+			uint32_t cpu;
+			const struct xt_ktrace_field *fields;
+			size_t n_fields;
+		} ktrace;
+		struct {
+			const char *text;
+		} note;
+		struct {
+			size_t n;
+			const uint32_t *index;	/* into the header's stats_names */
+			const int64_t *delta;
+		} stats;
+	};
+};
+
+enum xt_end_reason {
+	XT_END_UNKNOWN = 0,
+	XT_END_HLT = 1,			/* HLT with nothing pending */
+	XT_END_DEBUG_EXIT = 2,		/* isa-debug-exit: code = (value << 1) | 1 */
+	XT_END_SHUTDOWN = 3,		/* triple fault */
+	XT_END_FAIL_ENTRY = 4,		/* code = hardware entry failure reason */
+	XT_END_INTERNAL_ERROR = 5,	/* code = suberror */
+	XT_END_RUN_ERROR = 6,		/* KVM_RUN failed; code = errno */
+	XT_END_MAX_STEPS = 7,
+	XT_END_TIMEOUT = 8,
+	XT_END_SIGNAL = 9,		/* code = signal number */
+	XT_END_SYSTEM_EVENT = 10,	/* code = type */
+	XT_END_UNHANDLED_EXIT = 11,	/* code = exit reason */
+	XT_END_IO_ERROR = 12,		/* the recorder could not go on (code = errno) */
+	XT_END_REASON_LIMIT
+};
+
+struct xt_frame_index {
+	uint64_t offset;	/* of the frame in the file */
+	uint64_t first_step;	/* the keyframe's step; the frame's step records follow it */
+	uint64_t nsteps;	/* step records in the frame */
+};
+
+struct xt_hist_entry {
+	uint64_t reason;
+	uint64_t count;
+};
+
+struct xt_footer {
+	uint64_t steps;
+	uint32_t end_reason;	/* enum xt_end_reason */
+	int64_t end_code;
+	const char *end_detail;
+	uint64_t duration_ns;
+	const struct xt_hist_entry *hist;	/* by exit reason, ascending */
+	size_t n_hist;
+	uint64_t event_counts[XT_EV_KIND_LIMIT];	/* by enum xt_event_kind */
+	const struct xt_state *final;		/* the state after the last step */
+	const struct xt_frame_index *index;
+	size_t n_index;
+};
+
+/* "hlt", "debug-exit", ... */
+const char *xt_end_reason_name(uint32_t reason);
+const char *xt_event_kind_name(uint32_t kind);
+const char *xt_taken_type_name(uint32_t type);
+const char *xt_taken_outcome_name(uint32_t outcome);
+const char *xt_inject_method_name(uint32_t method);
+const char *xt_input_what_name(uint32_t what);
+const char *xt_cpu_mode_name(uint32_t mode);
+const char *xt_irqchip_name(uint32_t irqchip);
+
+/* Fill masks (by field id) with the library's default compare masks. */
+void xt_default_compare_masks(uint64_t masks[XT_FIELD_ID_LIMIT]);
+
+/* SHA-256 of a buffer. */
+void xt_sha256(const void *data, size_t len, uint8_t out[32]);
+
+/* The library's version string ("0.1.0"). */
+const char *xt_version(void);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

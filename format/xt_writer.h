@@ -1,0 +1,73 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Writing a trace.
+ *
+ * The writer buffers records of the current frame in memory and writes the
+ * frame as one zstd frame (with a content checksum) when the frame is full
+ * or when the caller flushes it.  Everything written before a crash is
+ * readable: the header frame is written by xt_writer_open(), each later
+ * frame is independent.  Only xt_writer_close() writes the footer that marks
+ * the trace complete.
+ *
+ * Every function returns 0 or a negative errno value; on failure the
+ * writer's error (xt_writer_error()) names the problem.  After a write
+ * error the file is cut back to its last complete frame and the writer
+ * refuses further records.
+ */
+#ifndef XT_WRITER_H
+#define XT_WRITER_H
+
+#include "xt_records.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct xt_writer;
+
+struct xt_writer_options {
+	int zstd_level;			/* 0: the library's default */
+	uint32_t frame_max_steps;	/* 0: default (65536) */
+	uint32_t frame_max_bytes;	/* raw CBOR per frame; 0: default (1 MiB) */
+};
+
+/*
+ * Create (or truncate) path and write the file magic and the header frame.
+ * The header is copied; h->initial is the state deltas start from.
+ * opts may be NULL.  On failure *out is NULL and err (if not NULL) says why.
+ */
+int xt_writer_open(struct xt_writer **out, const char *path, const struct xt_header *h,
+		   const struct xt_writer_options *opts, struct xt_error *err);
+
+/* Append a step: the full state after this exit.  The writer stores what changed. */
+int xt_writer_step(struct xt_writer *w, const struct xt_state *s);
+
+/* Append an event. */
+int xt_writer_event(struct xt_writer *w, const struct xt_event *ev);
+
+/* End the current frame now (nothing happens if it is empty). */
+int xt_writer_flush(struct xt_writer *w);
+
+/*
+ * Flush, write the footer and the trailer, close the file.  f->steps,
+ * hist, event_counts, final and index are filled in by the writer; the
+ * caller gives end_reason, end_code, end_detail and duration_ns.  The writer
+ * is freed whatever the result; on failure err (if not NULL) says why.
+ */
+int xt_writer_close(struct xt_writer *w, const struct xt_footer *f, struct xt_error *err);
+
+/* Close without a footer (the trace reads as truncated) and free. */
+void xt_writer_abandon(struct xt_writer *w);
+
+/* Steps appended so far; steps already written to the file. */
+uint64_t xt_writer_steps(const struct xt_writer *w);
+uint64_t xt_writer_steps_written(const struct xt_writer *w);
+/* Bytes written to the file so far. */
+uint64_t xt_writer_bytes(const struct xt_writer *w);
+
+const struct xt_error *xt_writer_error(const struct xt_writer *w);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

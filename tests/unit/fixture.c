@@ -1,0 +1,306 @@
+// SPDX-License-Identifier: MIT
+#include <linux/kvm.h>
+#include <string.h>
+
+#include "fixture.h"
+
+uint64_t fx_rand(struct fx_rng *r)
+{
+	/* xorshift64* */
+	r->s ^= r->s >> 12;
+	r->s ^= r->s << 25;
+	r->s ^= r->s >> 27;
+	return r->s * 0x2545f4914f6cdd1dull;
+}
+
+void fx_header_init(struct fx_header *fh, uint32_t capture)
+{
+	memset(fh, 0, sizeof(*fh));
+	struct xt_header *h = &fh->h;
+	struct xt_state *s = &fh->initial;
+
+	s->regs.rip = 0x100000;
+	s->regs.rsp = 0x200000;
+	s->regs.rflags = 0x2;
+	s->regs.rcx = 1000;
+	s->sregs.cs = (struct xt_segment){ 0, 0xffffffff, 0x8, 0xa09b };
+	s->sregs.ss = (struct xt_segment){ 0, 0xffffffff, 0x10, 0xc093 };
+	s->sregs.cr0 = 0x80050033;
+	s->sregs.cr3 = 0x1000;
+	s->sregs.cr4 = 0x20;
+	s->sregs.efer = 0x500;
+	s->sregs.apic_base = 0xfee00900;
+	s->sregs.gdt_base = 0x500;
+	s->sregs.gdt_limit = 0x1f;
+	s->exit.reason = XT_EXIT_NONE;
+	s->lapic.svr = 0x1ff;
+	s->fpu.len = XT_FPU_SIZE;
+	s->fpu.data[24] = 0x80;	/* mxcsr 0x1f80 */
+	s->fpu.data[25] = 0x1f;
+
+	fh->argv[0] = "exitrace";
+	fh->argv[1] = "record";
+	fh->argv[2] = "--scenario";
+	fh->argv[3] = "fixture";
+	h->tool_version = "0.1.0-test";
+	h->argv = fh->argv;
+	h->argc = 4;
+	h->created_sec = 1795000000;
+	h->created_nsec = 123456789;
+
+	fh->params[0] = (struct xt_kv){ "kvm.halt_poll_ns", "200000" };
+	fh->params[1] = (struct xt_kv){ "kvm_intel.enable_apicv", "Y" };
+	fh->params[2] = (struct xt_kv){ "kvm_intel.ept", "Y" };
+	fh->caps[0] = (struct xt_cap){ KVM_CAP_SYNC_REGS, 7 };
+	fh->caps[1] = (struct xt_cap){ KVM_CAP_SET_GUEST_DEBUG2, 0x1f0003 };
+	fh->caps[2] = (struct xt_cap){ KVM_CAP_IMMEDIATE_EXIT, -1 };
+	h->host = (struct xt_host){
+		.kernel_release = "6.1.0-test", .kernel_version = "#1 SMP", .machine = "x86_64",
+		.cpu_vendor = "GenuineIntel", .cpu_model_name = "Test CPU @ 1.00GHz",
+		.cpu_family = 6, .cpu_model = 0x55, .cpu_stepping = 7, .microcode = 0x5003604,
+		.kvm_module = "kvm_intel", .kvm_params = fh->params, .n_kvm_params = 3,
+		.api_version = 12, .caps = fh->caps, .n_caps = 3,
+	};
+
+	fh->cpuid[0] = (struct xt_cpuid_entry){ 0, 0, 0, 0xd, 0x756e6547, 0x6c65746e, 0x49656e69 };
+	fh->cpuid[1] = (struct xt_cpuid_entry){ 7, 0, 1, 0, 0x9c2fbb, 0x4, 0xbc000400 };
+	for (size_t i = 0; i < sizeof(fh->mem0); i++)
+		fh->mem0[i] = (uint8_t)(0x90 + (i & 1));
+	for (size_t i = 0; i < sizeof(fh->mem1); i++)
+		fh->mem1[i] = (uint8_t)(i * 7);
+	fh->memory[0] = (struct xt_mem_region){ 0x100000, fh->mem0, sizeof(fh->mem0) };
+	fh->memory[1] = (struct xt_mem_region){ 0x1000, fh->mem1, sizeof(fh->mem1) };
+	fh->inj[0] = (struct xt_injection){ 0x30, XT_INJECT_MSI, 5, -1 };
+	fh->inj[1] = (struct xt_injection){ 0x31, XT_INJECT_INTERRUPT, 0, 0x80 };
+	fh->stats[0] = "exits";
+	fh->stats[1] = "halt_exits";
+	h->vm = (struct xt_vm_config){
+		.mem_size = 64ull << 20, .cpu_mode = XT_MODE_LONG, .irqchip = XT_IRQCHIP_KERNEL,
+		.guest_debug = KVM_GUESTDBG_ENABLE | KVM_GUESTDBG_SINGLESTEP | KVM_GUESTDBG_BLOCKIRQ,
+		.debugreg = { 0x100010, 0, 0, 0, 0, 0, 0, 0x401 },
+		.capture = capture, .max_steps = 1000000, .timeout_ms = 60000, .tsc_khz = 2000000,
+		.loader = "elf64", .scenario = "fixture", .append = "console=ttyS0",
+		.load_addr = 0x100000, .entry = 0x100000,
+		.cpuid = fh->cpuid, .n_cpuid = 2, .memory = fh->memory, .n_memory = 2,
+		.injections = fh->inj, .n_injections = 2, .stats_names = fh->stats, .n_stats = 2,
+	};
+	for (size_t i = 0; i < sizeof(fh->image); i++)
+		fh->image[i] = (uint8_t)(i ^ 0x5a);
+	h->image.name = "fixture.elf";
+	h->image.data = fh->image;
+	h->image.size = sizeof(fh->image);
+	xt_sha256(fh->image, sizeof(fh->image), h->image.sha256);
+	h->initial = s;
+	fh->extra[0] = (struct xt_kv){ "note", "made by the test fixture" };
+	h->extra = fh->extra;
+	h->n_extra = 1;
+}
+
+static void set_blob(uint8_t *dst, uint32_t *len, struct fx_rng *r, uint32_t n)
+{
+	for (uint32_t i = 0; i < n; i++)
+		dst[i] = (uint8_t)fx_rand(r);
+	*len = n;
+}
+
+void fx_step(struct fx_rng *r, struct xt_state *s, uint64_t step, uint32_t capture, bool busy)
+{
+	/* the loop: inc rax; dec rcx; jnz back (three instructions) */
+	static const uint64_t len[3] = { 3, 3, 2 };
+	unsigned k = step % 3;
+	s->regs.rip = k == 2 ? s->regs.rip - 6 : s->regs.rip + len[k];
+	if (k == 0)
+		s->regs.rax++;
+	if (k == 1)
+		s->regs.rcx--;
+	s->regs.rflags = 0x202 | (k == 1 ? 0x4 : 0);
+	s->exit.reason = KVM_EXIT_DEBUG;
+	s->exit.debug_exception = 1;
+	s->exit.debug_dr6 = 0xffff4ff0;
+	s->exit.debug_dr7 = 0x400;
+	s->exit.debug_pc = s->regs.rip;
+	if (!busy || step % 7)
+		return;
+
+	uint64_t x = fx_rand(r);
+	switch (x % 8) {
+	case 0:
+		s->exit.reason = KVM_EXIT_IO;
+		s->exit.io_direction = x >> 8 & 1;
+		s->exit.io_size = 1;
+		s->exit.io_port = 0x3f8 + (x >> 9 & 7);
+		s->exit.io_count = 1;
+		set_blob(s->exit.io_data, &s->exit.io_data_len, r, 1);
+		break;
+	case 1:
+		s->exit.reason = KVM_EXIT_MMIO;
+		s->exit.mmio_addr = 0xd0000000 + (x >> 8 & 0xff8);
+		s->exit.mmio_len = 4;
+		s->exit.mmio_is_write = x >> 20 & 1;
+		set_blob(s->exit.mmio_data, &s->exit.mmio_data_len, r, 4);
+		break;
+	case 2:
+		s->regs.r8 = fx_rand(r);
+		s->regs.r15 = fx_rand(r);
+		s->sregs.ds.selector = x >> 8 & 0xfff8;
+		s->sregs.cr2 = fx_rand(r);
+		break;
+	case 3:
+		s->events.interrupt_shadow = !s->events.interrupt_shadow;
+		s->events.interrupt_nr = x >> 8 & 0xff;
+		s->events.exception_payload = fx_rand(r);
+		break;
+	case 4:
+		s->exit.reason = KVM_EXIT_INTERNAL_ERROR;
+		s->exit.internal_suberror = 1;
+		set_blob(s->exit.internal_data, &s->exit.internal_data_len, r, 24);
+		break;
+	case 5:
+		if (capture & XT_CAPTURE_LAPIC) {
+			s->lapic.irr[1] ^= 1ull << (x >> 8 & 63);
+			s->lapic.timer_current = x >> 16;
+		}
+		if (capture & XT_CAPTURE_DEBUGREGS)
+			s->dregs.dr0 = x;
+		break;
+	case 6:
+		if (capture & XT_CAPTURE_FPU)
+			s->fpu.data[x >> 8 & 0xff] = (uint8_t)x;
+		s->exit.reason = KVM_EXIT_HLT;
+		break;
+	case 7:
+		s->exit.reason = XT_EXIT_RUN_FAILED;
+		s->exit.run_ret = (uint64_t)-1;
+		s->exit.run_errno = 4;
+		break;
+	}
+	if (s->exit.reason != XT_EXIT_RUN_FAILED) {
+		s->exit.run_ret = 0;
+		s->exit.run_errno = 0;
+	}
+}
+
+void fx_event(struct fx_rng *r, uint32_t kind, uint64_t step, struct xt_event *ev,
+	      struct fx_event_storage *st)
+{
+	memset(ev, 0, sizeof(*ev));
+	ev->kind = kind;
+	ev->step = step;
+	uint64_t x = fx_rand(r);
+	switch (kind) {
+	case XT_EV_IRQ_INJECT:
+		ev->inject.method = XT_INJECT_MSI;
+		ev->inject.vector = 0x30 + (x & 15);
+		ev->inject.result = x & 16 ? -22 : 0;
+		ev->inject.port = x & 32 ? 0x80 : -1;
+		break;
+	case XT_EV_IRQ_TAKEN:
+		ev->taken.vector = (uint32_t)(x & 0xff);
+		ev->taken.type = XT_TAKEN_EXTERNAL;
+		ev->taken.outcome = XT_TAKEN_HANDLER;
+		ev->taken.evidence = XT_EVIDENCE_STACK_FRAME | XT_EVIDENCE_IDT;
+		ev->taken.rip_before = 0x100010;
+		ev->taken.rip_after = 0x110001;
+		ev->taken.handler = 0x110000;
+		ev->taken.has_error_code = x >> 8 & 1;
+		ev->taken.error_code = ev->taken.has_error_code ? x >> 16 : 0;
+		break;
+	case XT_EV_CONSOLE:
+		memcpy(st->bytes, "hello, \"world\"\n", 15);
+		ev->console.data = st->bytes;
+		ev->console.len = 15;
+		break;
+	case XT_EV_INPUT:
+		ev->input.what = XT_INPUT_RDTSC;
+		ev->input.n = 2;
+		ev->input.v[0] = (struct xt_input_value){ XT_F_RAX, x & 0xffffffff };
+		ev->input.v[1] = (struct xt_input_value){ XT_F_RDX, x >> 32 };
+		break;
+	case XT_EV_KTRACE:
+		ev->ktrace.name = "kvm:kvm_apic_accept_irq";
+		ev->ktrace.ts_ns = x >> 4;
+		ev->ktrace.cpu = 1;
+		st->fields[0] = (struct xt_ktrace_field){ "apicid", NULL, 0 };
+		st->fields[1] = (struct xt_ktrace_field){ "vec", NULL, 0x30 };
+		st->fields[2] = (struct xt_ktrace_field){ "dm", "Fixed", 0 };
+		ev->ktrace.fields = st->fields;
+		ev->ktrace.n_fields = 3;
+		break;
+	case XT_EV_NOTE:
+		strcpy(st->text, "a note");
+		ev->note.text = st->text;
+		break;
+	case XT_EV_STATS:
+		st->index[0] = 0;
+		st->index[1] = 1;
+		st->delta[0] = 1;
+		st->delta[1] = -3;
+		ev->stats.index = st->index;
+		ev->stats.delta = st->delta;
+		ev->stats.n = 2;
+		break;
+	}
+}
+
+static bool str_eq(const char *a, const char *b)
+{
+	return (!a && !b) || (a && b && !strcmp(a, b));
+}
+
+bool fx_event_equal(const struct xt_event *a, const struct xt_event *b)
+{
+	if (a->kind != b->kind || a->step != b->step)
+		return false;
+	switch (a->kind) {
+	case XT_EV_IRQ_INJECT:
+		return a->inject.method == b->inject.method && a->inject.vector == b->inject.vector &&
+		       a->inject.result == b->inject.result && a->inject.port == b->inject.port;
+	case XT_EV_IRQ_TAKEN:
+		return !memcmp(&a->taken, &b->taken, sizeof(a->taken));
+	case XT_EV_CONSOLE:
+		return a->console.len == b->console.len &&
+		       !memcmp(a->console.data, b->console.data, a->console.len);
+	case XT_EV_INPUT:
+		if (a->input.what != b->input.what || a->input.n != b->input.n)
+			return false;
+		for (uint32_t i = 0; i < a->input.n; i++)
+			if (a->input.v[i].field != b->input.v[i].field ||
+			    a->input.v[i].value != b->input.v[i].value)
+				return false;
+		return true;
+	case XT_EV_KTRACE:
+		if (!str_eq(a->ktrace.name, b->ktrace.name) || a->ktrace.ts_ns != b->ktrace.ts_ns ||
+		    a->ktrace.cpu != b->ktrace.cpu || a->ktrace.n_fields != b->ktrace.n_fields)
+			return false;
+		for (size_t i = 0; i < a->ktrace.n_fields; i++) {
+			const struct xt_ktrace_field *x = &a->ktrace.fields[i], *y = &b->ktrace.fields[i];
+			if (!str_eq(x->name, y->name) || !str_eq(x->str, y->str) ||
+			    (!x->str && x->num != y->num))
+				return false;
+		}
+		return true;
+	case XT_EV_NOTE:
+		return str_eq(a->note.text, b->note.text);
+	case XT_EV_STATS:
+		if (a->stats.n != b->stats.n)
+			return false;
+		for (size_t i = 0; i < a->stats.n; i++)
+			if (a->stats.index[i] != b->stats.index[i] || a->stats.delta[i] != b->stats.delta[i])
+				return false;
+		return true;
+	}
+	return false;
+}
+
+const struct xt_field *fx_state_differs(const struct xt_state *a, const struct xt_state *b,
+					uint32_t capture)
+{
+	const struct xt_field *table;
+	size_t n = xt_fields(&table);
+	for (size_t id = 0; id < n; id++) {
+		const struct xt_field *f = &table[id];
+		if (f->name && (capture & (1u << f->block)) && !xt_field_equal(a, b, f))
+			return f;
+	}
+	return NULL;
+}

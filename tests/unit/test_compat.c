@@ -1,0 +1,234 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Versions and strangers: a newer major version is refused, a newer minor
+ * version's unknown keys, fields and record types are skipped, and files
+ * that are not traces (empty, text, plain zstd) are rejected by name.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <unistd.h>
+#include <zstd.h>
+
+#include "fixture.h"
+#include "test_util.h"
+#include "xt_internal.h"
+
+static char dir[] = "/tmp/xt-compat-XXXXXX";
+
+static const char *tmp(const char *name)
+{
+	static char path[256];
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	return path;
+}
+
+static void spill(const char *path, const void *p, size_t n)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	TEST_ASSERT(fd >= 0, "create %s", path);
+	TEST_ASSERT(write(fd, p, n) == (ssize_t)n, "write");
+	close(fd);
+}
+
+static int open_err(const char *path, struct xt_error *err)
+{
+	struct xt_reader *r = NULL;
+	memset(err, 0, sizeof(*err));
+	int rc = xt_reader_open(&r, path, err);
+	xt_reader_close(r);
+	return rc;
+}
+
+/* Append one zstd frame (with checksum and size) holding b's bytes. */
+static void put_frame(struct xti_buf *file, const struct xti_buf *b)
+{
+	ZSTD_CCtx *c = ZSTD_createCCtx();
+	ZSTD_CCtx_setParameter(c, ZSTD_c_checksumFlag, 1);
+	size_t bound = ZSTD_compressBound(b->len);
+	TEST_ASSERT(xti_buf_reserve(file, bound), "reserve");
+	size_t n = ZSTD_compress2(c, file->p + file->len, bound, b->p, b->len);
+	TEST_ASSERT(!ZSTD_isError(n), "compress");
+	file->len += n;
+	ZSTD_freeCCtx(c);
+}
+
+static void put_mark(struct xti_buf *file, uint16_t major, uint16_t minor)
+{
+	uint8_t m[20];
+	xti_le32(m, XTI_SKIPPABLE_MAGIC);
+	xti_le32(m + 4, 12);
+	memcpy(m + 8, "EXITRACE", 8);
+	xti_le16(m + 16, major);
+	xti_le16(m + 18, minor);
+	xti_put_raw(file, m, sizeof(m));
+}
+
+static void test_not_traces(void)
+{
+	struct xt_error err;
+	spill(tmp("empty"), "", 0);
+	TEST_EQ_U64((uint64_t)-ENOEXEC, (uint64_t)open_err(tmp("empty"), &err), "empty file");
+	TEST_CONTAINS(err.msg, "is empty", "empty file");
+
+	const char *text = "this is a text file, not a trace\n";
+	spill(tmp("text"), text, strlen(text));
+	TEST_EQ_U64((uint64_t)-ENOEXEC, (uint64_t)open_err(tmp("text"), &err), "text file");
+	TEST_CONTAINS(err.msg, "not an exitrace trace", "text file");
+
+	uint8_t z[128];
+	size_t zn = ZSTD_compress(z, sizeof(z), "hello", 5, 1);
+	spill(tmp("plain.zst"), z, zn);
+	TEST_EQ_U64((uint64_t)-ENOEXEC, (uint64_t)open_err(tmp("plain.zst"), &err), "zstd file");
+	TEST_CONTAINS(err.msg, "a zstd file but not an exitrace trace", "zstd file");
+
+	TEST_ASSERT(open_err(tmp("missing"), &err) == -ENOENT, "missing file");
+	TEST_CONTAINS(err.msg, "cannot open", "missing file");
+	TEST_ASSERT(open_err(dir, &err) < 0, "a directory");
+}
+
+static void test_newer_major(void)
+{
+	struct xti_buf f = { 0 }, b = { 0 };
+	put_mark(&f, XT_FORMAT_MAJOR + 1, 3);
+	xti_put_map(&b, 1);
+	xti_put_uint(&b, 0);
+	xti_put_uint(&b, XT_REC_HEADER);
+	put_frame(&f, &b);
+	spill(tmp("newer"), f.p, f.len);
+	struct xt_error err;
+	TEST_EQ_U64((uint64_t)-EPROTONOSUPPORT, (uint64_t)open_err(tmp("newer"), &err), "newer major");
+	TEST_CONTAINS(err.msg, "newer than this exitrace reads", "newer major");
+	char want[32];
+	snprintf(want, sizeof(want), "%d.3", XT_FORMAT_MAJOR + 1);
+	TEST_CONTAINS(err.msg, want, "the message names the version");
+
+	/* a header claiming a newer major behind a current mark is refused too */
+	f.len = 0;
+	b.len = 0;
+	put_mark(&f, XT_FORMAT_MAJOR, 0);
+	xti_put_map(&b, 2);
+	xti_put_uint(&b, 0);
+	xti_put_uint(&b, XT_REC_HEADER);
+	xti_put_uint(&b, 1);
+	xti_put_array(&b, 2);
+	xti_put_uint(&b, XT_FORMAT_MAJOR + 1);
+	xti_put_uint(&b, 0);
+	put_frame(&f, &b);
+	spill(tmp("newer2"), f.p, f.len);
+	TEST_EQ_U64((uint64_t)-EPROTONOSUPPORT, (uint64_t)open_err(tmp("newer2"), &err), "newer header");
+	xti_buf_free(&f);
+	xti_buf_free(&b);
+}
+
+/*
+ * A trace from a "newer minor version": extra header keys, a state map with
+ * an unknown field id, a step with an unknown field, an event with an
+ * unknown key, a record of an unknown type, an unknown skippable frame.
+ */
+static void test_unknown_keys(void)
+{
+	struct fx_header fh;
+	fx_header_init(&fh, XT_CAPTURE_DEFAULT);
+	struct xti_buf f = { 0 }, b = { 0 };
+	put_mark(&f, XT_FORMAT_MAJOR, XT_FORMAT_MINOR + 5);
+
+	/* the header: the real one, with two more keys inserted after key 0 */
+	xti_put_header(&b, &fh.h);
+	struct xti_buf h2 = { 0 };
+	TEST_EQ_U64(0xac, b.p[0], "the header is a 12-pair map");
+	xti_put_map(&h2, 14);
+	xti_put_raw(&h2, b.p + 1, 2);	/* 0: 1 */
+	xti_put_uint(&h2, 99);
+	xti_put_map(&h2, 1);
+	xti_put_text(&h2, "future");
+	xti_put_array(&h2, 3);
+	xti_put_uint(&h2, 1);
+	xti_put_bytes(&h2, "xyz", 3);
+	xti_put_bool(&h2, true);
+	xti_put_uint(&h2, 100);
+	xti_put_text(&h2, "another");
+	xti_put_raw(&h2, b.p + 3, b.len - 3);
+	put_frame(&f, &h2);
+
+	/* an unknown skippable frame between header and data */
+	uint8_t skip[12];
+	xti_le32(skip, 0x184D2A53);
+	xti_le32(skip + 4, 4);
+	memcpy(skip + 8, "abcd", 4);
+	xti_put_raw(&f, skip, sizeof(skip));
+
+	b.len = 0;
+	struct xt_state s = fh.initial;
+	xti_put_map(&b, 5);
+	xti_put_uint(&b, 0); xti_put_uint(&b, XT_REC_KEYFRAME);
+	xti_put_uint(&b, 1); xti_put_uint(&b, 0);
+	xti_put_uint(&b, 77); xti_put_text(&b, "unknown keyframe key");
+	xti_put_uint(&b, 2); xti_put_uint(&b, 0);
+	xti_put_uint(&b, 4);
+	/* state map: the real one would do; add one unknown field id (250) up front */
+	struct xti_buf st = { 0 };
+	xti_put_state(&st, &s, XT_CAPTURE_DEFAULT);
+	TEST_ASSERT(st.p[0] == 0xb8 && st.p[1] < 255, "state map head has a 1-byte count");
+	xti_put_map(&b, st.p[1] + 1u);
+	xti_put_uint(&b, 250);
+	xti_put_uint(&b, 5);
+	xti_put_raw(&b, st.p + 2, st.len - 2);
+
+	/* step 1: rip += 3 and an unknown field 251 */
+	xti_put_map(&b, 3);
+	xti_put_uint(&b, 0); xti_put_uint(&b, XT_REC_STEP);
+	xti_put_uint(&b, 251); xti_put_array(&b, 1); xti_put_uint(&b, 9);
+	xti_put_uint(&b, XT_F_RIP); xti_put_int(&b, 3);
+	/* an unknown record type */
+	xti_put_map(&b, 2);
+	xti_put_uint(&b, 0); xti_put_uint(&b, 9);
+	xti_put_uint(&b, 1); xti_put_map(&b, 1); xti_put_uint(&b, 1); xti_put_uint(&b, 2);
+	/* a note event with an unknown key */
+	xti_put_map(&b, 5);
+	xti_put_uint(&b, 0); xti_put_uint(&b, XT_REC_EVENT);
+	xti_put_uint(&b, 1); xti_put_uint(&b, XT_EV_NOTE);
+	xti_put_uint(&b, 2); xti_put_uint(&b, 1);
+	xti_put_uint(&b, 12); xti_put_text(&b, "ignored");
+	xti_put_uint(&b, 3); xti_put_text(&b, "hello");
+	/* step 2: rip -= 1 (a negative delta) */
+	xti_put_map(&b, 2);
+	xti_put_uint(&b, 0); xti_put_uint(&b, XT_REC_STEP);
+	xti_put_uint(&b, XT_F_RIP); xti_put_int(&b, -1);
+	put_frame(&f, &b);
+	spill(tmp("newer-minor"), f.p, f.len);
+
+	struct xt_reader *r;
+	struct xt_error err;
+	TEST_EQ_U64(0, xt_reader_open(&r, tmp("newer-minor"), &err), "open: %s", err.msg);
+	const struct xt_header *h = xt_reader_header(r);
+	TEST_EQ_U64(XT_FORMAT_MINOR, h->version_minor, "header minor (the header's own)");
+	TEST_EQ_STR(fh.h.host.kernel_release, h->host.kernel_release, "known keys still read");
+	TEST_ASSERT(xt_reader_truncated(r), "no footer");
+	struct xt_record rec;
+	TEST_EQ_U64(1, xt_reader_next(r, &rec), "step 1: %s", xt_reader_error(r)->msg);
+	TEST_EQ_U64(XT_REC_STEP, rec.type, "step 1");
+	TEST_EQ_U64(fh.initial.regs.rip + 3, rec.state->regs.rip, "step 1 rip");
+	TEST_EQ_U64(1, xt_reader_next(r, &rec), "event: %s", xt_reader_error(r)->msg);
+	TEST_EQ_U64(XT_REC_EVENT, rec.type, "the unknown record was skipped");
+	TEST_EQ_STR("hello", rec.event->note.text, "note");
+	TEST_EQ_U64(1, xt_reader_next(r, &rec), "step 2");
+	TEST_EQ_U64(fh.initial.regs.rip + 2, rec.state->regs.rip, "step 2 rip (negative delta)");
+	TEST_EQ_U64(0, xt_reader_next(r, &rec), "end");
+	xt_reader_close(r);
+	xti_buf_free(&f);
+	xti_buf_free(&b);
+	xti_buf_free(&h2);
+	xti_buf_free(&st);
+}
+
+int main(void)
+{
+	TEST_ASSERT(mkdtemp(dir), "mkdtemp");
+	test_not_traces();
+	test_newer_major();
+	test_unknown_keys();
+	char cmd[300];
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	TEST_ASSERT(system(cmd) == 0, "cleanup");
+	return 0;
+}

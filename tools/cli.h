@@ -1,0 +1,64 @@
+/* SPDX-License-Identifier: MIT */
+/* The exitrace command line: the command table and the printing helpers. */
+#ifndef XT_CLI_H
+#define XT_CLI_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "exitrace.h"
+
+/* Exit statuses (DESIGN.md): same/success, differences, usage/I-O/format error. */
+#define XT_EXIT_OK 0
+#define XT_EXIT_DIFFERENT 1
+#define XT_EXIT_ERROR 2
+
+struct xt_command {
+	const char *name;
+	int (*run)(int argc, char **argv);
+	const char *args;	/* the usage line after the command name */
+	const char *summary;
+};
+
+int cmd_info(int argc, char **argv);
+int cmd_dump(int argc, char **argv);
+int cmd_stat(int argc, char **argv);
+
+/* Print "exitrace CMD: message" to stderr; returns XT_EXIT_ERROR. */
+int cli_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* A usage error: the message, then "try 'exitrace CMD --help'". */
+int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Print the usage of a command to f. */
+void cli_print_usage(FILE *f, const char *cmd);
+/* Parse an unsigned number (decimal, 0x hex); false if it is not one. */
+bool cli_parse_u64(const char *s, uint64_t *v);
+
+/* Open a trace or print why not; NULL on failure. */
+struct xt_reader *cli_open_trace(const char *cmd, const char *path);
+
+/* ---- formatting (format.c) ---- */
+
+/* The exit of s in a few words: "IO out 0x3f8 size=1 data=41". */
+void fmt_exit(char *buf, size_t size, const struct xt_state *s);
+/* A field's value: U64 as hex, BLOB as hex bytes. */
+void fmt_field(char *buf, size_t size, const struct xt_state *s, const struct xt_field *f);
+/* An event in a few words, without its step. */
+void fmt_event(char *buf, size_t size, const struct xt_event *ev);
+/* KVM_GUESTDBG_* names joined by '|'. */
+void fmt_guest_debug(char *buf, size_t size, uint32_t flags);
+/* Capture set names joined by ','. */
+void fmt_capture(char *buf, size_t size, uint32_t capture);
+/* Is the field part of the exit's description (payload or reason) rather than state? */
+bool fmt_is_exit_payload(const struct xt_field *f);
+
+/* ---- JSON (json.c) ---- */
+
+void json_str(FILE *f, const char *s);
+void json_bytes_hex(FILE *f, const uint8_t *p, size_t n);
+/* {"name": "0x..", ...} of the fields in set (or all captured fields if set is NULL). */
+void json_state_fields(FILE *f, const struct xt_state *s, const struct xt_field_set *set,
+		       uint32_t capture);
+void json_event(FILE *f, const struct xt_event *ev);
+void json_exit(FILE *f, const struct xt_state *s);
+
+#endif

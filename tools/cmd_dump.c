@@ -1,0 +1,119 @@
+// SPDX-License-Identifier: MIT
+/* exitrace dump: one line per exit (step, exit, RIP, what changed) and the events. */
+#include <getopt.h>
+#include <inttypes.h>
+#include <string.h>
+
+#include "cli.h"
+
+static void print_step_text(FILE *o, const struct xt_record *rec)
+{
+	const struct xt_state *s = rec->state;
+	char ex[512], val[96];
+	fmt_exit(ex, sizeof(ex), s);
+	fprintf(o, "%10" PRIu64 "  rip=0x%-10" PRIx64 " %s", rec->step, s->regs.rip, ex);
+
+	const struct xt_field *table;
+	size_t n = xt_fields(&table);
+	const char *sep = "  |";
+	for (size_t id = 0; id < n; id++) {
+		const struct xt_field *f = &table[id];
+		if (!f->name || !xt_field_set_has(rec->changed, (unsigned)id))
+			continue;
+		if (f->id == XT_F_RIP || fmt_is_exit_payload(f))
+			continue;
+		fmt_field(val, sizeof(val), s, f);
+		fprintf(o, "%s %s=%s", sep, f->name, val);
+		sep = "";
+	}
+	fputc('\n', o);
+}
+
+static void print_step_json(FILE *o, const struct xt_record *rec)
+{
+	const struct xt_state *s = rec->state;
+	fprintf(o, "{\"step\":%" PRIu64 ",\"rip\":\"0x%" PRIx64 "\",\"exit\":", rec->step, s->regs.rip);
+	json_exit(o, s);
+	fputs(",\"changed\":", o);
+	json_state_fields(o, s, rec->changed, 0);
+	fputs("}\n", o);
+}
+
+int cmd_dump(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "from", required_argument, NULL, 'f' },
+		{ "to", required_argument, NULL, 't' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	uint64_t from = 0, to = UINT64_MAX;
+	bool json = false;
+	int c;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+f:t:jh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'f':
+			if (!cli_parse_u64(optarg, &from))
+				return cli_usage_error("dump", "--from needs a step number, not '%s'", optarg);
+			break;
+		case 't':
+			if (!cli_parse_u64(optarg, &to))
+				return cli_usage_error("dump", "--to needs a step number, not '%s'", optarg);
+			break;
+		case 'j': json = true; break;
+		case 'h': cli_print_usage(stdout, "dump"); return XT_EXIT_OK;
+		case ':': return cli_usage_error("dump", "option '%s' needs a value", argv[optind - 1]);
+		default: return cli_usage_error("dump", "unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (optind != argc - 1)
+		return cli_usage_error("dump", "expected one trace file");
+	if (from > to)
+		return cli_usage_error("dump", "--from %" PRIu64 " is after --to %" PRIu64, from, to);
+
+	struct xt_reader *r = cli_open_trace("dump", argv[optind]);
+	if (!r)
+		return XT_EXIT_ERROR;
+	int rc = 0;
+	if (from > 1)
+		rc = xt_reader_seek(r, from);
+	struct xt_record rec;
+	FILE *o = stdout;
+	while (rc == 0 && (rc = xt_reader_next(r, &rec)) > 0) {
+		rc = 0;
+		if (rec.step > to)
+			break;
+		if (rec.step < from)
+			continue;
+		if (rec.type == XT_REC_STEP) {
+			if (json)
+				print_step_json(o, &rec);
+			else
+				print_step_text(o, &rec);
+		} else if (rec.type == XT_REC_EVENT) {
+			if (json) {
+				json_event(o, rec.event);
+				fputc('\n', o);
+			} else {
+				char text[1024];
+				fmt_event(text, sizeof(text), rec.event);
+				fprintf(o, "%10" PRIu64 "  + %s\n", rec.step, text);
+			}
+		}
+	}
+	int status = XT_EXIT_OK;
+	if (rc < 0) {
+		fflush(o);
+		status = cli_error("dump", "%s", xt_reader_error(r)->msg);
+	} else if (xt_reader_truncated(r) && to == UINT64_MAX) {
+		fflush(o);
+		fprintf(stderr, "exitrace dump: %s is truncated: the recorder did not finish; "
+				"shown up to its last complete frame\n", argv[optind]);
+	}
+	if (fflush(o) != 0 || ferror(o))
+		status = cli_error("dump", "writing the output failed");
+	xt_reader_close(r);
+	return status;
+}

@@ -1,0 +1,231 @@
+// SPDX-License-Identifier: MIT
+/* exitrace info: what a trace is, where it was recorded and how it ended. */
+#include <getopt.h>
+#include <inttypes.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli.h"
+
+/* The parameters that decide the interrupt path: APICv (Intel) and AVIC (AMD). */
+static bool is_apicv_param(const char *key)
+{
+	const char *dot = strrchr(key, '.');
+	const char *name = dot ? dot + 1 : key;
+	return !strcmp(name, "enable_apicv") || !strcmp(name, "avic") || !strcmp(name, "enable_ipiv");
+}
+
+static void print_status(const struct xt_reader *r, int64_t steps, size_t nframes)
+{
+	const struct xt_footer *f = xt_reader_footer(r);
+	if (!f) {
+		printf("status:    TRUNCATED: the recorder did not finish; %" PRId64
+		       " steps recovered in %zu complete frames\n", steps, nframes);
+		return;
+	}
+	printf("status:    complete: %" PRIu64 " steps, ended %s", f->steps,
+	       xt_end_reason_name(f->end_reason));
+	if (f->end_detail && *f->end_detail)
+		printf(" (%s)", f->end_detail);
+	printf(", %.3f s recording, %zu frames\n", (double)f->duration_ns / 1e9, f->n_index);
+	printf("exits:    ");
+	for (size_t i = 0; i < f->n_hist; i++) {
+		const char *n = xt_exit_reason_name(f->hist[i].reason);
+		printf(" %s %" PRIu64 "%s", n ? n : "?", f->hist[i].count, i + 1 < f->n_hist ? "," : "");
+	}
+	printf("\nevents:   ");
+	bool any = false;
+	for (unsigned k = 1; k < XT_EV_KIND_LIMIT; k++) {
+		if (f->event_counts[k]) {
+			printf("%s %s %" PRIu64, any ? "," : "", xt_event_kind_name(k), f->event_counts[k]);
+			any = true;
+		}
+	}
+	printf("%s\n", any ? "" : " none");
+	char ex[256];
+	fmt_exit(ex, sizeof(ex), f->final);
+	printf("final:     rip 0x%" PRIx64 ", last exit %s\n", f->final->regs.rip, ex);
+}
+
+static void print_text(const char *path, struct xt_reader *r, int64_t steps, size_t nframes)
+{
+	const struct xt_header *h = xt_reader_header(r);
+	char when[64] = "?";
+	time_t t = (time_t)h->created_sec;
+	struct tm tm;
+	if (gmtime_r(&t, &tm))
+		strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S UTC", &tm);
+
+	printf("trace:     %s (%" PRIu64 " bytes), format %u.%u, written by exitrace %s\n", path,
+	       xt_reader_file_size(r), h->version_major, h->version_minor,
+	       h->tool_version ? h->tool_version : "?");
+	printf("recorded:  %s by:", when);
+	for (size_t i = 0; i < h->argc; i++)
+		printf(" %s", h->argv[i]);
+	printf("\n");
+	const struct xt_host *ho = &h->host;
+	printf("host:      Linux %s %s; %s (%s family %u model %u stepping %u, microcode 0x%" PRIx64 ")\n",
+	       ho->kernel_release ? ho->kernel_release : "?", ho->machine ? ho->machine : "",
+	       ho->cpu_model_name ? ho->cpu_model_name : "?", ho->cpu_vendor ? ho->cpu_vendor : "?",
+	       ho->cpu_family, ho->cpu_model, ho->cpu_stepping, ho->microcode);
+	printf("kvm:       %s, API %" PRId64 ", %zu module parameters, %zu capabilities\n",
+	       ho->kvm_module ? ho->kvm_module : "?", ho->api_version, ho->n_kvm_params, ho->n_caps);
+	printf("apicv:    ");
+	bool any = false;
+	for (size_t i = 0; i < ho->n_kvm_params; i++) {
+		if (is_apicv_param(ho->kvm_params[i].key)) {
+			printf(" %s=%s", ho->kvm_params[i].key, ho->kvm_params[i].value);
+			any = true;
+		}
+	}
+	printf("%s\n", any ? "" : " not reported by the KVM module");
+
+	const struct xt_vm_config *vm = &h->vm;
+	char gd[128], cap[128];
+	fmt_guest_debug(gd, sizeof(gd), vm->guest_debug);
+	fmt_capture(cap, sizeof(cap), vm->capture);
+	printf("guest:     %s%s%s (%s, %zu bytes, sha256 ", h->image.name ? h->image.name : "?",
+	       vm->scenario ? ", scenario " : "", vm->scenario ? vm->scenario : "",
+	       vm->loader ? vm->loader : "?", h->image.size);
+	for (int i = 0; i < 32; i++)
+		printf("%02x", h->image.sha256[i]);
+	printf(")\n");
+	printf("vm:        %s mode, entry 0x%" PRIx64 ", %" PRIu64 " MiB, irqchip %s\n",
+	       xt_cpu_mode_name(vm->cpu_mode), vm->entry, vm->mem_size >> 20,
+	       xt_irqchip_name(vm->irqchip));
+	printf("debug:     guest debug %s, capture %s\n", gd, cap);
+	if (vm->n_injections)
+		printf("irqs:      %zu scheduled injections\n", vm->n_injections);
+	print_status(r, steps, nframes);
+}
+
+static void print_json(const char *path, struct xt_reader *r, int64_t steps, size_t nframes)
+{
+	const struct xt_header *h = xt_reader_header(r);
+	const struct xt_host *ho = &h->host;
+	const struct xt_vm_config *vm = &h->vm;
+	const struct xt_footer *f = xt_reader_footer(r);
+	FILE *o = stdout;
+
+	fputs("{\"file\":", o);
+	json_str(o, path);
+	fprintf(o, ",\"size\":%" PRIu64 ",\"format\":\"%u.%u\",\"tool_version\":",
+		xt_reader_file_size(r), h->version_major, h->version_minor);
+	json_str(o, h->tool_version);
+	fputs(",\"argv\":[", o);
+	for (size_t i = 0; i < h->argc; i++) {
+		if (i)
+			fputc(',', o);
+		json_str(o, h->argv[i]);
+	}
+	fprintf(o, "],\"created\":%" PRId64 ",\"host\":{\"kernel_release\":", h->created_sec);
+	json_str(o, ho->kernel_release);
+	fputs(",\"kernel_version\":", o);
+	json_str(o, ho->kernel_version);
+	fputs(",\"cpu_vendor\":", o);
+	json_str(o, ho->cpu_vendor);
+	fputs(",\"cpu_model_name\":", o);
+	json_str(o, ho->cpu_model_name);
+	fprintf(o, ",\"cpu_family\":%u,\"cpu_model\":%u,\"cpu_stepping\":%u,\"microcode\":\"0x%" PRIx64
+		   "\",\"kvm_module\":", ho->cpu_family, ho->cpu_model, ho->cpu_stepping, ho->microcode);
+	json_str(o, ho->kvm_module);
+	fprintf(o, ",\"api_version\":%" PRId64 ",\"kvm_params\":{", ho->api_version);
+	for (size_t i = 0; i < ho->n_kvm_params; i++) {
+		if (i)
+			fputc(',', o);
+		json_str(o, ho->kvm_params[i].key);
+		fputc(':', o);
+		json_str(o, ho->kvm_params[i].value);
+	}
+	fputs("},\"caps\":{", o);
+	for (size_t i = 0; i < ho->n_caps; i++)
+		fprintf(o, "%s\"%u\":%" PRId64, i ? "," : "", ho->caps[i].cap, ho->caps[i].value);
+	char gd[128], cap[128];
+	fmt_guest_debug(gd, sizeof(gd), vm->guest_debug);
+	fmt_capture(cap, sizeof(cap), vm->capture);
+	fprintf(o, "}},\"vm\":{\"mode\":\"%s\",\"mem_size\":%" PRIu64 ",\"irqchip\":\"%s\",\"guest_debug\":%u,"
+		   "\"guest_debug_flags\":\"%s\",\"capture\":\"%s\",\"entry\":\"0x%" PRIx64 "\",\"loader\":",
+		xt_cpu_mode_name(vm->cpu_mode), vm->mem_size, xt_irqchip_name(vm->irqchip),
+		vm->guest_debug, gd, cap, vm->entry);
+	json_str(o, vm->loader);
+	fputs(",\"scenario\":", o);
+	if (vm->scenario)
+		json_str(o, vm->scenario);
+	else
+		fputs("null", o);
+	fprintf(o, ",\"injections\":%zu,\"cpuid_entries\":%zu},\"image\":{\"name\":", vm->n_injections,
+		vm->n_cpuid);
+	json_str(o, h->image.name);
+	fprintf(o, ",\"size\":%zu,\"sha256\":", h->image.size);
+	json_bytes_hex(o, h->image.sha256, 32);
+	fprintf(o, "},\"truncated\":%s,\"steps\":%" PRId64 ",\"frames\":%zu", f ? "false" : "true",
+		steps, nframes);
+	if (f) {
+		fputs(",\"end\":{\"reason\":", o);
+		json_str(o, xt_end_reason_name(f->end_reason));
+		fprintf(o, ",\"code\":%" PRId64 ",\"detail\":", f->end_code);
+		json_str(o, f->end_detail);
+		fprintf(o, ",\"duration_ns\":%" PRIu64 "},\"exits\":{", f->duration_ns);
+		for (size_t i = 0; i < f->n_hist; i++) {
+			const char *n = xt_exit_reason_name(f->hist[i].reason);
+			fprintf(o, "%s", i ? "," : "");
+			json_str(o, n ? n : "UNKNOWN");
+			fprintf(o, ":%" PRIu64, f->hist[i].count);
+		}
+		fputs("},\"events\":{", o);
+		bool first = true;
+		for (unsigned k = 1; k < XT_EV_KIND_LIMIT; k++) {
+			if (!f->event_counts[k])
+				continue;
+			fprintf(o, "%s", first ? "" : ",");
+			json_str(o, xt_event_kind_name(k));
+			fprintf(o, ":%" PRIu64, f->event_counts[k]);
+			first = false;
+		}
+		fputs("},\"final_exit\":", o);
+		json_exit(o, f->final);
+		fprintf(o, ",\"final_rip\":\"0x%" PRIx64 "\"", f->final->regs.rip);
+	}
+	fputs("}\n", o);
+}
+
+int cmd_info(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	bool json = false;
+	int c;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+jh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'j': json = true; break;
+		case 'h': cli_print_usage(stdout, "info"); return XT_EXIT_OK;
+		default: return cli_usage_error("info", "unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (optind != argc - 1)
+		return cli_usage_error("info", "expected one trace file");
+	const char *path = argv[optind];
+	struct xt_reader *r = cli_open_trace("info", path);
+	if (!r)
+		return XT_EXIT_ERROR;
+
+	/* A complete trace's footer says it all; a truncated one must be read to count. */
+	int64_t steps = xt_reader_count_steps(r);
+	if (steps < 0) {
+		cli_error("info", "%s", xt_reader_error(r)->msg);
+		xt_reader_close(r);
+		return XT_EXIT_ERROR;
+	}
+	size_t nframes;
+	xt_reader_index(r, &nframes);
+	if (json)
+		print_json(path, r, steps, nframes);
+	else
+		print_text(path, r, steps, nframes);
+	xt_reader_close(r);
+	return XT_EXIT_OK;
+}

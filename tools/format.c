@@ -1,0 +1,232 @@
+// SPDX-License-Identifier: MIT
+/* Text forms of exits, fields and events, shared by dump, diff and replay. */
+#include <inttypes.h>
+#include <linux/kvm.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+#define APPEND(buf, size, len, ...)                                            \
+	do {                                                                   \
+		if ((len) < (size))                                            \
+			(len) += (size_t)snprintf((buf) + (len), (size) - (len), __VA_ARGS__); \
+	} while (0)
+
+static void fmt_hex_bytes(char *buf, size_t size, const uint8_t *p, size_t n)
+{
+	size_t len = 0;
+	if (size)
+		buf[0] = 0;
+	for (size_t i = 0; i < n && len + 3 < size; i++)
+		APPEND(buf, size, len, "%02x", p[i]);
+	if (n == 0)
+		APPEND(buf, size, len, "-");
+}
+
+/* A little-endian value of up to 8 bytes, for single I/O and MMIO accesses. */
+static uint64_t le_value(const uint8_t *p, size_t n)
+{
+	uint64_t v = 0;
+	for (size_t i = 0; i < n && i < 8; i++)
+		v |= (uint64_t)p[i] << (8 * i);
+	return v;
+}
+
+static const char *internal_suberror_name(uint64_t s)
+{
+	switch (s) {
+	case KVM_INTERNAL_ERROR_EMULATION: return "emulation failure";
+	case KVM_INTERNAL_ERROR_SIMUL_EX: return "simultaneous exceptions";
+	case KVM_INTERNAL_ERROR_DELIVERY_EV: return "event delivery failed";
+	case KVM_INTERNAL_ERROR_UNEXPECTED_EXIT_REASON: return "unexpected exit reason";
+	}
+	return "unknown";
+}
+
+void fmt_exit(char *buf, size_t size, const struct xt_state *s)
+{
+	const struct xt_exit *e = &s->exit;
+	const char *name = xt_exit_reason_name(e->reason);
+	size_t len = 0;
+	char tmp[64];
+	if (name)
+		APPEND(buf, size, len, "%s", name);
+	else
+		APPEND(buf, size, len, "EXIT_%" PRIu64, e->reason);
+
+	switch (e->reason) {
+	case KVM_EXIT_IO:
+		APPEND(buf, size, len, " %s 0x%" PRIx64 " size=%" PRIu64,
+		       e->io_direction == KVM_EXIT_IO_OUT ? "out" : "in", e->io_port, e->io_size);
+		if (e->io_count != 1)
+			APPEND(buf, size, len, " count=%" PRIu64, e->io_count);
+		if (e->io_count == 1 && e->io_data_len <= 8)
+			APPEND(buf, size, len, " data=0x%" PRIx64, le_value(e->io_data, e->io_data_len));
+		else {
+			fmt_hex_bytes(tmp, sizeof(tmp), e->io_data, e->io_data_len);
+			APPEND(buf, size, len, " data=%s", tmp);
+		}
+		break;
+	case KVM_EXIT_MMIO:
+		APPEND(buf, size, len, " %s 0x%" PRIx64 " len=%" PRIu64 " data=0x%" PRIx64,
+		       e->mmio_is_write ? "write" : "read", e->mmio_addr, e->mmio_len,
+		       le_value(e->mmio_data, e->mmio_data_len));
+		break;
+	case KVM_EXIT_DEBUG:
+		APPEND(buf, size, len, " exception=%" PRIu64 " dr6=0x%" PRIx64 " dr7=0x%" PRIx64
+		       " pc=0x%" PRIx64, e->debug_exception, e->debug_dr6, e->debug_dr7, e->debug_pc);
+		break;
+	case KVM_EXIT_FAIL_ENTRY:
+		APPEND(buf, size, len, " hardware_entry_failure_reason=0x%" PRIx64, e->fail_hw_reason);
+		break;
+	case KVM_EXIT_INTERNAL_ERROR:
+		fmt_hex_bytes(tmp, sizeof(tmp), e->internal_data, e->internal_data_len);
+		APPEND(buf, size, len, " suberror=%" PRIu64 " (%s) data=%s", e->internal_suberror,
+		       internal_suberror_name(e->internal_suberror), tmp);
+		break;
+	case KVM_EXIT_SYSTEM_EVENT:
+		APPEND(buf, size, len, " type=%" PRIu64, e->system_event_type);
+		break;
+	case XT_EXIT_RUN_FAILED:
+		APPEND(buf, size, len, " errno=%" PRIu64 " (%s)", e->run_errno,
+		       strerror((int)e->run_errno));
+		break;
+	}
+}
+
+void fmt_field(char *buf, size_t size, const struct xt_state *s, const struct xt_field *f)
+{
+	if (f->kind == XT_KIND_U64) {
+		snprintf(buf, size, "0x%" PRIx64, xt_field_get(s, f));
+		return;
+	}
+	uint32_t n;
+	const uint8_t *p = xt_field_blob(s, f, &n);
+	fmt_hex_bytes(buf, size, p, n);
+}
+
+bool fmt_is_exit_payload(const struct xt_field *f)
+{
+	return f->id == XT_F_EXIT_REASON || f->exit_reason != XT_ANY_EXIT;
+}
+
+static const char *evidence_names[] = { "stack-frame", "idt", "lapic-isr", "events",
+					"injection", "instruction" };
+
+void fmt_event(char *buf, size_t size, const struct xt_event *ev)
+{
+	size_t len = 0;
+	APPEND(buf, size, len, "%s", xt_event_kind_name(ev->kind));
+	switch (ev->kind) {
+	case XT_EV_IRQ_INJECT:
+		APPEND(buf, size, len, " vector=0x%x via %s", ev->inject.vector,
+		       xt_inject_method_name(ev->inject.method));
+		if (ev->inject.port >= 0)
+			APPEND(buf, size, len, " on write to port 0x%" PRIx64, (uint64_t)ev->inject.port);
+		if (ev->inject.result)
+			APPEND(buf, size, len, " FAILED (%s)", strerror(-ev->inject.result));
+		break;
+	case XT_EV_IRQ_TAKEN:
+		APPEND(buf, size, len, " vector=0x%x %s rip 0x%" PRIx64, ev->taken.vector,
+		       xt_taken_type_name(ev->taken.type), ev->taken.rip_before);
+		if (ev->taken.outcome == XT_TAKEN_HANDLER)
+			APPEND(buf, size, len, " -> 0x%" PRIx64 " (handler 0x%" PRIx64 ")",
+			       ev->taken.rip_after, ev->taken.handler);
+		else
+			APPEND(buf, size, len, " -> %s", xt_taken_outcome_name(ev->taken.outcome));
+		if (ev->taken.has_error_code)
+			APPEND(buf, size, len, " error_code=0x%" PRIx64, ev->taken.error_code);
+		APPEND(buf, size, len, " [");
+		const char *sep = "";
+		for (unsigned i = 0; i < sizeof(evidence_names) / sizeof(evidence_names[0]); i++) {
+			if (ev->taken.evidence & (1u << i)) {
+				APPEND(buf, size, len, "%s%s", sep, evidence_names[i]);
+				sep = ",";
+			}
+		}
+		APPEND(buf, size, len, "]");
+		break;
+	case XT_EV_CONSOLE: {
+		APPEND(buf, size, len, " \"");
+		for (size_t i = 0; i < ev->console.len; i++) {
+			uint8_t c = ev->console.data[i];
+			if (c == '\n')
+				APPEND(buf, size, len, "\\n");
+			else if (c == '"' || c == '\\')
+				APPEND(buf, size, len, "\\%c", c);
+			else if (c >= 0x20 && c < 0x7f)
+				APPEND(buf, size, len, "%c", c);
+			else
+				APPEND(buf, size, len, "\\x%02x", c);
+		}
+		APPEND(buf, size, len, "\"");
+		break;
+	}
+	case XT_EV_INPUT:
+		APPEND(buf, size, len, " %s", xt_input_what_name(ev->input.what));
+		for (uint32_t i = 0; i < ev->input.n; i++) {
+			const struct xt_field *f = xt_field_by_id(ev->input.v[i].field);
+			APPEND(buf, size, len, " %s=0x%" PRIx64, f ? f->name : "?", ev->input.v[i].value);
+		}
+		break;
+	case XT_EV_KTRACE:
+		APPEND(buf, size, len, " %s", ev->ktrace.name);
+		for (size_t i = 0; i < ev->ktrace.n_fields; i++) {
+			const struct xt_ktrace_field *f = &ev->ktrace.fields[i];
+			if (f->str)
+				APPEND(buf, size, len, " %s=%s", f->name, f->str);
+			else
+				APPEND(buf, size, len, " %s=0x%" PRIx64, f->name, (uint64_t)f->num);
+		}
+		break;
+	case XT_EV_NOTE:
+		APPEND(buf, size, len, " %s", ev->note.text);
+		break;
+	case XT_EV_STATS:
+		for (size_t i = 0; i < ev->stats.n; i++)
+			APPEND(buf, size, len, " #%u%+" PRId64, ev->stats.index[i], ev->stats.delta[i]);
+		break;
+	}
+}
+
+void fmt_guest_debug(char *buf, size_t size, uint32_t flags)
+{
+	static const struct { uint32_t bit; const char *name; } names[] = {
+		{ KVM_GUESTDBG_ENABLE, "ENABLE" },
+		{ KVM_GUESTDBG_SINGLESTEP, "SINGLESTEP" },
+		{ KVM_GUESTDBG_USE_SW_BP, "USE_SW_BP" },
+		{ KVM_GUESTDBG_USE_HW_BP, "USE_HW_BP" },
+		{ KVM_GUESTDBG_INJECT_DB, "INJECT_DB" },
+		{ KVM_GUESTDBG_INJECT_BP, "INJECT_BP" },
+		{ KVM_GUESTDBG_BLOCKIRQ, "BLOCKIRQ" },
+	};
+	size_t len = 0;
+	buf[0] = 0;
+	uint32_t rest = flags;
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		if (flags & names[i].bit) {
+			APPEND(buf, size, len, "%s%s", len ? "|" : "", names[i].name);
+			rest &= ~names[i].bit;
+		}
+	}
+	if (rest)
+		APPEND(buf, size, len, "%s0x%x", len ? "|" : "", rest);
+	if (!flags)
+		APPEND(buf, size, len, "0");
+}
+
+void fmt_capture(char *buf, size_t size, uint32_t capture)
+{
+	static const struct { uint32_t bit; const char *name; } names[] = {
+		{ 1u << XT_BLOCK_REGS, "regs" }, { 1u << XT_BLOCK_SREGS, "sregs" },
+		{ 1u << XT_BLOCK_EVENTS, "events" }, { 1u << XT_BLOCK_EXIT, "exit" },
+		{ XT_CAPTURE_DEBUGREGS, "debugregs" }, { XT_CAPTURE_LAPIC, "lapic" },
+		{ XT_CAPTURE_FPU, "fpu" }, { XT_CAPTURE_STATS, "stats" },
+	};
+	size_t len = 0;
+	buf[0] = 0;
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (capture & names[i].bit)
+			APPEND(buf, size, len, "%s%s", len ? "," : "", names[i].name);
+}

@@ -1,0 +1,140 @@
+// SPDX-License-Identifier: MIT
+/* JSON output for --json: numbers that may exceed 2^53 are hex strings. */
+#include <inttypes.h>
+
+#include "cli.h"
+
+void json_str(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p; p++) {
+		if (*p == '"' || *p == '\\')
+			fprintf(f, "\\%c", *p);
+		else if (*p == '\n')
+			fputs("\\n", f);
+		else if (*p < 0x20 || *p == 0x7f)
+			fprintf(f, "\\u%04x", *p);
+		else
+			fputc(*p, f);
+	}
+	fputc('"', f);
+}
+
+void json_bytes_hex(FILE *f, const uint8_t *p, size_t n)
+{
+	fputc('"', f);
+	for (size_t i = 0; i < n; i++)
+		fprintf(f, "%02x", p[i]);
+	fputc('"', f);
+}
+
+static void json_field_value(FILE *f, const struct xt_state *s, const struct xt_field *fd)
+{
+	if (fd->kind == XT_KIND_U64) {
+		fprintf(f, "\"0x%" PRIx64 "\"", xt_field_get(s, fd));
+	} else {
+		uint32_t n;
+		const uint8_t *p = xt_field_blob(s, fd, &n);
+		json_bytes_hex(f, p, n);
+	}
+}
+
+void json_state_fields(FILE *f, const struct xt_state *s, const struct xt_field_set *set,
+		       uint32_t capture)
+{
+	const struct xt_field *table;
+	size_t n = xt_fields(&table);
+	const char *sep = "";
+	fputc('{', f);
+	for (size_t id = 0; id < n; id++) {
+		const struct xt_field *fd = &table[id];
+		if (!fd->name)
+			continue;
+		if (set ? !xt_field_set_has(set, (unsigned)id) : !(capture & (1u << fd->block)))
+			continue;
+		fputs(sep, f);
+		json_str(f, fd->name);
+		fputc(':', f);
+		json_field_value(f, s, fd);
+		sep = ",";
+	}
+	fputc('}', f);
+}
+
+void json_exit(FILE *f, const struct xt_state *s)
+{
+	const char *name = xt_exit_reason_name(s->exit.reason);
+	char text[512];
+	fmt_exit(text, sizeof(text), s);
+	fputs("{\"reason\":", f);
+	json_str(f, name ? name : "UNKNOWN");
+	fprintf(f, ",\"code\":%" PRIu64 ",\"text\":", s->exit.reason);
+	json_str(f, text);
+	/* the payload fields that mean something for this exit */
+	const struct xt_field *table;
+	size_t n = xt_fields(&table);
+	for (size_t id = 0; id < n; id++) {
+		const struct xt_field *fd = &table[id];
+		if (!fd->name || fd->exit_reason == XT_ANY_EXIT || fd->exit_reason != s->exit.reason)
+			continue;
+		fputc(',', f);
+		json_str(f, fd->name);
+		fputc(':', f);
+		json_field_value(f, s, fd);
+	}
+	fputc('}', f);
+}
+
+void json_event(FILE *f, const struct xt_event *ev)
+{
+	char text[1024];
+	fmt_event(text, sizeof(text), ev);
+	fprintf(f, "{\"step\":%" PRIu64 ",\"event\":", ev->step);
+	json_str(f, xt_event_kind_name(ev->kind));
+	switch (ev->kind) {
+	case XT_EV_IRQ_INJECT:
+		fprintf(f, ",\"vector\":%u,\"method\":", ev->inject.vector);
+		json_str(f, xt_inject_method_name(ev->inject.method));
+		fprintf(f, ",\"result\":%d,\"port\":%" PRId64, ev->inject.result, ev->inject.port);
+		break;
+	case XT_EV_IRQ_TAKEN:
+		fprintf(f, ",\"vector\":%u,\"type\":", ev->taken.vector);
+		json_str(f, xt_taken_type_name(ev->taken.type));
+		fputs(",\"outcome\":", f);
+		json_str(f, xt_taken_outcome_name(ev->taken.outcome));
+		fprintf(f, ",\"rip_before\":\"0x%" PRIx64 "\",\"rip_after\":\"0x%" PRIx64
+			   "\",\"handler\":\"0x%" PRIx64 "\",\"evidence\":%u",
+			ev->taken.rip_before, ev->taken.rip_after, ev->taken.handler,
+			ev->taken.evidence);
+		if (ev->taken.has_error_code)
+			fprintf(f, ",\"error_code\":\"0x%" PRIx64 "\"", ev->taken.error_code);
+		break;
+	case XT_EV_CONSOLE:
+		fputs(",\"data\":", f);
+		json_bytes_hex(f, ev->console.data, ev->console.len);
+		break;
+	case XT_EV_KTRACE:
+		fputs(",\"name\":", f);
+		json_str(f, ev->ktrace.name);
+		fprintf(f, ",\"ts_ns\":%" PRIu64 ",\"cpu\":%u,\"fields\":{", ev->ktrace.ts_ns,
+			ev->ktrace.cpu);
+		for (size_t i = 0; i < ev->ktrace.n_fields; i++) {
+			const struct xt_ktrace_field *kf = &ev->ktrace.fields[i];
+			if (i)
+				fputc(',', f);
+			json_str(f, kf->name);
+			fputc(':', f);
+			if (kf->str)
+				json_str(f, kf->str);
+			else
+				fprintf(f, "%" PRId64, kf->num);
+		}
+		fputc('}', f);
+		break;
+	default:
+		break;
+	}
+	fputs(",\"text\":", f);
+	json_str(f, text);
+	fputc('}', f);
+}

@@ -1,0 +1,108 @@
+// SPDX-License-Identifier: MIT
+/* exitrace: one binary, git-style subcommands from a table. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+static const struct xt_command commands[] = {
+	{ "info", cmd_info, "FILE [--json]", "header, host and footer; says \"truncated\" when it is" },
+	{ "dump", cmd_dump, "FILE [--from N] [--to N] [--json]", "one line per exit, with events" },
+	{ "stat", cmd_stat, "FILE [--json]", "exit-reason histogram, IRQs, hottest RIPs" },
+};
+
+static const struct xt_command *find_command(const char *name)
+{
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (!strcmp(commands[i].name, name))
+			return &commands[i];
+	return NULL;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: exitrace COMMAND [ARGS]\n\n"
+		   "Record a guest's every KVM exit, replay and diff the traces.\n\ncommands:\n");
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
+	fprintf(f, "\n'exitrace COMMAND --help' shows a command's options.\n"
+		   "Exit status: 0 success/identical, 1 differences found, 2 usage, I/O or format error.\n");
+}
+
+void cli_print_usage(FILE *f, const char *cmd)
+{
+	const struct xt_command *c = find_command(cmd);
+	if (c)
+		fprintf(f, "usage: exitrace %s %s\n  %s\n", c->name, c->args, c->summary);
+}
+
+int cli_error(const char *cmd, const char *fmt, ...)
+{
+	va_list ap;
+	fprintf(stderr, "exitrace %s: ", cmd);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return XT_EXIT_ERROR;
+}
+
+int cli_usage_error(const char *cmd, const char *fmt, ...)
+{
+	va_list ap;
+	fprintf(stderr, "exitrace %s: ", cmd);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\ntry 'exitrace %s --help'\n", cmd);
+	return XT_EXIT_ERROR;
+}
+
+bool cli_parse_u64(const char *s, uint64_t *v)
+{
+	char *end;
+	if (!s || !*s || *s == '-')
+		return false;
+	errno = 0;
+	unsigned long long x = strtoull(s, &end, 0);
+	if (errno || *end)
+		return false;
+	*v = x;
+	return true;
+}
+
+struct xt_reader *cli_open_trace(const char *cmd, const char *path)
+{
+	struct xt_reader *r;
+	struct xt_error err = { 0 };
+	if (xt_reader_open(&r, path, &err) < 0) {
+		cli_error(cmd, "%s", err.msg);
+		return NULL;
+	}
+	return r;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stderr);
+		return XT_EXIT_ERROR;
+	}
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+		usage(stdout);
+		return XT_EXIT_OK;
+	}
+	if (!strcmp(argv[1], "--version")) {
+		printf("exitrace %s (trace format %d.%d)\n", xt_version(), XT_FORMAT_MAJOR, XT_FORMAT_MINOR);
+		return XT_EXIT_OK;
+	}
+	const struct xt_command *c = find_command(argv[1]);
+	if (!c) {
+		fprintf(stderr, "exitrace: unknown command '%s'\n", argv[1]);
+		usage(stderr);
+		return XT_EXIT_ERROR;
+	}
+	return c->run(argc - 1, argv + 1);
+}
