@@ -21,6 +21,7 @@ struct xt_command {
 };
 
 int cmd_info(int argc, char **argv);
+int cmd_record(int argc, char **argv);
 int cmd_dump(int argc, char **argv);
 int cmd_stat(int argc, char **argv);
 

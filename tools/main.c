@@ -8,6 +8,13 @@
 #include "cli.h"
 
 static const struct xt_command commands[] = {
+	{ "record", cmd_record,
+	  "[GUEST | --scenario NAME] -o FILE [--mode real|prot|long] [--load ADDR] [--entry ADDR]\n"
+	  "       [--mem SIZE] [--no-step] [--block-irq] [--irqchip none|kernel|split]\n"
+	  "       [--irq VECTOR@STEP|VECTOR@io:PORT|nmi@STEP ...] [--max-steps N] [--timeout SEC]\n"
+	  "       [--capture lapic,debugregs,fpu,stats|all] [--ktrace] [--idt|--no-idt] [--sw-bp]\n"
+	  "       [--hw-bp ADDR|SYMBOL[:x|w|rw[:LEN]] ...] [--console FILE] [--append CMDLINE] [--quiet]",
+	  "run a guest under KVM single-step and write every exit to a trace" },
 	{ "info", cmd_info, "FILE [--json]", "header, host and footer; says \"truncated\" when it is" },
 	{ "dump", cmd_dump, "FILE [--from N] [--to N] [--json]", "one line per exit, with events" },
 	{ "stat", cmd_stat, "FILE [--json]", "exit-reason histogram, IRQs, hottest RIPs" },

@@ -1,0 +1,296 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The frame layouts are those of Intel SDM vol. 3, 6.12.1 (and 6.14.2 for
+ * 64-bit mode, where the stack is aligned to 16 bytes before the push and
+ * SS:RSP are always pushed).
+ */
+#include <linux/kvm.h>
+#include <string.h>
+
+#include "arrival.h"
+#include "guest_mem.h"
+
+#define RFLAGS_TF (1ull << 8)
+#define RFLAGS_RF (1ull << 16)
+
+/* Exceptions that push an error code (SDM vol. 3, table 6-1). */
+static bool has_error_code(unsigned v)
+{
+	return v == 8 || (v >= 10 && v <= 14) || v == 17 || v == 21 || v == 29 || v == 30;
+}
+
+bool arrival_idt_target(const struct kvm_vm *vm, const struct xt_state *s, unsigned vector,
+			uint64_t *target)
+{
+	int bits = gmem_code_bits(s);
+	const struct xt_sregs *sr = &s->sregs;
+	if (!(sr->cr0 & 1)) {
+		uint16_t ivt[2];
+		if ((uint64_t)vector * 4 + 3 > sr->idt_limit ||
+		    gmem_read(vm, sr, sr->idt_base + 4 * vector, ivt, 4) != 4)
+			return false;
+		*target = ((uint64_t)ivt[1] << 4) + ivt[0];
+		return true;
+	}
+	unsigned size = (sr->efer & (1ull << 10)) ? 16 : 8;
+	(void)bits;
+	uint8_t g[16];
+	if ((uint64_t)vector * size + size - 1 > sr->idt_limit ||
+	    gmem_read(vm, sr, sr->idt_base + (uint64_t)size * vector, g, size) != size)
+		return false;
+	if (!(g[5] & 0x80))
+		return false;	/* not present */
+	uint64_t t = (uint64_t)g[0] | (uint64_t)g[1] << 8 | (uint64_t)g[6] << 16 | (uint64_t)g[7] << 24;
+	if (size == 16)
+		t |= (uint64_t)(g[8] | g[9] << 8 | g[10] << 16 | (uint32_t)g[11] << 24) << 32;
+	*target = t;
+	return true;
+}
+
+struct frame {
+	uint64_t ret_rip, cs, rflags, rsp, ss;
+	bool has_error_code;
+	uint64_t error_code;
+};
+
+static bool flags_match(uint64_t saved, uint64_t prev)
+{
+	uint64_t mask = ~(RFLAGS_TF | RFLAGS_RF) & 0xffffffffull;
+	return (saved & mask) == (prev & mask);
+}
+
+static bool ret_rip_ok(uint64_t ret, const struct xt_state *prev, const struct insn *insn)
+{
+	if (ret == prev->regs.rip)
+		return true;	/* a fault, or an interrupt taken before the instruction */
+	/* a trap or software interrupt returns after its instruction */
+	return insn && insn->kind != INSN_OTHER && ret == prev->regs.rip + insn->len;
+}
+
+/* Read a frame of width w (2, 4, 8) at linear address at; err: it starts with an error code. */
+static bool read_frame(const struct kvm_vm *vm, const struct xt_sregs *sr, uint64_t at, unsigned w,
+		       bool err, unsigned words, struct frame *f)
+{
+	uint64_t v[6] = { 0 };
+	uint8_t buf[48];
+	unsigned n = words + (err ? 1 : 0);
+	if (gmem_read(vm, sr, at, buf, n * w) != n * w)
+		return false;
+	for (unsigned i = 0; i < n; i++)
+		memcpy(&v[i], buf + i * w, w);
+	unsigned b = err ? 1 : 0;
+	*f = (struct frame){ .ret_rip = v[b], .cs = v[b + 1] & 0xffff, .rflags = v[b + 2],
+			     .rsp = v[b + 3], .ss = v[b + 4] & 0xffff, .has_error_code = err,
+			     .error_code = err ? v[0] : 0 };
+	return true;
+}
+
+/* Find the interrupt frame a delivery in this step pushed, if it pushed one. */
+static bool find_frame(const struct kvm_vm *vm, const struct xt_state *prev, const struct xt_state *cur,
+		       const struct insn *insn, struct frame *f)
+{
+	int bits = gmem_code_bits(prev);
+	const struct xt_sregs *sr = &cur->sregs;
+	int64_t dropped = (int64_t)(prev->regs.rsp - cur->regs.rsp);
+	bool cs_moved = prev->sregs.cs.selector != cur->sregs.cs.selector;
+
+	if (bits == 64) {
+		bool switched = dropped > 4096 || dropped < -4096 || prev->sregs.ss.selector != cur->sregs.ss.selector;
+		if (!switched && !cs_moved && dropped < 24)
+			return false;
+		uint64_t aligned = prev->regs.rsp & ~15ull;
+		for (int err = 0; err < 2; err++) {
+			if (read_frame(vm, sr, aligned - 40 - 8 * err, 8, err, 5, f) &&
+			    f->rsp == prev->regs.rsp && f->cs == prev->sregs.cs.selector &&
+			    f->ss == prev->sregs.ss.selector && flags_match(f->rflags, prev->regs.rflags) &&
+			    ret_rip_ok(f->ret_rip, prev, insn))
+				return true;
+		}
+		if (!switched)
+			return false;
+		/* a stack switch (IST or privilege change): look around the new stack pointer */
+		for (int64_t k = -16; k <= 64; k += 8) {
+			for (int err = 0; err < 2; err++) {
+				if (read_frame(vm, sr, cur->regs.rsp + (uint64_t)k, 8, err, 5, f) &&
+				    f->rsp == prev->regs.rsp && f->cs == prev->sregs.cs.selector &&
+				    flags_match(f->rflags, prev->regs.rflags) && ret_rip_ok(f->ret_rip, prev, insn))
+					return true;
+			}
+		}
+		return false;
+	}
+	unsigned w = bits == 32 ? 4 : 2;
+	if (!cs_moved && dropped < (int64_t)(3 * w))
+		return false;
+	for (int err = 0; err < (bits == 32 ? 2 : 1); err++) {
+		uint64_t at = gmem_stack_linear(prev, -(int64_t)((3 + err) * w));
+		if (read_frame(vm, sr, at, w, err, 3, f) && f->cs == prev->sregs.cs.selector &&
+		    flags_match(f->rflags, prev->regs.rflags & (w == 2 ? 0xffff : ~0ull)) &&
+		    ret_rip_ok(f->ret_rip, prev, insn))
+			return true;
+	}
+	return false;
+}
+
+/* Does RIP after the step sit at vector's handler (or its first instruction's end)? */
+static bool at_handler(const struct kvm_vm *vm, const struct xt_state *prev, const struct xt_state *cur,
+		       unsigned v, uint64_t *target)
+{
+	if (!arrival_idt_target(vm, prev, v, target))
+		return false;
+	uint64_t rip = gmem_code_linear(cur);
+	return rip >= *target && rip <= *target + 15;
+}
+
+static int highest_bit(const uint64_t set[4])
+{
+	for (int w = 3; w >= 0; w--)
+		if (set[w])
+			return w * 64 + 63 - __builtin_clzll(set[w]);
+	return -1;
+}
+
+/* The vector of a delivery whose frame was found; evidence bits are added to *ev. */
+static bool pick_vector(struct kvm_vm *vm, const struct xt_state *prev, const struct xt_state *cur,
+			const struct insn *insn, struct injector *inj, const struct frame *f,
+			unsigned *vector, uint32_t *type, uint32_t *evidence, uint64_t *handler)
+{
+	uint64_t t;
+	/* the vCPU events said KVM was about to inject it */
+	if (prev->events.exception_injected || prev->events.exception_pending) {
+		*vector = (unsigned)prev->events.exception_nr;
+		*type = XT_TAKEN_EXCEPTION;
+		*evidence |= XT_EVIDENCE_EVENTS;
+	} else if (prev->events.interrupt_injected) {
+		*vector = (unsigned)prev->events.interrupt_nr;
+		*type = prev->events.interrupt_soft ? XT_TAKEN_SOFTWARE : XT_TAKEN_EXTERNAL;
+		*evidence |= XT_EVIDENCE_EVENTS;
+	} else if (prev->events.nmi_injected) {
+		*vector = 2;
+		*type = XT_TAKEN_NMI;
+		*evidence |= XT_EVIDENCE_EVENTS;
+	} else if (insn && f->ret_rip == prev->regs.rip + insn->len &&
+		   (insn->kind == INSN_INT || insn->kind == INSN_INT3 || insn->kind == INSN_INTO ||
+		    insn->kind == INSN_INT1)) {
+		*vector = insn->vector;
+		*type = XT_TAKEN_SOFTWARE;
+		*evidence |= XT_EVIDENCE_INSTRUCTION;
+	} else if (insn && insn->kind == INSN_UD2 && f->ret_rip == prev->regs.rip &&
+		   at_handler(vm, prev, cur, 6, &t)) {
+		*vector = 6;
+		*type = XT_TAKEN_EXCEPTION;
+		*evidence |= XT_EVIDENCE_INSTRUCTION;
+	} else {
+		/* an external interrupt sets its in-service bit when the CPU accepts it */
+		struct xt_lapic lapic;
+		int isr = -1;
+		if (vm->irqchip != XT_IRQCHIP_NONE && kvm_vm_get_lapic(vm, &lapic) == 0)
+			isr = highest_bit(lapic.isr);
+		if (isr >= 32 && !f->has_error_code && at_handler(vm, prev, cur, (unsigned)isr, &t)) {
+			*vector = (unsigned)isr;
+			*type = XT_TAKEN_EXTERNAL;
+			*evidence |= XT_EVIDENCE_LAPIC_ISR;
+		} else {
+			/* the handler RIP landed in: unique unless handlers share code */
+			bool found = false;
+			for (unsigned v = 0; v < 256 && !found; v++) {
+				if (f->has_error_code != has_error_code(v) && v < 32)
+					continue;
+				if (f->has_error_code && v >= 32)
+					continue;
+				if (at_handler(vm, prev, cur, v, &t)) {
+					*vector = v;
+					found = true;
+				}
+			}
+			if (!found)
+				return false;
+			*type = *vector < 32 ? XT_TAKEN_EXCEPTION : XT_TAKEN_EXTERNAL;
+		}
+	}
+	if (arrival_idt_target(vm, prev, *vector, handler)) {
+		uint64_t rip = gmem_code_linear(cur);
+		if (rip >= *handler && rip <= *handler + 15)
+			*evidence |= XT_EVIDENCE_IDT;
+	}
+	if (injector_taken(inj, *vector))
+		*evidence |= XT_EVIDENCE_INJECTION;
+	if (*type == XT_TAKEN_EXTERNAL && *vector == 2)
+		*type = XT_TAKEN_NMI;
+	return true;
+}
+
+bool arrival_detect(struct kvm_vm *vm, const struct xt_state *prev, const struct xt_state *cur,
+		    const struct insn *insn, struct injector *inj, uint64_t step, struct xt_event *ev)
+{
+	struct frame f;
+	if (!find_frame(vm, prev, cur, insn, &f))
+		return false;
+	unsigned vector = 0;
+	uint32_t type = 0, evidence = XT_EVIDENCE_STACK_FRAME;
+	uint64_t handler = 0;
+	if (!pick_vector(vm, prev, cur, insn, inj, &f, &vector, &type, &evidence, &handler))
+		return false;
+	*ev = (struct xt_event){ .kind = XT_EV_IRQ_TAKEN, .step = step };
+	ev->taken.vector = vector;
+	ev->taken.type = type;
+	ev->taken.outcome = XT_TAKEN_HANDLER;
+	ev->taken.evidence = evidence;
+	ev->taken.rip_before = prev->regs.rip;
+	ev->taken.rip_after = cur->regs.rip;
+	ev->taken.handler = handler;
+	ev->taken.has_error_code = f.has_error_code;
+	ev->taken.error_code = f.error_code;
+	return true;
+}
+
+bool arrival_at_failure(struct kvm_vm *vm, const struct xt_state *prev, const struct xt_state *cur,
+			const struct insn *insn, struct injector *inj, uint64_t step,
+			struct xt_event *ev)
+{
+	unsigned vector;
+	uint32_t type, evidence;
+	struct xt_lapic lapic;
+	int isr = -1, irr = -1;
+	if (vm->irqchip != XT_IRQCHIP_NONE && kvm_vm_get_lapic(vm, &lapic) == 0) {
+		isr = highest_bit(lapic.isr);
+		irr = highest_bit(lapic.irr);
+	}
+	if (prev->events.interrupt_injected) {
+		vector = (unsigned)prev->events.interrupt_nr;
+		type = XT_TAKEN_EXTERNAL;
+		evidence = XT_EVIDENCE_EVENTS;
+	} else if (prev->events.exception_injected || prev->events.exception_pending) {
+		vector = (unsigned)prev->events.exception_nr;
+		type = XT_TAKEN_EXCEPTION;
+		evidence = XT_EVIDENCE_EVENTS;
+	} else if (isr >= 32) {
+		/* accepted by the CPU (in service) but never reached a handler */
+		vector = (unsigned)isr;
+		type = XT_TAKEN_EXTERNAL;
+		evidence = XT_EVIDENCE_LAPIC_ISR;
+	} else if (insn && (insn->kind == INSN_UD2 || insn->kind == INSN_INT || insn->kind == INSN_INT3)) {
+		vector = insn->vector;
+		type = insn->kind == INSN_UD2 ? XT_TAKEN_EXCEPTION : XT_TAKEN_SOFTWARE;
+		evidence = XT_EVIDENCE_INSTRUCTION;
+	} else if (irr >= 32 && (prev->regs.rflags & (1u << 9))) {
+		vector = (unsigned)irr;
+		type = XT_TAKEN_EXTERNAL;
+		evidence = 0;
+	} else {
+		return false;
+	}
+	if (injector_taken(inj, vector))
+		evidence |= XT_EVIDENCE_INJECTION;
+	*ev = (struct xt_event){ .kind = XT_EV_IRQ_TAKEN, .step = step };
+	ev->taken.vector = vector;
+	ev->taken.type = type;
+	ev->taken.outcome = cur->exit.reason == KVM_EXIT_SHUTDOWN ? XT_TAKEN_SHUTDOWN : XT_TAKEN_FAILED;
+	ev->taken.evidence = evidence;
+	ev->taken.rip_before = prev->regs.rip;
+	ev->taken.rip_after = cur->regs.rip;
+	uint64_t handler = 0;
+	arrival_idt_target(vm, prev, vector, &handler);
+	ev->taken.handler = handler;
+	return true;
+}

@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The devices guests expect: a 16550-style UART at 0x3f8 (transmit only;
+ * the transmitter is always empty) as the console, and isa-debug-exit at
+ * 0xf4.  Every other port and all unbacked MMIO read as all-ones and drop
+ * writes; the trace records each access as the exit it is.
+ */
+#ifndef XT_DEVICES_H
+#define XT_DEVICES_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "kvm_vm.h"
+
+#define SERIAL_BASE 0x3f8
+#define DEBUG_EXIT_PORT 0xf4
+
+struct devices {
+	FILE *console;		/* where guest output goes, or NULL */
+	uint8_t ier, lcr, mcr, scr, dll, dlm;
+	bool exited;		/* isa-debug-exit was written */
+	uint32_t exit_status;	/* (value << 1) | 1 */
+	/* what the last exit wrote to the console (for the trace's console event) */
+	uint8_t out[XT_IO_DATA_MAX];
+	size_t out_len;
+};
+
+void devices_init(struct devices *d, FILE *console);
+
+/*
+ * Handle the I/O exit in vm->run: answer reads (in place, so the trace
+ * records the value the guest got) and act on writes.
+ */
+void devices_io(struct devices *d, struct kvm_run *run);
+
+/* Handle an MMIO exit to memory no device claims. */
+void devices_mmio(struct devices *d, struct kvm_run *run);
+
+#endif

@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Reading guest memory by linear address: a software page walk over the
+ * guest's own page tables (none, 32-bit, PAE, 4-level), so the recorder
+ * can look at instructions and interrupt frames without an ioctl.
+ */
+#ifndef XT_GUEST_MEM_H
+#define XT_GUEST_MEM_H
+
+#include "kvm_vm.h"
+
+/* Linear address -> guest-physical.  0, or -EFAULT if not mapped or not RAM. */
+int gmem_translate(const struct kvm_vm *vm, const struct xt_sregs *s, uint64_t linear,
+		   uint64_t *gpa);
+
+/* Copy up to n bytes from a linear address; returns how many could be read. */
+size_t gmem_read(const struct kvm_vm *vm, const struct xt_sregs *s, uint64_t linear, void *dst,
+		 size_t n);
+
+/* The linear address of the instruction at rip (CS base, 64-bit code ignores it). */
+uint64_t gmem_code_linear(const struct xt_state *s);
+/* The linear address of the stack pointer plus off (SS base, width by mode). */
+uint64_t gmem_stack_linear(const struct xt_state *s, int64_t off);
+
+/* Is the vCPU executing 64-bit code / 32-bit code / 16-bit code? */
+int gmem_code_bits(const struct xt_state *s);
+
+#endif

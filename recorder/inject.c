@@ -1,0 +1,141 @@
+// SPDX-License-Identifier: MIT
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/ioctl.h>
+
+#include "inject.h"
+
+#define NMI_VECTOR 2
+/* MSI address: the local APIC of CPU 0, physical destination; data: fixed or NMI delivery. */
+#define MSI_ADDR 0xfee00000u
+#define MSI_DM_NMI 0x400u
+
+void injector_init(struct injector *in, const struct xt_injection *sched, size_t n)
+{
+	memset(in, 0, sizeof(*in));
+	in->n = n < INJECT_MAX ? n : INJECT_MAX;
+	memcpy(in->sched, sched, in->n * sizeof(*sched));
+}
+
+static void enqueue(struct injector *in, size_t i)
+{
+	if (!in->done[i] && in->nqueue < INJECT_MAX) {
+		in->done[i] = true;
+		in->queue[in->nqueue++] = i;
+	}
+}
+
+void injector_port_write(struct injector *in, uint16_t port)
+{
+	for (size_t i = 0; i < in->n; i++)
+		if (in->sched[i].port == port)
+			enqueue(in, i);
+}
+
+static int deliver(struct kvm_vm *vm, const struct xt_injection *j, bool *wait)
+{
+	*wait = false;
+	if (j->method == XT_INJECT_MSI || (j->method == XT_INJECT_NMI && vm->irqchip != XT_IRQCHIP_NONE)) {
+		struct kvm_msi msi = { .address_lo = MSI_ADDR,
+				       .data = j->method == XT_INJECT_NMI ? MSI_DM_NMI : j->vector };
+		int r = ioctl(vm->vm_fd, KVM_SIGNAL_MSI, &msi);
+		return r < 0 ? -errno : r;
+	}
+	if (j->method == XT_INJECT_NMI)
+		return ioctl(vm->vcpu_fd, KVM_NMI, 0) < 0 ? -errno : 0;
+	/* KVM_INTERRUPT only when the guest can take it now */
+	if (!vm->run->ready_for_interrupt_injection) {
+		vm->run->request_interrupt_window = 1;
+		*wait = true;
+		return 0;
+	}
+	struct kvm_interrupt irq = { .irq = j->vector };
+	return ioctl(vm->vcpu_fd, KVM_INTERRUPT, &irq) < 0 ? -errno : 0;
+}
+
+size_t injector_before_run(struct injector *in, struct kvm_vm *vm, uint64_t step,
+			   struct xt_event *evs, size_t max)
+{
+	for (size_t i = 0; i < in->n; i++)
+		if (in->sched[i].port < 0 && in->sched[i].step == step)
+			enqueue(in, i);
+	size_t nev = 0, kept = 0;
+	for (size_t q = 0; q < in->nqueue; q++) {
+		const struct xt_injection *j = &in->sched[in->queue[q]];
+		bool wait;
+		int r = deliver(vm, j, &wait);
+		if (wait) {
+			in->queue[kept++] = in->queue[q];
+			continue;
+		}
+		if (r >= 0 && in->noutstanding < INJECT_MAX)
+			in->outstanding[in->noutstanding++] = j->method == XT_INJECT_NMI ? NMI_VECTOR : j->vector;
+		if (nev < max) {
+			evs[nev] = (struct xt_event){ .kind = XT_EV_IRQ_INJECT, .step = step };
+			evs[nev].inject.method = j->method;
+			evs[nev].inject.vector = j->method == XT_INJECT_NMI ? NMI_VECTOR : j->vector;
+			evs[nev].inject.result = r;
+			evs[nev].inject.port = j->port;
+			nev++;
+		}
+	}
+	in->nqueue = kept;
+	if (!kept)
+		vm->run->request_interrupt_window = 0;
+	return nev;
+}
+
+bool injector_pending(const struct injector *in, uint64_t step)
+{
+	if (in->nqueue)
+		return true;
+	for (size_t i = 0; i < in->n; i++)
+		if (!in->done[i] && in->sched[i].port < 0 && in->sched[i].step >= step)
+			return true;
+	return false;
+}
+
+bool injector_taken(struct injector *in, uint32_t vector)
+{
+	for (size_t i = 0; i < in->noutstanding; i++) {
+		if (in->outstanding[i] == vector) {
+			in->outstanding[i] = in->outstanding[--in->noutstanding];
+			return true;
+		}
+	}
+	return false;
+}
+
+int injector_parse(const char *spec, uint32_t irqchip, struct xt_injection *out)
+{
+	const char *at = strchr(spec, '@');
+	if (!at || at == spec || !at[1])
+		return -EINVAL;
+	*out = (struct xt_injection){ .port = -1,
+				      .method = irqchip == XT_IRQCHIP_NONE ? XT_INJECT_INTERRUPT : XT_INJECT_MSI };
+	char *end;
+	if (!strncasecmp(spec, "nmi@", 4)) {
+		out->method = XT_INJECT_NMI;
+		out->vector = NMI_VECTOR;
+	} else {
+		unsigned long v = strtoul(spec, &end, 0);
+		if (end != at || v > 255 || v < 16)
+			return -EINVAL;	/* vectors below 16 are not deliverable as fixed interrupts */
+		out->vector = (uint32_t)v;
+	}
+	const char *when = at + 1;
+	if (!strncmp(when, "io:", 3)) {
+		unsigned long port = strtoul(when + 3, &end, 0);
+		if (end == when + 3 || *end || port > 0xffff)
+			return -EINVAL;
+		out->port = (int64_t)port;
+		return 0;
+	}
+	unsigned long long step = strtoull(when, &end, 0);
+	if (end == when || *end || step == 0)
+		return -EINVAL;
+	out->step = step;
+	return 0;
+}

@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * IRQ sources: injections scheduled at a step or on a guest write to an
+ * I/O port, delivered the way the irqchip mode calls for: KVM_SIGNAL_MSI
+ * to the in-kernel local APIC, or KVM_INTERRUPT when userspace owns the
+ * PIC (waiting for the interrupt window, KVM API doc 4.16 and 5 kvm_run).
+ */
+#ifndef XT_INJECT_H
+#define XT_INJECT_H
+
+#include "kvm_vm.h"
+
+#define INJECT_MAX 64
+
+struct injector {
+	struct xt_injection sched[INJECT_MAX];
+	size_t n;
+	bool done[INJECT_MAX];
+	/* due but not yet delivered (KVM_INTERRUPT waits for the window) */
+	size_t queue[INJECT_MAX];
+	size_t nqueue;
+	/* vectors injected and not yet seen taken, for arrival detection */
+	uint32_t outstanding[INJECT_MAX];
+	size_t noutstanding;
+};
+
+void injector_init(struct injector *in, const struct xt_injection *sched, size_t n);
+
+/* The guest wrote port: queue the injections triggered by it. */
+void injector_port_write(struct injector *in, uint16_t port);
+
+/*
+ * Before the KVM_RUN that produces step: deliver what is due.  Each
+ * delivery (or failed attempt) is returned as an event in evs (up to max);
+ * returns how many.  A KVM_INTERRUPT that must wait sets
+ * request_interrupt_window.
+ */
+size_t injector_before_run(struct injector *in, struct kvm_vm *vm, uint64_t step,
+			   struct xt_event *evs, size_t max);
+
+/* Is anything queued or scheduled at or after step? */
+bool injector_pending(const struct injector *in, uint64_t step);
+
+/* An arrival of vector was seen: it is no longer outstanding.  Returns whether it was ours. */
+bool injector_taken(struct injector *in, uint32_t vector);
+
+/* Parse "VECTOR@STEP", "VECTOR@io:PORT" or "nmi@STEP".  0 or -EINVAL. */
+int injector_parse(const char *spec, uint32_t irqchip, struct xt_injection *out);
+
+#endif

@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Recognising the few instructions the recorder must know about: those
+ * whose results are not deterministic (replay feeds them back), those that
+ * raise an interrupt themselves (INT n, INT3, UD2), and HLT.  Not a general
+ * decoder: everything else is INSN_OTHER.
+ */
+#ifndef XT_INSN_H
+#define XT_INSN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+enum insn_kind {
+	INSN_OTHER,
+	INSN_RDTSC,
+	INSN_RDTSCP,
+	INSN_RDRAND,
+	INSN_RDSEED,
+	INSN_RDPID,
+	INSN_INT,	/* INT imm8: vector in .vector */
+	INSN_INT3,
+	INSN_INTO,
+	INSN_INT1,
+	INSN_UD2,
+	INSN_HLT,
+	INSN_STI,
+	INSN_IRET,
+};
+
+struct insn {
+	enum insn_kind kind;
+	unsigned len;		/* bytes, for the kinds above */
+	unsigned reg;		/* RDRAND/RDSEED/RDPID: destination register 0-15 */
+	unsigned opsize;	/* RDRAND/RDSEED: 16, 32 or 64 */
+	unsigned vector;	/* INT n */
+};
+
+/* Decode the start of an instruction of a given code size (16/32/64). */
+void insn_decode(const uint8_t *p, size_t n, int bits, struct insn *out);
+
+#endif

@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * One VM with one vCPU: creation, guest memory, irqchip, CPUID, guest
+ * debug, and moving state between KVM's structs and struct xt_state.
+ * Shared by the recorder and the replayer.
+ */
+#ifndef XT_KVM_VM_H
+#define XT_KVM_VM_H
+
+#include <linux/kvm.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "exitrace.h"
+
+struct kvm_vm {
+	int kvm_fd, vm_fd, vcpu_fd;
+	struct kvm_run *run;
+	size_t run_size;
+	uint8_t *mem;
+	uint64_t mem_size;
+	uint32_t irqchip;		/* enum xt_irqchip */
+	uint32_t guest_debug;
+	uint64_t debugreg[8];
+	int api_version;
+	bool sync_regs;			/* KVM_CAP_SYNC_REGS covers regs, sregs, events */
+	int stats_fd;			/* the vCPU's binary stats, or -1 */
+};
+
+/* Open /dev/kvm, create the VM, its memory and vCPU.  0 or -errno with err set. */
+int kvm_vm_open(struct kvm_vm *vm, uint64_t mem_size, uint32_t irqchip, struct xt_error *err);
+void kvm_vm_close(struct kvm_vm *vm);
+
+/* Is /dev/kvm usable here?  (For tests that must skip without it.) */
+bool kvm_available(void);
+
+/* The host's supported CPUID (KVM_GET_SUPPORTED_CPUID); caller frees *out. */
+int kvm_vm_supported_cpuid(struct kvm_vm *vm, struct xt_cpuid_entry **out, size_t *n,
+			   struct xt_error *err);
+int kvm_vm_set_cpuid(struct kvm_vm *vm, const struct xt_cpuid_entry *e, size_t n,
+		     struct xt_error *err);
+
+/* KVM_SET_GUEST_DEBUG with this control word and arch.debugreg[]. */
+int kvm_vm_set_guest_debug(struct kvm_vm *vm, uint32_t control, const uint64_t debugreg[8],
+			   struct xt_error *err);
+
+/* Full state through ioctls (regs, sregs, events; debugregs, lapic, fpu per capture). */
+int kvm_vm_get_state(struct kvm_vm *vm, struct xt_state *s, uint32_t capture, struct xt_error *err);
+/* Set regs, sregs and events (and debugregs, fpu if captured) from s. */
+int kvm_vm_set_state(struct kvm_vm *vm, const struct xt_state *s, uint32_t capture,
+		     struct xt_error *err);
+
+/* Conversions between KVM's layouts and the trace's. */
+void kvm_sregs_to_xt(const struct kvm_sregs *k, struct xt_sregs *x);
+void xt_sregs_to_kvm(const struct xt_sregs *x, struct kvm_sregs *k);
+void kvm_events_to_xt(const struct kvm_vcpu_events *k, struct xt_events *x);
+void xt_events_to_kvm(const struct xt_events *x, struct kvm_vcpu_events *k);
+void kvm_lapic_to_xt(const struct kvm_lapic_state *k, struct xt_lapic *x);
+
+/* KVM_GET_LAPIC into x (in-kernel irqchip only). */
+int kvm_vm_get_lapic(struct kvm_vm *vm, struct xt_lapic *x);
+
+/* Check a capability; returns KVM_CHECK_EXTENSION's value (0 if unsupported). */
+int kvm_vm_cap(const struct kvm_vm *vm, long cap);
+
+#endif

@@ -1,0 +1,377 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Loaders.  Every offset and size read from an image is checked against the
+ * image and against guest memory before a byte is copied.
+ */
+#include <elf.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+
+#include "cpu_setup.h"
+#include "loader.h"
+#include "rec_util.h"
+
+#define MB_MAGIC 0x1BADB002u
+#define MB_BOOT_MAGIC 0x2BADB002u
+#define MB_SEARCH 8192u
+#define MB_PAGE_ALIGN (1u << 0)
+#define MB_MEMORY_INFO (1u << 1)
+#define MB_AOUT_KLUDGE (1u << 16)
+
+struct segment {
+	uint64_t gpa, file_off, filesz, memsz;
+};
+
+static int fits(struct kvm_vm *vm, const struct guest_image *img, uint64_t gpa, uint64_t len,
+		struct xt_error *err)
+{
+	uint64_t limit = sys_area_base(vm);
+	if (gpa > limit || len > limit - gpa)
+		return rec_err(err, -EFBIG,
+			       "%s: [0x%llx, 0x%llx) does not fit in %llu MiB of guest memory "
+			       "(exitrace keeps the top 64 KiB; try a larger --mem)",
+			       img->name, (unsigned long long)gpa, (unsigned long long)(gpa + len),
+			       (unsigned long long)(vm->mem_size >> 20));
+	return 0;
+}
+
+static int place(struct kvm_vm *vm, const struct guest_image *img, const struct segment *s,
+		 size_t n, struct xt_error *err)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (s[i].filesz > s[i].memsz || s[i].file_off > img->size ||
+		    s[i].filesz > img->size - s[i].file_off)
+			return rec_err(err, -ENOEXEC, "%s: segment %zu lies outside the file", img->name, i);
+		int rc = fits(vm, img, s[i].gpa, s[i].memsz, err);
+		if (rc)
+			return rc;
+	}
+	for (size_t i = 0; i < n; i++) {
+		memcpy(vm->mem + s[i].gpa, img->data + s[i].file_off, s[i].filesz);
+		memset(vm->mem + s[i].gpa + s[i].filesz, 0, s[i].memsz - s[i].filesz);
+	}
+	return 0;
+}
+
+/* Read the ELF program and section headers of either class into common form. */
+struct elf_view {
+	bool is64;
+	uint64_t entry, phoff, shoff;
+	unsigned phnum, phentsize, shnum, shentsize;
+};
+
+static int elf_view(const struct guest_image *img, struct elf_view *v, struct xt_error *err)
+{
+	const uint8_t *d = img->data;
+	if (img->size < EI_NIDENT || memcmp(d, ELFMAG, SELFMAG))
+		return rec_err(err, -ENOEXEC, "%s: not an ELF file", img->name);
+	if (d[EI_DATA] != ELFDATA2LSB)
+		return rec_err(err, -ENOEXEC, "%s: not a little-endian ELF file", img->name);
+	if (d[EI_CLASS] == ELFCLASS64) {
+		Elf64_Ehdr e;
+		if (img->size < sizeof(e))
+			return rec_err(err, -ENOEXEC, "%s: ELF header cut short", img->name);
+		memcpy(&e, d, sizeof(e));
+		if (e.e_machine != EM_X86_64)
+			return rec_err(err, -ENOEXEC, "%s: ELF64 for machine %u, not x86-64", img->name,
+				       e.e_machine);
+		*v = (struct elf_view){ true, e.e_entry, e.e_phoff, e.e_shoff, e.e_phnum,
+					e.e_phentsize, e.e_shnum, e.e_shentsize };
+		if (v->phnum && v->phentsize < sizeof(Elf64_Phdr))
+			return rec_err(err, -ENOEXEC, "%s: bad program header size", img->name);
+	} else if (d[EI_CLASS] == ELFCLASS32) {
+		Elf32_Ehdr e;
+		if (img->size < sizeof(e))
+			return rec_err(err, -ENOEXEC, "%s: ELF header cut short", img->name);
+		memcpy(&e, d, sizeof(e));
+		if (e.e_machine != EM_386)
+			return rec_err(err, -ENOEXEC, "%s: ELF32 for machine %u, not i386", img->name,
+				       e.e_machine);
+		*v = (struct elf_view){ false, e.e_entry, e.e_phoff, e.e_shoff, e.e_phnum,
+					e.e_phentsize, e.e_shnum, e.e_shentsize };
+		if (v->phnum && v->phentsize < sizeof(Elf32_Phdr))
+			return rec_err(err, -ENOEXEC, "%s: bad program header size", img->name);
+	} else {
+		return rec_err(err, -ENOEXEC, "%s: unknown ELF class %u", img->name, d[EI_CLASS]);
+	}
+	if (v->phoff > img->size || (uint64_t)v->phnum * v->phentsize > img->size - v->phoff)
+		return rec_err(err, -ENOEXEC, "%s: program headers lie outside the file", img->name);
+	return 0;
+}
+
+static int elf_segments(const struct guest_image *img, const struct elf_view *v,
+			struct segment **out, size_t *n, struct xt_error *err)
+{
+	struct segment *s = calloc(v->phnum ? v->phnum : 1, sizeof(*s));
+	if (!s)
+		return rec_err(err, -ENOMEM, "out of memory");
+	size_t k = 0;
+	for (unsigned i = 0; i < v->phnum; i++) {
+		const uint8_t *p = img->data + v->phoff + (uint64_t)i * v->phentsize;
+		if (v->is64) {
+			Elf64_Phdr ph;
+			memcpy(&ph, p, sizeof(ph));
+			if (ph.p_type == PT_LOAD)
+				s[k++] = (struct segment){ ph.p_paddr, ph.p_offset, ph.p_filesz, ph.p_memsz };
+		} else {
+			Elf32_Phdr ph;
+			memcpy(&ph, p, sizeof(ph));
+			if (ph.p_type == PT_LOAD)
+				s[k++] = (struct segment){ ph.p_paddr, ph.p_offset, ph.p_filesz, ph.p_memsz };
+		}
+	}
+	if (!k) {
+		free(s);
+		return rec_err(err, -ENOEXEC, "%s: no loadable segment", img->name);
+	}
+	*out = s;
+	*n = k;
+	return 0;
+}
+
+/* Symbols are optional: a stripped or odd symbol table is simply not used. */
+static void elf_symbols(struct guest_image *img, const struct elf_view *v)
+{
+	size_t shsz = v->is64 ? sizeof(Elf64_Shdr) : sizeof(Elf32_Shdr);
+	if (!v->shnum || v->shentsize < shsz || v->shoff > img->size ||
+	    (uint64_t)v->shnum * v->shentsize > img->size - v->shoff)
+		return;
+	for (unsigned i = 0; i < v->shnum; i++) {
+		uint64_t type, off, size, link, entsize;
+		const uint8_t *p = img->data + v->shoff + (uint64_t)i * v->shentsize;
+		if (v->is64) {
+			Elf64_Shdr sh;
+			memcpy(&sh, p, sizeof(sh));
+			type = sh.sh_type; off = sh.sh_offset; size = sh.sh_size;
+			link = sh.sh_link; entsize = sh.sh_entsize;
+		} else {
+			Elf32_Shdr sh;
+			memcpy(&sh, p, sizeof(sh));
+			type = sh.sh_type; off = sh.sh_offset; size = sh.sh_size;
+			link = sh.sh_link; entsize = sh.sh_entsize;
+		}
+		size_t symsz = v->is64 ? sizeof(Elf64_Sym) : sizeof(Elf32_Sym);
+		if (type != SHT_SYMTAB || entsize < symsz || link >= v->shnum || off > img->size ||
+		    size > img->size - off)
+			continue;
+		uint64_t str_off, str_size;
+		const uint8_t *lp = img->data + v->shoff + link * v->shentsize;
+		if (v->is64) {
+			Elf64_Shdr sh;
+			memcpy(&sh, lp, sizeof(sh));
+			str_off = sh.sh_offset; str_size = sh.sh_size;
+		} else {
+			Elf32_Shdr sh;
+			memcpy(&sh, lp, sizeof(sh));
+			str_off = sh.sh_offset; str_size = sh.sh_size;
+		}
+		if (str_off > img->size || str_size > img->size - str_off)
+			continue;
+		size_t count = size / entsize;
+		img->syms = calloc(count ? count : 1, sizeof(*img->syms));
+		if (!img->syms)
+			return;
+		for (size_t j = 0; j < count; j++) {
+			uint64_t name, value;
+			const uint8_t *sp = img->data + off + j * entsize;
+			if (v->is64) {
+				Elf64_Sym sym;
+				memcpy(&sym, sp, sizeof(sym));
+				name = sym.st_name; value = sym.st_value;
+			} else {
+				Elf32_Sym sym;
+				memcpy(&sym, sp, sizeof(sym));
+				name = sym.st_name; value = sym.st_value;
+			}
+			if (!name || name >= str_size)
+				continue;
+			const char *s = (const char *)img->data + str_off + name;
+			size_t len = strnlen(s, str_size - name);
+			if (len == str_size - name)
+				continue;	/* not terminated inside the table */
+			img->syms[img->n_syms].name = strndup(s, len);
+			img->syms[img->n_syms].addr = value;
+			if (img->syms[img->n_syms].name)
+				img->n_syms++;
+		}
+		return;
+	}
+}
+
+bool loader_symbol(const struct guest_image *img, const char *name, uint64_t *addr)
+{
+	for (size_t i = 0; i < img->n_syms; i++) {
+		if (!strcmp(img->syms[i].name, name)) {
+			*addr = img->syms[i].addr;
+			return true;
+		}
+	}
+	return false;
+}
+
+void loader_free(struct guest_image *img)
+{
+	for (size_t i = 0; i < img->n_syms; i++)
+		free(img->syms[i].name);
+	free(img->syms);
+	img->syms = NULL;
+	img->n_syms = 0;
+}
+
+static int load_elf(struct kvm_vm *vm, struct guest_image *img, struct xt_error *err)
+{
+	struct elf_view v = { 0 };
+	struct segment *s = NULL;
+	size_t n = 0;
+	int rc = elf_view(img, &v, err);
+	if (rc || (rc = elf_segments(img, &v, &s, &n, err)))
+		return rc;
+	rc = place(vm, img, s, n, err);
+	if (!rc) {
+		img->kind = v.is64 ? "elf64" : "elf32";
+		img->mode = v.is64 ? XT_MODE_LONG : XT_MODE_PROT;
+		img->entry = v.entry;
+		img->load_addr = s[0].gpa;
+		elf_symbols(img, &v);
+	}
+	free(s);
+	return rc;
+}
+
+/* The multiboot v1 header: its offset in the file, or -1. */
+static long find_multiboot(const struct guest_image *img)
+{
+	size_t end = img->size < MB_SEARCH ? img->size : MB_SEARCH;
+	for (size_t off = 0; off + 12 <= end; off += 4) {
+		uint32_t w[3];
+		memcpy(w, img->data + off, 12);
+		if (w[0] == MB_MAGIC && (uint32_t)(w[0] + w[1] + w[2]) == 0)
+			return (long)off;
+	}
+	return -1;
+}
+
+static int load_multiboot(struct kvm_vm *vm, struct guest_image *img, size_t hdr,
+			  struct xt_error *err)
+{
+	uint32_t h[8];
+	size_t have = img->size - hdr < sizeof(h) ? img->size - hdr : sizeof(h);
+	memset(h, 0, sizeof(h));
+	memcpy(h, img->data + hdr, have);
+	uint32_t flags = h[1];
+	uint32_t unsupported = flags & 0xffff & ~(MB_PAGE_ALIGN | MB_MEMORY_INFO);
+	if (unsupported)
+		return rec_err(err, -ENOEXEC, "%s: multiboot header requires features 0x%x exitrace does not provide (video mode or unknown)",
+			       img->name, unsupported);
+	img->multiboot = true;
+	img->kind = "multiboot";
+	img->mode = XT_MODE_PROT;
+	if (!(flags & MB_AOUT_KLUDGE)) {
+		int rc = load_elf(vm, img, err);
+		if (rc)
+			return rc;
+		if (strcmp(img->kind, "elf32"))
+			return rec_err(err, -ENOEXEC, "%s: a multiboot kernel must be ELF32 or give its load addresses",
+				       img->name);
+		img->kind = "multiboot";
+		return 0;
+	}
+	if (have < sizeof(h))
+		return rec_err(err, -ENOEXEC, "%s: multiboot header cut short", img->name);
+	uint32_t header_addr = h[3], load_addr = h[4], load_end = h[5], bss_end = h[6], entry = h[7];
+	if (load_addr > header_addr || header_addr - load_addr > hdr)
+		return rec_err(err, -ENOEXEC, "%s: multiboot load address 0x%x is after the header at 0x%x",
+			       img->name, load_addr, header_addr);
+	uint64_t file_off = hdr - (header_addr - load_addr);
+	uint64_t filesz = load_end ? (uint64_t)load_end - load_addr : img->size - file_off;
+	if (load_end && load_end < load_addr)
+		return rec_err(err, -ENOEXEC, "%s: multiboot load_end_addr before load_addr", img->name);
+	uint64_t memsz = bss_end ? (uint64_t)bss_end - load_addr : filesz;
+	if (memsz < filesz)
+		return rec_err(err, -ENOEXEC, "%s: multiboot bss_end_addr before load_end_addr", img->name);
+	struct segment s = { load_addr, file_off, filesz, memsz };
+	int rc = place(vm, img, &s, 1, err);
+	if (rc)
+		return rc;
+	img->entry = entry;
+	img->load_addr = load_addr;
+	return 0;
+}
+
+int loader_load(struct kvm_vm *vm, struct guest_image *img, const struct load_options *o,
+		struct xt_error *err)
+{
+	int rc;
+	long mb = find_multiboot(img);
+	bool elf = img->size >= SELFMAG && !memcmp(img->data, ELFMAG, SELFMAG);
+	if (o->have_load) {
+		img->kind = "flat";
+		img->mode = o->mode ? o->mode : XT_MODE_LONG;
+		img->load_addr = o->load_addr;
+		img->entry = o->load_addr;
+		struct segment s = { o->load_addr, 0, img->size, img->size };
+		rc = place(vm, img, &s, 1, err);
+	} else if (mb >= 0) {
+		rc = load_multiboot(vm, img, (size_t)mb, err);
+	} else if (elf) {
+		rc = load_elf(vm, img, err);
+	} else {
+		return rec_err(err, -ENOEXEC,
+			       "%s is neither ELF nor multiboot: give --load ADDR for a flat binary",
+			       img->name);
+	}
+	if (rc)
+		return rc;
+	if (o->have_entry)
+		img->entry = o->entry;
+	if (img->mode == XT_MODE_REAL && img->entry >= (1u << 20))
+		return rec_err(err, -EINVAL, "%s: real mode entry 0x%llx is above 1 MiB", img->name,
+			       (unsigned long long)img->entry);
+	if (img->entry >= vm->mem_size)
+		return rec_err(err, -EINVAL, "%s: entry 0x%llx is outside guest memory", img->name,
+			       (unsigned long long)img->entry);
+	return 0;
+}
+
+int loader_multiboot_regs(struct kvm_vm *vm, const struct guest_image *img,
+			  const struct load_options *o, struct xt_error *err)
+{
+	if (!img->multiboot)
+		return 0;
+	uint64_t mbi = sys_area_base(vm) + SYS_MBI_OFFSET;
+	uint8_t *p = vm->mem + mbi;
+	const char *cmdline = o->append ? o->append : "";
+	size_t cl = strlen(cmdline);
+	if (cl + 1 > SYS_MBI_SIZE - 0x200)
+		return rec_err(err, -E2BIG, "the multiboot command line is %zu bytes; at most %u", cl,
+			       SYS_MBI_SIZE - 0x201);
+	memset(p, 0, SYS_MBI_SIZE);
+	uint64_t sys = sys_area_base(vm);
+	uint32_t info[24] = { 0 };
+	info[0] = (1u << 0) | (1u << 2) | (1u << 6) | (1u << 9);	/* mem, cmdline, mmap, name */
+	info[1] = 640;
+	info[2] = (uint32_t)((sys - 0x100000) / 1024);
+	info[4] = (uint32_t)(mbi + 0x200);
+	/* mmap: usable low memory, usable RAM above 1 MiB, exitrace's reserved top */
+	struct __attribute__((packed)) { uint32_t size; uint64_t base, len; uint32_t type; } map[3] = {
+		{ 20, 0, 0xa0000, 1 }, { 20, 0x100000, sys - 0x100000, 1 }, { 20, sys, SYS_AREA_SIZE, 2 },
+	};
+	memcpy(p + 0x80, map, sizeof(map));
+	info[11] = sizeof(map);
+	info[12] = (uint32_t)(mbi + 0x80);
+	info[16] = (uint32_t)(mbi + 0x100);
+	memcpy(p, info, sizeof(info));
+	memcpy(p + 0x100, "exitrace", 9);
+	memcpy(p + 0x200, cmdline, cl + 1);
+
+	struct kvm_regs regs;
+	if (ioctl(vm->vcpu_fd, KVM_GET_REGS, &regs) < 0)
+		return rec_err(err, -errno, "KVM_GET_REGS: %s", strerror(errno));
+	regs.rax = MB_BOOT_MAGIC;
+	regs.rbx = mbi;
+	if (ioctl(vm->vcpu_fd, KVM_SET_REGS, &regs) < 0)
+		return rec_err(err, -errno, "KVM_SET_REGS: %s", strerror(errno));
+	return 0;
+}

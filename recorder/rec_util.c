@@ -1,0 +1,66 @@
+// SPDX-License-Identifier: MIT
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "rec_util.h"
+
+int rec_err(struct xt_error *err, int code, const char *fmt, ...)
+{
+	if (err) {
+		va_list ap;
+		va_start(ap, fmt);
+		err->code = code;
+		err->has_offset = 0;
+		err->offset = 0;
+		vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+		va_end(ap);
+	}
+	return code;
+}
+
+int rec_read_file(const char *path, size_t max, uint8_t **data, size_t *size,
+		  struct xt_error *err)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return rec_err(err, -errno, "cannot open %s: %s", path, strerror(errno));
+	struct stat st;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		int e = errno ? errno : EINVAL;
+		close(fd);
+		return rec_err(err, -e, "%s is not a regular file", path);
+	}
+	if ((uint64_t)st.st_size > max) {
+		close(fd);
+		return rec_err(err, -EFBIG, "%s is %lld bytes; at most %zu allowed", path,
+			       (long long)st.st_size, max);
+	}
+	uint8_t *p = malloc((size_t)st.st_size + 1);
+	if (!p) {
+		close(fd);
+		return rec_err(err, -ENOMEM, "out of memory reading %s", path);
+	}
+	size_t got = 0;
+	while (got < (size_t)st.st_size) {
+		ssize_t k = read(fd, p + got, (size_t)st.st_size - got);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0) {
+			int e = k < 0 ? errno : EIO;
+			free(p);
+			close(fd);
+			return rec_err(err, -e, "reading %s: %s", path, strerror(e));
+		}
+		got += (size_t)k;
+	}
+	close(fd);
+	*data = p;
+	*size = got;
+	return 0;
+}

@@ -1,0 +1,656 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The step loop.  Per step it costs one KVM_RUN and what it reads from
+ * kvm_run: state comes from kvm_run->s.regs (KVM_CAP_SYNC_REGS), never from
+ * per-step ioctls unless --capture asks for heavier sets.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/time.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "arrival.h"
+#include "cpu_setup.h"
+#include "devices.h"
+#include "guest_mem.h"
+#include "host_probe.h"
+#include "insn.h"
+#include "ktrace.h"
+#include "rec_util.h"
+#include "recorder.h"
+#include "vcpu_stats.h"
+
+/* Not a KVM exit reason: a KVM_RUN that returns with this left set did not exit. */
+#define EXIT_REASON_POISON 0xfffffffeu
+#define TICK_US 100000
+#define RFLAGS_IF (1ull << 9)
+#define RFLAGS_RF (1ull << 16)
+#define RFLAGS_CF 1ull
+#define EVENTS_MAX 8
+
+/* Set from signal handlers; one recording runs at a time. */
+static volatile sig_atomic_t stop_signal, tick;
+
+static void on_stop(int sig)
+{
+	stop_signal = sig;
+}
+
+static void on_tick(int sig)
+{
+	(void)sig;
+	tick = 1;
+}
+
+struct recorder {
+	const struct record_options *o;
+	struct record_result *res;
+	struct kvm_vm vm;
+	struct guest_image img;
+	struct host_info host;
+	struct xt_cpuid_entry *cpuid;
+	size_t n_cpuid;
+	struct xt_mem_region *regions;
+	size_t n_regions;
+	struct xt_writer *w;
+	struct devices dev;
+	struct injector inj;
+	struct vcpu_stats stats;
+	struct ktrace *kt;
+	uint32_t capture;
+
+	struct xt_state cur, prev;
+	struct kvm_sregs raw_sregs;
+	struct kvm_vcpu_events raw_events;
+	bool sregs_changed, events_changed;
+	uint64_t steps;
+	struct timespec t0;
+	struct sigaction old_int, old_term, old_alrm;
+};
+
+static double seconds_since(const struct timespec *t0)
+{
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (double)(now.tv_sec - t0->tv_sec) + (double)(now.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+/* The initial memory is recorded as its non-zero pages, merged into runs. */
+static int snapshot_memory(struct recorder *r)
+{
+	static const uint8_t zero[4096];
+	size_t cap = 16;
+	r->regions = calloc(cap, sizeof(*r->regions));
+	if (!r->regions)
+		return rec_err(&r->res->err, -ENOMEM, "out of memory");
+	for (uint64_t a = 0; a < r->vm.mem_size; a += 4096) {
+		if (!memcmp(r->vm.mem + a, zero, 4096))
+			continue;
+		struct xt_mem_region *last = r->n_regions ? &r->regions[r->n_regions - 1] : NULL;
+		if (last && last->gpa + last->size == a) {
+			last->size += 4096;
+			continue;
+		}
+		if (r->n_regions == cap) {
+			cap *= 2;
+			struct xt_mem_region *p = realloc(r->regions, cap * sizeof(*p));
+			if (!p)
+				return rec_err(&r->res->err, -ENOMEM, "out of memory");
+			r->regions = p;
+		}
+		r->regions[r->n_regions++] = (struct xt_mem_region){ a, r->vm.mem + a, 4096 };
+	}
+	return 0;
+}
+
+static int setup_debug(struct recorder *r)
+{
+	const struct record_options *o = r->o;
+	uint64_t dr[8] = { 0 };
+	uint32_t control = 0;
+	if (!o->no_step)
+		control |= KVM_GUESTDBG_SINGLESTEP;
+	if (o->block_irq)
+		control |= KVM_GUESTDBG_BLOCKIRQ;
+	if (o->sw_bp)
+		control |= KVM_GUESTDBG_USE_SW_BP;
+	if (o->n_hw_bp) {
+		control |= KVM_GUESTDBG_USE_HW_BP;
+		dr[7] = 0x400;	/* bit 10 is reserved as 1 */
+		for (size_t i = 0; i < o->n_hw_bp; i++) {
+			const struct hw_breakpoint *b = &o->hw_bp[i];
+			uint64_t addr = b->addr;
+			if (b->symbol && !loader_symbol(&r->img, b->symbol, &addr))
+				return rec_err(&r->res->err, -ENOENT, "%s has no symbol '%s' for a hardware breakpoint",
+					       r->img.name, b->symbol);
+			static const uint64_t len_bits[9] = { [1] = 0, [2] = 1, [4] = 3, [8] = 2 };
+			uint32_t len = b->rw == 0 ? 1 : b->len;
+			if (len != 1 && len != 2 && len != 4 && len != 8)
+				return rec_err(&r->res->err, -EINVAL, "hardware breakpoint length %u: use 1, 2, 4 or 8", len);
+			dr[i] = addr;
+			dr[7] |= 2ull << (2 * i);	/* global enable */
+			dr[7] |= (uint64_t)(b->rw & 3) << (16 + 4 * i) | len_bits[len] << (18 + 4 * i);
+		}
+	}
+	if (control)
+		control |= KVM_GUESTDBG_ENABLE;
+	if (!control)
+		return 0;
+	return kvm_vm_set_guest_debug(&r->vm, control, dr, &r->res->err);
+}
+
+static int setup(struct recorder *r)
+{
+	const struct record_options *o = r->o;
+	struct xt_error *err = &r->res->err;
+	int rc;
+	r->capture = o->capture ? o->capture : XT_CAPTURE_DEFAULT;
+	r->capture |= XT_CAPTURE_DEFAULT;
+	if ((r->capture & XT_CAPTURE_LAPIC) && o->irqchip == XT_IRQCHIP_NONE)
+		return rec_err(err, -EINVAL, "--capture lapic needs an in-kernel local APIC (--irqchip kernel or split)");
+
+	if (o->ktrace && (rc = ktrace_open(&r->kt, getpid(), err)))
+		return rc;
+	if ((rc = kvm_vm_open(&r->vm, o->mem_size, o->irqchip, err)))
+		return rc;
+	if (!r->vm.sync_regs)
+		return rec_err(err, -ENOTSUP, "this KVM lacks KVM_CAP_SYNC_REGS for regs, sregs and events");
+	if ((rc = kvm_vm_supported_cpuid(&r->vm, &r->cpuid, &r->n_cpuid, err)) ||
+	    (rc = kvm_vm_set_cpuid(&r->vm, r->cpuid, r->n_cpuid, err)))
+		return rc;
+
+	r->img = (struct guest_image){ .name = o->image_name, .data = o->image, .size = o->image_size };
+	if ((rc = loader_load(&r->vm, &r->img, &o->load, err)))
+		return rc;
+	uint64_t stack = cpu_default_stack(&r->vm, r->img.mode, r->img.entry);
+	if ((rc = cpu_setup(&r->vm, r->img.mode, r->img.entry, stack, o->idt, err)) ||
+	    (rc = loader_multiboot_regs(&r->vm, &r->img, &o->load, err)) || (rc = setup_debug(r)))
+		return rc;
+	if ((r->capture & XT_CAPTURE_STATS) && (rc = vcpu_stats_open(&r->stats, &r->vm, err)))
+		return rc;
+
+	if ((rc = kvm_vm_get_state(&r->vm, &r->cur, r->capture, err)))
+		return rc;
+	r->cur.exit.reason = XT_EXIT_NONE;
+	r->prev = r->cur;
+	if (ioctl(r->vm.vcpu_fd, KVM_GET_SREGS, &r->raw_sregs) < 0 ||
+	    ioctl(r->vm.vcpu_fd, KVM_GET_VCPU_EVENTS, &r->raw_events) < 0)
+		return rec_err(err, -errno, "reading the initial state: %s", strerror(errno));
+	if ((rc = snapshot_memory(r)))
+		return rc;
+	host_probe(&r->host, &r->vm);
+
+	struct timespec now;
+	clock_gettime(CLOCK_REALTIME, &now);
+	struct xt_header h = {
+		.tool_version = xt_version(), .argv = o->argv, .argc = o->argc,
+		.created_sec = now.tv_sec, .created_nsec = (uint32_t)now.tv_nsec,
+		.host = r->host.host, .initial = &r->cur,
+	};
+	h.vm = (struct xt_vm_config){
+		.mem_size = r->vm.mem_size, .cpu_mode = r->img.mode, .irqchip = o->irqchip,
+		.guest_debug = r->vm.guest_debug, .capture = r->capture, .max_steps = o->max_steps,
+		.timeout_ms = o->timeout_ms, .loader = o->scenario ? "scenario" : r->img.kind,
+		.scenario = o->scenario, .append = o->load.append, .load_addr = r->img.load_addr,
+		.entry = r->img.entry, .cpuid = r->cpuid, .n_cpuid = r->n_cpuid,
+		.memory = r->regions, .n_memory = r->n_regions, .injections = o->irqs,
+		.n_injections = o->n_irqs, .stats_names = r->stats.names, .n_stats = r->stats.n,
+	};
+	memcpy(h.vm.debugreg, r->vm.debugreg, sizeof(h.vm.debugreg));
+	int khz = ioctl(r->vm.vcpu_fd, KVM_GET_TSC_KHZ, 0);
+	h.vm.tsc_khz = khz > 0 ? (uint64_t)khz : 0;
+	h.image = (struct xt_image){ .name = r->img.name, .data = r->img.data, .size = r->img.size };
+	xt_sha256(r->img.data, r->img.size, h.image.sha256);
+	char loader_kind[32];
+	struct xt_kv extra[1] = { { "loader", loader_kind } };
+	snprintf(loader_kind, sizeof(loader_kind), "%s", r->img.kind);
+	h.extra = extra;
+	h.n_extra = 1;
+	if ((rc = xt_writer_open(&r->w, o->output, &h, &o->writer, err)))
+		return rc;
+
+	devices_init(&r->dev, o->console);
+	injector_init(&r->inj, o->irqs, o->n_irqs);
+	return 0;
+}
+
+/* Refresh cur from kvm_run after an exit; only converts sregs and events when they changed. */
+static void capture_sync(struct recorder *r)
+{
+	const struct kvm_sync_regs *s = &r->vm.run->s.regs;
+	memcpy(&r->cur.regs, &s->regs, sizeof(r->cur.regs));
+	r->sregs_changed = memcmp(&s->sregs, &r->raw_sregs, sizeof(r->raw_sregs)) != 0;
+	if (r->sregs_changed) {
+		r->raw_sregs = s->sregs;
+		kvm_sregs_to_xt(&s->sregs, &r->cur.sregs);
+	}
+	r->events_changed = memcmp(&s->events, &r->raw_events, sizeof(r->raw_events)) != 0;
+	if (r->events_changed) {
+		r->raw_events = s->events;
+		kvm_events_to_xt(&s->events, &r->cur.events);
+	}
+}
+
+static void capture_exit(struct recorder *r)
+{
+	struct kvm_run *run = r->vm.run;
+	struct xt_exit *e = &r->cur.exit;
+	e->reason = run->exit_reason;
+	e->run_ret = 0;
+	e->run_errno = 0;
+	e->run_flags = run->flags;
+	e->if_flag = run->if_flag;
+	e->ready_for_injection = run->ready_for_interrupt_injection;
+	switch (run->exit_reason) {
+	case KVM_EXIT_IO: {
+		e->io_direction = run->io.direction;
+		e->io_size = run->io.size;
+		e->io_port = run->io.port;
+		e->io_count = run->io.count;
+		uint64_t n = (uint64_t)run->io.size * run->io.count;
+		if (n > XT_IO_DATA_MAX || run->io.data_offset + n > r->vm.run_size)
+			n = 0;
+		e->io_data_len = (uint32_t)n;
+		memcpy(e->io_data, (uint8_t *)run + run->io.data_offset, n);
+		break;
+	}
+	case KVM_EXIT_MMIO:
+		e->mmio_addr = run->mmio.phys_addr;
+		e->mmio_len = run->mmio.len;
+		e->mmio_is_write = run->mmio.is_write;
+		e->mmio_data_len = run->mmio.len <= 8 ? run->mmio.len : 8;
+		memcpy(e->mmio_data, run->mmio.data, e->mmio_data_len);
+		break;
+	case KVM_EXIT_DEBUG:
+		e->debug_exception = run->debug.arch.exception;
+		e->debug_dr6 = run->debug.arch.dr6;
+		e->debug_dr7 = run->debug.arch.dr7;
+		e->debug_pc = run->debug.arch.pc;
+		break;
+	case KVM_EXIT_FAIL_ENTRY:
+		e->fail_hw_reason = run->fail_entry.hardware_entry_failure_reason;
+		e->fail_cpu = run->fail_entry.cpu;
+		break;
+	case KVM_EXIT_INTERNAL_ERROR: {
+		uint32_t n = run->internal.ndata <= 16 ? run->internal.ndata : 16;
+		e->internal_suberror = run->internal.suberror;
+		e->internal_data_len = n * 8;
+		memcpy(e->internal_data, run->internal.data, n * 8);
+		break;
+	}
+	case KVM_EXIT_SYSTEM_EVENT: {
+		uint32_t n = run->system_event.ndata <= 16 ? run->system_event.ndata : 16;
+		e->system_event_type = run->system_event.type;
+		e->system_event_data_len = n * 8;
+		memcpy(e->system_event_data, run->system_event.data, n * 8);
+		break;
+	}
+	}
+}
+
+static int capture_heavy(struct recorder *r)
+{
+	struct xt_error *err = &r->res->err;
+	if (r->capture & XT_CAPTURE_LAPIC) {
+		int rc = kvm_vm_get_lapic(&r->vm, &r->cur.lapic);
+		if (rc)
+			return rec_err(err, rc, "KVM_GET_LAPIC: %s", strerror(-rc));
+	}
+	if (r->capture & XT_CAPTURE_DEBUGREGS) {
+		struct kvm_debugregs d;
+		if (ioctl(r->vm.vcpu_fd, KVM_GET_DEBUGREGS, &d) < 0)
+			return rec_err(err, -errno, "KVM_GET_DEBUGREGS: %s", strerror(errno));
+		r->cur.dregs = (struct xt_debugregs){ d.db[0], d.db[1], d.db[2], d.db[3], d.dr6, d.dr7 };
+	}
+	if (r->capture & XT_CAPTURE_FPU) {
+		struct kvm_fpu f;
+		if (ioctl(r->vm.vcpu_fd, KVM_GET_FPU, &f) < 0)
+			return rec_err(err, -errno, "KVM_GET_FPU: %s", strerror(errno));
+		memcpy(r->cur.fpu.data, &f, sizeof(f));
+		r->cur.fpu.len = sizeof(f);
+	}
+	return 0;
+}
+
+/* The values a non-deterministic instruction produced, for replay to feed back. */
+static bool input_event(const struct insn *in, const struct xt_state *prev, const struct xt_state *cur,
+			uint64_t step, struct xt_event *ev)
+{
+	if (in->kind < INSN_RDTSC || in->kind > INSN_RDPID || cur->regs.rip != prev->regs.rip + in->len)
+		return false;
+	*ev = (struct xt_event){ .kind = XT_EV_INPUT, .step = step };
+	static const uint16_t gpr_field[16] = {
+		XT_F_RAX, XT_F_RCX, XT_F_RDX, XT_F_RBX, XT_F_RSP, XT_F_RBP, XT_F_RSI, XT_F_RDI,
+		XT_F_R8, XT_F_R9, XT_F_R10, XT_F_R11, XT_F_R12, XT_F_R13, XT_F_R14, XT_F_R15,
+	};
+	const struct xt_field *f;
+	uint32_t n = 0;
+	switch (in->kind) {
+	case INSN_RDTSCP:
+		ev->input.v[n++] = (struct xt_input_value){ XT_F_RCX, cur->regs.rcx };
+		/* fall through */
+	case INSN_RDTSC:
+		ev->input.what = in->kind == INSN_RDTSC ? XT_INPUT_RDTSC : XT_INPUT_RDTSCP;
+		ev->input.v[n++] = (struct xt_input_value){ XT_F_RAX, cur->regs.rax };
+		ev->input.v[n++] = (struct xt_input_value){ XT_F_RDX, cur->regs.rdx };
+		break;
+	case INSN_RDRAND:
+	case INSN_RDSEED:
+	case INSN_RDPID:
+		ev->input.what = in->kind == INSN_RDRAND ? XT_INPUT_RDRAND :
+				 in->kind == INSN_RDSEED ? XT_INPUT_RDSEED : XT_INPUT_RDPID;
+		f = xt_field_by_id(gpr_field[in->reg & 15]);
+		ev->input.v[n++] = (struct xt_input_value){ f->id, xt_field_get(cur, f) };
+		if (in->kind != INSN_RDPID)	/* CF says whether a value was available */
+			ev->input.v[n++] = (struct xt_input_value){ XT_F_RFLAGS, cur->regs.rflags };
+		break;
+	default:
+		return false;
+	}
+	ev->input.n = n;
+	return true;
+}
+
+static int emit(struct recorder *r, const struct xt_event *ev)
+{
+	int rc = xt_writer_event(r->w, ev);
+	if (rc)
+		r->res->err = *xt_writer_error(r->w);
+	return rc;
+}
+
+static void set_end(struct recorder *r, uint32_t reason, int64_t code, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static void set_end(struct recorder *r, uint32_t reason, int64_t code, const char *fmt, ...)
+{
+	va_list ap;
+	r->res->end_reason = reason;
+	r->res->end_code = code;
+	va_start(ap, fmt);
+	vsnprintf(r->res->detail, sizeof(r->res->detail), fmt, ap);
+	va_end(ap);
+}
+
+/* An execute breakpoint re-fires until RF is set (SDM vol. 3, 17.3.1.1): resume past it. */
+static void resume_past_breakpoint(struct recorder *r)
+{
+	uint64_t dr6 = r->cur.exit.debug_dr6, dr7 = r->vm.debugreg[7];
+	for (int i = 0; i < 4; i++) {
+		if ((dr6 & (1u << i)) && ((dr7 >> (16 + 4 * i)) & 3) == 0) {
+			r->vm.run->s.regs.regs.rflags |= RFLAGS_RF;
+			r->vm.run->kvm_dirty_regs |= KVM_SYNC_X86_REGS;
+			return;
+		}
+	}
+}
+
+/* Decide whether this exit ends the recording; returns true if so. */
+static bool exit_ends(struct recorder *r, const struct insn *in)
+{
+	const struct xt_exit *e = &r->cur.exit;
+	switch (e->reason) {
+	case KVM_EXIT_IO:
+	case KVM_EXIT_MMIO:
+	case KVM_EXIT_DEBUG:
+	case KVM_EXIT_IRQ_WINDOW_OPEN:
+		break;
+	case KVM_EXIT_HLT:
+		if (injector_pending(&r->inj, r->steps + 1))
+			return false;
+		set_end(r, XT_END_HLT, 0, "HLT at 0x%llx with nothing pending",
+			(unsigned long long)r->prev.regs.rip);
+		return true;
+	case KVM_EXIT_SHUTDOWN:
+		set_end(r, XT_END_SHUTDOWN, 0, "triple fault at rip 0x%llx",
+			(unsigned long long)r->prev.regs.rip);
+		return true;
+	case KVM_EXIT_FAIL_ENTRY:
+		set_end(r, XT_END_FAIL_ENTRY, (int64_t)e->fail_hw_reason,
+			"VM entry failed, hardware reason 0x%llx", (unsigned long long)e->fail_hw_reason);
+		return true;
+	case KVM_EXIT_INTERNAL_ERROR:
+		set_end(r, XT_END_INTERNAL_ERROR, (int64_t)e->internal_suberror,
+			"KVM internal error, suberror %llu%s at rip 0x%llx",
+			(unsigned long long)e->internal_suberror,
+			e->internal_suberror == KVM_INTERNAL_ERROR_EMULATION ? " (emulation failure)" : "",
+			(unsigned long long)r->prev.regs.rip);
+		return true;
+	case KVM_EXIT_SYSTEM_EVENT:
+		set_end(r, XT_END_SYSTEM_EVENT, (int64_t)e->system_event_type, "system event %llu",
+			(unsigned long long)e->system_event_type);
+		return true;
+	default: {
+		const char *name = xt_exit_reason_name(e->reason);
+		set_end(r, XT_END_UNHANDLED_EXIT, (int64_t)e->reason, "unhandled exit %s (%llu)",
+			name ? name : "?", (unsigned long long)e->reason);
+		return true;
+	}
+	}
+	if (r->dev.exited) {
+		set_end(r, XT_END_DEBUG_EXIT, r->dev.exit_status, "isa-debug-exit, status %u",
+			r->dev.exit_status);
+		return true;
+	}
+	/* Stepping HLT completes like any instruction here: with IF clear nothing can wake it. */
+	if (in && in->kind == INSN_HLT && r->cur.regs.rip == r->prev.regs.rip + in->len &&
+	    !(r->prev.regs.rflags & RFLAGS_IF) && !injector_pending(&r->inj, r->steps + 1)) {
+		set_end(r, XT_END_HLT, 0, "HLT at 0x%llx with interrupts disabled",
+			(unsigned long long)r->prev.regs.rip);
+		return true;
+	}
+	return false;
+}
+
+static int after_step(struct recorder *r, const struct insn *in)
+{
+	struct xt_event ev;
+	int rc;
+	if (r->dev.out_len) {
+		ev = (struct xt_event){ .kind = XT_EV_CONSOLE, .step = r->steps };
+		ev.console.data = r->dev.out;
+		ev.console.len = r->dev.out_len;
+		if ((rc = emit(r, &ev)))
+			return rc;
+	}
+	if (in && input_event(in, &r->prev, &r->cur, r->steps, &ev) && (rc = emit(r, &ev)))
+		return rc;
+	uint64_t reason = r->cur.exit.reason;
+	bool failed = reason == KVM_EXIT_SHUTDOWN || reason == KVM_EXIT_FAIL_ENTRY ||
+		      reason == KVM_EXIT_INTERNAL_ERROR;
+	bool found = failed ? arrival_at_failure(&r->vm, &r->prev, &r->cur, in, &r->inj, r->steps, &ev)
+			    : arrival_detect(&r->vm, &r->prev, &r->cur, in, &r->inj, r->steps, &ev);
+	if (found && (rc = emit(r, &ev)))
+		return rc;
+	if (r->capture & XT_CAPTURE_STATS) {
+		if (vcpu_stats_event(&r->stats, r->steps, &ev) && (rc = emit(r, &ev)))
+			return rc;
+	}
+	return 0;
+}
+
+static int on_tick_work(struct recorder *r)
+{
+	tick = 0;
+	int rc = 0;
+	if (r->kt && (rc = ktrace_collect(r->kt, r->w, &r->res->err)))
+		return rc;
+	if ((rc = xt_writer_flush(r->w))) {
+		r->res->err = *xt_writer_error(r->w);
+		return rc;
+	}
+	double s = seconds_since(&r->t0);
+	if (r->o->progress)
+		r->o->progress(r->o->progress_ctx, r->steps, xt_writer_bytes(r->w), s);
+	if (r->o->timeout_ms && s * 1000.0 >= (double)r->o->timeout_ms) {
+		set_end(r, XT_END_TIMEOUT, (int64_t)r->o->timeout_ms, "timeout after %.1f s", s);
+		return 1;
+	}
+	return 0;
+}
+
+static int step_loop(struct recorder *r)
+{
+	struct kvm_run *run = r->vm.run;
+	struct xt_event evs[EVENTS_MAX];
+	int rc;
+	for (;;) {
+		if (stop_signal) {
+			set_end(r, XT_END_SIGNAL, stop_signal, "stopped by signal %d", (int)stop_signal);
+			return 0;
+		}
+		if (tick && (rc = on_tick_work(r)))
+			return rc > 0 ? 0 : rc;
+
+		/* the instruction about to run, while its RIP is the current one */
+		struct insn insn, *in = NULL;
+		if (!r->o->no_step) {
+			uint8_t bytes[16];
+			size_t n = gmem_read(&r->vm, &r->cur.sregs, gmem_code_linear(&r->cur), bytes, sizeof(bytes));
+			insn_decode(bytes, n, gmem_code_bits(&r->cur), &insn);
+			in = &insn;
+		}
+		size_t nev = injector_before_run(&r->inj, &r->vm, r->steps + 1, evs, EVENTS_MAX);
+		for (size_t i = 0; i < nev; i++)
+			if ((rc = emit(r, &evs[i])))
+				return rc;
+
+		run->exit_reason = EXIT_REASON_POISON;
+		int ret = ioctl(r->vm.vcpu_fd, KVM_RUN, 0);
+		int err = errno;
+		run->kvm_dirty_regs = 0;
+		if (r->kt && !(ret < 0 && err == EINTR))
+			ktrace_mark(r->kt, r->steps + 1);
+		if (ret < 0 && err == EINTR)
+			continue;	/* our timer or a stop signal: not a guest exit */
+
+		memcpy(&r->prev.regs, &r->cur.regs, sizeof(r->prev.regs));
+		if (r->sregs_changed)
+			r->prev.sregs = r->cur.sregs;
+		if (r->events_changed)
+			r->prev.events = r->cur.events;
+		capture_sync(r);
+		r->dev.out_len = 0;
+		bool ends;
+		if (ret < 0 || run->exit_reason == EXIT_REASON_POISON) {
+			r->cur.exit.reason = XT_EXIT_RUN_FAILED;
+			r->cur.exit.run_ret = (uint64_t)(int64_t)ret;
+			r->cur.exit.run_errno = ret < 0 ? (uint64_t)err : 0;
+			set_end(r, XT_END_RUN_ERROR, ret < 0 ? err : 0, "KVM_RUN failed: %s",
+				ret < 0 ? strerror(err) : "returned without an exit reason");
+			ends = true;
+		} else {
+			if (run->exit_reason == KVM_EXIT_IO) {
+				devices_io(&r->dev, run);
+				if (run->io.direction == KVM_EXIT_IO_OUT)
+					injector_port_write(&r->inj, run->io.port);
+			} else if (run->exit_reason == KVM_EXIT_MMIO) {
+				devices_mmio(&r->dev, run);
+			}
+			capture_exit(r);
+			if (run->exit_reason == KVM_EXIT_DEBUG)
+				resume_past_breakpoint(r);
+			ends = exit_ends(r, in);
+		}
+		if ((r->capture & ~XT_CAPTURE_DEFAULT & ~XT_CAPTURE_STATS) && (rc = capture_heavy(r)))
+			return rc;
+		if ((rc = xt_writer_step(r->w, &r->cur))) {
+			r->res->err = *xt_writer_error(r->w);
+			return rc;
+		}
+		r->steps++;
+		if ((rc = after_step(r, in)))
+			return rc;
+		if (ends)
+			return 0;
+		if (r->o->max_steps && r->steps >= r->o->max_steps) {
+			set_end(r, XT_END_MAX_STEPS, (int64_t)r->steps, "--max-steps %llu reached",
+				(unsigned long long)r->o->max_steps);
+			return 0;
+		}
+	}
+}
+
+static void install_signals(struct recorder *r)
+{
+	struct sigaction sa = { 0 };
+	sigemptyset(&sa.sa_mask);
+	/* no SA_RESTART: a signal must interrupt KVM_RUN */
+	sa.sa_handler = on_stop;
+	sigaction(SIGINT, &sa, &r->old_int);
+	sigaction(SIGTERM, &sa, &r->old_term);
+	sa.sa_handler = on_tick;
+	sigaction(SIGALRM, &sa, &r->old_alrm);
+	struct itimerval it = { { 0, TICK_US }, { 0, TICK_US } };
+	setitimer(ITIMER_REAL, &it, NULL);
+}
+
+static void restore_signals(struct recorder *r)
+{
+	struct itimerval off = { 0 };
+	setitimer(ITIMER_REAL, &off, NULL);
+	sigaction(SIGINT, &r->old_int, NULL);
+	sigaction(SIGTERM, &r->old_term, NULL);
+	sigaction(SIGALRM, &r->old_alrm, NULL);
+}
+
+static void teardown(struct recorder *r)
+{
+	if (r->w)
+		xt_writer_abandon(r->w);
+	ktrace_close(r->kt);
+	vcpu_stats_close(&r->stats);
+	loader_free(&r->img);
+	host_info_free(&r->host);
+	free(r->cpuid);
+	free(r->regions);
+	kvm_vm_close(&r->vm);
+}
+
+int record_run(const struct record_options *o, struct record_result *res)
+{
+	struct recorder r = { .o = o, .res = res };
+	memset(res, 0, sizeof(*res));
+	r.vm.kvm_fd = r.vm.vm_fd = r.vm.vcpu_fd = r.vm.stats_fd = -1;
+	r.stats.fd = -1;
+	stop_signal = 0;
+	tick = 0;
+
+	int rc = setup(&r);
+	if (rc) {
+		teardown(&r);
+		return rc;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &r.t0);
+	install_signals(&r);
+	rc = step_loop(&r);
+	restore_signals(&r);
+	res->steps = r.steps;
+	res->seconds = seconds_since(&r.t0);
+	if (rc < 0) {
+		/* the trace keeps every complete frame; say how much */
+		res->end_reason = XT_END_IO_ERROR;
+		if (xt_writer_flush(r.w) == 0)
+			res->bytes = xt_writer_bytes(r.w);
+		teardown(&r);
+		return rc;
+	}
+	if (r.kt && (rc = ktrace_collect(r.kt, r.w, &res->err))) {
+		teardown(&r);
+		return rc;
+	}
+	struct xt_footer f = { .end_reason = res->end_reason, .end_code = res->end_code,
+			       .end_detail = res->detail,
+			       .duration_ns = (uint64_t)(res->seconds * 1e9) };
+	res->bytes = xt_writer_bytes(r.w);
+	rc = xt_writer_close(r.w, &f, &res->err);
+	r.w = NULL;
+	res->trace_complete = rc == 0;
+	teardown(&r);
+	return rc;
+}

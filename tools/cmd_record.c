@@ -1,0 +1,307 @@
+// SPDX-License-Identifier: MIT
+/* exitrace record: run a guest under single-step and write its trace. */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "rec_util.h"
+#include "recorder.h"
+#include "scenarios.h"
+
+#define IMAGE_MAX (256u << 20)
+
+static bool parse_size(const char *s, uint64_t *out)
+{
+	char *end;
+	errno = 0;
+	unsigned long long v = strtoull(s, &end, 0);
+	if (errno || end == s || *s == '-')
+		return false;
+	uint64_t mul = 1;
+	if (!strcasecmp(end, "k") || !strcasecmp(end, "kib")) mul = 1ull << 10;
+	else if (!strcasecmp(end, "m") || !strcasecmp(end, "mib")) mul = 1ull << 20;
+	else if (!strcasecmp(end, "g") || !strcasecmp(end, "gib")) mul = 1ull << 30;
+	else if (*end) return false;
+	if (v > UINT64_MAX / mul)
+		return false;
+	*out = v * mul;
+	return true;
+}
+
+static bool parse_capture(const char *s, uint32_t *cap)
+{
+	char buf[256];
+	snprintf(buf, sizeof(buf), "%s", s);
+	*cap = XT_CAPTURE_DEFAULT;
+	for (char *save, *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+		if (!strcmp(t, "default") || !strcmp(t, "regs") || !strcmp(t, "sregs") ||
+		    !strcmp(t, "events") || !strcmp(t, "exit"))
+			continue;
+		else if (!strcmp(t, "lapic"))
+			*cap |= XT_CAPTURE_LAPIC;
+		else if (!strcmp(t, "debugregs"))
+			*cap |= XT_CAPTURE_DEBUGREGS;
+		else if (!strcmp(t, "fpu"))
+			*cap |= XT_CAPTURE_FPU;
+		else if (!strcmp(t, "stats"))
+			*cap |= XT_CAPTURE_STATS;
+		else if (!strcmp(t, "all"))
+			*cap |= XT_CAPTURE_LAPIC | XT_CAPTURE_DEBUGREGS | XT_CAPTURE_FPU | XT_CAPTURE_STATS;
+		else
+			return false;
+	}
+	return true;
+}
+
+/* ADDR|SYMBOL[:x|w|rw[:LEN]] */
+static bool parse_hw_bp(char *s, struct hw_breakpoint *b)
+{
+	*b = (struct hw_breakpoint){ .rw = 0, .len = 1 };
+	char *kind = strchr(s, ':');
+	if (kind)
+		*kind++ = 0;
+	if (!*s)
+		return false;
+	if (!cli_parse_u64(s, &b->addr))
+		b->symbol = s;
+	if (kind) {
+		char *len = strchr(kind, ':');
+		if (len)
+			*len++ = 0;
+		if (!strcmp(kind, "x"))
+			b->rw = 0;
+		else if (!strcmp(kind, "w"))
+			b->rw = 1;
+		else if (!strcmp(kind, "rw"))
+			b->rw = 3;
+		else
+			return false;
+		b->len = b->rw ? 8 : 1;
+		uint64_t l;
+		if (len) {
+			if (!cli_parse_u64(len, &l) || (l != 1 && l != 2 && l != 4 && l != 8))
+				return false;
+			b->len = (uint32_t)l;
+		}
+	}
+	return true;
+}
+
+static void show_progress(void *ctx, uint64_t steps, uint64_t bytes, double seconds)
+{
+	unsigned *ticks = ctx;
+	if (++*ticks % 3)
+		return;
+	fprintf(stderr, "\r  %" PRIu64 " steps, %.0f steps/s, %" PRIu64 " KiB  ", steps,
+		seconds > 0 ? (double)steps / seconds : 0.0, bytes >> 10);
+}
+
+int cmd_record(int argc, char **argv)
+{
+	enum { O_MODE = 256, O_LOAD, O_ENTRY, O_MEM, O_NO_STEP, O_BLOCK_IRQ, O_IRQCHIP, O_IRQ,
+	       O_MAX_STEPS, O_TIMEOUT, O_CAPTURE, O_KTRACE, O_IDT, O_SW_BP, O_HW_BP, O_CONSOLE,
+	       O_APPEND, O_QUIET, O_SCENARIO, O_NO_IDT };
+	static const struct option opts[] = {
+		{ "output", required_argument, NULL, 'o' },
+		{ "scenario", required_argument, NULL, O_SCENARIO },
+		{ "mode", required_argument, NULL, O_MODE },
+		{ "load", required_argument, NULL, O_LOAD },
+		{ "entry", required_argument, NULL, O_ENTRY },
+		{ "mem", required_argument, NULL, O_MEM },
+		{ "no-step", no_argument, NULL, O_NO_STEP },
+		{ "block-irq", no_argument, NULL, O_BLOCK_IRQ },
+		{ "irqchip", required_argument, NULL, O_IRQCHIP },
+		{ "irq", required_argument, NULL, O_IRQ },
+		{ "max-steps", required_argument, NULL, O_MAX_STEPS },
+		{ "timeout", required_argument, NULL, O_TIMEOUT },
+		{ "capture", required_argument, NULL, O_CAPTURE },
+		{ "ktrace", no_argument, NULL, O_KTRACE },
+		{ "idt", no_argument, NULL, O_IDT },
+		{ "no-idt", no_argument, NULL, O_NO_IDT },
+		{ "sw-bp", no_argument, NULL, O_SW_BP },
+		{ "hw-bp", required_argument, NULL, O_HW_BP },
+		{ "console", required_argument, NULL, O_CONSOLE },
+		{ "append", required_argument, NULL, O_APPEND },
+		{ "quiet", no_argument, NULL, O_QUIET },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	struct record_options o = { .mem_size = 64ull << 20, .irqchip = XT_IRQCHIP_KERNEL,
+				    .capture = XT_CAPTURE_DEFAULT };
+	const char *scenario_name = NULL, *console_path = NULL;
+	const char *irq_specs[INJECT_MAX];
+	size_t n_irq_specs = 0;
+	bool quiet = false, irqchip_set = false, max_steps_set = false, idt_set = false, idt = false;
+	bool mode_set = false;
+	int c;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'o': o.output = optarg; break;
+		case O_SCENARIO: scenario_name = optarg; break;
+		case O_MODE:
+			if (!strcmp(optarg, "real")) o.load.mode = XT_MODE_REAL;
+			else if (!strcmp(optarg, "prot")) o.load.mode = XT_MODE_PROT;
+			else if (!strcmp(optarg, "long")) o.load.mode = XT_MODE_LONG;
+			else return cli_usage_error("record", "--mode is real, prot or long, not '%s'", optarg);
+			mode_set = true;
+			break;
+		case O_LOAD:
+			if (!cli_parse_u64(optarg, &o.load.load_addr))
+				return cli_usage_error("record", "--load needs an address, not '%s'", optarg);
+			o.load.have_load = true;
+			break;
+		case O_ENTRY:
+			if (!cli_parse_u64(optarg, &o.load.entry))
+				return cli_usage_error("record", "--entry needs an address, not '%s'", optarg);
+			o.load.have_entry = true;
+			break;
+		case O_MEM:
+			if (!parse_size(optarg, &o.mem_size))
+				return cli_usage_error("record", "--mem needs a size such as 64M, not '%s'", optarg);
+			break;
+		case O_NO_STEP: o.no_step = true; break;
+		case O_BLOCK_IRQ: o.block_irq = true; break;
+		case O_IRQCHIP:
+			if (!strcmp(optarg, "none")) o.irqchip = XT_IRQCHIP_NONE;
+			else if (!strcmp(optarg, "kernel")) o.irqchip = XT_IRQCHIP_KERNEL;
+			else if (!strcmp(optarg, "split")) o.irqchip = XT_IRQCHIP_SPLIT;
+			else return cli_usage_error("record", "--irqchip is none, kernel or split, not '%s'", optarg);
+			irqchip_set = true;
+			break;
+		case O_IRQ:
+			if (n_irq_specs == INJECT_MAX)
+				return cli_usage_error("record", "at most %d --irq", INJECT_MAX);
+			irq_specs[n_irq_specs++] = optarg;
+			break;
+		case O_MAX_STEPS:
+			if (!cli_parse_u64(optarg, &o.max_steps) || !o.max_steps)
+				return cli_usage_error("record", "--max-steps needs a positive number, not '%s'", optarg);
+			max_steps_set = true;
+			break;
+		case O_TIMEOUT: {
+			char *end;
+			double s = strtod(optarg, &end);
+			if (end == optarg || *end || !(s > 0) || s > 1e9)
+				return cli_usage_error("record", "--timeout needs seconds, not '%s'", optarg);
+			o.timeout_ms = (uint64_t)(s * 1000.0);
+			break;
+		}
+		case O_CAPTURE:
+			if (!parse_capture(optarg, &o.capture))
+				return cli_usage_error("record", "--capture takes lapic, debugregs, fpu, stats or all, not '%s'", optarg);
+			break;
+		case O_KTRACE: o.ktrace = true; break;
+		case O_IDT: idt = true; idt_set = true; break;
+		case O_NO_IDT: idt = false; idt_set = true; break;
+		case O_SW_BP: o.sw_bp = true; break;
+		case O_HW_BP:
+			if (o.n_hw_bp == 4)
+				return cli_usage_error("record", "at most 4 --hw-bp (DR0-DR3)");
+			if (!parse_hw_bp(optarg, &o.hw_bp[o.n_hw_bp++]))
+				return cli_usage_error("record", "--hw-bp is ADDR|SYMBOL[:x|w|rw[:LEN]]");
+			break;
+		case O_CONSOLE: console_path = optarg; break;
+		case O_APPEND: o.load.append = optarg; break;
+		case O_QUIET: quiet = true; break;
+		case 'h': cli_print_usage(stdout, "record"); return XT_EXIT_OK;
+		case ':': return cli_usage_error("record", "option '%s' needs a value", argv[optind - 1]);
+		default: return cli_usage_error("record", "unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	const char *guest = optind < argc ? argv[optind] : NULL;
+	if (optind + 1 < argc)
+		return cli_usage_error("record", "one guest at a time ('%s' is extra)", argv[optind + 1]);
+	if (!o.output)
+		return cli_usage_error("record", "-o FILE is required");
+	if (!guest == !scenario_name)
+		return cli_usage_error("record", "give a guest image or --scenario NAME (one of them)");
+	if (mode_set && !o.load.have_load)
+		return cli_usage_error("record", "--mode applies to flat images: give --load ADDR too");
+
+	uint8_t *image = NULL;
+	const struct scenario *sc = NULL;
+	struct xt_error err = { 0 };
+	if (scenario_name) {
+		sc = scenario_find(scenario_name);
+		if (!sc)
+			return cli_usage_error("record", "no scenario '%s' (see 'exitrace scenarios')", scenario_name);
+		o.image = sc->image;
+		o.image_size = sc->size;
+		o.image_name = sc->name;
+		o.scenario = sc->name;
+		if (!irqchip_set)
+			o.irqchip = sc->irqchip;
+		if (!idt_set)
+			idt = sc->idt;
+		o.sw_bp |= sc->sw_bp;
+		o.block_irq |= sc->block_irq;
+		for (size_t i = 0; i < sc->n_hw_bp && o.n_hw_bp < 4; i++)
+			o.hw_bp[o.n_hw_bp++] = (struct hw_breakpoint){ .symbol = sc->hw_bp[i].symbol,
+								       .rw = sc->hw_bp[i].rw,
+								       .len = sc->hw_bp[i].len };
+		for (size_t i = 0; i < sc->n_irqs && n_irq_specs < INJECT_MAX; i++)
+			irq_specs[n_irq_specs++] = sc->irqs[i];
+		if (!max_steps_set)
+			o.max_steps = sc->max_steps;
+	} else {
+		size_t size;
+		if (rec_read_file(guest, IMAGE_MAX, &image, &size, &err) < 0)
+			return cli_error("record", "%s", err.msg);
+		o.image = image;
+		o.image_size = size;
+		o.image_name = guest;
+	}
+	o.idt = idt;
+	for (size_t i = 0; i < n_irq_specs; i++) {
+		if (injector_parse(irq_specs[i], o.irqchip, &o.irqs[o.n_irqs++]) < 0) {
+			free(image);
+			return cli_usage_error("record", "--irq '%s': use VECTOR@STEP, VECTOR@io:PORT or nmi@STEP (vector 16-255)",
+					       irq_specs[i]);
+		}
+	}
+
+	FILE *console = stderr;
+	if (console_path && !(console = fopen(console_path, "w"))) {
+		int e = errno;
+		free(image);
+		return cli_error("record", "cannot create --console %s: %s", console_path, strerror(e));
+	}
+	o.console = console;
+	o.argv = (const char *const *)argv - 1;
+	o.argc = (size_t)argc + 1;
+	unsigned ticks = 0;
+	if (!quiet && isatty(STDERR_FILENO) && console != stderr) {
+		o.progress = show_progress;
+		o.progress_ctx = &ticks;
+	}
+
+	struct record_result res;
+	int rc = record_run(&o, &res);
+	if (console != stderr)
+		fclose(console);
+	free(image);
+	if (o.progress && ticks >= 3)
+		fputc('\n', stderr);
+	if (rc < 0) {
+		if (res.steps)
+			return cli_error("record", "%s (the trace keeps %" PRIu64 " steps in its complete frames)",
+					 res.err.msg, res.steps);
+		return cli_error("record", "%s", res.err.msg);
+	}
+	if (!quiet)
+		fprintf(stderr, "exitrace record: %" PRIu64 " steps in %.2f s (%.0f steps/s) to %s, %" PRIu64
+				" bytes (%.2f bytes/step); ended: %s (%s)\n",
+			res.steps, res.seconds, res.seconds > 0 ? (double)res.steps / res.seconds : 0.0,
+			o.output, res.bytes, res.steps ? (double)res.bytes / (double)res.steps : 0.0,
+			xt_end_reason_name(res.end_reason), res.detail);
+	/* scripts get the guest's own status when it used isa-debug-exit */
+	if (res.end_reason == XT_END_DEBUG_EXIT)
+		return (int)(res.end_code & 0xff);
+	return XT_EXIT_OK;
+}
