@@ -237,6 +237,12 @@ int xt_writer_event(struct xt_writer *w, const struct xt_event *ev)
 		begin_frame(w);
 	xti_put_event(&w->raw, ev);
 	w->event_counts[ev->kind]++;
+	/*
+	 * An injection for step N precedes step record N and must share its
+	 * frame: seeking to step N starts at the frame holding step N.
+	 */
+	if (ev->kind == XT_EV_IRQ_INJECT && !w->raw.oom)
+		return 0;
 	return maybe_flush(w);
 }
 

@@ -42,7 +42,11 @@ int xt_writer_open(struct xt_writer **out, const char *path, const struct xt_hea
 /* Append a step: the full state after this exit.  The writer stores what changed. */
 int xt_writer_step(struct xt_writer *w, const struct xt_state *s);
 
-/* Append an event. */
+/*
+ * Append an event.  Events of a step follow its step record, except
+ * XT_EV_IRQ_INJECT for step N, which precedes step record N; the writer
+ * never ends a frame between the two (xt_writer_flush() still does).
+ */
 int xt_writer_event(struct xt_writer *w, const struct xt_event *ev);
 
 /* End the current frame now (nothing happens if it is empty). */
