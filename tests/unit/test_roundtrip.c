@@ -146,6 +146,59 @@ static void test_inject_seek(const char *path)
 	xt_reader_close(r);
 }
 
+/* The writer never writes a frame larger than readers accept (64 MiB). */
+static void test_frame_limits(const char *path)
+{
+	struct fx_header fh;
+	fx_header_init(&fh, XT_CAPTURE_DEFAULT);
+	struct xt_writer *w;
+	struct xt_error err = { 0 };
+	struct xt_writer_options big = { .frame_max_bytes = 64u << 20 };
+	TEST_EQ_U64((uint64_t)-EINVAL, (uint64_t)xt_writer_open(&w, path, &fh.h, &big, &err),
+		    "frames as large as the reader's limit");
+	TEST_CONTAINS(err.msg, "at most", "the message names the limit");
+
+	TEST_ASSERT(xt_writer_open(&w, path, &fh.h, NULL, &err) == 0, "open: %s", err.msg);
+	struct fx_rng rng = { 5 };
+	struct xt_state s = fh.initial;
+	fx_step(&rng, &s, 1, XT_CAPTURE_DEFAULT, false);
+	TEST_ASSERT(xt_writer_step(w, &s) == 0, "step 1");
+	size_t huge = (64u << 20) + 1;
+	uint8_t *data = calloc(1, huge);
+	TEST_ASSERT(data, "calloc");
+	struct xt_event ev = { .kind = XT_EV_CONSOLE, .step = 1 };
+	ev.console.data = data;
+	ev.console.len = huge;
+	TEST_EQ_U64((uint64_t)-EFBIG, (uint64_t)xt_writer_event(w, &ev), "a console event over 64 MiB");
+	free(data);
+	ev.console.data = (const uint8_t *)"ok";
+	ev.console.len = 2;
+	TEST_ASSERT(xt_writer_event(w, &ev) == 0, "the writer is still usable: %s", xt_writer_error(w)->msg);
+	ev = (struct xt_event){ .kind = XT_EV_INPUT, .step = 1 };
+	ev.input.n = XT_INPUT_MAX_VALUES + 1;
+	TEST_EQ_U64((uint64_t)-EINVAL, (uint64_t)xt_writer_event(w, &ev), "too many input values");
+	fx_step(&rng, &s, 2, XT_CAPTURE_DEFAULT, false);
+	TEST_ASSERT(xt_writer_step(w, &s) == 0, "step 2");
+	struct xt_footer foot = { .end_reason = XT_END_MAX_STEPS };
+	TEST_ASSERT(xt_writer_close(w, &foot, &err) == 0, "close: %s", err.msg);
+
+	struct xt_reader *r;
+	TEST_ASSERT(xt_reader_open(&r, path, &err) == 0, "reader open: %s", err.msg);
+	struct xt_record rec;
+	int rc, steps = 0, events = 0;
+	while ((rc = xt_reader_next(r, &rec)) > 0) {
+		steps += rec.type == XT_REC_STEP;
+		if (rec.type == XT_REC_EVENT) {
+			events++;
+			TEST_EQ_U64(2, rec.event->console.len, "only the small event was written");
+		}
+	}
+	TEST_EQ_U64(0, rc, "read: %s", xt_reader_error(r)->msg);
+	TEST_EQ_U64(2, steps, "steps");
+	TEST_EQ_U64(1, events, "events");
+	xt_reader_close(r);
+}
+
 int main(void)
 {
 	char path[] = "/tmp/xt-roundtrip-XXXXXX";
@@ -264,6 +317,7 @@ int main(void)
 	size_t nframes = f->n_index;
 	xt_reader_close(r);
 	test_inject_seek(path);
+	test_frame_limits(path);
 	unlink(path);
 	printf("round trip: %d steps, %zu events, %zu frames\n", STEPS, nev, nframes);
 	return 0;
