@@ -9,8 +9,11 @@ and key tables), so a change to the format that SPEC.md does not follow
 fails this test, and so does a table in SPEC.md that the code does not
 follow.
 
-usage: check_spec.py GEN_TRACE SPEC.md      the checks (meson test spec-conformance)
-       check_spec.py --table GEN_TRACE      print SPEC.md's field table from the code
+usage: check_spec.py GEN_TRACE SPEC.md [CDDL]   the checks (meson test spec-conformance)
+       check_spec.py --table GEN_TRACE           print SPEC.md's field table from the code
+
+Given the CDDL schema too, it checks that its record rules have the keys,
+optional keys and record types of SPEC.md's tables.
 """
 import hashlib
 import os
@@ -318,6 +321,57 @@ class State:
         return dict(m)
 
 
+# ---- the CDDL schema against the key tables ----
+
+def cddl_rules(text):
+    """Map and group rules: name -> (keys, optional keys, {key: literal value}, names used)."""
+    text = re.sub(r";[^\n]*", "", text)
+    rules = {}
+    for m in re.finditer(r"^([a-z][\w-]*) = ([{(])\n(.*?)^[})]$", text, re.M | re.S):
+        body = m.group(3)
+        keys = {int(k) for k in re.findall(r"(?<![\w.*-])(\d+):", body)}
+        opt = {int(k) for k in re.findall(r"\?\s*(\d+):", body)}
+        lit = {int(k): int(v) for k, v in re.findall(r"(?<![\w.*-])(\d+): (\d+),", body)}
+        used = set(re.findall(r"^\s*([a-z][\w-]*),?$", body, re.M))
+        rules[m.group(1)] = (keys, opt, lit, used)
+    return rules
+
+
+def check_cddl(path, tables):
+    rules = cddl_rules(open(path, encoding="utf-8").read())
+    types = {r[1]: int(r[0]) for r in need(tables, "Record types")}
+
+    def rule(name):
+        if not check(name in rules, "exitrace.cddl has no rule '%s = {'" % name):
+            return set(), set(), {}
+        keys, opt, lit, used = rules[name]
+        for g in used & set(rules):  # groups it includes, such as event-head
+            keys, opt, lit = keys | rules[g][0], opt | rules[g][1], {**lit, **rules[g][2]}
+        return keys, opt, lit
+
+    for what, spec in spec_keys(tables).items():
+        if what == "step":
+            continue  # its keys are field ids
+        if isinstance(what, int):
+            name = re.fullmatch(r"event kind \d+ \(([a-z-]+)\)", spec.title).group(1)
+            want = {**spec_keys(tables)["event"].keys, **spec.keys}
+        else:
+            name, want = {"event": "event-head"}.get(what, what), spec.keys
+        keys, opt, lit = rule(name)
+        if what == "event":
+            keys, opt = keys | {1}, opt  # the kind is in each kind's rule
+        check(keys == set(want), "exitrace.cddl '%s' has keys %s, SPEC.md 'Keys: %s' %s"
+              % (name, sorted(keys), spec.title, sorted(want)))
+        check(opt == {k for k, (_, _, req) in want.items() if not req},
+              "exitrace.cddl '%s': optional keys %s differ from SPEC.md's req column" % (name, sorted(opt)))
+        if what in types:
+            check(lit.get(0) == types[what], "exitrace.cddl '%s': key 0 is %r, the record type %d"
+                  % (name, lit.get(0), types[what]))
+        if isinstance(what, int):
+            check(lit.get(1) == what and lit.get(0) == types["event"],
+                  "exitrace.cddl '%s': kind %r, type %r" % (name, lit.get(1), lit.get(0)))
+
+
 # ---- the whole trace ----
 
 def check_trace(path, fields, tables):
@@ -511,9 +565,11 @@ def main(argv):
         with tempfile.TemporaryDirectory() as d:
             print_table(run_gen(argv[2], os.path.join(d, "t.xtr")))
         return
-    if len(argv) != 3:
+    if len(argv) not in (3, 4):
         sys.exit(__doc__)
     tables = spec_tables(open(argv[2], encoding="utf-8").read())
+    if len(argv) == 4:
+        check_cddl(argv[3], tables)
     with tempfile.TemporaryDirectory() as d:
         path = os.path.join(d, "t.xtr")
         fields = run_gen(argv[1], path)
