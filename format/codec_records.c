@@ -133,19 +133,24 @@ static int get_event_value(struct xti_in *in, uint64_t key, const struct xti_tok
 		return xti_blob(in, v, a, &ev->console.data, &ev->console.len);
 	case XT_EV_INPUT * 16 + EK_3: return get_u32(in, v, &ev->input.what);
 	case XT_EV_INPUT * 16 + EK_4:
-		if (v->type != XTI_MAP || v->u > XT_INPUT_MAX_VALUES)
-			return xti_bad(in, "input: expected a map of at most %d values",
-				       XT_INPUT_MAX_VALUES);
+		if (v->type != XTI_MAP)
+			return xti_bad(in, "input: expected a map");
+		ev->input.n = 0;
 		for (uint64_t i = 0; i < v->u; i++) {
 			uint64_t field;
 			struct xti_tok t;
 			TRY(xti_map_key(in, &field, &t));
-			if (!xt_field_by_id(field < XT_FIELD_ID_LIMIT ? (unsigned)field : 0))
-				return xti_bad(in, "input: unknown field %llu", (unsigned long long)field);
-			ev->input.v[i].field = (uint16_t)field;
-			TRY(xti_uint(in, &t, &ev->input.v[i].value));
+			/* a field of a newer minor version: readers skip what they do not know */
+			if (!xt_field_by_id(field < XT_FIELD_ID_LIMIT ? (unsigned)field : 0)) {
+				TRY(xti_skip(in, &t));
+				continue;
+			}
+			if (ev->input.n == XT_INPUT_MAX_VALUES)
+				return xti_bad(in, "input: more than %d values", XT_INPUT_MAX_VALUES);
+			struct xt_input_value *iv = &ev->input.v[ev->input.n++];
+			iv->field = (uint16_t)field;
+			TRY(xti_uint(in, &t, &iv->value));
 		}
-		ev->input.n = (uint32_t)v->u;
 		return 0;
 	case XT_EV_KTRACE * 16 + EK_3: return xti_text(in, v, a, &ev->ktrace.name);
 	case XT_EV_KTRACE * 16 + EK_4: return xti_uint(in, v, &ev->ktrace.ts_ns);

@@ -19,6 +19,7 @@
 #define DEFAULT_LEVEL 3
 #define DEFAULT_FRAME_STEPS 65536
 #define DEFAULT_FRAME_BYTES (1u << 20)
+#define FRAME_BYTES_MAX (XTI_DATA_FRAME_MAX / 2)
 #define HIST_DIRECT 64
 
 struct hist_extra {
@@ -233,10 +234,27 @@ int xt_writer_event(struct xt_writer *w, const struct xt_event *ev)
 		return w->err.code;
 	if (ev->kind == 0 || ev->kind >= XT_EV_KIND_LIMIT)
 		return xti_err(&w->err, -EINVAL, "unknown event kind %u", ev->kind);
+	if (ev->kind == XT_EV_INPUT && ev->input.n > XT_INPUT_MAX_VALUES)
+		return xti_err(&w->err, -EINVAL, "an input event holds at most %d values",
+			       XT_INPUT_MAX_VALUES);
 	if (!w->frame_open)
 		begin_frame(w);
+	size_t before = w->raw.len;
 	xti_put_event(&w->raw, ev);
+	/* A frame the reader would refuse must never reach the file. */
+	if (!w->raw.oom && w->raw.len > XTI_DATA_FRAME_MAX) {
+		size_t n = w->raw.len - before;
+		w->raw.len = before;
+		return xti_err(&w->err, -EFBIG, "a %s event of %zu bytes does not fit a frame (at most %u)",
+			       xt_event_kind_name(ev->kind), n, XTI_DATA_FRAME_MAX);
+	}
 	w->event_counts[ev->kind]++;
+	/*
+	 * An injection for step N precedes step record N and must share its
+	 * frame: seeking to step N starts at the frame holding step N.
+	 */
+	if (ev->kind == XT_EV_IRQ_INJECT && !w->raw.oom)
+		return 0;
 	return maybe_flush(w);
 }
 
@@ -278,6 +296,13 @@ int xt_writer_open(struct xt_writer **out, const char *path, const struct xt_hea
 	w->capture = h->vm.capture ? h->vm.capture : XT_CAPTURE_DEFAULT;
 	w->frame_max_steps = opts && opts->frame_max_steps ? opts->frame_max_steps : DEFAULT_FRAME_STEPS;
 	w->frame_max_bytes = opts && opts->frame_max_bytes ? opts->frame_max_bytes : DEFAULT_FRAME_BYTES;
+	/* A frame ends after the record that fills it: leave room for that record. */
+	if (w->frame_max_bytes > FRAME_BYTES_MAX) {
+		uint32_t asked = w->frame_max_bytes;
+		free(w);
+		return xti_err(err, -EINVAL, "frames of %u bytes: at most %u, readers refuse larger frames",
+			       asked, FRAME_BYTES_MAX);
+	}
 	w->prev = *h->initial;
 	clock_gettime(CLOCK_MONOTONIC, &w->t0);
 

@@ -28,7 +28,7 @@ struct xt_writer;
 struct xt_writer_options {
 	int zstd_level;			/* 0: the library's default */
 	uint32_t frame_max_steps;	/* 0: default (65536) */
-	uint32_t frame_max_bytes;	/* raw CBOR per frame; 0: default (1 MiB) */
+	uint32_t frame_max_bytes;	/* raw CBOR per frame; 0: default (1 MiB); at most 32 MiB */
 };
 
 /*
@@ -42,7 +42,13 @@ int xt_writer_open(struct xt_writer **out, const char *path, const struct xt_hea
 /* Append a step: the full state after this exit.  The writer stores what changed. */
 int xt_writer_step(struct xt_writer *w, const struct xt_state *s);
 
-/* Append an event. */
+/*
+ * Append an event.  Events of a step follow its step record, except
+ * XT_EV_IRQ_INJECT for step N, which precedes step record N; the writer
+ * never ends a frame between the two (xt_writer_flush() still does).
+ * An event too large for any frame (64 MiB) is refused with -EFBIG and
+ * leaves the writer usable.
+ */
 int xt_writer_event(struct xt_writer *w, const struct xt_event *ev);
 
 /* End the current frame now (nothing happens if it is empty). */

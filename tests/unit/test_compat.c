@@ -123,7 +123,8 @@ static void test_newer_major(void)
 /*
  * A trace from a "newer minor version": extra header keys, a state map with
  * an unknown field id, a step with an unknown field, an event with an
- * unknown key, a record of an unknown type, an unknown skippable frame.
+ * unknown key, an input event naming an unknown field, a record of an
+ * unknown type, an unknown skippable frame.
  */
 static void test_unknown_keys(void)
 {
@@ -190,6 +191,16 @@ static void test_unknown_keys(void)
 	xti_put_uint(&b, 2); xti_put_uint(&b, 1);
 	xti_put_uint(&b, 12); xti_put_text(&b, "ignored");
 	xti_put_uint(&b, 3); xti_put_text(&b, "hello");
+	/* an RDTSC input with a value for a field this reader does not know (252) */
+	xti_put_map(&b, 5);
+	xti_put_uint(&b, 0); xti_put_uint(&b, XT_REC_EVENT);
+	xti_put_uint(&b, 1); xti_put_uint(&b, XT_EV_INPUT);
+	xti_put_uint(&b, 2); xti_put_uint(&b, 1);
+	xti_put_uint(&b, 3); xti_put_uint(&b, XT_INPUT_RDTSC);
+	xti_put_uint(&b, 4); xti_put_map(&b, 3);
+	xti_put_uint(&b, XT_F_RAX); xti_put_uint(&b, 0x1234);
+	xti_put_uint(&b, 252); xti_put_uint(&b, 0x77);
+	xti_put_uint(&b, XT_F_RDX); xti_put_uint(&b, 0x5);
 	/* step 2: rip -= 1 (a negative delta) */
 	xti_put_map(&b, 2);
 	xti_put_uint(&b, 0); xti_put_uint(&b, XT_REC_STEP);
@@ -211,6 +222,13 @@ static void test_unknown_keys(void)
 	TEST_EQ_U64(1, xt_reader_next(r, &rec), "event: %s", xt_reader_error(r)->msg);
 	TEST_EQ_U64(XT_REC_EVENT, rec.type, "the unknown record was skipped");
 	TEST_EQ_STR("hello", rec.event->note.text, "note");
+	TEST_EQ_U64(1, xt_reader_next(r, &rec), "input: %s", xt_reader_error(r)->msg);
+	TEST_EQ_U64(XT_EV_INPUT, rec.event->kind, "input event");
+	TEST_EQ_U64(2, rec.event->input.n, "the unknown field's value is skipped");
+	TEST_EQ_U64(XT_F_RAX, rec.event->input.v[0].field, "input rax");
+	TEST_EQ_U64(0x1234, rec.event->input.v[0].value, "input rax value");
+	TEST_EQ_U64(XT_F_RDX, rec.event->input.v[1].field, "input rdx");
+	TEST_EQ_U64(0x5, rec.event->input.v[1].value, "input rdx value");
 	TEST_EQ_U64(1, xt_reader_next(r, &rec), "step 2");
 	TEST_EQ_U64(fh.initial.regs.rip + 2, rec.state->regs.rip, "step 2 rip (negative delta)");
 	TEST_EQ_U64(0, xt_reader_next(r, &rec), "end");

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
  * Every record type through the writer and back through the reader, field
- * by field, across many frame boundaries; then seeking to every step.
+ * by field, across many frame boundaries; then seeking to every step, and
+ * to steps that had an injection.
  */
 #include <errno.h>
 #include <linux/kvm.h>
@@ -99,6 +100,103 @@ static void check_header(const struct xt_header *want, const struct xt_header *g
 	for (unsigned id = 0; id < XT_FIELD_ID_LIMIT; id++)
 		if (xt_field_by_id(id))
 			TEST_EQ_U64(masks[id], got->compare_masks[id], "mask of field %u", id);
+}
+
+/*
+ * An injection for step N precedes step record N.  Seeking to N starts at
+ * the frame holding step N, so the injection must be in that frame even
+ * when the frame is full by bytes right after the injection.
+ */
+static void test_inject_seek(const char *path)
+{
+	struct fx_header fh;
+	fx_header_init(&fh, XT_CAPTURE_DEFAULT);
+	struct xt_writer *w;
+	struct xt_error err = { 0 };
+	struct xt_writer_options opts = { .frame_max_bytes = 1 };	/* every record fills a frame */
+	TEST_ASSERT(xt_writer_open(&w, path, &fh.h, &opts, &err) == 0, "open: %s", err.msg);
+	struct fx_rng rng = { 3 };
+	struct xt_state s = fh.initial;
+	for (uint64_t step = 1; step <= 20; step++) {
+		if (step % 5 == 0) {
+			struct xt_event ev;
+			struct fx_event_storage st;
+			fx_event(&rng, XT_EV_IRQ_INJECT, step, &ev, &st);
+			TEST_ASSERT(xt_writer_event(w, &ev) == 0, "inject");
+		}
+		fx_step(&rng, &s, step, XT_CAPTURE_DEFAULT, false);
+		TEST_ASSERT(xt_writer_step(w, &s) == 0, "step %" PRIu64, step);
+	}
+	struct xt_footer foot = { .end_reason = XT_END_MAX_STEPS };
+	TEST_ASSERT(xt_writer_close(w, &foot, &err) == 0, "close: %s", err.msg);
+
+	struct xt_reader *r;
+	TEST_ASSERT(xt_reader_open(&r, path, &err) == 0, "reader open: %s", err.msg);
+	for (uint64_t step = 5; step <= 20; step += 5) {
+		struct xt_record rec;
+		TEST_EQ_U64(0, xt_reader_seek(r, step), "seek %" PRIu64, step);
+		TEST_EQ_U64(1, xt_reader_next(r, &rec), "read after seek to %" PRIu64, step);
+		TEST_EQ_U64(XT_REC_EVENT, rec.type, "seek to %" PRIu64 ": the injection comes first", step);
+		TEST_EQ_U64(XT_EV_IRQ_INJECT, rec.event->kind, "injection kind");
+		TEST_EQ_U64(step, rec.event->step, "injection step");
+		TEST_EQ_U64(1, xt_reader_next(r, &rec), "step after the injection");
+		TEST_EQ_U64(XT_REC_STEP, rec.type, "then the step");
+		TEST_EQ_U64(step, rec.step, "the injection's step");
+	}
+	xt_reader_close(r);
+}
+
+/* The writer never writes a frame larger than readers accept (64 MiB). */
+static void test_frame_limits(const char *path)
+{
+	struct fx_header fh;
+	fx_header_init(&fh, XT_CAPTURE_DEFAULT);
+	struct xt_writer *w;
+	struct xt_error err = { 0 };
+	struct xt_writer_options big = { .frame_max_bytes = 64u << 20 };
+	TEST_EQ_U64((uint64_t)-EINVAL, (uint64_t)xt_writer_open(&w, path, &fh.h, &big, &err),
+		    "frames as large as the reader's limit");
+	TEST_CONTAINS(err.msg, "at most", "the message names the limit");
+
+	TEST_ASSERT(xt_writer_open(&w, path, &fh.h, NULL, &err) == 0, "open: %s", err.msg);
+	struct fx_rng rng = { 5 };
+	struct xt_state s = fh.initial;
+	fx_step(&rng, &s, 1, XT_CAPTURE_DEFAULT, false);
+	TEST_ASSERT(xt_writer_step(w, &s) == 0, "step 1");
+	size_t huge = (64u << 20) + 1;
+	uint8_t *data = calloc(1, huge);
+	TEST_ASSERT(data, "calloc");
+	struct xt_event ev = { .kind = XT_EV_CONSOLE, .step = 1 };
+	ev.console.data = data;
+	ev.console.len = huge;
+	TEST_EQ_U64((uint64_t)-EFBIG, (uint64_t)xt_writer_event(w, &ev), "a console event over 64 MiB");
+	free(data);
+	ev.console.data = (const uint8_t *)"ok";
+	ev.console.len = 2;
+	TEST_ASSERT(xt_writer_event(w, &ev) == 0, "the writer is still usable: %s", xt_writer_error(w)->msg);
+	ev = (struct xt_event){ .kind = XT_EV_INPUT, .step = 1 };
+	ev.input.n = XT_INPUT_MAX_VALUES + 1;
+	TEST_EQ_U64((uint64_t)-EINVAL, (uint64_t)xt_writer_event(w, &ev), "too many input values");
+	fx_step(&rng, &s, 2, XT_CAPTURE_DEFAULT, false);
+	TEST_ASSERT(xt_writer_step(w, &s) == 0, "step 2");
+	struct xt_footer foot = { .end_reason = XT_END_MAX_STEPS };
+	TEST_ASSERT(xt_writer_close(w, &foot, &err) == 0, "close: %s", err.msg);
+
+	struct xt_reader *r;
+	TEST_ASSERT(xt_reader_open(&r, path, &err) == 0, "reader open: %s", err.msg);
+	struct xt_record rec;
+	int rc, steps = 0, events = 0;
+	while ((rc = xt_reader_next(r, &rec)) > 0) {
+		steps += rec.type == XT_REC_STEP;
+		if (rec.type == XT_REC_EVENT) {
+			events++;
+			TEST_EQ_U64(2, rec.event->console.len, "only the small event was written");
+		}
+	}
+	TEST_EQ_U64(0, rc, "read: %s", xt_reader_error(r)->msg);
+	TEST_EQ_U64(2, steps, "steps");
+	TEST_EQ_U64(1, events, "events");
+	xt_reader_close(r);
 }
 
 int main(void)
@@ -218,6 +316,8 @@ int main(void)
 	TEST_EQ_U64(STEPS, xt_reader_count_steps(r), "count");
 	size_t nframes = f->n_index;
 	xt_reader_close(r);
+	test_inject_seek(path);
+	test_frame_limits(path);
 	unlink(path);
 	printf("round trip: %d steps, %zu events, %zu frames\n", STEPS, nev, nframes);
 	return 0;
