@@ -69,6 +69,7 @@ struct recorder {
 	struct kvm_vcpu_events raw_events;
 	bool sregs_changed, events_changed;
 	uint64_t steps;
+	uint64_t injected_before;	/* the step the last injection events precede */
 	struct timespec t0;
 	struct sigaction old_int, old_term, old_alrm;
 };
@@ -504,7 +505,8 @@ static int step_loop(struct recorder *r)
 			set_end(r, XT_END_SIGNAL, stop_signal, "stopped by signal %d", (int)stop_signal);
 			return 0;
 		}
-		if (tick && (rc = on_tick_work(r)))
+		/* never flush between an injection event and the step it precedes (SPEC.md) */
+		if (tick && r->injected_before != r->steps + 1 && (rc = on_tick_work(r)))
 			return rc > 0 ? 0 : rc;
 
 		/* the instruction about to run, while its RIP is the current one */
@@ -519,6 +521,8 @@ static int step_loop(struct recorder *r)
 		for (size_t i = 0; i < nev; i++)
 			if ((rc = emit(r, &evs[i])))
 				return rc;
+		if (nev)
+			r->injected_before = r->steps + 1;
 
 		run->exit_reason = EXIT_REASON_POISON;
 		int ret = ioctl(r->vm.vcpu_fd, KVM_RUN, 0);

@@ -5,8 +5,10 @@
  * A trace with any one byte flipped gives an error naming an offset, or
  * reads correctly (a flip the format does not depend on), never a crash.
  */
+#define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -31,12 +33,14 @@ static uint8_t *slurp(const char *path, size_t *n)
 	return p;
 }
 
+/* The cut copies live in memory (a memfd): thousands of them must not wait on a disk. */
+static int cut_fd = -1;
+
 static void spill(const char *path, const uint8_t *p, size_t n)
 {
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-	TEST_ASSERT(fd >= 0, "create %s", path);
-	TEST_ASSERT(write(fd, p, n) == (ssize_t)n, "write");
-	close(fd);
+	(void)path;
+	TEST_ASSERT(ftruncate(cut_fd, 0) == 0, "ftruncate");
+	TEST_ASSERT(pwrite(cut_fd, p, n, 0) == (ssize_t)n, "pwrite");
 }
 
 /* Read everything; returns steps read, or a negative errno (then err holds the message). */
@@ -69,9 +73,11 @@ static int64_t read_all(const char *path, struct xt_error *err, bool *truncated,
 
 int main(void)
 {
-	char path[] = "/tmp/xt-trunc-XXXXXX", cut[] = "/tmp/xt-cut-XXXXXX";
+	char path[] = "/tmp/xt-trunc-XXXXXX", cut[64];
 	close(mkstemp(path));
-	close(mkstemp(cut));
+	cut_fd = memfd_create("xt-cut", 0);
+	TEST_ASSERT(cut_fd >= 0, "memfd_create");
+	snprintf(cut, sizeof(cut), "/proc/self/fd/%d", cut_fd);
 
 	struct fx_header fh;
 	fx_header_init(&fh, CAPTURE);
@@ -176,6 +182,6 @@ int main(void)
 	free(flip);
 	free(full);
 	unlink(path);
-	unlink(cut);
+	close(cut_fd);
 	return 0;
 }
