@@ -29,7 +29,6 @@
 #define EXIT_REASON_POISON 0xfffffffeu
 #define TICK_US 100000
 #define RFLAGS_IF (1ull << 9)
-#define RFLAGS_RF (1ull << 16)
 #define RFLAGS_CF 1ull
 #define EVENTS_MAX 8
 
@@ -70,6 +69,10 @@ struct recorder {
 	bool sregs_changed, events_changed;
 	uint64_t steps;
 	uint64_t injected_before;	/* the step the last injection events precede */
+	uint32_t dbg_control;		/* the guest-debug word and registers as configured */
+	uint64_t dbg_regs[8];
+	bool bp_suspended;		/* stepping over an execute breakpoint */
+	bool last_mmio;			/* kvm_run's debug payload holds MMIO read data */
 	struct timespec t0;
 	struct sigaction old_int, old_term, old_alrm;
 };
@@ -140,6 +143,8 @@ static int setup_debug(struct recorder *r)
 	}
 	if (control)
 		control |= KVM_GUESTDBG_ENABLE;
+	r->dbg_control = control;
+	memcpy(r->dbg_regs, dr, sizeof(dr));
 	if (!control)
 		return 0;
 	return kvm_vm_set_guest_debug(&r->vm, control, dr, &r->res->err);
@@ -378,17 +383,32 @@ static void set_end(struct recorder *r, uint32_t reason, int64_t code, const cha
 	va_end(ap);
 }
 
-/* An execute breakpoint re-fires until RF is set (SDM vol. 3, 17.3.1.1): resume past it. */
-static void resume_past_breakpoint(struct recorder *r)
+/*
+ * An execute breakpoint fires again at the same RIP until it is passed
+ * (SDM vol. 3, 17.3.1.1 has the guest set RF).  Setting RF from the VMM is
+ * not honoured on every host, so the recorder steps over the instruction
+ * with that breakpoint disabled, then puts the breakpoints back.
+ */
+static int suspend_breakpoint(struct recorder *r)
 {
-	uint64_t dr6 = r->cur.exit.debug_dr6, dr7 = r->vm.debugreg[7];
+	uint64_t dr6 = r->cur.exit.debug_dr6, dr[8];
+	memcpy(dr, r->dbg_regs, sizeof(dr));
 	for (int i = 0; i < 4; i++) {
-		if ((dr6 & (1u << i)) && ((dr7 >> (16 + 4 * i)) & 3) == 0) {
-			r->vm.run->s.regs.regs.rflags |= RFLAGS_RF;
-			r->vm.run->kvm_dirty_regs |= KVM_SYNC_X86_REGS;
-			return;
+		if ((dr6 & (1u << i)) && ((dr[7] >> (16 + 4 * i)) & 3) == 0 && (dr[7] >> (2 * i) & 3)) {
+			dr[7] &= ~(3ull << (2 * i));
+			r->bp_suspended = true;
 		}
 	}
+	if (!r->bp_suspended)
+		return 0;
+	uint32_t control = r->dbg_control | KVM_GUESTDBG_ENABLE | KVM_GUESTDBG_SINGLESTEP;
+	return kvm_vm_set_guest_debug(&r->vm, control, dr, &r->res->err);
+}
+
+static int resume_breakpoints(struct recorder *r)
+{
+	r->bp_suspended = false;
+	return kvm_vm_set_guest_debug(&r->vm, r->dbg_control, r->dbg_regs, &r->res->err);
 }
 
 /* Decide whether this exit ends the recording; returns true if so. */
@@ -525,6 +545,13 @@ static int step_loop(struct recorder *r)
 			r->injected_before = r->steps + 1;
 
 		run->exit_reason = EXIT_REASON_POISON;
+		/*
+		 * Some hosts never write debug.arch.dr7 (or more): clear the payload so a
+		 * stale value is never recorded.  After an MMIO read it holds the data the
+		 * guest is about to receive, so it stays.
+		 */
+		if (!r->last_mmio)
+			memset(&run->debug, 0, sizeof(run->debug));
 		int ret = ioctl(r->vm.vcpu_fd, KVM_RUN, 0);
 		int err = errno;
 		run->kvm_dirty_regs = 0;
@@ -532,6 +559,9 @@ static int step_loop(struct recorder *r)
 			ktrace_mark(r->kt, r->steps + 1);
 		if (ret < 0 && err == EINTR)
 			continue;	/* our timer or a stop signal: not a guest exit */
+		r->last_mmio = ret == 0 && run->exit_reason == KVM_EXIT_MMIO;
+		if (r->bp_suspended && (rc = resume_breakpoints(r)))
+			return rc;
 
 		memcpy(&r->prev.regs, &r->cur.regs, sizeof(r->prev.regs));
 		if (r->sregs_changed)
@@ -557,8 +587,8 @@ static int step_loop(struct recorder *r)
 				devices_mmio(&r->dev, run);
 			}
 			capture_exit(r);
-			if (run->exit_reason == KVM_EXIT_DEBUG)
-				resume_past_breakpoint(r);
+			if (run->exit_reason == KVM_EXIT_DEBUG && (rc = suspend_breakpoint(r)))
+				return rc;
 			ends = exit_ends(r, in);
 		}
 		if ((r->capture & ~XT_CAPTURE_DEFAULT & ~XT_CAPTURE_STATS) && (rc = capture_heavy(r)))
