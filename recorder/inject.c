@@ -22,7 +22,7 @@ void injector_init(struct injector *in, const struct xt_injection *sched, size_t
 static void enqueue(struct injector *in, size_t i)
 {
 	if (!in->done[i] && in->nqueue < INJECT_MAX) {
-		in->done[i] = true;
+		in->done[i] = in->sched[i].port < 0;	/* a port trigger fires on every write */
 		in->queue[in->nqueue++] = i;
 	}
 }

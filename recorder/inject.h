@@ -26,7 +26,7 @@ struct injector {
 
 void injector_init(struct injector *in, const struct xt_injection *sched, size_t n);
 
-/* The guest wrote port: queue the injections triggered by it. */
+/* The guest wrote port: queue the injections triggered by it (every time). */
 void injector_port_write(struct injector *in, uint16_t port);
 
 /*

@@ -124,8 +124,10 @@ void fmt_event(char *buf, size_t size, const struct xt_event *ev)
 		       xt_inject_method_name(ev->inject.method));
 		if (ev->inject.port >= 0)
 			APPEND(buf, size, len, " on write to port 0x%" PRIx64, (uint64_t)ev->inject.port);
-		if (ev->inject.result)
+		if (ev->inject.result < 0)
 			APPEND(buf, size, len, " FAILED (%s)", strerror(-ev->inject.result));
+		else if (ev->inject.result == 0 && ev->inject.method == XT_INJECT_MSI)
+			APPEND(buf, size, len, " (not delivered: the local APIC refused it)");
 		break;
 	case XT_EV_IRQ_TAKEN:
 		APPEND(buf, size, len, " vector=0x%x %s rip 0x%" PRIx64, ev->taken.vector,

@@ -1,0 +1,332 @@
+// SPDX-License-Identifier: MIT
+#include <fcntl.h>
+#include <stdarg.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "kt.h"
+
+static const char *exitrace_path;
+static int kt_argc;
+static char **kt_argv;
+static char tmpdir[] = "/tmp/xt-kvm-XXXXXX";
+static char out_buf[1 << 16], err_buf[1 << 16];
+
+static bool kvm_usable(void)
+{
+	int fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	close(fd);
+	return true;
+}
+
+static void cleanup(void)
+{
+	if (getenv("KT_KEEP"))
+		return;
+	char cmd[600];
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
+	if (system(cmd) != 0)
+		fprintf(stderr, "could not remove %s\n", tmpdir);
+}
+
+void kt_init(int argc, char **argv)
+{
+	if (argc < 2)
+		TEST_FAIL("usage: %s EXITRACE [GUEST...]", argv[0]);
+	exitrace_path = argv[1];
+	kt_argc = argc;
+	kt_argv = argv;
+	if (!kvm_usable()) {
+		printf("SKIP: /dev/kvm is not usable here\n");
+		exit(XT_TEST_SKIP);
+	}
+	TEST_ASSERT(mkdtemp(tmpdir), "mkdtemp");
+	atexit(cleanup);
+}
+
+const char *kt_exitrace_path(void)
+{
+	return exitrace_path;
+}
+
+const char *kt_arg(int i)
+{
+	TEST_ASSERT(i + 1 < kt_argc, "the test needs argument %d (see tests/kvm/meson.build)", i);
+	return kt_argv[i + 1];
+}
+
+const char *kt_tmp(const char *name)
+{
+	static char paths[8][600];
+	static int next;
+	char *p = paths[next++ % 8];
+	snprintf(p, sizeof(paths[0]), "%s/%s", tmpdir, name);
+	return p;
+}
+
+static void slurp_fd(int fd, char *buf, size_t size)
+{
+	ssize_t n = pread(fd, buf, size - 1, 0);
+	buf[n > 0 ? n : 0] = 0;
+}
+
+int kt_exitrace(const char *fmt, ...)
+{
+	char args[4096];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(args, sizeof(args), fmt, ap);
+	va_end(ap);
+
+	char *argv[128];
+	int n = 0;
+	argv[n++] = (char *)exitrace_path;
+	for (char *save, *t = strtok_r(args, " ", &save); t && n < 127; t = strtok_r(NULL, " ", &save))
+		argv[n++] = t;
+	argv[n] = NULL;
+
+	char outp[600], errp[600];
+	snprintf(outp, sizeof(outp), "%s/.stdout", tmpdir);
+	snprintf(errp, sizeof(errp), "%s/.stderr", tmpdir);
+	int out = open(outp, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	int err = open(errp, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	TEST_ASSERT(out >= 0 && err >= 0, "capture files");
+	pid_t pid = fork();
+	TEST_ASSERT(pid >= 0, "fork");
+	if (pid == 0) {
+		dup2(out, 1);
+		dup2(err, 2);
+		execv(exitrace_path, argv);
+		_exit(127);
+	}
+	int status;
+	TEST_ASSERT(waitpid(pid, &status, 0) == pid, "waitpid");
+	slurp_fd(out, out_buf, sizeof(out_buf));
+	slurp_fd(err, err_buf, sizeof(err_buf));
+	close(out);
+	close(err);
+	if (WIFSIGNALED(status))
+		TEST_FAIL("exitrace %s died of signal %d\nstderr: %s", fmt, WTERMSIG(status), err_buf);
+	return WEXITSTATUS(status);
+}
+
+const char *kt_out(void)
+{
+	return out_buf;
+}
+
+const char *kt_err(void)
+{
+	return err_buf;
+}
+
+static void flatten(const struct xt_state *s, uint64_t step, struct kt_step *k)
+{
+	memset(k, 0, sizeof(*k));
+	k->step = step;
+	k->regs = s->regs;
+	k->exit_reason = s->exit.reason;
+	k->cs_selector = s->sregs.cs.selector;
+	k->ss_selector = s->sregs.ss.selector;
+	k->cr0 = s->sregs.cr0;
+	k->cr2 = s->sregs.cr2;
+	k->efer = s->sregs.efer;
+	k->idt_limit = s->sregs.idt_limit;
+	k->shadow = s->events.interrupt_shadow;
+	k->dr6 = s->exit.debug_dr6;
+	k->pc = s->exit.debug_pc;
+	k->debug_exception = s->exit.debug_exception;
+	k->io_port = s->exit.io_port;
+	k->io_dir = s->exit.io_direction;
+	k->io_size = s->exit.io_size;
+	k->io_count = s->exit.io_count;
+	memcpy(&k->io_value, s->exit.io_data, s->exit.io_data_len < 8 ? s->exit.io_data_len : 8);
+	k->mmio_addr = s->exit.mmio_addr;
+	k->mmio_write = s->exit.mmio_is_write;
+	k->mmio_len = s->exit.mmio_len;
+	memcpy(&k->mmio_value, s->exit.mmio_data, s->exit.mmio_data_len < 8 ? s->exit.mmio_data_len : 8);
+	k->internal_suberror = s->exit.internal_suberror;
+	k->fail_reason = s->exit.fail_hw_reason;
+	k->run_errno = s->exit.run_errno;
+	memcpy(k->lapic_isr, s->lapic.isr, sizeof(k->lapic_isr));
+	memcpy(k->lapic_irr, s->lapic.irr, sizeof(k->lapic_irr));
+}
+
+static char *dup_str(const char *s)
+{
+	return s ? strdup(s) : NULL;
+}
+
+/* Copy what an event points at: the reader's copy is gone after the next record. */
+static void keep_event(struct kt_trace *t, const struct xt_event *ev)
+{
+	struct xt_event *e = &t->events[t->nevents++];
+	*e = *ev;
+	switch (ev->kind) {
+	case XT_EV_CONSOLE: {
+		uint8_t *d = malloc(ev->console.len + 1);
+		memcpy(d, ev->console.data, ev->console.len);
+		e->console.data = d;
+		t->console = realloc(t->console, t->console_len + ev->console.len + 1);
+		memcpy(t->console + t->console_len, ev->console.data, ev->console.len);
+		t->console_len += ev->console.len;
+		t->console[t->console_len] = 0;
+		break;
+	}
+	case XT_EV_KTRACE: {
+		struct xt_ktrace_field *f = calloc(ev->ktrace.n_fields + 1, sizeof(*f));
+		for (size_t i = 0; i < ev->ktrace.n_fields; i++) {
+			f[i] = ev->ktrace.fields[i];
+			f[i].name = dup_str(ev->ktrace.fields[i].name);
+			f[i].str = dup_str(ev->ktrace.fields[i].str);
+		}
+		e->ktrace.fields = f;
+		e->ktrace.name = dup_str(ev->ktrace.name);
+		break;
+	}
+	case XT_EV_NOTE:
+		e->note.text = dup_str(ev->note.text);
+		break;
+	case XT_EV_STATS:
+		e->stats.n = 0;	/* not kept */
+		break;
+	}
+}
+
+struct kt_trace *kt_load(const char *path)
+{
+	struct xt_reader *r;
+	struct xt_error err = { 0 };
+	TEST_ASSERT(xt_reader_open(&r, path, &err) == 0, "open %s: %s", path, err.msg);
+	struct kt_trace *t = calloc(1, sizeof(*t));
+	snprintf(t->path, sizeof(t->path), "%s", path);
+	const struct xt_header *h = xt_reader_header(r);
+	t->initial = *h->initial;
+	t->guest_debug = h->vm.guest_debug;
+	t->irqchip = h->vm.irqchip;
+	t->cpu_mode = h->vm.cpu_mode;
+	t->capture = h->vm.capture;
+	t->entry = h->vm.entry;
+	snprintf(t->scenario, sizeof(t->scenario), "%s", h->vm.scenario ? h->vm.scenario : "");
+	size_t cap_steps = 1024, cap_ev = 256;
+	t->steps = malloc(cap_steps * sizeof(*t->steps));
+	t->events = malloc(cap_ev * sizeof(*t->events));
+	flatten(h->initial, 0, &t->steps[0]);
+	struct xt_record rec;
+	int rc;
+	while ((rc = xt_reader_next(r, &rec)) > 0) {
+		if (rec.type == XT_REC_STEP) {
+			TEST_EQ_U64(t->nsteps + 1, rec.step, "steps in order");
+			if (t->nsteps + 2 > cap_steps)
+				t->steps = realloc(t->steps, (cap_steps *= 2) * sizeof(*t->steps));
+			flatten(rec.state, rec.step, &t->steps[++t->nsteps]);
+		} else if (rec.type == XT_REC_EVENT) {
+			if (t->nevents + 1 > cap_ev)
+				t->events = realloc(t->events, (cap_ev *= 2) * sizeof(*t->events));
+			keep_event(t, rec.event);
+		}
+	}
+	TEST_ASSERT(rc == 0, "reading %s: %s", path, xt_reader_error(r)->msg);
+	t->truncated = xt_reader_truncated(r);
+	const struct xt_footer *f = xt_reader_footer(r);
+	if (f) {
+		t->end_reason = f->end_reason;
+		t->end_code = f->end_code;
+		snprintf(t->end_detail, sizeof(t->end_detail), "%s", f->end_detail ? f->end_detail : "");
+		TEST_EQ_U64(f->steps, t->nsteps, "the footer counts every step");
+	}
+	if (!t->console)
+		t->console = calloc(1, 1);
+	xt_reader_close(r);
+	return t;
+}
+
+void kt_free(struct kt_trace *t)
+{
+	for (size_t i = 0; i < t->nevents; i++) {
+		struct xt_event *e = &t->events[i];
+		if (e->kind == XT_EV_CONSOLE)
+			free((void *)e->console.data);
+		if (e->kind == XT_EV_NOTE)
+			free((void *)e->note.text);
+		if (e->kind == XT_EV_KTRACE) {
+			for (size_t j = 0; j < e->ktrace.n_fields; j++) {
+				free((void *)e->ktrace.fields[j].name);
+				free((void *)e->ktrace.fields[j].str);
+			}
+			free((void *)e->ktrace.fields);
+			free((void *)e->ktrace.name);
+		}
+	}
+	free(t->events);
+	free(t->steps);
+	free(t->console);
+	free(t);
+}
+
+uint64_t kt_step_at_rip(const struct kt_trace *t, uint64_t rip, uint64_t from)
+{
+	for (uint64_t s = from; s <= t->nsteps; s++)
+		if (t->steps[s].regs.rip == rip)
+			return s;
+	return 0;
+}
+
+uint64_t kt_step_with_exit(const struct kt_trace *t, uint64_t reason, uint64_t from)
+{
+	for (uint64_t s = from ? from : 1; s <= t->nsteps; s++)
+		if (t->steps[s].exit_reason == reason)
+			return s;
+	return 0;
+}
+
+uint64_t kt_step_io_out(const struct kt_trace *t, uint16_t port, uint64_t from)
+{
+	for (uint64_t s = from ? from : 1; s <= t->nsteps; s++)
+		if (t->steps[s].exit_reason == 2 && t->steps[s].io_dir == 1 && t->steps[s].io_port == port)
+			return s;
+	return 0;
+}
+
+static bool event_matches(const struct xt_event *e, uint32_t kind, int vector)
+{
+	if (e->kind != kind)
+		return false;
+	if (vector < 0)
+		return true;
+	if (kind == XT_EV_IRQ_TAKEN)
+		return e->taken.vector == (uint32_t)vector;
+	if (kind == XT_EV_IRQ_INJECT)
+		return e->inject.vector == (uint32_t)vector;
+	return true;
+}
+
+size_t kt_count_events(const struct kt_trace *t, uint32_t kind, int vector)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < t->nevents; i++)
+		n += event_matches(&t->events[i], kind, vector);
+	return n;
+}
+
+const struct xt_event *kt_event(const struct kt_trace *t, uint32_t kind, int vector, size_t nth)
+{
+	for (size_t i = 0; i < t->nevents; i++)
+		if (event_matches(&t->events[i], kind, vector) && nth-- == 0)
+			return &t->events[i];
+	return NULL;
+}
+
+void kt_dump(const struct kt_trace *t, uint64_t from, uint64_t to)
+{
+	for (uint64_t s = from; s <= to && s <= t->nsteps; s++) {
+		const struct kt_step *k = &t->steps[s];
+		const char *n = xt_exit_reason_name(k->exit_reason);
+		fprintf(stderr, "  step %4" PRIu64 ": %-14s rip=0x%" PRIx64 " rsp=0x%" PRIx64
+			" rflags=0x%" PRIx64 " shadow=%" PRIu64 " dr6=0x%" PRIx64 "\n",
+			s, n ? n : "?", k->regs.rip, k->regs.rsp, k->regs.rflags, k->shadow, k->dr6);
+	}
+}

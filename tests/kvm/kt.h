@@ -1,0 +1,84 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The harness of the kvm suite: run the real `exitrace` binary on real
+ * guests under /dev/kvm, then load the trace through libexitrace and let
+ * the test assert on what it holds.  A test skips (exit 77) where /dev/kvm
+ * is missing; it never passes without running.
+ *
+ * Usage from meson: test(name, exe, args : [exitrace_exe, guest files...]).
+ */
+#ifndef XT_KT_H
+#define XT_KT_H
+
+#include "exitrace.h"
+#include "test_util.h"
+
+/* One step of a loaded trace: the state after the exit, flattened for asserts. */
+struct kt_step {
+	uint64_t step;
+	struct xt_regs regs;
+	uint64_t exit_reason;
+	uint64_t cs_selector, ss_selector, cr0, cr2, efer, idt_limit;
+	uint64_t shadow;		/* events.interrupt.shadow */
+	uint64_t dr6, pc, debug_exception;
+	uint64_t io_port, io_dir, io_size, io_count, io_value;	/* io_value: first 8 bytes, LE */
+	uint64_t mmio_addr, mmio_write, mmio_len, mmio_value;
+	uint64_t internal_suberror, fail_reason;
+	uint64_t run_errno;
+	uint64_t lapic_isr[4], lapic_irr[4];
+};
+
+struct kt_trace {
+	char path[512];
+	struct kt_step *steps;		/* steps[0] is the initial state (step 0) */
+	size_t nsteps;			/* steps recorded (steps[1..nsteps]) */
+	struct xt_event *events;	/* strings and bytes copied (owned) */
+	size_t nevents;
+	char *console;			/* all console output, NUL-terminated */
+	size_t console_len;
+	bool truncated;
+	uint32_t end_reason;
+	int64_t end_code;
+	char end_detail[256];
+	uint32_t guest_debug, irqchip, cpu_mode, capture;
+	uint64_t entry;
+	char scenario[64];
+	struct xt_state initial;
+};
+
+/* Parse argv (argv[1] = path of exitrace), skip with 77 without /dev/kvm, make a temp dir. */
+void kt_init(int argc, char **argv);
+/* The exitrace binary under test. */
+const char *kt_exitrace_path(void);
+/* argv[i] of the test (guest files passed by meson). */
+const char *kt_arg(int i);
+/* A path in the test's temp dir. */
+const char *kt_tmp(const char *name);
+
+/*
+ * Run "exitrace ARGS" (ARGS formatted like printf, split on spaces; use
+ * kt_tmp() for files).  Returns the exit status; stdout and stderr are kept
+ * for kt_out() / kt_err().
+ */
+int kt_exitrace(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+const char *kt_out(void);
+const char *kt_err(void);
+
+/* Load a whole trace (small traces only); fails the test on a read error. */
+struct kt_trace *kt_load(const char *path);
+void kt_free(struct kt_trace *t);
+
+/* The first step at or after from whose RIP is rip, or 0. */
+uint64_t kt_step_at_rip(const struct kt_trace *t, uint64_t rip, uint64_t from);
+/* The first step at or after from with this exit reason, or 0. */
+uint64_t kt_step_with_exit(const struct kt_trace *t, uint64_t reason, uint64_t from);
+/* The first I/O write to port at or after from, or 0. */
+uint64_t kt_step_io_out(const struct kt_trace *t, uint16_t port, uint64_t from);
+/* Count and find events of a kind (and vector, for IRQ events; -1: any). */
+size_t kt_count_events(const struct kt_trace *t, uint32_t kind, int vector);
+const struct xt_event *kt_event(const struct kt_trace *t, uint32_t kind, int vector, size_t nth);
+
+/* Print the steps [from, to] to stderr, for a failing test's context. */
+void kt_dump(const struct kt_trace *t, uint64_t from, uint64_t to);
+
+#endif

@@ -1,0 +1,88 @@
+// SPDX-License-Identifier: MIT
+/*
+ * IRQ injection and arrival, with tests/kvm/guests/irq_wait.S (an IDT with a
+ * vector 0x30 handler that counts in r15, IF=1, a loop writing port 0x80):
+ * an IRQ injected at step N is recorded as injected at N and as taken at
+ * the step the guest really entered its handler, through the in-kernel
+ * local APIC (KVM_SIGNAL_MSI) and through KVM_INTERRUPT (no irqchip).
+ */
+#include <linux/kvm.h>
+
+#include "kt.h"
+
+/* The handler's first instruction, inc r15, is 3 bytes (49 ff c7). */
+#define FIRST_INSN_LEN 3
+
+static void check_taken(const struct kt_trace *t, const struct xt_event *ev, uint64_t step)
+{
+	TEST_ASSERT(ev, "an arrival event");
+	TEST_EQ_U64(step, ev->step, "taken at step %" PRIu64, step);
+	TEST_EQ_U64(0x30, ev->taken.vector, "vector");
+	TEST_EQ_U64(XT_TAKEN_EXTERNAL, ev->taken.type, "an external interrupt");
+	TEST_EQ_U64(XT_TAKEN_HANDLER, ev->taken.outcome, "into its handler");
+	TEST_ASSERT(ev->taken.evidence & XT_EVIDENCE_STACK_FRAME, "read from the interrupt frame");
+	TEST_ASSERT(ev->taken.evidence & XT_EVIDENCE_IDT, "and the IDT gate");
+	TEST_EQ_U64(t->steps[step - 1].regs.rip, ev->taken.rip_before, "RIP before: the interrupted instruction");
+	TEST_EQ_U64(t->steps[step].regs.rip, ev->taken.rip_after, "RIP after");
+	/* this host runs the handler's first instruction in the delivering step */
+	TEST_EQ_U64(ev->taken.handler + FIRST_INSN_LEN, ev->taken.rip_after, "handler + one instruction");
+	TEST_EQ_U64(t->steps[step - 1].regs.rsp - 40, t->steps[step].regs.rsp,
+		    "RSP: the 40-byte 64-bit frame (RSP was 16-byte aligned)");
+	TEST_EQ_U64(t->steps[step - 1].regs.r15 + 1, t->steps[step].regs.r15, "inc r15 ran");
+}
+
+int main(int argc, char **argv)
+{
+	kt_init(argc, argv);
+	const char *guest = kt_arg(1);
+
+	/* MSI to the in-kernel local APIC at step 30, inside the loop with IF=1 */
+	const char *out = kt_tmp("msi.xtr");
+	int status = kt_exitrace("record %s --load 0x100000 -o %s --irq 0x30@30", guest, out);
+	TEST_EQ_U64(3, status, "one interrupt handled (status (1 << 1) | 1); stderr: %s", kt_err());
+	struct kt_trace *t = kt_load(out);
+	TEST_EQ_U64(1, kt_count_events(t, XT_EV_IRQ_INJECT, 0x30), "one injection");
+	const struct xt_event *inj = kt_event(t, XT_EV_IRQ_INJECT, 0x30, 0);
+	TEST_EQ_U64(30, inj->step, "injected before the KVM_RUN of step 30");
+	TEST_EQ_U64(XT_INJECT_MSI, inj->inject.method, "through KVM_SIGNAL_MSI");
+	TEST_EQ_U64(1, inj->inject.result, "delivered to the local APIC");
+	TEST_EQ_U64(1, kt_count_events(t, XT_EV_IRQ_TAKEN, 0x30), "one arrival");
+	/* IF=1 and no shadow at step 29: the next step takes it */
+	TEST_ASSERT(t->steps[29].regs.rflags & (1u << 9), "IF was set");
+	check_taken(t, kt_event(t, XT_EV_IRQ_TAKEN, 0x30, 0), 30);
+	TEST_EQ_U64(0, kt_count_events(t, XT_EV_IRQ_TAKEN, -1) - 1, "no false arrivals (e.g. at the IRETQ)");
+	kt_free(t);
+
+	/* an injection on every write to port 0x80: 40 loop iterations, 40 interrupts */
+	out = kt_tmp("port.xtr");
+	status = kt_exitrace("record %s --load 0x100000 -o %s --irq 0x30@io:0x80", guest, out);
+	TEST_EQ_U64(((40 << 1) | 1) & 0xff, status, "40 interrupts handled; stderr: %s", kt_err());
+	t = kt_load(out);
+	TEST_EQ_U64(40, kt_count_events(t, XT_EV_IRQ_INJECT, 0x30), "40 injections");
+	TEST_EQ_U64(40, kt_count_events(t, XT_EV_IRQ_TAKEN, 0x30), "40 arrivals");
+	for (size_t i = 0; i < 40; i++) {
+		const struct xt_event *in = kt_event(t, XT_EV_IRQ_INJECT, 0x30, i);
+		const struct xt_event *tk = kt_event(t, XT_EV_IRQ_TAKEN, 0x30, i);
+		TEST_EQ_U64(0x80, in->inject.port, "triggered by port 0x80");
+		/* the OUT is the whole step; the injection precedes the next one */
+		TEST_EQ_U64(0x80, t->steps[in->step - 1].io_port, "right after the OUT to 0x80");
+		check_taken(t, tk, in->step);
+	}
+	kt_free(t);
+
+	/* no in-kernel irqchip: KVM_INTERRUPT, when the vCPU is ready for it */
+	out = kt_tmp("nochip.xtr");
+	status = kt_exitrace("record %s --load 0x100000 -o %s --irqchip none --irq 0x30@30", guest, out);
+	TEST_EQ_U64(3, status, "one interrupt handled; stderr: %s", kt_err());
+	t = kt_load(out);
+	inj = kt_event(t, XT_EV_IRQ_INJECT, 0x30, 0);
+	TEST_ASSERT(inj, "injected");
+	TEST_EQ_U64(XT_INJECT_INTERRUPT, inj->inject.method, "through KVM_INTERRUPT");
+	TEST_EQ_U64(0, inj->inject.result, "accepted");
+	TEST_ASSERT(t->steps[inj->step - 1].regs.rflags & (1u << 9), "only once IF was set");
+	check_taken(t, kt_event(t, XT_EV_IRQ_TAKEN, 0x30, 0), inj->step);
+	/* without the in-kernel APIC the guest's APIC writes are plain MMIO exits */
+	TEST_ASSERT(kt_step_with_exit(t, KVM_EXIT_MMIO, 1), "APIC accesses exit to userspace");
+	kt_free(t);
+	return 0;
+}
