@@ -155,27 +155,45 @@ static const struct xt_field fields[XT_FIELD_ID_LIMIT] = {
 };
 
 /*
- * Each block's ids and the part of struct xt_state holding its U64 fields,
- * so that an unchanged block costs one memcmp.
+ * The diff's hot path: each block's U64 fields as consecutive slots of
+ * struct xt_state, with the id of each slot, so an unchanged block costs a
+ * memcmp and a changed one a loop of u64 compares.  test_fields checks that
+ * changing any single field is seen as exactly that field.
  */
-struct block_range {
-	uint16_t first_id, last_id;
-	uint16_t u64_offset, u64_size;
+struct block_slots {
+	uint16_t offset;		/* of the first slot */
+	uint8_t n;			/* slots */
+	uint8_t first_id;		/* ids are first_id + slot, unless ids is set */
+	const uint8_t *ids;
 };
 
-#define RANGE(first, last, from, to)                                           \
-	{ first, last, offsetof(struct xt_state, from),                        \
-	  offsetof(struct xt_state, to) - offsetof(struct xt_state, from) }
-
-static const struct block_range blocks[XT_NBLOCKS] = {
-	[XT_BLOCK_REGS] = RANGE(1, 18, regs, sregs),
-	[XT_BLOCK_SREGS] = RANGE(32, 78, sregs, events),
-	[XT_BLOCK_EVENTS] = RANGE(80, 100, events, exit),
-	[XT_BLOCK_EXIT] = RANGE(112, 136, exit, exit.io_data_len),
-	[XT_BLOCK_DEBUGREGS] = RANGE(144, 149, dregs, lapic),
-	[XT_BLOCK_LAPIC] = RANGE(160, 188, lapic, fpu),
-	[XT_BLOCK_FPU] = { 200, 200, 0, 0 },
+static const uint8_t exit_slot_ids[] = {
+	112, 113, 114, 115, 116, 117, 118, 119, 120, 121,	/* reason .. io.count */
+	123, 124, 125,						/* mmio */
+	127, 128, 129, 130,					/* debug */
+	131, 132, 133, 135,					/* fail_entry, internal, system_event */
 };
+
+#define SLOTS(from, to) offsetof(struct xt_state, from), \
+	(offsetof(struct xt_state, to) - offsetof(struct xt_state, from)) / 8
+
+static const struct block_slots block_slots[XT_NBLOCKS] = {
+	[XT_BLOCK_REGS] = { SLOTS(regs, sregs), 1, NULL },
+	[XT_BLOCK_SREGS] = { SLOTS(sregs, events), 32, NULL },
+	[XT_BLOCK_EVENTS] = { SLOTS(events, exit), 80, NULL },
+	[XT_BLOCK_EXIT] = { SLOTS(exit, exit.io_data_len), 0, exit_slot_ids },
+	[XT_BLOCK_DEBUGREGS] = { SLOTS(dregs, lapic), 144, NULL },
+	[XT_BLOCK_LAPIC] = { SLOTS(lapic, fpu), 160, NULL },
+	[XT_BLOCK_FPU] = { 0, 0, 0, NULL },
+};
+_Static_assert(sizeof(exit_slot_ids) == (offsetof(struct xt_state, exit.io_data_len) -
+					 offsetof(struct xt_state, exit)) / 8,
+	       "exit slot ids out of step with struct xt_exit");
+
+/* The blob fields of each block. */
+static const uint8_t exit_blobs[] = { XT_F_IO_DATA, XT_F_MMIO_DATA, XT_F_INTERNAL_DATA,
+				      XT_F_SYSTEM_EVENT_DATA };
+static const uint8_t fpu_blobs[] = { XT_F_FPU };
 
 const struct xt_field *xt_field_by_id(unsigned id)
 {
@@ -208,27 +226,48 @@ bool xt_field_equal(const struct xt_state *a, const struct xt_state *b, const st
 	return la == lb && !memcmp(da, db, la);
 }
 
-void xt_state_diff(const struct xt_state *a, const struct xt_state *b, uint32_t capture,
-		   struct xt_field_set *out)
+static size_t diff_blobs(const struct xt_state *a, const struct xt_state *b, const uint8_t *ids,
+			 size_t n, struct xt_field_set *out)
 {
+	size_t count = 0;
+	for (size_t i = 0; i < n; i++) {
+		const struct xt_field *f = &fields[ids[i]];
+		uint32_t la = *(const uint32_t *)((const char *)a + f->len_offset);
+		uint32_t lb = *(const uint32_t *)((const char *)b + f->len_offset);
+		if (la == lb && (!la || !memcmp((const char *)a + f->offset, (const char *)b + f->offset, la)))
+			continue;
+		xt_field_set_add(out, ids[i]);
+		count++;
+	}
+	return count;
+}
+
+size_t xt_state_diff(const struct xt_state *a, const struct xt_state *b, uint32_t capture,
+		     struct xt_field_set *out)
+{
+	size_t count = 0;
 	memset(out, 0, sizeof(*out));
 	for (unsigned blk = 0; blk < XT_NBLOCKS; blk++) {
-		if (!(capture & (1u << blk)))
+		const struct block_slots *bs = &block_slots[blk];
+		if (!(capture & (1u << blk)) || !bs->n)
 			continue;
-		const struct block_range *r = &blocks[blk];
-		bool scan_u64 = r->u64_size &&
-			memcmp((const char *)a + r->u64_offset,
-			       (const char *)b + r->u64_offset, r->u64_size);
-		for (unsigned id = r->first_id; id <= r->last_id; id++) {
-			const struct xt_field *f = &fields[id];
-			if (!f->name)
-				continue;
-			if (f->kind == XT_KIND_U64 && !scan_u64)
-				continue;
-			if (!xt_field_equal(a, b, f))
-				xt_field_set_add(out, id);
+		const uint64_t *pa = (const uint64_t *)((const char *)a + bs->offset);
+		const uint64_t *pb = (const uint64_t *)((const char *)b + bs->offset);
+		/* most blocks are unchanged most steps: one vectorised compare decides */
+		if (!memcmp(pa, pb, bs->n * 8u))
+			continue;
+		for (unsigned i = 0; i < bs->n; i++) {
+			if (pa[i] != pb[i]) {
+				xt_field_set_add(out, bs->ids ? bs->ids[i] : bs->first_id + i);
+				count++;
+			}
 		}
 	}
+	if (capture & (1u << XT_BLOCK_EXIT))
+		count += diff_blobs(a, b, exit_blobs, sizeof(exit_blobs), out);
+	if (capture & XT_CAPTURE_FPU)
+		count += diff_blobs(a, b, fpu_blobs, sizeof(fpu_blobs), out);
+	return count;
 }
 
 static const char *const exit_names[] = {

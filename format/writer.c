@@ -11,6 +11,8 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+
+#include <cbor.h>
 #include <zstd.h>
 
 #include "xt_internal.h"
@@ -186,6 +188,12 @@ static void count_exit(struct xt_writer *w, uint64_t reason)
 	w->hist_extra[w->n_hist_extra++] = (struct hist_extra){ reason, 1 };
 }
 
+/* A CBOR integer into memory already reserved (at most 9 bytes). */
+static inline size_t put_int_at(uint8_t *p, int64_t v)
+{
+	return v >= 0 ? cbor_encode_uint((uint64_t)v, p, 9) : cbor_encode_negint((uint64_t)(-(v + 1)), p, 9);
+}
+
 int xt_writer_step(struct xt_writer *w, const struct xt_state *s)
 {
 	if (w->failed)
@@ -194,34 +202,47 @@ int xt_writer_step(struct xt_writer *w, const struct xt_state *s)
 		begin_frame(w);
 
 	struct xt_field_set changed;
-	xt_state_diff(&w->prev, s, w->capture, &changed);
-	size_t n = 0;
-	for (unsigned i = 0; i < XT_FIELD_ID_LIMIT / 64; i++)
-		n += (size_t)__builtin_popcountll(changed.bits[i]);
+	size_t n = xt_state_diff(&w->prev, s, w->capture, &changed);
 
+	/* every head is at most 9 bytes: reserve the record once, then write in place */
 	struct xti_buf *b = &w->raw;
-	xti_put_map(b, n + 1);
-	xti_put_uint(b, XTK_TYPE);
-	xti_put_uint(b, XT_REC_STEP);
+	if (!xti_buf_reserve(b, 2 * 9 + n * 18)) {
+		w->failed = true;
+		return xti_err(&w->err, -ENOMEM, "out of memory buffering a frame");
+	}
+	const struct xt_field *table;
+	xt_fields(&table);
+	uint8_t *p = b->p + b->len;
+	p += cbor_encode_map_start(n + 1, p, 9);
+	*p++ = XTK_TYPE;	/* small unsigned integers encode as themselves */
+	*p++ = XT_REC_STEP;
 	for (unsigned i = 0; i < XT_FIELD_ID_LIMIT / 64; i++) {
 		for (uint64_t bits = changed.bits[i]; bits; bits &= bits - 1) {
 			unsigned id = i * 64 + (unsigned)__builtin_ctzll(bits);
-			const struct xt_field *f = xt_field_by_id(id);
-			xti_put_uint(b, id);
+			const struct xt_field *f = &table[id];	/* the diff only sets known ids */
+			p += cbor_encode_uint(id, p, 9);
 			if (f->kind == XT_KIND_U64) {
 				uint64_t v = xt_field_get(s, f);
 				/* a wrapping difference: small for counters, pointers and RIP */
-				xti_put_int(b, (int64_t)(v - xt_field_get(&w->prev, f)));
+				p += put_int_at(p, (int64_t)(v - xt_field_get(&w->prev, f)));
 				xt_field_put(&w->prev, f, v);
-			} else {
-				uint32_t len;
-				const uint8_t *p = xt_field_blob(s, f, &len);
-				xti_put_bytes(b, p, len);
-				*(uint32_t *)((char *)&w->prev + f->len_offset) = len;
-				memcpy((char *)&w->prev + f->offset, p, len);
+				continue;
 			}
+			uint32_t len;
+			const uint8_t *data = xt_field_blob(s, f, &len);
+			b->len = (size_t)(p - b->p);
+			xti_put_bytes(b, data, len);
+			*(uint32_t *)((char *)&w->prev + f->len_offset) = len;
+			memcpy((char *)&w->prev + f->offset, data, len);
+			/* the blob may have moved the buffer: reserve the rest again */
+			if (!xti_buf_reserve(b, n * 18)) {
+				w->failed = true;
+				return xti_err(&w->err, -ENOMEM, "out of memory buffering a frame");
+			}
+			p = b->p + b->len;
 		}
 	}
+	b->len = (size_t)(p - b->p);
 	w->steps++;
 	w->frame_steps++;
 	count_exit(w, s->exit.reason);

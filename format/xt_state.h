@@ -253,9 +253,9 @@ static inline bool xt_field_applies(const struct xt_field *f, uint64_t reason)
 /* Are fields f of states a and b equal (whole value, ignoring masks)? */
 bool xt_field_equal(const struct xt_state *a, const struct xt_state *b, const struct xt_field *f);
 
-/* Fill the set with the fields of blocks in capture (XT_CAPTURE_* bits) that differ. */
-void xt_state_diff(const struct xt_state *a, const struct xt_state *b, uint32_t capture,
-		   struct xt_field_set *out);
+/* Fill the set with the fields of blocks in capture (XT_CAPTURE_* bits) that differ; returns how many. */
+size_t xt_state_diff(const struct xt_state *a, const struct xt_state *b, uint32_t capture,
+		     struct xt_field_set *out);
 
 /* KVM exit reason name ("DEBUG", "IO", ...), or NULL if unknown. */
 const char *xt_exit_reason_name(uint64_t reason);
