@@ -669,8 +669,13 @@ int record_run(const struct record_options *o, struct record_result *res)
 	if (rc < 0) {
 		/* the trace keeps every complete frame; say how much */
 		res->end_reason = XT_END_IO_ERROR;
-		if (xt_writer_flush(r.w) == 0)
-			res->bytes = xt_writer_bytes(r.w);
+		xt_writer_flush(r.w);
+		res->bytes = xt_writer_bytes(r.w);
+		if (!strstr(res->err.msg, "steps kept")) {
+			size_t len = strlen(res->err.msg);
+			snprintf(res->err.msg + len, sizeof(res->err.msg) - len, " (%llu steps kept)",
+				 (unsigned long long)xt_writer_steps_written(r.w));
+		}
 		teardown(&r);
 		return rc;
 	}

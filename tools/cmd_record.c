@@ -288,12 +288,8 @@ int cmd_record(int argc, char **argv)
 	free(image);
 	if (o.progress && ticks >= 3)
 		fputc('\n', stderr);
-	if (rc < 0) {
-		if (res.steps)
-			return cli_error("record", "%s (the trace keeps %" PRIu64 " steps in its complete frames)",
-					 res.err.msg, res.steps);
+	if (rc < 0)
 		return cli_error("record", "%s", res.err.msg);
-	}
 	if (!quiet)
 		fprintf(stderr, "exitrace record: %" PRIu64 " steps in %.2f s (%.0f steps/s) to %s, %" PRIu64
 				" bytes (%.2f bytes/step); ended: %s (%s)\n",

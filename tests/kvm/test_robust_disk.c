@@ -1,0 +1,93 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Output that runs out of room: the recording ends with a clear error
+ * naming the cause and the number of steps kept, exit status 2, and what
+ * was written is a valid (truncated) trace.  Two ways to run out: a file
+ * size limit (RLIMIT_FSIZE, always possible) and a full tmpfs (as root).
+ */
+#include <errno.h>
+#include <signal.h>
+#include <sys/mount.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "kt.h"
+
+static void check_prefix(const char *path, const char *stderr_text, const char *cause)
+{
+	TEST_CONTAINS(stderr_text, cause, "the error names the cause");
+	TEST_CONTAINS(stderr_text, "steps kept", "and how many steps were kept");
+	struct xt_reader *r;
+	struct xt_error err;
+	TEST_ASSERT(xt_reader_open(&r, path, &err) == 0, "the prefix opens: %s", err.msg);
+	TEST_ASSERT(xt_reader_truncated(r), "and says it is truncated");
+	int64_t steps = xt_reader_count_steps(r);
+	TEST_ASSERT(steps > 0, "with the steps of its complete frames: %s", xt_reader_error(r)->msg);
+	/* the number in the message is the number in the file */
+	char want[64];
+	snprintf(want, sizeof(want), "%" PRId64 " steps kept", steps);
+	TEST_CONTAINS(stderr_text, want, "the count is right");
+	xt_reader_close(r);
+}
+
+static int record_limited(const char *spin, const char *path, rlim_t limit, char *err_text, size_t n)
+{
+	char errp[600];
+	snprintf(errp, sizeof(errp), "%s", kt_tmp("record.stderr"));	/* not on the full disk */
+	pid_t pid = fork();
+	TEST_ASSERT(pid >= 0, "fork");
+	if (pid == 0) {
+		struct rlimit rl = { limit, limit };
+		setrlimit(RLIMIT_FSIZE, &rl);
+		signal(SIGXFSZ, SIG_IGN);	/* then write() fails with EFBIG */
+		FILE *f = freopen(errp, "w", stderr);
+		(void)f;
+		execl(kt_exitrace_path(), "exitrace", "record", spin, "--load", "0x100000", "-o", path,
+		      "--max-steps", "3000000", (char *)NULL);
+		_exit(127);
+	}
+	int status;
+	TEST_ASSERT(waitpid(pid, &status, 0) == pid, "waitpid");
+	FILE *f = fopen(errp, "r");
+	size_t k = f ? fread(err_text, 1, n - 1, f) : 0;
+	err_text[k] = 0;
+	if (f)
+		fclose(f);
+	TEST_ASSERT(WIFEXITED(status), "no crash: status 0x%x", status);
+	return WEXITSTATUS(status);
+}
+
+int main(int argc, char **argv)
+{
+	kt_init(argc, argv);
+	const char *spin = kt_arg(1);
+	char text[4096];
+
+	const char *path = kt_tmp("limited.xtr");
+	int status = record_limited(spin, path, 24 * 1024, text, sizeof(text));
+	TEST_EQ_U64(2, status, "a full file is an error; stderr: %s", text);
+	check_prefix(path, text, "File too large");
+
+	/* a tmpfs of 64 KiB really runs out of space */
+	const char *dir = kt_tmp("tiny");
+	mkdir(dir, 0700);
+	if (mount("tmpfs", dir, "tmpfs", 0, "size=64k") != 0) {
+		printf("no tmpfs (%s): the ENOSPC case is not run here\n", strerror(errno));
+		return 0;
+	}
+	char full[700];
+	snprintf(full, sizeof(full), "%s/full.xtr", dir);
+	status = record_limited(spin, full, RLIM_INFINITY, text, sizeof(text));
+	int ok_status = status;
+	char copy[700];
+	snprintf(copy, sizeof(copy), "%s", kt_tmp("full-copy.xtr"));
+	char cmd[1500];
+	snprintf(cmd, sizeof(cmd), "cp '%s' '%s'", full, copy);
+	TEST_EQ_U64(0, system(cmd), "copy the prefix out");
+	umount2(dir, MNT_DETACH);
+	TEST_EQ_U64(2, ok_status, "a full disk is an error; stderr: %s", text);
+	check_prefix(copy, text, "No space left on device");
+	return 0;
+}
