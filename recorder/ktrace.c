@@ -79,7 +79,6 @@ int ktrace_open(struct ktrace **out, pid_t pid, struct xt_error *err)
 		return rec_err(err, -ENOENT, "--ktrace: none of the kvm interrupt events exists on this kernel");
 	}
 	tracefs_trace_on(kt->inst);
-	ktrace_mark(kt, 0);
 	*out = kt;
 	return 0;
 }

@@ -19,7 +19,7 @@ struct ktrace;
 
 /* Create the instance and enable the events, before the VM exists. */
 int ktrace_open(struct ktrace **out, pid_t pid, struct xt_error *err);
-/* KVM_RUN for this step has returned now. */
+/* KVM_RUN for this step has returned now (step 0: the first KVM_RUN is about to start). */
 void ktrace_mark(struct ktrace *kt, uint64_t step);
 /* Move the events gathered so far into the trace as XT_EV_KTRACE events. */
 int ktrace_collect(struct ktrace *kt, struct xt_writer *w, struct xt_error *err);

@@ -662,6 +662,8 @@ int record_run(const struct record_options *o, struct record_result *res)
 	}
 	clock_gettime(CLOCK_MONOTONIC, &r.t0);
 	install_signals(&r);
+	if (r.kt)
+		ktrace_mark(r.kt, 0);	/* what the kernel logged while the VM was set up */
 	rc = step_loop(&r);
 	restore_signals(&r);
 	res->steps = r.steps;

@@ -45,6 +45,8 @@ void fmt_exit(char *buf, size_t size, const struct xt_state *s);
 void fmt_field(char *buf, size_t size, const struct xt_state *s, const struct xt_field *f);
 /* An event in a few words, without its step. */
 void fmt_event(char *buf, size_t size, const struct xt_event *ev);
+/* A stats event with the counters' names from the header (h may be NULL). */
+void fmt_stats(char *buf, size_t size, const struct xt_event *ev, const struct xt_header *h);
 /* KVM_GUESTDBG_* names joined by '|'. */
 void fmt_guest_debug(char *buf, size_t size, uint32_t flags);
 /* Capture set names joined by ','. */

@@ -98,7 +98,10 @@ int cmd_dump(int argc, char **argv)
 				fputc('\n', o);
 			} else {
 				char text[1024];
-				fmt_event(text, sizeof(text), rec.event);
+				if (rec.event->kind == XT_EV_STATS)
+					fmt_stats(text, sizeof(text), rec.event, xt_reader_header(r));
+				else
+					fmt_event(text, sizeof(text), rec.event);
 				fprintf(o, "%10" PRIu64 "  + %s\n", rec.step, text);
 			}
 		}

@@ -178,6 +178,8 @@ void fmt_event(char *buf, size_t size, const struct xt_event *ev)
 			const struct xt_ktrace_field *f = &ev->ktrace.fields[i];
 			if (f->str)
 				APPEND(buf, size, len, " %s=%s", f->name, f->str);
+			else if (f->num < 0)
+				APPEND(buf, size, len, " %s=%" PRId64, f->name, f->num);
 			else
 				APPEND(buf, size, len, " %s=0x%" PRIx64, f->name, (uint64_t)f->num);
 		}
@@ -231,4 +233,17 @@ void fmt_capture(char *buf, size_t size, uint32_t capture)
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
 		if (capture & names[i].bit)
 			APPEND(buf, size, len, "%s%s", len ? "," : "", names[i].name);
+}
+
+void fmt_stats(char *buf, size_t size, const struct xt_event *ev, const struct xt_header *h)
+{
+	size_t len = 0;
+	APPEND(buf, size, len, "stats");
+	for (size_t i = 0; i < ev->stats.n; i++) {
+		uint32_t k = ev->stats.index[i];
+		if (h && k < h->vm.n_stats)
+			APPEND(buf, size, len, " %s%+" PRId64, h->vm.stats_names[k], ev->stats.delta[i]);
+		else
+			APPEND(buf, size, len, " #%u%+" PRId64, k, ev->stats.delta[i]);
+	}
 }
