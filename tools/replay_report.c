@@ -63,22 +63,27 @@ void report_fields_short(char *buf, size_t size, const struct replay_divergence 
 		APPEND(buf, size, len, "%s%s", len ? "; " : "", d->note);
 }
 
-static void print_events(FILE *o, const struct xt_event *evs, size_t n, uint64_t step, const char *who)
+/* Events of step: injections (made before the step's run) when before, the rest after. */
+static void print_events(FILE *o, const struct xt_event *evs, size_t n, uint64_t step, const char *who,
+			 bool before)
 {
 	char text[512];
 	for (size_t i = 0; i < n; i++) {
-		if (evs[i].step != step)
+		if (evs[i].step != step || (evs[i].kind == XT_EV_IRQ_INJECT) != before)
 			continue;
 		fmt_event(text, sizeof(text), &evs[i]);
-		fprintf(o, "        %-4s %8s  + %s\n", "", who, text);
+		fprintf(o, "  %-8s %8s  + %s\n", who, "", text);
 	}
 }
 
-static void print_step(FILE *o, const char *tag, uint64_t step, const struct xt_state *s)
+static void print_step(FILE *o, const char *tag, uint64_t step, const struct xt_state *s,
+		       const struct xt_event *evs, size_t n, const char *who)
 {
 	char ex[512];
+	print_events(o, evs, n, step, who, true);
 	fmt_exit(ex, sizeof(ex), s);
 	fprintf(o, "  %-8s %8" PRIu64 "  rip=0x%-10" PRIx64 " %s\n", tag, step, s->regs.rip, ex);
+	print_events(o, evs, n, step, who, false);
 }
 
 void report_divergence(FILE *o, const struct replay_result *res)
@@ -115,18 +120,14 @@ void report_divergence(FILE *o, const struct replay_result *res)
 		return;
 
 	fprintf(o, "context (the recording; replay matched it before step %" PRIu64 "):\n", d->step);
-	for (size_t i = 0; i < d->n_before; i++) {
-		print_step(o, "", d->before[i].step, &d->before[i].state);
-		print_events(o, d->events, d->n_events, d->before[i].step, "");
-	}
-	print_step(o, "recorded", d->step, &d->recorded);
-	print_events(o, d->events, d->n_events, d->step, "recorded");
-	print_step(o, "replayed", d->step, &d->replayed);
-	print_events(o, d->replayed_events, d->n_replayed_events, d->step, "replayed");
-	for (size_t i = 0; i < d->n_after; i++) {
-		print_step(o, i ? "" : "then", d->after[i].step, &d->after[i].state);
-		print_events(o, d->events, d->n_events, d->after[i].step, "");
-	}
+	for (size_t i = 0; i < d->n_before; i++)
+		print_step(o, "", d->before[i].step, &d->before[i].state, d->events, d->n_events, "");
+	print_step(o, "recorded", d->step, &d->recorded, d->events, d->n_events, "recorded");
+	print_step(o, "replayed", d->step, &d->replayed, d->replayed_events, d->n_replayed_events,
+		   "replayed");
+	for (size_t i = 0; i < d->n_after; i++)
+		print_step(o, i ? "" : "then", d->after[i].step, &d->after[i].state, d->events,
+			   d->n_events, "");
 }
 
 const char *report_end(char *buf, size_t size, const struct replay_result *res)
