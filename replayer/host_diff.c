@@ -17,7 +17,17 @@ bool host_param_is_apicv(const char *key)
 	return !strcmp(name, "enable_apicv") || !strcmp(name, "avic") || !strcmp(name, "enable_ipiv");
 }
 
+/* The order differences are listed in: what decides the interrupt path, then the machine. */
+enum { RANK_IMPORTANT, RANK_MACHINE, RANK_PARAM, RANK_KVM, RANK_CPUID, RANK_ONE_SIDED };
+
+static int add_ranked(struct host_diff *d, int rank, const char *what, const char *a, const char *b);
+
 static int add(struct host_diff *d, bool important, const char *what, const char *a, const char *b)
+{
+	return add_ranked(d, important ? RANK_IMPORTANT : RANK_MACHINE, what, a, b);
+}
+
+static int add_ranked(struct host_diff *d, int rank, const char *what, const char *a, const char *b)
 {
 	struct host_diff_item *p = realloc(d->items, (d->n + 1) * sizeof(*p));
 	if (!p)
@@ -27,7 +37,8 @@ static int add(struct host_diff *d, bool important, const char *what, const char
 	snprintf(it->what, sizeof(it->what), "%s", what);
 	snprintf(it->recorded, sizeof(it->recorded), "%s", a ? a : "(none)");
 	snprintf(it->here, sizeof(it->here), "%s", b ? b : "(none)");
-	it->important = important;
+	it->important = rank == RANK_IMPORTANT;
+	it->rank = rank;
 	return 0;
 }
 
@@ -58,21 +69,52 @@ static const char *param(const struct xt_host *h, const char *key)
 	return NULL;
 }
 
-/* Every parameter of either host whose value differs; keys of both are sorted. */
+/*
+ * Every parameter both hosts have whose value differs, and the APICv ones
+ * either lacks; the others only one host has are counted (hosts with
+ * different modules have different lists).
+ */
 static int cmp_params(struct host_diff *d, const struct xt_host *a, const struct xt_host *b)
 {
+	size_t only_a = 0, only_b = 0;
 	int rc;
 	for (size_t i = 0; i < a->n_kvm_params; i++) {
-		const char *k = a->kvm_params[i].key;
-		if ((rc = cmp_str(d, host_param_is_apicv(k), k, a->kvm_params[i].value, param(b, k))))
+		const char *k = a->kvm_params[i].key, *vb = param(b, k);
+		bool apicv = host_param_is_apicv(k);
+		if (!vb && !apicv) {
+			only_a++;
+			continue;
+		}
+		if (vb && !strcmp(vb, a->kvm_params[i].value))
+			continue;
+		if ((rc = add_ranked(d, apicv ? RANK_IMPORTANT : RANK_PARAM, k, a->kvm_params[i].value, vb)))
 			return rc;
 	}
 	for (size_t i = 0; i < b->n_kvm_params; i++) {
 		const char *k = b->kvm_params[i].key;
-		if (!param(a, k) && (rc = add(d, host_param_is_apicv(k), k, NULL, b->kvm_params[i].value)))
+		if (param(a, k))
+			continue;
+		if (!host_param_is_apicv(k))
+			only_b++;
+		else if ((rc = add(d, true, k, NULL, b->kvm_params[i].value)))
 			return rc;
 	}
-	return 0;
+	if (!only_a && !only_b)
+		return 0;
+	char sa[24], sb[24];
+	snprintf(sa, sizeof(sa), "%zu", only_a);
+	snprintf(sb, sizeof(sb), "%zu", only_b);
+	return add_ranked(d, RANK_ONE_SIDED, "kvm parameters only one host has", sa, sb);
+}
+
+static int cmp_api(struct host_diff *d, const struct xt_host *a, const struct xt_host *b)
+{
+	if (a->api_version == b->api_version)
+		return 0;
+	char sa[24], sb[24];
+	snprintf(sa, sizeof(sa), "%" PRId64, a->api_version);
+	snprintf(sb, sizeof(sb), "%" PRId64, b->api_version);
+	return add_ranked(d, RANK_KVM, "KVM API version", sa, sb);
 }
 
 static int cmp_caps(struct host_diff *d, const struct xt_host *a, const struct xt_host *b)
@@ -85,7 +127,7 @@ static int cmp_caps(struct host_diff *d, const struct xt_host *a, const struct x
 			snprintf(what, sizeof(what), "KVM capability %u", a->caps[i].cap);
 			snprintf(sa, sizeof(sa), "%" PRId64, a->caps[i].value);
 			snprintf(sb, sizeof(sb), "%" PRId64, b->caps[j].value);
-			int rc = add(d, false, what, sa, sb);
+			int rc = add_ranked(d, RANK_KVM, what, sa, sb);
 			if (rc)
 				return rc;
 		}
@@ -138,7 +180,7 @@ static int cpuid_item(struct host_diff *d, const struct xt_cpuid_entry *a, const
 		snprintf(what, sizeof(what), "cpuid 0x%x.%u", e->function, e->index);
 		snprintf(a ? sa : sb, sizeof(sa), "eax=0x%x ebx=0x%x ecx=0x%x edx=0x%x",
 			 e->eax, e->ebx, e->ecx, e->edx);
-		return add(d, false, what, a ? sa : NULL, b ? sb : NULL);
+		return add_ranked(d, RANK_CPUID, what, a ? sa : NULL, b ? sb : NULL);
 	}
 	static const char *const regs[4] = { "eax", "ebx", "ecx", "edx" };
 	uint32_t va[4], vb[4];
@@ -150,7 +192,7 @@ static int cpuid_item(struct host_diff *d, const struct xt_cpuid_entry *a, const
 		snprintf(what, sizeof(what), "cpuid 0x%x.%u %s", e->function, e->index, regs[r]);
 		snprintf(sa, sizeof(sa), "0x%08x", va[r]);
 		snprintf(sb, sizeof(sb), "0x%08x", vb[r]);
-		return add(d, false, what, sa, sb);	/* the first register that differs says enough */
+		return add_ranked(d, RANK_CPUID, what, sa, sb);	/* the first register says enough */
 	}
 	return 0;
 }
@@ -176,15 +218,14 @@ static int cmp_cpuid(struct host_diff *d, const struct xt_cpuid_entry *a, size_t
 		char sa[32], sb[64];
 		snprintf(sa, sizeof(sa), "%zu entries", na);
 		snprintf(sb, sizeof(sb), "%zu entries, %zu differ", nb, d->cpuid_differ);
-		return add(d, false, "cpuid table", sa, sb);
+		return add_ranked(d, RANK_CPUID, "cpuid table", sa, sb);
 	}
 	return 0;
 }
 
-static int by_importance(const void *x, const void *y)
+static int by_rank(const struct host_diff_item *a, const struct host_diff_item *b)
 {
-	const struct host_diff_item *a = x, *b = y;
-	return (int)b->important - (int)a->important;
+	return a->rank - b->rank;
 }
 
 int host_diff(const struct xt_host *a, const struct xt_host *b,
@@ -202,15 +243,14 @@ int host_diff(const struct xt_host *a, const struct xt_host *b,
 	    (rc = cmp_u64(out, "cpu stepping", "%" PRIu64, a->cpu_stepping, b->cpu_stepping)) ||
 	    (rc = cmp_u64(out, "microcode", "0x%" PRIx64, a->microcode, b->microcode)) ||
 	    (rc = cmp_str(out, false, "cpu model name", a->cpu_model_name, b->cpu_model_name)) ||
-	    (rc = cmp_u64(out, "KVM API version", "%" PRIu64, (uint64_t)a->api_version,
-			  (uint64_t)b->api_version)) ||
+	    (rc = cmp_api(out, a, b)) ||
 	    (rc = cmp_caps(out, a, b)) || (rc = cmp_cpuid(out, cpuid_a, na, cpuid_b, nb))) {
 		host_diff_free(out);
 		return rc;
 	}
 	/* a stable sort keeps each group in the order above */
 	for (size_t i = 1; i < out->n; i++)
-		for (size_t j = i; j > 0 && by_importance(&out->items[j - 1], &out->items[j]) > 0; j--) {
+		for (size_t j = i; j > 0 && by_rank(&out->items[j - 1], &out->items[j]) > 0; j--) {
 			struct host_diff_item t = out->items[j];
 			out->items[j] = out->items[j - 1];
 			out->items[j - 1] = t;

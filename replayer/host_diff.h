@@ -16,6 +16,7 @@ struct host_diff_item {
 	char what[80];		/* "kernel release", "kvm_intel.enable_apicv", "cpuid 0x1.0 ecx" */
 	char recorded[96], here[96];
 	bool important;		/* changes how interrupts are delivered (APICv/AVIC, module) */
+	int rank;		/* the order they are listed in: important first */
 };
 
 struct host_diff {

@@ -4,12 +4,22 @@
 void kt_rewrite(const char *src, const char *dst, const struct xt_writer_options *opts,
 		kt_edit_fn fn, void *ctx)
 {
+	kt_rewrite_with(src, dst, opts, NULL, fn, ctx);
+}
+
+void kt_rewrite_with(const char *src, const char *dst, const struct xt_writer_options *opts,
+		     kt_header_fn hfn, kt_edit_fn fn, void *ctx)
+{
 	struct xt_reader *r;
 	struct xt_error err = { 0 };
 	TEST_ASSERT(xt_reader_open(&r, src, &err) == 0, "open %s: %s", src, err.msg);
 	struct kt_edit e = { 0 };
-	TEST_ASSERT(xt_writer_open(&e.w, dst, xt_reader_header(r), opts, &err) == 0, "create %s: %s",
-		    dst, err.msg);
+	struct xt_header h = *xt_reader_header(r);
+	struct xt_state initial = *h.initial;
+	h.initial = &initial;
+	if (hfn)
+		hfn(&h, ctx);
+	TEST_ASSERT(xt_writer_open(&e.w, dst, &h, opts, &err) == 0, "create %s: %s", dst, err.msg);
 	struct xt_state *state = malloc(sizeof(*state));
 	TEST_ASSERT(state, "malloc");
 	struct xt_record rec;

@@ -22,6 +22,9 @@ struct kt_edit {
 typedef bool (*kt_edit_fn)(struct kt_edit *e, uint64_t step, struct xt_state *state,
 			   struct xt_event *ev, void *ctx);
 
+/* Called once with a copy of the header before anything is written, to change it. */
+typedef void (*kt_header_fn)(struct xt_header *h, void *ctx);
+
 /*
  * Copy src to dst through fn (NULL: unchanged).  opts may be NULL.  The
  * footer's end reason is kept; a source without one gives a destination
@@ -29,5 +32,8 @@ typedef bool (*kt_edit_fn)(struct kt_edit *e, uint64_t step, struct xt_state *st
  */
 void kt_rewrite(const char *src, const char *dst, const struct xt_writer_options *opts,
 		kt_edit_fn fn, void *ctx);
+/* The same, with the header changed by hfn first. */
+void kt_rewrite_with(const char *src, const char *dst, const struct xt_writer_options *opts,
+		     kt_header_fn hfn, kt_edit_fn fn, void *ctx);
 
 #endif

@@ -212,6 +212,87 @@ static void reads_from_trace(const char *orig)
 	TEST_CONTAINS(kt_out(), "identical: ", "every step the same");
 }
 
+/* ---- another host, another start ---- */
+
+struct host_edit {
+	struct xt_kv params[1];
+	struct xt_cpuid_entry *cpuid;
+};
+
+static void other_host(struct xt_header *h, void *ctx)
+{
+	struct host_edit *he = ctx;
+	h->host.kernel_release = "4.19.0-old";
+	h->host.kvm_module = "kvm_intel";
+	he->params[0] = (struct xt_kv){ "kvm_intel.enable_apicv", "Y" };
+	h->host.kvm_params = he->params;
+	h->host.n_kvm_params = 1;
+	/* the guest never runs CPUID: a different table changes nothing it does */
+	he->cpuid = malloc(h->vm.n_cpuid * sizeof(*he->cpuid));
+	memcpy(he->cpuid, h->vm.cpuid, h->vm.n_cpuid * sizeof(*he->cpuid));
+	for (size_t i = 0; i < h->vm.n_cpuid; i++)
+		if (he->cpuid[i].function == 1)
+			he->cpuid[i].ecx ^= 1u << 30;	/* RDRAND */
+	h->vm.cpuid = he->cpuid;
+}
+
+/* Does text have a line holding a, then b? */
+static bool has_line(const char *text, const char *a, const char *b)
+{
+	for (const char *p = text; (p = strstr(p, a)); p++) {
+		const char *eol = strchr(p, '\n'), *q = strstr(p, b);
+		if (q && (!eol || q < eol))
+			return true;
+	}
+	return false;
+}
+
+static void host_differs(const char *orig)
+{
+	const char *edited = kt_tmp("other-host.xtr");
+	struct host_edit he = { 0 };
+	kt_rewrite_with(orig, edited, NULL, other_host, NULL, &he);
+	free(he.cpuid);
+	int status = kt_exitrace("replay %s", edited);
+	TEST_EQ_U64(0, status, "a different host is a warning, not a stop; stdout: %s", kt_out());
+	TEST_CONTAINS(kt_out(), "identical: ", "and the replay ran");
+	TEST_CONTAINS(kt_err(), "warning: this host differs from the one that recorded", "warns: %s", kt_err());
+	const char *e = kt_err();
+	TEST_ASSERT(has_line(e, "  kvm module ", " recorded kvm_intel, here "), "the module: %s", e);
+	TEST_ASSERT(has_line(e, "  kvm_intel.enable_apicv ",
+			     " recorded Y, here (none)  (decides how interrupts are delivered)"), "APICv, marked");
+	TEST_ASSERT(has_line(e, "  kernel release ", " recorded 4.19.0-old, here "), "the kernel");
+	TEST_ASSERT(has_line(e, "  cpuid 0x1.0 ecx ", " recorded 0x"), "the CPUID table");
+	TEST_ASSERT(has_line(e, "  kvm parameters only one host has ", " recorded 0, here "),
+		    "parameters only this host has, counted");
+	/* the important ones first */
+	TEST_ASSERT(strstr(kt_err(), "kvm_intel.enable_apicv") < strstr(kt_err(), "kernel release"),
+		    "APICv before the kernel");
+
+	TEST_EQ_U64(0, kt_exitrace("check %s", edited), "check: still ok");
+	TEST_CONTAINS(kt_out(), "# other-host.xtr was recorded on another host:\n#   kvm module ", "as TAP comments");
+}
+
+static void bad_start(struct xt_header *h, void *ctx)
+{
+	(void)ctx;
+	/* RFLAGS bit 1 reads as 1 whatever is written: KVM cannot hold this state */
+	((struct xt_state *)h->initial)->regs.rflags &= ~2ull;
+}
+
+static void start_differs(const char *orig)
+{
+	const char *edited = kt_tmp("bad-start.xtr");
+	kt_rewrite_with(orig, edited, NULL, bad_start, NULL, NULL);
+	TEST_EQ_U64(1, kt_exitrace("replay %s", edited), "diverges; stdout: %s", kt_out());
+	TEST_CONTAINS(kt_out(), "DIVERGED before the first step: the initial vCPU state does not come out the same",
+		      "before any step");
+	TEST_CONTAINS(kt_out(), "rflags                   recorded 0x0, replayed 0x2", "names rflags");
+	TEST_EQ_U64(1, kt_exitrace("check %s", edited), "check: not ok");
+	TEST_CONTAINS(kt_out(), "not ok 1 - bad-start.xtr: diverged before the first step: rflags 0x0 vs 0x2",
+		      "TAP line");
+}
+
 /* ---- an interrupted run inserted ---- */
 
 struct intr {
@@ -363,6 +444,8 @@ int main(int argc, char **argv)
 
 	register_changed(orig);
 	reads_from_trace(orig);
+	host_differs(orig);
+	start_differs(orig);
 	injection_moved(irq_wait);
 	input_changed(rand_loop);
 	interrupted_run(orig, nsteps);
