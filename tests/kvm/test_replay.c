@@ -7,8 +7,13 @@
  *
  * Guests: long_exits, rand_loop, irq_wait, spin (tests/kvm/guests).
  */
+#include <fcntl.h>
 #include <linux/kvm.h>
+#include <signal.h>
 #include <sys/utsname.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "kt.h"
 
@@ -120,6 +125,34 @@ static void output_trace(const char *guest, const char *name, const char *extra)
 	kt_free(b);
 }
 
+/* Ctrl-C stops a replay cleanly, with status 2 and how far it got. */
+static void interrupted(const char *spin)
+{
+	const char *trace = kt_tmp("long-spin.xtr"), *log = kt_tmp("sigint.out");
+	record(spin, trace, "--max-steps 200000");
+	pid_t pid = fork();
+	TEST_ASSERT(pid >= 0, "fork");
+	if (pid == 0) {
+		int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+		dup2(fd, 1);
+		execl(kt_exitrace_path(), "exitrace", "replay", trace, (char *)NULL);
+		_exit(127);
+	}
+	struct timespec ts = { 0, 300 * 1000 * 1000 };
+	nanosleep(&ts, NULL);
+	TEST_ASSERT(kill(pid, SIGINT) == 0, "kill");
+	int status;
+	TEST_ASSERT(waitpid(pid, &status, 0) == pid, "waitpid");
+	TEST_ASSERT(WIFEXITED(status), "exited, not killed: 0x%x", status);
+	TEST_EQ_U64(2, WEXITSTATUS(status), "a stopped replay is status 2");
+	char out[512] = "";
+	int fd = open(log, O_RDONLY);
+	TEST_ASSERT(fd >= 0 && read(fd, out, sizeof(out) - 1) > 0, "read %s", log);
+	close(fd);
+	TEST_CONTAINS(out, "stopped by signal 2 after ", "says it was stopped");
+	TEST_CONTAINS(out, " of 200000 steps, all identical so far", "and how far it got");
+}
+
 int main(int argc, char **argv)
 {
 	kt_init(argc, argv);
@@ -152,5 +185,7 @@ int main(int argc, char **argv)
 	t = kt_load(all);
 	replay_identical(all, t->nsteps, "");
 	kt_free(t);
+
+	interrupted(spin);
 	return 0;
 }

@@ -337,6 +337,37 @@ static void interrupted_run(const char *orig, size_t nsteps)
 	TEST_CONTAINS(kt_out(), "1 interrupted runs (KVM_EXIT_INTR, replayed with immediate_exit)", "says how");
 }
 
+/* ---- a recorded KVM_RUN failure that does not happen again ---- */
+
+static bool append_run_failed(struct kt_edit *e, uint64_t step, struct xt_state *s, struct xt_event *ev,
+			      void *ctx)
+{
+	(void)ev;
+	uint64_t *last = ctx;
+	if (s && step == *last) {
+		TEST_ASSERT(xt_writer_step(e->w, s) == 0, "write");
+		/* the recording's last KVM_RUN failed with EFAULT: nothing ran */
+		s->exit.reason = XT_EXIT_RUN_FAILED;
+		s->exit.run_ret = (uint64_t)-1;
+		s->exit.run_errno = EFAULT;
+	}
+	return true;
+}
+
+static void run_failed(const char *orig, uint64_t nsteps)
+{
+	const char *edited = kt_tmp("run-failed.xtr");
+	uint64_t last = nsteps - 1;	/* before the final OUT to isa-debug-exit */
+	kt_rewrite(orig, edited, NULL, append_run_failed, &last);
+	TEST_EQ_U64(1, kt_exitrace("replay %s", edited), "this KVM_RUN succeeds: a divergence; stdout: %s",
+		    kt_out());
+	char want[64];
+	snprintf(want, sizeof(want), "DIVERGED at step %" PRIu64 ",", nsteps);
+	TEST_CONTAINS(kt_out(), want, "at the failed run");
+	TEST_CONTAINS(kt_out(), "exit     recorded RUN_FAILED errno=14 (Bad address)", "the recorded failure");
+	TEST_CONTAINS(kt_out(), "exit.reason              recorded RUN_FAILED, replayed IO", "the exit reasons by name");
+}
+
 /* ---- a truncated trace ---- */
 
 static void truncated(const char *irq_wait)
@@ -449,6 +480,7 @@ int main(int argc, char **argv)
 	injection_moved(irq_wait);
 	input_changed(rand_loop);
 	interrupted_run(orig, nsteps);
+	run_failed(orig, nsteps);
 	truncated(irq_wait);
 	refused(orig);
 	check_dir(orig, kt_tmp("rbx.xtr"), kt_tmp("junk.xtr"));
