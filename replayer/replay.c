@@ -546,7 +546,7 @@ int replay_run(const struct replay_options *o, struct replay_result *res)
 	sigaction(SIGINT, &r->old_int, NULL);
 	sigaction(SIGTERM, &r->old_term, NULL);
 	if (rc >= 0 && !res->outcome) {
-		res->outcome = rc > 0 || stop_signal ? REPLAY_STOPPED : REPLAY_IDENTICAL;
+		res->outcome = rc > 0 ? REPLAY_STOPPED : REPLAY_IDENTICAL;
 		res->signal = stop_signal;
 	}
 	if (rc >= 0 && r->w)
