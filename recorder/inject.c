@@ -34,25 +34,36 @@ void injector_port_write(struct injector *in, uint16_t port)
 			enqueue(in, i);
 }
 
-static int deliver(struct kvm_vm *vm, const struct xt_injection *j, bool *wait)
+int inject_now(struct kvm_vm *vm, uint32_t method, uint32_t vector)
 {
-	*wait = false;
-	if (j->method == XT_INJECT_MSI || (j->method == XT_INJECT_NMI && vm->irqchip != XT_IRQCHIP_NONE)) {
+	if (method == XT_INJECT_MSI || (method == XT_INJECT_NMI && vm->irqchip != XT_IRQCHIP_NONE)) {
 		struct kvm_msi msi = { .address_lo = MSI_ADDR,
-				       .data = j->method == XT_INJECT_NMI ? MSI_DM_NMI : j->vector };
+				       .data = method == XT_INJECT_NMI ? MSI_DM_NMI : vector };
 		int r = ioctl(vm->vm_fd, KVM_SIGNAL_MSI, &msi);
 		return r < 0 ? -errno : r;
 	}
-	if (j->method == XT_INJECT_NMI)
+	if (method == XT_INJECT_NMI)
 		return ioctl(vm->vcpu_fd, KVM_NMI, 0) < 0 ? -errno : 0;
+	struct kvm_interrupt irq = { .irq = vector };
+	return ioctl(vm->vcpu_fd, KVM_INTERRUPT, &irq) < 0 ? -errno : 0;
+}
+
+static int deliver(struct kvm_vm *vm, const struct xt_injection *j, bool *wait)
+{
+	*wait = false;
 	/* KVM_INTERRUPT only when the guest can take it now */
-	if (!vm->run->ready_for_interrupt_injection) {
+	if (j->method == XT_INJECT_INTERRUPT && !vm->run->ready_for_interrupt_injection) {
 		vm->run->request_interrupt_window = 1;
 		*wait = true;
 		return 0;
 	}
-	struct kvm_interrupt irq = { .irq = j->vector };
-	return ioctl(vm->vcpu_fd, KVM_INTERRUPT, &irq) < 0 ? -errno : 0;
+	return inject_now(vm, j->method, j->vector);
+}
+
+static void note_outstanding(struct injector *in, uint32_t method, uint32_t vector)
+{
+	if (in->noutstanding < INJECT_MAX)
+		in->outstanding[in->noutstanding++] = method == XT_INJECT_NMI ? NMI_VECTOR : vector;
 }
 
 size_t injector_before_run(struct injector *in, struct kvm_vm *vm, uint64_t step,
@@ -70,8 +81,8 @@ size_t injector_before_run(struct injector *in, struct kvm_vm *vm, uint64_t step
 			in->queue[kept++] = in->queue[q];
 			continue;
 		}
-		if (r >= 0 && in->noutstanding < INJECT_MAX)
-			in->outstanding[in->noutstanding++] = j->method == XT_INJECT_NMI ? NMI_VECTOR : j->vector;
+		if (r >= 0)
+			note_outstanding(in, j->method, j->vector);
 		if (nev < max) {
 			evs[nev] = (struct xt_event){ .kind = XT_EV_IRQ_INJECT, .step = step };
 			evs[nev].inject.method = j->method;
@@ -85,6 +96,40 @@ size_t injector_before_run(struct injector *in, struct kvm_vm *vm, uint64_t step
 	if (!kept)
 		vm->run->request_interrupt_window = 0;
 	return nev;
+}
+
+void injector_queue_due(struct injector *in, uint64_t step)
+{
+	for (size_t i = 0; i < in->n; i++)
+		if (in->sched[i].port < 0 && in->sched[i].step == step)
+			enqueue(in, i);
+}
+
+int injector_replay(struct injector *in, struct kvm_vm *vm, uint32_t method, uint32_t vector,
+		    int64_t port)
+{
+	uint32_t sched_vector = method == XT_INJECT_NMI ? NMI_VECTOR : vector;
+	for (size_t q = 0; q < in->nqueue; q++) {
+		const struct xt_injection *j = &in->sched[in->queue[q]];
+		uint32_t v = j->method == XT_INJECT_NMI ? NMI_VECTOR : j->vector;
+		if (j->method == method && v == sched_vector && (port < 0) == (j->port < 0)) {
+			memmove(&in->queue[q], &in->queue[q + 1], (in->nqueue - q - 1) * sizeof(in->queue[0]));
+			in->nqueue--;
+			break;
+		}
+	}
+	int r = inject_now(vm, method, vector);
+	if (r >= 0)
+		note_outstanding(in, method, vector);
+	return r;
+}
+
+void injector_replay_window(const struct injector *in, struct kvm_vm *vm)
+{
+	bool waiting = false;
+	for (size_t q = 0; q < in->nqueue && !waiting; q++)
+		waiting = in->sched[in->queue[q]].method == XT_INJECT_INTERRUPT;
+	vm->run->request_interrupt_window = waiting;
 }
 
 bool injector_pending(const struct injector *in, uint64_t step)

@@ -38,6 +38,23 @@ void injector_port_write(struct injector *in, uint16_t port);
 size_t injector_before_run(struct injector *in, struct kvm_vm *vm, uint64_t step,
 			   struct xt_event *evs, size_t max);
 
+/* Inject now, without waiting for the window: the ioctl's result (MSI: > 0 delivered), or -errno. */
+int inject_now(struct kvm_vm *vm, uint32_t method, uint32_t vector);
+
+/*
+ * Replay: the trace says when each injection was made; the schedule only
+ * says when the recorder started waiting for it, which decides
+ * request_interrupt_window.  Before the KVM_RUN of a step: queue what the
+ * schedule makes due then (injector_port_write() queues port triggers),
+ * make the injections the trace has for the step with injector_replay()
+ * (it drops the matching queued entry), then set the window the way the
+ * recorder had it, open while a KVM_INTERRUPT waits.
+ */
+void injector_queue_due(struct injector *in, uint64_t step);
+int injector_replay(struct injector *in, struct kvm_vm *vm, uint32_t method, uint32_t vector,
+		    int64_t port);
+void injector_replay_window(const struct injector *in, struct kvm_vm *vm);
+
 /* Is anything queued or scheduled at or after step? */
 bool injector_pending(const struct injector *in, uint64_t step);
 

@@ -366,6 +366,47 @@ int kvm_vm_get_lapic(struct kvm_vm *vm, struct xt_lapic *x)
 	return 0;
 }
 
+static void lapic_put(struct kvm_lapic_state *k, unsigned off, uint64_t v)
+{
+	uint32_t w = (uint32_t)v;
+	memcpy(k->regs + off, &w, 4);
+}
+
+int kvm_vm_set_lapic(struct kvm_vm *vm, const struct xt_lapic *x)
+{
+	struct kvm_lapic_state k;
+	if (vm->irqchip == XT_IRQCHIP_NONE)
+		return -ENODEV;
+	if (ioctl(vm->vcpu_fd, KVM_GET_LAPIC, &k) < 0)
+		return -errno;
+	/* the version, PPR and current count are KVM's to compute */
+	lapic_put(&k, 0x20, x->id);
+	lapic_put(&k, 0x80, x->tpr);
+	lapic_put(&k, 0xd0, x->ldr);
+	lapic_put(&k, 0xe0, x->dfr);
+	lapic_put(&k, 0xf0, x->svr);
+	for (unsigned i = 0; i < 4; i++) {
+		lapic_put(&k, 0x100 + 0x20 * i, x->isr[i]);
+		lapic_put(&k, 0x110 + 0x20 * i, x->isr[i] >> 32);
+		lapic_put(&k, 0x180 + 0x20 * i, x->tmr[i]);
+		lapic_put(&k, 0x190 + 0x20 * i, x->tmr[i] >> 32);
+		lapic_put(&k, 0x200 + 0x20 * i, x->irr[i]);
+		lapic_put(&k, 0x210 + 0x20 * i, x->irr[i] >> 32);
+	}
+	lapic_put(&k, 0x280, x->esr);
+	lapic_put(&k, 0x300, x->icr_lo);
+	lapic_put(&k, 0x310, x->icr_hi);
+	lapic_put(&k, 0x320, x->lvt_timer);
+	lapic_put(&k, 0x350, x->lvt_lint0);
+	lapic_put(&k, 0x360, x->lvt_lint1);
+	lapic_put(&k, 0x370, x->lvt_error);
+	lapic_put(&k, 0x380, x->timer_initial);
+	lapic_put(&k, 0x3e0, x->timer_divide);
+	if (ioctl(vm->vcpu_fd, KVM_SET_LAPIC, &k) < 0)
+		return -errno;
+	return 0;
+}
+
 int kvm_vm_get_state(struct kvm_vm *vm, struct xt_state *s, uint32_t capture, struct xt_error *err)
 {
 	struct kvm_sregs sregs;

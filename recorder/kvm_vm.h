@@ -61,6 +61,10 @@ void kvm_lapic_to_xt(const struct kvm_lapic_state *k, struct xt_lapic *x);
 /* KVM_GET_LAPIC into x (in-kernel irqchip only). */
 int kvm_vm_get_lapic(struct kvm_vm *vm, struct xt_lapic *x);
 
+/* KVM_SET_LAPIC with x's registers over the current ones (the version, PPR and timer
+ * current count stay KVM's).  0, -ENODEV without an in-kernel irqchip, or -errno. */
+int kvm_vm_set_lapic(struct kvm_vm *vm, const struct xt_lapic *x);
+
 /* Check a capability; returns KVM_CHECK_EXTENSION's value (0 if unsupported). */
 int kvm_vm_cap(const struct kvm_vm *vm, long cap);
 

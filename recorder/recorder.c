@@ -23,13 +23,12 @@
 #include "ktrace.h"
 #include "rec_util.h"
 #include "recorder.h"
+#include "step_events.h"
 #include "vcpu_stats.h"
+#include "vcpu_step.h"
 
-/* Not a KVM exit reason: a KVM_RUN that returns with this left set did not exit. */
-#define EXIT_REASON_POISON 0xfffffffeu
 #define TICK_US 100000
 #define RFLAGS_IF (1ull << 9)
-#define RFLAGS_CF 1ull
 #define EVENTS_MAX 8
 
 /* Set from signal handlers; one recording runs at a time. */
@@ -63,16 +62,10 @@ struct recorder {
 	struct ktrace *kt;
 	uint32_t capture;
 
+	struct vcpu_stepper st;
 	struct xt_state cur, prev;
-	struct kvm_sregs raw_sregs;
-	struct kvm_vcpu_events raw_events;
-	bool sregs_changed, events_changed;
 	uint64_t steps;
 	uint64_t injected_before;	/* the step the last injection events precede */
-	uint32_t dbg_control;		/* the guest-debug word and registers as configured */
-	uint64_t dbg_regs[8];
-	bool bp_suspended;		/* stepping over an execute breakpoint */
-	bool last_mmio;			/* kvm_run's debug payload holds MMIO read data */
 	struct timespec t0;
 	struct sigaction old_int, old_term, old_alrm;
 };
@@ -143,11 +136,7 @@ static int setup_debug(struct recorder *r)
 	}
 	if (control)
 		control |= KVM_GUESTDBG_ENABLE;
-	r->dbg_control = control;
-	memcpy(r->dbg_regs, dr, sizeof(dr));
-	if (!control)
-		return 0;
-	return kvm_vm_set_guest_debug(&r->vm, control, dr, &r->res->err);
+	return vstep_init(&r->st, &r->vm, control, dr, &r->res->err);
 }
 
 static int setup(struct recorder *r)
@@ -184,9 +173,6 @@ static int setup(struct recorder *r)
 		return rc;
 	r->cur.exit.reason = XT_EXIT_NONE;
 	r->prev = r->cur;
-	if (ioctl(r->vm.vcpu_fd, KVM_GET_SREGS, &r->raw_sregs) < 0 ||
-	    ioctl(r->vm.vcpu_fd, KVM_GET_VCPU_EVENTS, &r->raw_events) < 0)
-		return rec_err(err, -errno, "reading the initial state: %s", strerror(errno));
 	if ((rc = snapshot_memory(r)))
 		return rc;
 	host_probe(&r->host, &r->vm);
@@ -225,143 +211,6 @@ static int setup(struct recorder *r)
 	return 0;
 }
 
-/* Refresh cur from kvm_run after an exit; only converts sregs and events when they changed. */
-static void capture_sync(struct recorder *r)
-{
-	const struct kvm_sync_regs *s = &r->vm.run->s.regs;
-	memcpy(&r->cur.regs, &s->regs, sizeof(r->cur.regs));
-	r->sregs_changed = memcmp(&s->sregs, &r->raw_sregs, sizeof(r->raw_sregs)) != 0;
-	if (r->sregs_changed) {
-		r->raw_sregs = s->sregs;
-		kvm_sregs_to_xt(&s->sregs, &r->cur.sregs);
-	}
-	r->events_changed = memcmp(&s->events, &r->raw_events, sizeof(r->raw_events)) != 0;
-	if (r->events_changed) {
-		r->raw_events = s->events;
-		kvm_events_to_xt(&s->events, &r->cur.events);
-	}
-}
-
-static void capture_exit(struct recorder *r)
-{
-	struct kvm_run *run = r->vm.run;
-	struct xt_exit *e = &r->cur.exit;
-	e->reason = run->exit_reason;
-	e->run_ret = 0;
-	e->run_errno = 0;
-	e->run_flags = run->flags;
-	e->if_flag = run->if_flag;
-	e->ready_for_injection = run->ready_for_interrupt_injection;
-	switch (run->exit_reason) {
-	case KVM_EXIT_IO: {
-		e->io_direction = run->io.direction;
-		e->io_size = run->io.size;
-		e->io_port = run->io.port;
-		e->io_count = run->io.count;
-		uint64_t n = (uint64_t)run->io.size * run->io.count;
-		if (n > XT_IO_DATA_MAX || run->io.data_offset + n > r->vm.run_size)
-			n = 0;
-		e->io_data_len = (uint32_t)n;
-		memcpy(e->io_data, (uint8_t *)run + run->io.data_offset, n);
-		break;
-	}
-	case KVM_EXIT_MMIO:
-		e->mmio_addr = run->mmio.phys_addr;
-		e->mmio_len = run->mmio.len;
-		e->mmio_is_write = run->mmio.is_write;
-		e->mmio_data_len = run->mmio.len <= 8 ? run->mmio.len : 8;
-		memcpy(e->mmio_data, run->mmio.data, e->mmio_data_len);
-		break;
-	case KVM_EXIT_DEBUG:
-		e->debug_exception = run->debug.arch.exception;
-		e->debug_dr6 = run->debug.arch.dr6;
-		e->debug_dr7 = run->debug.arch.dr7;
-		e->debug_pc = run->debug.arch.pc;
-		break;
-	case KVM_EXIT_FAIL_ENTRY:
-		e->fail_hw_reason = run->fail_entry.hardware_entry_failure_reason;
-		e->fail_cpu = run->fail_entry.cpu;
-		break;
-	case KVM_EXIT_INTERNAL_ERROR: {
-		uint32_t n = run->internal.ndata <= 16 ? run->internal.ndata : 16;
-		e->internal_suberror = run->internal.suberror;
-		e->internal_data_len = n * 8;
-		memcpy(e->internal_data, run->internal.data, n * 8);
-		break;
-	}
-	case KVM_EXIT_SYSTEM_EVENT: {
-		uint32_t n = run->system_event.ndata <= 16 ? run->system_event.ndata : 16;
-		e->system_event_type = run->system_event.type;
-		e->system_event_data_len = n * 8;
-		memcpy(e->system_event_data, run->system_event.data, n * 8);
-		break;
-	}
-	}
-}
-
-static int capture_heavy(struct recorder *r)
-{
-	struct xt_error *err = &r->res->err;
-	if (r->capture & XT_CAPTURE_LAPIC) {
-		int rc = kvm_vm_get_lapic(&r->vm, &r->cur.lapic);
-		if (rc)
-			return rec_err(err, rc, "KVM_GET_LAPIC: %s", strerror(-rc));
-	}
-	if (r->capture & XT_CAPTURE_DEBUGREGS) {
-		struct kvm_debugregs d;
-		if (ioctl(r->vm.vcpu_fd, KVM_GET_DEBUGREGS, &d) < 0)
-			return rec_err(err, -errno, "KVM_GET_DEBUGREGS: %s", strerror(errno));
-		r->cur.dregs = (struct xt_debugregs){ d.db[0], d.db[1], d.db[2], d.db[3], d.dr6, d.dr7 };
-	}
-	if (r->capture & XT_CAPTURE_FPU) {
-		struct kvm_fpu f;
-		if (ioctl(r->vm.vcpu_fd, KVM_GET_FPU, &f) < 0)
-			return rec_err(err, -errno, "KVM_GET_FPU: %s", strerror(errno));
-		memcpy(r->cur.fpu.data, &f, sizeof(f));
-		r->cur.fpu.len = sizeof(f);
-	}
-	return 0;
-}
-
-/* The values a non-deterministic instruction produced, for replay to feed back. */
-static bool input_event(const struct insn *in, const struct xt_state *prev, const struct xt_state *cur,
-			uint64_t step, struct xt_event *ev)
-{
-	if (in->kind < INSN_RDTSC || in->kind > INSN_RDPID || cur->regs.rip != prev->regs.rip + in->len)
-		return false;
-	*ev = (struct xt_event){ .kind = XT_EV_INPUT, .step = step };
-	static const uint16_t gpr_field[16] = {
-		XT_F_RAX, XT_F_RCX, XT_F_RDX, XT_F_RBX, XT_F_RSP, XT_F_RBP, XT_F_RSI, XT_F_RDI,
-		XT_F_R8, XT_F_R9, XT_F_R10, XT_F_R11, XT_F_R12, XT_F_R13, XT_F_R14, XT_F_R15,
-	};
-	const struct xt_field *f;
-	uint32_t n = 0;
-	switch (in->kind) {
-	case INSN_RDTSCP:
-		ev->input.v[n++] = (struct xt_input_value){ XT_F_RCX, cur->regs.rcx };
-		/* fall through */
-	case INSN_RDTSC:
-		ev->input.what = in->kind == INSN_RDTSC ? XT_INPUT_RDTSC : XT_INPUT_RDTSCP;
-		ev->input.v[n++] = (struct xt_input_value){ XT_F_RAX, cur->regs.rax };
-		ev->input.v[n++] = (struct xt_input_value){ XT_F_RDX, cur->regs.rdx };
-		break;
-	case INSN_RDRAND:
-	case INSN_RDSEED:
-	case INSN_RDPID:
-		ev->input.what = in->kind == INSN_RDRAND ? XT_INPUT_RDRAND :
-				 in->kind == INSN_RDSEED ? XT_INPUT_RDSEED : XT_INPUT_RDPID;
-		f = xt_field_by_id(gpr_field[in->reg & 15]);
-		ev->input.v[n++] = (struct xt_input_value){ f->id, xt_field_get(cur, f) };
-		if (in->kind != INSN_RDPID)	/* CF says whether a value was available */
-			ev->input.v[n++] = (struct xt_input_value){ XT_F_RFLAGS, cur->regs.rflags };
-		break;
-	default:
-		return false;
-	}
-	ev->input.n = n;
-	return true;
-}
-
 static int emit(struct recorder *r, const struct xt_event *ev)
 {
 	int rc = xt_writer_event(r->w, ev);
@@ -381,34 +230,6 @@ static void set_end(struct recorder *r, uint32_t reason, int64_t code, const cha
 	va_start(ap, fmt);
 	vsnprintf(r->res->detail, sizeof(r->res->detail), fmt, ap);
 	va_end(ap);
-}
-
-/*
- * An execute breakpoint fires again at the same RIP until it is passed
- * (SDM vol. 3, 17.3.1.1 has the guest set RF).  Setting RF from the VMM is
- * not honoured on every host, so the recorder steps over the instruction
- * with that breakpoint disabled, then puts the breakpoints back.
- */
-static int suspend_breakpoint(struct recorder *r)
-{
-	uint64_t dr6 = r->cur.exit.debug_dr6, dr[8];
-	memcpy(dr, r->dbg_regs, sizeof(dr));
-	for (int i = 0; i < 4; i++) {
-		if ((dr6 & (1u << i)) && ((dr[7] >> (16 + 4 * i)) & 3) == 0 && (dr[7] >> (2 * i) & 3)) {
-			dr[7] &= ~(3ull << (2 * i));
-			r->bp_suspended = true;
-		}
-	}
-	if (!r->bp_suspended)
-		return 0;
-	uint32_t control = r->dbg_control | KVM_GUESTDBG_ENABLE | KVM_GUESTDBG_SINGLESTEP;
-	return kvm_vm_set_guest_debug(&r->vm, control, dr, &r->res->err);
-}
-
-static int resume_breakpoints(struct recorder *r)
-{
-	r->bp_suspended = false;
-	return kvm_vm_set_guest_debug(&r->vm, r->dbg_control, r->dbg_regs, &r->res->err);
 }
 
 /* Decide whether this exit ends the recording; returns true if so. */
@@ -470,26 +291,14 @@ static bool exit_ends(struct recorder *r, const struct insn *in)
 
 static int after_step(struct recorder *r, const struct insn *in)
 {
-	struct xt_event ev;
+	struct xt_event ev[STEP_EVENTS_MAX];
 	int rc;
-	if (r->dev.out_len) {
-		ev = (struct xt_event){ .kind = XT_EV_CONSOLE, .step = r->steps };
-		ev.console.data = r->dev.out;
-		ev.console.len = r->dev.out_len;
-		if ((rc = emit(r, &ev)))
+	size_t n = step_events(&r->vm, &r->dev, in, &r->prev, &r->cur, &r->inj, r->steps, ev);
+	for (size_t i = 0; i < n; i++)
+		if ((rc = emit(r, &ev[i])))
 			return rc;
-	}
-	if (in && input_event(in, &r->prev, &r->cur, r->steps, &ev) && (rc = emit(r, &ev)))
-		return rc;
-	uint64_t reason = r->cur.exit.reason;
-	bool failed = reason == KVM_EXIT_SHUTDOWN || reason == KVM_EXIT_FAIL_ENTRY ||
-		      reason == KVM_EXIT_INTERNAL_ERROR;
-	bool found = failed ? arrival_at_failure(&r->vm, &r->prev, &r->cur, in, &r->inj, r->steps, &ev)
-			    : arrival_detect(&r->vm, &r->prev, &r->cur, in, &r->inj, r->steps, &ev);
-	if (found && (rc = emit(r, &ev)))
-		return rc;
 	if (r->capture & XT_CAPTURE_STATS) {
-		if (vcpu_stats_event(&r->stats, r->steps, &ev) && (rc = emit(r, &ev)))
+		if (vcpu_stats_event(&r->stats, r->steps, &ev[0]) && (rc = emit(r, &ev[0])))
 			return rc;
 	}
 	return 0;
@@ -544,54 +353,40 @@ static int step_loop(struct recorder *r)
 		if (nev)
 			r->injected_before = r->steps + 1;
 
-		run->exit_reason = EXIT_REASON_POISON;
-		/*
-		 * Some hosts never write debug.arch.dr7 (or more): clear the payload so a
-		 * stale value is never recorded.  After an MMIO read it holds the data the
-		 * guest is about to receive, so it stays.
-		 */
-		if (!r->last_mmio)
-			memset(&run->debug, 0, sizeof(run->debug));
-		int ret = ioctl(r->vm.vcpu_fd, KVM_RUN, 0);
-		int err = errno;
-		run->kvm_dirty_regs = 0;
-		if (r->kt && !(ret < 0 && err == EINTR))
-			ktrace_mark(r->kt, r->steps + 1);
-		if (ret < 0 && err == EINTR)
-			continue;	/* our timer or a stop signal: not a guest exit */
-		r->last_mmio = ret == 0 && run->exit_reason == KVM_EXIT_MMIO;
-		if (r->bp_suspended && (rc = resume_breakpoints(r)))
+		int ret, err;
+		if ((rc = vstep_run(&r->st, &ret, &err, &r->res->err)))
 			return rc;
+		if (r->kt && !vstep_interrupted(ret, err))
+			ktrace_mark(r->kt, r->steps + 1);
+		if (vstep_interrupted(ret, err))
+			continue;	/* our timer or a stop signal: not a guest exit */
 
 		memcpy(&r->prev.regs, &r->cur.regs, sizeof(r->prev.regs));
-		if (r->sregs_changed)
+		if (r->st.sregs_changed)
 			r->prev.sregs = r->cur.sregs;
-		if (r->events_changed)
+		if (r->st.events_changed)
 			r->prev.events = r->cur.events;
-		capture_sync(r);
+		vstep_capture_sync(&r->st, &r->cur);
 		r->dev.out_len = 0;
 		bool ends;
-		if (ret < 0 || run->exit_reason == EXIT_REASON_POISON) {
-			r->cur.exit.reason = XT_EXIT_RUN_FAILED;
-			r->cur.exit.run_ret = (uint64_t)(int64_t)ret;
-			r->cur.exit.run_errno = ret < 0 ? (uint64_t)err : 0;
+		if (ret == 0 && run->exit_reason == KVM_EXIT_IO) {
+			devices_io(&r->dev, run);
+			if (run->io.direction == KVM_EXIT_IO_OUT)
+				injector_port_write(&r->inj, run->io.port);
+		} else if (ret == 0 && run->exit_reason == KVM_EXIT_MMIO) {
+			devices_mmio(&r->dev, run);
+		}
+		if (!vstep_capture_exit(&r->st, &r->cur, ret, err)) {
 			set_end(r, XT_END_RUN_ERROR, ret < 0 ? err : 0, "KVM_RUN failed: %s",
 				ret < 0 ? strerror(err) : "returned without an exit reason");
 			ends = true;
 		} else {
-			if (run->exit_reason == KVM_EXIT_IO) {
-				devices_io(&r->dev, run);
-				if (run->io.direction == KVM_EXIT_IO_OUT)
-					injector_port_write(&r->inj, run->io.port);
-			} else if (run->exit_reason == KVM_EXIT_MMIO) {
-				devices_mmio(&r->dev, run);
-			}
-			capture_exit(r);
-			if (run->exit_reason == KVM_EXIT_DEBUG && (rc = suspend_breakpoint(r)))
+			if ((rc = vstep_after_exit(&r->st, &r->cur, &r->res->err)))
 				return rc;
 			ends = exit_ends(r, in);
 		}
-		if ((r->capture & ~XT_CAPTURE_DEFAULT & ~XT_CAPTURE_STATS) && (rc = capture_heavy(r)))
+		if ((r->capture & ~XT_CAPTURE_DEFAULT & ~XT_CAPTURE_STATS) &&
+		    (rc = vstep_capture_heavy(&r->st, &r->cur, r->capture, &r->res->err)))
 			return rc;
 		if ((rc = xt_writer_step(r->w, &r->cur))) {
 			r->res->err = *xt_writer_error(r->w);

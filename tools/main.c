@@ -15,6 +15,9 @@ static const struct xt_command commands[] = {
 	  "       [--capture lapic,debugregs,fpu,stats|all] [--ktrace] [--idt|--no-idt] [--sw-bp]\n"
 	  "       [--hw-bp ADDR|SYMBOL[:x|w|rw[:LEN]] ...] [--console FILE] [--append CMDLINE] [--quiet]",
 	  "run a guest under KVM single-step and write every exit to a trace" },
+	{ "replay", cmd_replay, "FILE [-o NEW] [--context N] [--quiet]",
+	  "re-run a trace on this host and stop at the first step that differs" },
+	{ "check", cmd_check, "DIR|FILE...", "replay an archive of traces (*.xtr in a directory); TAP output" },
 	{ "info", cmd_info, "FILE [--json]", "header, host and footer; says \"truncated\" when it is" },
 	{ "dump", cmd_dump, "FILE [--from N] [--to N] [--json]", "one line per exit, with events" },
 	{ "stat", cmd_stat, "FILE [--json]", "exit-reason histogram, IRQs, hottest RIPs" },

@@ -1,0 +1,564 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The replay loop.  A trace holds, in order: the irq-inject events of step
+ * N, step record N, then the other events of step N (format/SPEC.md 6).
+ * So step N runs when its record arrives (its injections are known by
+ * then), and is compared when the next record that is not one of its
+ * events arrives: by then the input events of step N have set the values
+ * its non-deterministic instruction returned.  The reader keeps one state
+ * and changes it with every record, so replay keeps its own copy of the
+ * recorded state, updated with the fields each step changed.
+ *
+ * Per step this costs one KVM_RUN and what the default capture set reads
+ * from kvm_run->s.regs; inputs are fed back through s.regs with
+ * kvm_dirty_regs (api.rst 4.81), so only the steps that have them pay.
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <time.h>
+
+#include "compare.h"
+#include "devices.h"
+#include "guest_mem.h"
+#include "host_probe.h"
+#include "inject.h"
+#include "rec_util.h"
+#include "replay.h"
+#include "vcpu_step.h"
+#include "vm_build.h"
+
+#define PROGRESS_EVERY 4096	/* steps between looks at the clock */
+#define PROGRESS_NS 100000000ll
+#define EVENTS_PER_STEP 4
+
+/* Set from the signal handler; one replay runs at a time. */
+static volatile sig_atomic_t stop_signal;
+
+static void on_stop(int sig)
+{
+	stop_signal = sig;
+}
+
+struct replay {
+	const struct replay_options *o;
+	struct replay_result *res;
+	struct xt_reader *rd;
+	const struct xt_header *h;
+	struct kvm_vm vm;
+	struct vcpu_stepper st;
+	struct injector inj;
+	struct devices dev;
+	struct state_compare cmp;
+	struct host_info host;
+	struct xt_writer *w;
+
+	struct xt_state rec;		/* recorded: the state after the step being replayed */
+	struct xt_state cur, prev;	/* replayed: after the step, and before it */
+	uint64_t done;			/* steps replayed and compared */
+	bool pending;			/* step done + 1 ran and waits for its events */
+	struct xt_event injections[INJECT_MAX];	/* recorded irq-inject events not made yet */
+	size_t n_injections;
+	char note[256];			/* an injection of the pending step that came out otherwise */
+	struct insn insn;		/* the instruction the pending step ran (with output only) */
+	bool have_insn;
+	struct timespec t0;
+	int64_t next_progress_ns;
+	struct sigaction old_int, old_term;
+};
+
+static int64_t ns_since(const struct timespec *t0)
+{
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (int64_t)(now.tv_sec - t0->tv_sec) * 1000000000ll + (now.tv_nsec - t0->tv_nsec);
+}
+
+/* The reader's error, or a format error of ours, as the result's error. */
+static int reader_fail(struct replay *r, int rc)
+{
+	r->res->err = *xt_reader_error(r->rd);
+	if (!r->res->err.code)
+		r->res->err.code = rc;
+	return rc;
+}
+
+static int writer_fail(struct replay *r)
+{
+	r->res->err = *xt_writer_error(r->w);
+	return r->res->err.code ? r->res->err.code : -EIO;
+}
+
+/* Copy what a step record changed into our copy of the recorded state. */
+static void apply_changed(struct xt_state *dst, const struct xt_state *src, const struct xt_field_set *changed)
+{
+	for (unsigned w = 0; w < XT_FIELD_ID_LIMIT / 64; w++) {
+		for (uint64_t bits = changed->bits[w]; bits; bits &= bits - 1) {
+			const struct xt_field *f = xt_field_by_id(w * 64 + (unsigned)__builtin_ctzll(bits));
+			if (!f)
+				continue;
+			if (f->kind == XT_KIND_U64) {
+				xt_field_put(dst, f, xt_field_get(src, f));
+				continue;
+			}
+			uint32_t len;
+			const uint8_t *p = xt_field_blob(src, f, &len);
+			*(uint32_t *)((char *)dst + f->len_offset) = len;
+			memcpy((char *)dst + f->offset, p, len);
+		}
+	}
+}
+
+static int open_output(struct replay *r)
+{
+	const struct xt_header *h = r->h;
+	struct xt_header nh = *h;
+	struct timespec now;
+	clock_gettime(CLOCK_REALTIME, &now);
+	nh.tool_version = xt_version();
+	nh.created_sec = now.tv_sec;
+	nh.created_nsec = (uint32_t)now.tv_nsec;
+	nh.host = r->host.host;
+	/* statistics are this recorder's business: a replay does not read them */
+	nh.vm.capture &= ~XT_CAPTURE_STATS;
+	nh.vm.stats_names = NULL;
+	nh.vm.n_stats = 0;
+	struct xt_kv *extra = calloc(h->n_extra + 1, sizeof(*extra));
+	if (!extra)
+		return rec_err(&r->res->err, -ENOMEM, "out of memory");
+	memcpy(extra, h->extra, h->n_extra * sizeof(*extra));
+	extra[h->n_extra] = (struct xt_kv){ "replay-of", r->o->path };
+	nh.extra = extra;
+	nh.n_extra = h->n_extra + 1;
+	int rc = xt_writer_open(&r->w, r->o->output, &nh, NULL, &r->res->err);
+	free(extra);
+	return rc;
+}
+
+static int setup(struct replay *r)
+{
+	struct replay_result *res = r->res;
+	int rc;
+	if ((rc = xt_reader_open(&r->rd, r->o->path, &res->err)))
+		return rc;
+	r->h = xt_reader_header(r->rd);
+	const struct xt_header *h = r->h;
+	const struct xt_footer *f = xt_reader_footer(r->rd);
+	res->truncated = f == NULL;
+	if (f) {
+		res->recorded_steps = f->steps;
+		res->end_reason = f->end_reason;
+		res->end_code = f->end_code;
+		snprintf(res->end_detail, sizeof(res->end_detail), "%s", f->end_detail ? f->end_detail : "");
+		res->record_seconds = (double)f->duration_ns / 1e9;
+	} else {
+		/* what a killed recorder left: its complete frames (read once, quickly) */
+		int64_t n = xt_reader_count_steps(r->rd);
+		if (n < 0)
+			return reader_fail(r, (int)n);
+		res->recorded_steps = (uint64_t)n;
+	}
+	res->capture = h->vm.capture;
+	memcpy(res->masks, h->compare_masks, sizeof(res->masks));
+	snprintf(res->recorded_kernel, sizeof(res->recorded_kernel), "%s",
+		 h->host.kernel_release ? h->host.kernel_release : "?");
+	snprintf(res->recorded_module, sizeof(res->recorded_module), "%s",
+		 h->host.kvm_module ? h->host.kvm_module : "?");
+	state_compare_init(&r->cmp, h->vm.capture, h->compare_masks);
+
+	if ((rc = vm_build(&r->vm, h, &res->err)))
+		return rc;
+	host_probe(&r->host, &r->vm);
+	struct xt_cpuid_entry *cpuid = NULL;
+	size_t n_cpuid = 0;
+	if (kvm_vm_supported_cpuid(&r->vm, &cpuid, &n_cpuid, NULL) < 0)
+		n_cpuid = 0;
+	rc = host_diff(&h->host, &r->host.host, h->vm.cpuid, h->vm.n_cpuid, cpuid, n_cpuid, &res->hosts);
+	free(cpuid);
+	if (rc)
+		return rec_err(&res->err, rc, "out of memory");
+	if ((rc = vstep_init(&r->st, &r->vm, h->vm.guest_debug, h->vm.debugreg, &res->err)))
+		return rc;
+
+	/* what KVM holds now is where replay starts: it must be the recorded start */
+	if ((rc = kvm_vm_get_state(&r->vm, &r->cur, h->vm.capture, &res->err)))
+		return rc;
+	r->cur.exit = h->initial->exit;
+	r->rec = *h->initial;
+	r->prev = r->cur;
+	injector_init(&r->inj, h->vm.injections, h->vm.n_injections);
+	devices_init(&r->dev, NULL);
+	if (r->o->output && (rc = open_output(r)))
+		return rc;
+	return 0;
+}
+
+static void keep_event(struct replay_divergence *d, const struct xt_event *ev)
+{
+	if (ev->kind != XT_EV_IRQ_INJECT && ev->kind != XT_EV_IRQ_TAKEN && ev->kind != XT_EV_INPUT)
+		return;	/* only the kinds that hold no pointers */
+	if (d->n_events < sizeof(d->events) / sizeof(d->events[0]))
+		d->events[d->n_events++] = *ev;
+}
+
+/* The recorded steps around the divergence, read again from the trace. */
+static void gather_context(struct replay *r, struct replay_divergence *d)
+{
+	unsigned k = r->o->context;
+	if (k > REPLAY_CONTEXT_MAX)
+		k = REPLAY_CONTEXT_MAX;
+	uint64_t first = d->step > k ? d->step - k : 1, last = d->step + k;
+	if (d->step == 0 || k == 0 || xt_reader_seek(r->rd, first) < 0)
+		return;
+	struct xt_record rec;
+	while (xt_reader_next(r->rd, &rec) > 0) {
+		if (rec.step > last)
+			break;
+		if (rec.type == XT_REC_EVENT) {
+			keep_event(d, rec.event);
+		} else if (rec.type == XT_REC_STEP && rec.step < d->step && d->n_before < k) {
+			d->before[d->n_before++] = (struct replay_step){ rec.step, *rec.state };
+		} else if (rec.type == XT_REC_STEP && rec.step > d->step && d->n_after < k) {
+			d->after[d->n_after++] = (struct replay_step){ rec.step, *rec.state };
+		}
+	}
+}
+
+/* What the replayed step did besides its state, for the report. */
+static void replayed_events(struct replay *r, struct replay_divergence *d)
+{
+	struct insn in;
+	uint8_t bytes[16];
+	size_t n = gmem_read(&r->vm, &r->prev.sregs, gmem_code_linear(&r->prev), bytes, sizeof(bytes));
+	insn_decode(bytes, n, gmem_code_bits(&r->prev), &in);
+	struct devices quiet = r->dev;
+	quiet.out_len = 0;
+	struct injector inj = r->inj;	/* as it was before the step was written out, if it was */
+	struct xt_event evs[STEP_EVENTS_MAX];
+	size_t k = step_events(&r->vm, &quiet, r->have_insn ? &r->insn : &in, &r->prev, &r->cur,
+			       &inj, d->step, evs);
+	for (size_t i = 0; i < k; i++)
+		if (evs[i].kind != XT_EV_CONSOLE)
+			d->replayed_events[d->n_replayed_events++] = evs[i];
+}
+
+static int diverge(struct replay *r, uint64_t step, const struct xt_field_set *set, size_t n)
+{
+	struct replay_divergence *d = calloc(1, sizeof(*d));
+	if (!d)
+		return rec_err(&r->res->err, -ENOMEM, "out of memory");
+	d->step = step;
+	d->recorded = r->rec;
+	d->replayed = r->cur;
+	d->fields = *set;
+	d->n_fields = n;
+	snprintf(d->note, sizeof(d->note), "%s", r->note);
+	if (step)
+		replayed_events(r, d);
+	gather_context(r, d);
+	r->res->div = d;
+	r->res->outcome = REPLAY_DIVERGED;
+	return 1;
+}
+
+static int write_step(struct replay *r, uint64_t step)
+{
+	if (xt_writer_step(r->w, &r->cur))
+		return writer_fail(r);
+	struct xt_event evs[STEP_EVENTS_MAX];
+	size_t n = step_events(&r->vm, &r->dev, r->have_insn ? &r->insn : NULL, &r->prev, &r->cur,
+			       &r->inj, step, evs);
+	for (size_t i = 0; i < n; i++)
+		if (xt_writer_event(r->w, &evs[i]))
+			return writer_fail(r);
+	return 0;
+}
+
+/* Compare the pending step with the recording.  1: it diverged; 0: on; < 0: error. */
+static int finish_step(struct replay *r)
+{
+	if (!r->pending)
+		return 0;
+	r->pending = false;
+	uint64_t step = r->done + 1;
+	struct xt_field_set set;
+	size_t n = state_compare(&r->cmp, &r->rec, &r->cur, true, &set);
+	int rc;
+	if (r->w && (rc = write_step(r, step)))
+		return rc;
+	if (n || r->note[0])
+		return diverge(r, step, &set, n);
+	r->done = step;
+	r->res->steps = step;
+	return 0;
+}
+
+/* The values the recording's non-deterministic instruction returned, into the vCPU. */
+static void feed_input(struct replay *r, const struct xt_event *ev)
+{
+	bool regs = false;
+	for (uint32_t i = 0; i < ev->input.n && i < XT_INPUT_MAX_VALUES; i++) {
+		const struct xt_field *f = xt_field_by_id(ev->input.v[i].field);
+		if (!f || f->block != XT_BLOCK_REGS)
+			continue;
+		xt_field_put(&r->cur, f, ev->input.v[i].value);
+		regs = true;
+	}
+	if (!regs)
+		return;
+	struct kvm_run *run = r->vm.run;
+	memcpy(&run->s.regs.regs, &r->cur.regs, sizeof(run->s.regs.regs));
+	run->kvm_dirty_regs |= KVM_SYNC_X86_REGS;
+	r->res->inputs_fed++;
+}
+
+/* The recorded injections of step, made the way the recording made them. */
+static void inject(struct replay *r, uint64_t step)
+{
+	injector_queue_due(&r->inj, step);
+	size_t kept = 0;
+	for (size_t i = 0; i < r->n_injections; i++) {
+		struct xt_event *ev = &r->injections[i];
+		if (ev->step > step) {
+			r->injections[kept++] = *ev;
+			continue;
+		}
+		if (ev->step < step)
+			continue;	/* for a step that never ran */
+		int res = injector_replay(&r->inj, &r->vm, ev->inject.method, ev->inject.vector,
+					  ev->inject.port);
+		r->res->injections++;
+		if (res != ev->inject.result && !r->note[0])
+			snprintf(r->note, sizeof(r->note),
+				 "irq-inject vector 0x%x via %s: the recording's ioctl returned %d, the replay's %d",
+				 ev->inject.vector, xt_inject_method_name(ev->inject.method),
+				 ev->inject.result, res);
+		if (r->w) {
+			struct xt_event out = *ev;
+			out.inject.result = res;
+			xt_writer_event(r->w, &out);	/* an error is reported after the injections */
+		}
+	}
+	r->n_injections = kept;
+	injector_replay_window(&r->inj, &r->vm);
+}
+
+/* Answer an I/O or MMIO read with the bytes the recording's guest got. */
+static void feed_read(struct replay *r)
+{
+	struct kvm_run *run = r->vm.run;
+	const struct xt_exit *e = &r->rec.exit;
+	if (run->exit_reason == KVM_EXIT_IO) {
+		devices_io(&r->dev, run);
+		if (run->io.direction == KVM_EXIT_IO_OUT) {
+			injector_port_write(&r->inj, run->io.port);
+			return;
+		}
+		uint64_t n = (uint64_t)run->io.size * run->io.count;
+		if (e->reason == KVM_EXIT_IO && e->io_direction == KVM_EXIT_IO_IN && e->io_data_len == n &&
+		    run->io.data_offset + n <= r->vm.run_size)
+			memcpy((uint8_t *)run + run->io.data_offset, e->io_data, n);
+	} else if (run->exit_reason == KVM_EXIT_MMIO) {
+		devices_mmio(&r->dev, run);
+		if (!run->mmio.is_write && e->reason == KVM_EXIT_MMIO && !e->mmio_is_write &&
+		    e->mmio_data_len == run->mmio.len && run->mmio.len <= sizeof(run->mmio.data))
+			memcpy(run->mmio.data, e->mmio_data, run->mmio.len);
+	}
+}
+
+/* Run step done + 1, whose recorded state is in r->rec. */
+static int run_step(struct replay *r)
+{
+	struct kvm_run *run = r->vm.run;
+	uint64_t step = r->done + 1;
+	struct xt_error *err = &r->res->err;
+	int rc;
+	r->note[0] = 0;
+	r->have_insn = false;
+	if (r->w && (r->h->vm.guest_debug & KVM_GUESTDBG_SINGLESTEP)) {
+		uint8_t bytes[16];
+		size_t n = gmem_read(&r->vm, &r->cur.sregs, gmem_code_linear(&r->cur), bytes, sizeof(bytes));
+		insn_decode(bytes, n, gmem_code_bits(&r->cur), &r->insn);
+		r->have_insn = true;
+	}
+	inject(r, step);
+	if (r->w && xt_writer_error(r->w)->code)
+		return writer_fail(r);
+
+	/* a recorded interrupted run did nothing: immediate_exit does the same nothing */
+	bool intr = r->rec.exit.reason == KVM_EXIT_INTR;
+	run->immediate_exit = intr;
+	int ret, e;
+	for (;;) {
+		if ((rc = vstep_run(&r->st, &ret, &e, err)))
+			return rc;
+		if (!vstep_interrupted(ret, e) || intr)
+			break;
+		if (stop_signal)
+			return 1;
+	}
+	run->immediate_exit = 0;
+
+	memcpy(&r->prev.regs, &r->cur.regs, sizeof(r->prev.regs));
+	if (r->st.sregs_changed)
+		r->prev.sregs = r->cur.sregs;
+	if (r->st.events_changed)
+		r->prev.events = r->cur.events;
+	vstep_capture_sync(&r->st, &r->cur);
+	r->dev.out_len = 0;
+	if (intr && vstep_interrupted(ret, e)) {
+		r->cur.exit.reason = KVM_EXIT_INTR;
+		r->cur.exit.run_ret = (uint64_t)(int64_t)ret;
+		r->cur.exit.run_errno = (uint64_t)e;
+		r->res->intr_steps++;
+	} else {
+		if (ret == 0)
+			feed_read(r);
+		if (vstep_capture_exit(&r->st, &r->cur, ret, e) &&
+		    (rc = vstep_after_exit(&r->st, &r->cur, err)))
+			return rc;
+	}
+	uint32_t heavy = r->h->vm.capture & (XT_CAPTURE_LAPIC | XT_CAPTURE_DEBUGREGS | XT_CAPTURE_FPU);
+	if (heavy && (rc = vstep_capture_heavy(&r->st, &r->cur, heavy, err)))
+		return rc;
+	r->pending = true;
+	return 0;
+}
+
+static void progress(struct replay *r)
+{
+	if (!r->o->progress || (r->done % PROGRESS_EVERY))
+		return;
+	int64_t ns = ns_since(&r->t0);
+	if (ns < r->next_progress_ns)
+		return;
+	r->next_progress_ns = ns + PROGRESS_NS;
+	r->o->progress(r->o->progress_ctx, r->done, r->res->recorded_steps, (double)ns / 1e9);
+}
+
+/* The initial state, as KVM holds it after set-up, against the recorded one. */
+static int check_start(struct replay *r)
+{
+	struct xt_field_set set;
+	size_t n = state_compare(&r->cmp, r->h->initial, &r->cur, false, &set);
+	if (!n)
+		return 0;
+	r->rec = *r->h->initial;
+	return diverge(r, 0, &set, n);
+}
+
+static int replay_loop(struct replay *r)
+{
+	struct xt_record rec;
+	int rc;
+	if ((rc = check_start(r)))
+		return rc;
+	while ((rc = xt_reader_next(r->rd, &rec)) > 0) {
+		if (rec.type == XT_REC_EVENT) {
+			const struct xt_event *ev = rec.event;
+			if (ev->kind == XT_EV_IRQ_INJECT && r->n_injections < INJECT_MAX)
+				r->injections[r->n_injections++] = *ev;
+			else if (ev->kind == XT_EV_INPUT && r->pending && ev->step == r->done + 1)
+				feed_input(r, ev);
+			continue;
+		}
+		if (rec.type != XT_REC_STEP)
+			continue;
+		if ((rc = finish_step(r)))
+			return rc;
+		if (rec.step != r->done + 1)
+			return rec_err(&r->res->err, -EINVAL, "%s: step %llu follows step %llu",
+				       r->o->path, (unsigned long long)rec.step, (unsigned long long)r->done);
+		if (stop_signal)
+			return 1;
+		apply_changed(&r->rec, rec.state, rec.changed);
+		if ((rc = run_step(r)))
+			return rc;
+		progress(r);
+	}
+	if (rc < 0)
+		return reader_fail(r, rc);
+	return finish_step(r);
+}
+
+static int close_output(struct replay *r)
+{
+	struct replay_result *res = r->res;
+	struct xt_footer f = { .duration_ns = (uint64_t)(res->seconds * 1e9) };
+	if (res->outcome == REPLAY_IDENTICAL && !res->truncated) {
+		f.end_reason = res->end_reason;
+		f.end_code = res->end_code;
+		f.end_detail = res->end_detail;
+	} else {
+		char detail[160];
+		if (res->outcome == REPLAY_DIVERGED)
+			snprintf(detail, sizeof(detail), "replay diverged from the recording at step %llu",
+				 (unsigned long long)res->div->step);
+		else if (res->outcome == REPLAY_STOPPED)
+			snprintf(detail, sizeof(detail), "replay stopped by signal %d", res->signal);
+		else
+			snprintf(detail, sizeof(detail), "replay of a truncated trace: its recording's end is lost");
+		f.end_detail = detail;
+	}
+	res->output_bytes = xt_writer_bytes(r->w);
+	int rc = xt_writer_close(r->w, &f, &res->err);
+	r->w = NULL;
+	return rc;
+}
+
+static void teardown(struct replay *r)
+{
+	if (r->w)
+		xt_writer_abandon(r->w);
+	host_info_free(&r->host);
+	kvm_vm_close(&r->vm);
+	xt_reader_close(r->rd);
+}
+
+int replay_run(const struct replay_options *o, struct replay_result *res)
+{
+	struct replay *r = calloc(1, sizeof(*r));	/* three states: too big for the stack */
+	memset(res, 0, sizeof(*res));
+	if (!r)
+		return rec_err(&res->err, -ENOMEM, "out of memory");
+	r->o = o;
+	r->res = res;
+	r->vm.kvm_fd = r->vm.vm_fd = r->vm.vcpu_fd = r->vm.stats_fd = -1;
+	stop_signal = 0;
+	int rc = setup(r);
+	if (rc) {
+		teardown(r);
+		free(r);
+		return rc;
+	}
+	struct sigaction sa = { 0 };
+	sigemptyset(&sa.sa_mask);
+	sa.sa_handler = on_stop;	/* no SA_RESTART: a signal must interrupt KVM_RUN */
+	sigaction(SIGINT, &sa, &r->old_int);
+	sigaction(SIGTERM, &sa, &r->old_term);
+	clock_gettime(CLOCK_MONOTONIC, &r->t0);
+
+	rc = replay_loop(r);
+
+	res->seconds = (double)ns_since(&r->t0) / 1e9;
+	sigaction(SIGINT, &r->old_int, NULL);
+	sigaction(SIGTERM, &r->old_term, NULL);
+	if (rc >= 0 && !res->outcome) {
+		res->outcome = rc > 0 ? REPLAY_STOPPED : REPLAY_IDENTICAL;
+		res->signal = stop_signal;
+	}
+	if (rc >= 0 && r->w)
+		rc = close_output(r);
+	teardown(r);
+	free(r);
+	return rc < 0 ? rc : 0;
+}
+
+void replay_result_free(struct replay_result *res)
+{
+	host_diff_free(&res->hosts);
+	free(res->div);
+	res->div = NULL;
+}

@@ -1,0 +1,123 @@
+// SPDX-License-Identifier: MIT
+/* exitrace replay: re-run a trace on this host and stop at the first step that differs. */
+#include <getopt.h>
+#include <inttypes.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "replay_report.h"
+
+#define HOST_ITEMS_SHOWN 10
+
+static void show_progress(void *ctx, uint64_t step, uint64_t total, double seconds)
+{
+	bool *shown = ctx;
+	*shown = true;
+	if (total)
+		fprintf(stderr, "\r  %" PRIu64 " / %" PRIu64 " steps, %.0f steps/s  ", step, total,
+			seconds > 0 ? (double)step / seconds : 0.0);
+	else
+		fprintf(stderr, "\r  %" PRIu64 " steps, %.0f steps/s  ", step,
+			seconds > 0 ? (double)step / seconds : 0.0);
+}
+
+static void print_speed(const struct replay_result *res)
+{
+	double rate = res->seconds > 0 ? (double)res->steps / res->seconds : 0.0;
+	printf("  %.3f s, %.0f steps/s", res->seconds, rate);
+	if (res->record_seconds > 0 && res->recorded_steps)
+		printf(" (recording: %.3f s, %.0f steps/s)", res->record_seconds,
+		       (double)res->recorded_steps / res->record_seconds);
+	printf("; fed back %" PRIu64 " injections, %" PRIu64 " instruction results",
+	       res->injections, res->inputs_fed);
+	if (res->intr_steps)
+		printf(", %" PRIu64 " interrupted runs (KVM_EXIT_INTR, replayed with immediate_exit)",
+		       res->intr_steps);
+	printf("\n");
+}
+
+int cmd_replay(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "output", required_argument, NULL, 'o' },
+		{ "context", required_argument, NULL, 'C' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	struct replay_options o = { .context = 3 };
+	bool quiet = false, shown = false;
+	uint64_t ctx;
+	int c;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "o:C:qh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'o': o.output = optarg; break;
+		case 'C':
+			if (!cli_parse_u64(optarg, &ctx) || ctx > REPLAY_CONTEXT_MAX)
+				return cli_usage_error("replay", "--context is 0 to %d steps, not '%s'",
+						       REPLAY_CONTEXT_MAX, optarg);
+			o.context = (unsigned)ctx;
+			break;
+		case 'q': quiet = true; break;
+		case 'h': cli_print_usage(stdout, "replay"); return XT_EXIT_OK;
+		case ':': return cli_usage_error("replay", "option '%s' needs a value", argv[optind - 1]);
+		default: return cli_usage_error("replay", "unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (optind != argc - 1)
+		return cli_usage_error("replay", "expected one trace file");
+	o.path = argv[optind];
+	struct stat in, out;
+	if (o.output && stat(o.path, &in) == 0 && stat(o.output, &out) == 0 && in.st_dev == out.st_dev &&
+	    in.st_ino == out.st_ino)
+		return cli_usage_error("replay", "-o %s would overwrite the trace being replayed", o.output);
+	if (!quiet && isatty(STDERR_FILENO)) {
+		o.progress = show_progress;
+		o.progress_ctx = &shown;
+	}
+
+	struct replay_result res;
+	int rc = replay_run(&o, &res);
+	if (shown)
+		fputc('\n', stderr);
+	if (rc < 0) {
+		if (res.steps)
+			cli_error("replay", "%s (after %" PRIu64 " identical steps)", res.err.msg, res.steps);
+		else
+			cli_error("replay", "%s", res.err.msg);
+		replay_result_free(&res);
+		return XT_EXIT_ERROR;
+	}
+	if (res.hosts.n) {
+		fprintf(stderr, "exitrace replay: warning: this host differs from the one that recorded %s; "
+				"a divergence may come from that:\n", o.path);
+		report_hosts(stderr, "  ", &res.hosts, HOST_ITEMS_SHOWN);
+	}
+	char end[400];
+	int status = XT_EXIT_OK;
+	switch (res.outcome) {
+	case REPLAY_IDENTICAL:
+		printf("identical: %" PRIu64 " of %" PRIu64 " steps replayed the same; %s\n", res.steps,
+		       res.recorded_steps, report_end(end, sizeof(end), &res));
+		if (!quiet)
+			print_speed(&res);
+		break;
+	case REPLAY_DIVERGED:
+		report_divergence(stdout, &res);
+		status = XT_EXIT_DIFFERENT;
+		break;
+	case REPLAY_STOPPED:
+		printf("stopped by signal %d after %" PRIu64 " of %" PRIu64 " steps, all identical so far\n",
+		       res.signal, res.steps, res.recorded_steps);
+		status = XT_EXIT_ERROR;
+		break;
+	}
+	if (o.output)
+		printf("new trace: %s (%" PRIu64 " bytes)\n", o.output, res.output_bytes);
+	replay_result_free(&res);
+	if (fflush(stdout) != 0)
+		return cli_error("replay", "writing the output failed");
+	return status;
+}

@@ -1,0 +1,144 @@
+// SPDX-License-Identifier: MIT
+/* What replay and check print: host differences, a divergence, a one-line verdict. */
+#include <inttypes.h>
+#include <string.h>
+
+#include "cli.h"
+#include "replay_report.h"
+
+#define APPEND(buf, size, len, ...)                                            \
+	do {                                                                   \
+		if ((len) < (size))                                            \
+			(len) += (size_t)snprintf((buf) + (len), (size) - (len), __VA_ARGS__); \
+	} while (0)
+
+void report_hosts(FILE *o, const char *indent, const struct host_diff *d, size_t max)
+{
+	size_t w = 0;
+	for (size_t i = 0; i < d->n && i < max; i++)
+		if (strlen(d->items[i].what) > w)
+			w = strlen(d->items[i].what);
+	for (size_t i = 0; i < d->n && i < max; i++)
+		fprintf(o, "%s%-*s  recorded %s, here %s%s\n", indent, (int)w, d->items[i].what,
+			d->items[i].recorded, d->items[i].here,
+			d->items[i].important ? "  (decides how interrupts are delivered)" : "");
+	if (d->n > max)
+		fprintf(o, "%s... and %zu more (exitrace info FILE shows the recording host)\n", indent,
+			d->n - max);
+}
+
+/* A field's value; exit reasons by name. */
+static void field_value(char *buf, size_t size, const struct xt_state *s, const struct xt_field *f)
+{
+	if (f->id == XT_F_EXIT_REASON) {
+		const char *n = xt_exit_reason_name(s->exit.reason);
+		if (n) {
+			snprintf(buf, size, "%s", n);
+			return;
+		}
+	}
+	fmt_field(buf, size, s, f);
+}
+
+void report_fields_short(char *buf, size_t size, const struct replay_divergence *d, size_t max)
+{
+	size_t len = 0, shown = 0;
+	buf[0] = 0;
+	const struct xt_field *table;
+	size_t n = xt_fields(&table);
+	for (size_t id = 0; id < n; id++) {
+		if (!xt_field_set_has(&d->fields, (unsigned)id))
+			continue;
+		if (shown == max) {
+			APPEND(buf, size, len, " (+%zu more)", d->n_fields - shown);
+			break;
+		}
+		char a[48], b[48];
+		field_value(a, sizeof(a), &d->recorded, &table[id]);
+		field_value(b, sizeof(b), &d->replayed, &table[id]);
+		APPEND(buf, size, len, "%s%s %s vs %s", shown ? ", " : "", table[id].name, a, b);
+		shown++;
+	}
+	if (d->note[0])
+		APPEND(buf, size, len, "%s%s", len ? "; " : "", d->note);
+}
+
+/* Events of step: injections (made before the step's run) when before, the rest after. */
+static void print_events(FILE *o, const struct xt_event *evs, size_t n, uint64_t step, const char *who,
+			 bool before)
+{
+	char text[512];
+	for (size_t i = 0; i < n; i++) {
+		if (evs[i].step != step || (evs[i].kind == XT_EV_IRQ_INJECT) != before)
+			continue;
+		fmt_event(text, sizeof(text), &evs[i]);
+		fprintf(o, "  %-8s %8s  + %s\n", who, "", text);
+	}
+}
+
+static void print_step(FILE *o, const char *tag, uint64_t step, const struct xt_state *s,
+		       const struct xt_event *evs, size_t n, const char *who)
+{
+	char ex[512];
+	print_events(o, evs, n, step, who, true);
+	fmt_exit(ex, sizeof(ex), s);
+	fprintf(o, "  %-8s %8" PRIu64 "  rip=0x%-10" PRIx64 " %s\n", tag, step, s->regs.rip, ex);
+	print_events(o, evs, n, step, who, false);
+}
+
+void report_divergence(FILE *o, const struct replay_result *res)
+{
+	const struct replay_divergence *d = res->div;
+	char ex_a[512], ex_b[512];
+	if (d->step == 0) {
+		fprintf(o, "DIVERGED before the first step: the initial vCPU state does not come out the same on this host\n");
+	} else {
+		fprintf(o, "DIVERGED at step %" PRIu64 ", rip 0x%" PRIx64 " (recorded), after %" PRIu64
+			   " identical steps\n", d->step, d->recorded.regs.rip, res->steps);
+		fmt_exit(ex_a, sizeof(ex_a), &d->recorded);
+		fmt_exit(ex_b, sizeof(ex_b), &d->replayed);
+		fprintf(o, "  exit     recorded %s\n", ex_a);
+		fprintf(o, "           replayed %s\n", ex_b);
+	}
+	const struct xt_field *table;
+	size_t n = xt_fields(&table);
+	for (size_t id = 0; id < n; id++) {
+		if (!xt_field_set_has(&d->fields, (unsigned)id))
+			continue;
+		const struct xt_field *f = &table[id];
+		char a[96], b[96];
+		field_value(a, sizeof(a), &d->recorded, f);
+		field_value(b, sizeof(b), &d->replayed, f);
+		fprintf(o, "  %-24s recorded %s, replayed %s", f->name, a, b);
+		if (f->kind == XT_KIND_U64 && res->masks[id] != ~0ull)
+			fprintf(o, " (compared bits 0x%" PRIx64 ")", res->masks[id]);
+		fputc('\n', o);
+	}
+	if (d->note[0])
+		fprintf(o, "  %s\n", d->note);
+	if (d->step == 0)
+		return;
+
+	fprintf(o, "context (the recording; replay matched it before step %" PRIu64 "):\n", d->step);
+	for (size_t i = 0; i < d->n_before; i++)
+		print_step(o, "", d->before[i].step, &d->before[i].state, d->events, d->n_events, "");
+	print_step(o, "recorded", d->step, &d->recorded, d->events, d->n_events, "recorded");
+	print_step(o, "replayed", d->step, &d->replayed, d->replayed_events, d->n_replayed_events,
+		   "replayed");
+	for (size_t i = 0; i < d->n_after; i++)
+		print_step(o, i ? "" : "then", d->after[i].step, &d->after[i].state, d->events,
+			   d->n_events, "");
+}
+
+const char *report_end(char *buf, size_t size, const struct replay_result *res)
+{
+	if (res->truncated)
+		snprintf(buf, size, "the trace is truncated: its recorder did not finish, %" PRIu64
+				    " steps were recovered", res->recorded_steps);
+	else if (res->end_detail[0])
+		snprintf(buf, size, "the recording ended there: %s (%s)", xt_end_reason_name(res->end_reason),
+			 res->end_detail);
+	else
+		snprintf(buf, size, "the recording ended there: %s", xt_end_reason_name(res->end_reason));
+	return buf;
+}
