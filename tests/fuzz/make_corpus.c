@@ -71,12 +71,23 @@ static uint8_t *slurp(const char *name, size_t *n)
 
 /* ---- traces from the writer ---- */
 
+enum header_size {
+	HDR_FULL,	/* the fixture's header */
+	HDR_SMALL,	/* one memory region, a 16-byte image */
+	/*
+	 * A 3 MiB region of zeros: a frame that decompresses past the 1 MiB
+	 * the reader starts its buffer with, so the buffer grows while zstd
+	 * writes into it.  Zeros keep the file small.
+	 */
+	HDR_BIG,
+};
+
 struct trace_spec {
 	const char *name;
 	uint32_t capture;
 	uint64_t steps;
 	uint32_t frame_steps;
-	bool small_header;	/* one memory region, a 16-byte image */
+	enum header_size header;
 	bool complete;		/* write the footer (else abandon: no footer) */
 };
 
@@ -84,10 +95,18 @@ static void write_trace(const struct trace_spec *t)
 {
 	struct fx_header fh;
 	fx_header_init(&fh, t->capture);
-	if (t->small_header) {
+	uint8_t *zeros = NULL;
+	if (t->header != HDR_FULL) {
 		fh.h.vm.n_memory = 1;
 		fh.h.image.size = 16;
 		xt_sha256(fh.image, 16, fh.h.image.sha256);
+	}
+	if (t->header == HDR_BIG) {
+		zeros = calloc(1, 3u << 20);
+		if (!zeros)
+			die("out of memory");
+		fh.memory[1] = (struct xt_mem_region){ 0x200000, zeros, 3u << 20 };
+		fh.h.vm.n_memory = 2;
 	}
 	struct xt_writer *w;
 	struct xt_error err = { 0 };
@@ -121,6 +140,7 @@ static void write_trace(const struct trace_spec *t)
 			die("%s: flush: %s", t->name, xt_writer_error(w)->msg);
 		xt_writer_abandon(w);
 	}
+	free(zeros);
 	size_t n;
 	free(slurp(t->name, &n));
 	printf("%-28s %6zu bytes\n", t->name, n);
@@ -421,12 +441,13 @@ int main(int argc, char **argv)
 
 	const struct trace_spec traces[] = {
 		/* the fixture's full header; the frames small enough to have a few */
-		{ "trace-complete", XT_CAPTURE_DEFAULT, 40, 8, false, true },
+		{ "trace-complete", XT_CAPTURE_DEFAULT, 40, 8, HDR_FULL, true },
 		{ "trace-all-blocks", XT_CAPTURE_DEFAULT | XT_CAPTURE_DEBUGREGS | XT_CAPTURE_LAPIC |
-			XT_CAPTURE_FPU | XT_CAPTURE_STATS, 24, 6, true, true },
-		{ "trace-one-frame", XT_CAPTURE_DEFAULT, 12, 0, true, true },
-		{ "trace-no-footer", XT_CAPTURE_DEFAULT, 20, 7, true, false },
-		{ "trace-header-only", XT_CAPTURE_DEFAULT, 0, 0, true, false },
+			XT_CAPTURE_FPU | XT_CAPTURE_STATS, 24, 6, HDR_SMALL, true },
+		{ "trace-one-frame", XT_CAPTURE_DEFAULT, 12, 0, HDR_SMALL, true },
+		{ "trace-no-footer", XT_CAPTURE_DEFAULT, 20, 7, HDR_SMALL, false },
+		{ "trace-header-only", XT_CAPTURE_DEFAULT, 0, 0, HDR_SMALL, false },
+		{ "trace-big-header", XT_CAPTURE_DEFAULT, 6, 3, HDR_BIG, true },
 	};
 	for (size_t i = 0; i < sizeof(traces) / sizeof(traces[0]); i++)
 		write_trace(&traces[i]);
