@@ -210,6 +210,13 @@ int xti_get_event(struct xti_in *in, size_t npairs, struct xt_event *ev, struct 
 		struct xti_tok v;
 		TRY(xti_map_key(in, &key, &v));
 		if (key == XTK_E_KIND) {
+			/*
+			 * The kind says which union member the keys fill: a second
+			 * kind would hand out what one member wrote as another's
+			 * pointers and lengths.
+			 */
+			if (have_kind)
+				return xti_bad(in, "event: a second kind");
 			TRY(get_u32(in, &v, &ev->kind));
 			have_kind = true;
 			/* kind-specific keys are read by kind, so the kind must come first */

@@ -571,7 +571,12 @@ static int next_frame(struct xt_reader *r)
 			return xti_err_at(&r->err, -EBADMSG, off,
 					  "keyframe at offset %llu lacks its step or state",
 					  (unsigned long long)off);
-		if (!r->seeking && step != r->expect_step)
+		/*
+		 * Also when seeking: seek set expect_step from the index, and an
+		 * index that does not match the frames (a damaged or forged
+		 * footer) must not land the reader on another step than asked.
+		 */
+		if (step != r->expect_step)
 			return xti_err_at(&r->err, -EBADMSG, off,
 					  "frame at offset %llu starts at step %llu, but step %llu was expected",
 					  (unsigned long long)off, (unsigned long long)step,
