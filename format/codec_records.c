@@ -109,7 +109,8 @@ static int get_event_value(struct xti_in *in, uint64_t key, const struct xti_tok
 			   struct xt_event *ev, struct xti_arena *a)
 {
 	int64_t i64;
-	if (key >= 16)
+	/* kind * 16 + key must not wrap: a kind or key this reader does not know is skipped */
+	if (key >= 16 || ev->kind >= XT_EV_KIND_LIMIT)
 		return xti_skip(in, v);
 	switch (ev->kind * 16 + key) {
 	case XT_EV_IRQ_INJECT * 16 + EK_3: return get_u32(in, v, &ev->inject.method);

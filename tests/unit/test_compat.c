@@ -201,6 +201,12 @@ static void test_unknown_keys(void)
 	xti_put_uint(&b, XT_F_RAX); xti_put_uint(&b, 0x1234);
 	xti_put_uint(&b, 252); xti_put_uint(&b, 0x77);
 	xti_put_uint(&b, XT_F_RDX); xti_put_uint(&b, 0x5);
+	/* an event of a kind this reader does not know, large enough to wrap a kind * 16 + key lookup */
+	xti_put_map(&b, 4);
+	xti_put_uint(&b, 0); xti_put_uint(&b, XT_REC_EVENT);
+	xti_put_uint(&b, 1); xti_put_uint(&b, 0x10000000u + XT_EV_IRQ_TAKEN);
+	xti_put_uint(&b, 2); xti_put_uint(&b, 1);
+	xti_put_uint(&b, 3); xti_put_text(&b, "not a vector");
 	/* step 2: rip -= 1 (a negative delta) */
 	xti_put_map(&b, 2);
 	xti_put_uint(&b, 0); xti_put_uint(&b, XT_REC_STEP);
@@ -229,6 +235,8 @@ static void test_unknown_keys(void)
 	TEST_EQ_U64(0x1234, rec.event->input.v[0].value, "input rax value");
 	TEST_EQ_U64(XT_F_RDX, rec.event->input.v[1].field, "input rdx");
 	TEST_EQ_U64(0x5, rec.event->input.v[1].value, "input rdx value");
+	TEST_EQ_U64(1, xt_reader_next(r, &rec), "unknown kind: %s", xt_reader_error(r)->msg);
+	TEST_EQ_U64(0x10000000u + XT_EV_IRQ_TAKEN, rec.event->kind, "passed on as a number, its keys skipped");
 	TEST_EQ_U64(1, xt_reader_next(r, &rec), "step 2");
 	TEST_EQ_U64(fh.initial.regs.rip + 2, rec.state->regs.rip, "step 2 rip (negative delta)");
 	TEST_EQ_U64(0, xt_reader_next(r, &rec), "end");
