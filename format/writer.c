@@ -188,13 +188,38 @@ static void count_exit(struct xt_writer *w, uint64_t reason)
 	w->hist_extra[w->n_hist_extra++] = (struct hist_extra){ reason, 1 };
 }
 
-/* A CBOR integer into memory already reserved (at most 9 bytes). */
+/*
+ * A CBOR integer into memory already reserved (at most 9 bytes).  Most
+ * deltas and field ids of a step are below 24, where the head is the value
+ * itself (RFC 8949 3.1): those skip the call.
+ */
+static inline size_t put_uint_at(uint8_t *p, uint64_t v)
+{
+	if (v < 24) {
+		*p = (uint8_t)v;
+		return 1;
+	}
+	return cbor_encode_uint(v, p, 9);
+}
+
 static inline size_t put_int_at(uint8_t *p, int64_t v)
 {
-	return v >= 0 ? cbor_encode_uint((uint64_t)v, p, 9) : cbor_encode_negint((uint64_t)(-(v + 1)), p, 9);
+	if (v >= 0)
+		return put_uint_at(p, (uint64_t)v);
+	uint64_t n = (uint64_t)(-(v + 1));
+	if (n < 24) {
+		*p = (uint8_t)(0x20 | n);	/* major type 1: -1 - n */
+		return 1;
+	}
+	return cbor_encode_negint(n, p, 9);
 }
 
 int xt_writer_step(struct xt_writer *w, const struct xt_state *s)
+{
+	return xt_writer_step_same(w, s, 0);
+}
+
+int xt_writer_step_same(struct xt_writer *w, const struct xt_state *s, uint32_t same)
 {
 	if (w->failed)
 		return w->err.code;
@@ -202,7 +227,7 @@ int xt_writer_step(struct xt_writer *w, const struct xt_state *s)
 		begin_frame(w);
 
 	struct xt_field_set changed;
-	size_t n = xt_state_diff(&w->prev, s, w->capture, &changed);
+	size_t n = xt_state_diff(&w->prev, s, w->capture & ~same, &changed);
 
 	/* every head is at most 9 bytes: reserve the record once, then write in place */
 	struct xti_buf *b = &w->raw;
@@ -220,7 +245,7 @@ int xt_writer_step(struct xt_writer *w, const struct xt_state *s)
 		for (uint64_t bits = changed.bits[i]; bits; bits &= bits - 1) {
 			unsigned id = i * 64 + (unsigned)__builtin_ctzll(bits);
 			const struct xt_field *f = &table[id];	/* the diff only sets known ids */
-			p += cbor_encode_uint(id, p, 9);
+			p += put_uint_at(p, id);
 			if (f->kind == XT_KIND_U64) {
 				uint64_t v = xt_field_get(s, f);
 				/* a wrapping difference: small for counters, pointers and RIP */

@@ -43,6 +43,13 @@ int xt_writer_open(struct xt_writer **out, const char *path, const struct xt_hea
 int xt_writer_step(struct xt_writer *w, const struct xt_state *s);
 
 /*
+ * The same, when the caller knows that the blocks in same (XT_CAPTURE_*
+ * bits) did not change since the state of the previous step it appended:
+ * the writer then does not compare them.  A wrong claim loses changes.
+ */
+int xt_writer_step_same(struct xt_writer *w, const struct xt_state *s, uint32_t same);
+
+/*
  * Append an event.  Events of a step follow its step record, except
  * XT_EV_IRQ_INJECT for step N, which precedes step record N; the writer
  * never ends a frame between the two (xt_writer_flush() still does).

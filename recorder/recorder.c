@@ -388,7 +388,10 @@ static int step_loop(struct recorder *r)
 		if ((r->capture & ~XT_CAPTURE_DEFAULT & ~XT_CAPTURE_STATS) &&
 		    (rc = vstep_capture_heavy(&r->st, &r->cur, r->capture, &r->res->err)))
 			return rc;
-		if ((rc = xt_writer_step(r->w, &r->cur))) {
+		/* what capture already compared need not be compared again */
+		uint32_t same = (r->st.sregs_changed ? 0 : 1u << XT_BLOCK_SREGS) |
+				(r->st.events_changed ? 0 : 1u << XT_BLOCK_EVENTS);
+		if ((rc = xt_writer_step_same(r->w, &r->cur, same))) {
 			r->res->err = *xt_writer_error(r->w);
 			return rc;
 		}
