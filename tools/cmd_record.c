@@ -249,6 +249,7 @@ int cmd_record(int argc, char **argv)
 			irq_specs[n_irq_specs++] = sc->irqs[i];
 		if (!max_steps_set)
 			o.max_steps = sc->max_steps;
+		o.capture |= sc->capture;
 	} else {
 		size_t size;
 		if (rec_read_file(guest, IMAGE_MAX, &image, &size, &err) < 0)
