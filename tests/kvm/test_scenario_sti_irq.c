@@ -85,6 +85,22 @@ static struct kt_trace *without_blockirq(void)
 	 */
 	TEST_EQ_U64(ev->taken.handler + 2, k->regs.rip, "handler + one instruction (host: delivery runs it)");
 	TEST_EQ_U64((t->steps[ev->step - 1].regs.rsp & ~15ull) - 40 - 8, k->regs.rsp, "frame and one push");
+	/*
+	 * Host deviation (kvm_pvm, kvm-facts Q4): the in-kernel local APIC
+	 * EOIs implicitly when it delivers, so the vector is not in service
+	 * while its handler runs; with a real local APIC it is (SDM vol. 3,
+	 * 11.8.4), and the recorder would see it in ISR.
+	 */
+	TEST_EQ_U64(0, ev->taken.evidence & XT_EVIDENCE_LAPIC_ISR, "host: ISR is clear in the handler");
+	/*
+	 * Host deviation (kvm_pvm, kvm-facts Q5): the IRETQ step also runs
+	 * the instruction it returns to (the CPUID); architecturally the step
+	 * ends at the return address.
+	 */
+	uint64_t iret = kt_step_at_rip(t, kt_symbol(t, "rt_iret"), ev->step);
+	TEST_ASSERT(iret, "the handler returns");
+	TEST_EQ_U64(s.after + 2, t->steps[iret + 1].regs.rip, "host: the IRETQ step ran the CPUID too");
+	TEST_EQ_U64(kt_cpuid(t, 0, 0)->eax, t->steps[iret + 1].regs.rax, "CPUID.0 ran (max leaf in EAX)");
 	TEST_EQ_U64(1, t->steps[kt_step_io_out(t, 0x84, 1)].io_value, "the guest counted one IRQ");
 	return t;
 }
@@ -110,11 +126,28 @@ static void with_blockirq(struct kt_trace *plain)
 	kt_free(t);
 }
 
+/*
+ * Without single-step the IRQ should still be taken right after the XOR.
+ * Host deviation (kvm_pvm, kvm-facts Q5): a pending IRQ is only looked at
+ * when an emulation batch ends (an exit, or 1024 instructions), and the
+ * next exit comes after the CLI: the IRQ is never taken.
+ */
+static void free_run(void)
+{
+	struct kt_trace *t = kt_record_scenario("sti-irq", "free.xtr", "--no-step", (0 << 1) | 1);
+	TEST_EQ_U64(0, t->guest_debug & KVM_GUESTDBG_SINGLESTEP, "not stepped");
+	TEST_EQ_U64(1, kt_count_events(t, XT_EV_IRQ_INJECT, VECTOR), "injected");
+	TEST_EQ_U64(0, kt_count_events(t, XT_EV_IRQ_TAKEN, -1), "host: no arrival in a free run");
+	TEST_EQ_U64(0, t->steps[kt_step_io_out(t, 0x84, 1)].io_value, "host: the guest counted none");
+	kt_free(t);
+}
+
 int main(int argc, char **argv)
 {
 	kt_init(argc, argv);
 	struct kt_trace *t = without_blockirq();
 	with_blockirq(t);
 	kt_free(t);
+	free_run();
 	return 0;
 }
