@@ -13,6 +13,8 @@
 #include "scenarios.h"
 
 #define IMAGE(name) .image = guest_image_##name, .size = sizeof(guest_image_##name)
+/* none needs more than a fraction of a second; a HLT that never wakes must not hang a test */
+#define TIMEOUT_MS 60000
 
 static const struct scenario scenarios[] = {
 	{
@@ -23,6 +25,7 @@ static const struct scenario scenarios[] = {
 		.irqs = { "0x30@io:0x81" },
 		.n_irqs = 1,
 		.max_steps = 20000,
+		.timeout_ms = TIMEOUT_MS,
 	},
 	{
 		.name = "sti-irq-noidt",
@@ -32,6 +35,7 @@ static const struct scenario scenarios[] = {
 		.irqs = { "0x30@io:0x81" },
 		.n_irqs = 1,
 		.max_steps = 20000,
+		.timeout_ms = TIMEOUT_MS,
 	},
 	{
 		.name = "mov-ss",
@@ -39,6 +43,7 @@ static const struct scenario scenarios[] = {
 		IMAGE(mov_ss),
 		.irqchip = XT_IRQCHIP_KERNEL,
 		.max_steps = 20000,
+		.timeout_ms = TIMEOUT_MS,
 	},
 	{
 		.name = "popf-if",
@@ -46,6 +51,7 @@ static const struct scenario scenarios[] = {
 		IMAGE(popf_if),
 		.irqchip = XT_IRQCHIP_KERNEL,
 		.max_steps = 20000,
+		.timeout_ms = TIMEOUT_MS,
 	},
 	{
 		.name = "sw-bp",
@@ -54,6 +60,7 @@ static const struct scenario scenarios[] = {
 		.irqchip = XT_IRQCHIP_KERNEL,
 		.sw_bp = true,
 		.max_steps = 20000,
+		.timeout_ms = TIMEOUT_MS,
 	},
 	{
 		.name = "hw-bp",
@@ -63,6 +70,7 @@ static const struct scenario scenarios[] = {
 		.hw_bp = { { "hw_bp0", 0, 1 }, { "hw_bp1", 0, 1 }, { "hw_bp2", 0, 1 }, { "hw_bp3", 0, 1 } },
 		.n_hw_bp = 4,
 		.max_steps = 20000,
+		.timeout_ms = TIMEOUT_MS,
 	},
 	{
 		.name = "watchpoint",
@@ -73,6 +81,7 @@ static const struct scenario scenarios[] = {
 			   { "wp_data3", 1, 8 } },
 		.n_hw_bp = 4,
 		.max_steps = 20000,
+		.timeout_ms = TIMEOUT_MS,
 	},
 	{
 		.name = "dr7-gd",
@@ -80,6 +89,7 @@ static const struct scenario scenarios[] = {
 		IMAGE(dr7_gd),
 		.irqchip = XT_IRQCHIP_KERNEL,
 		.max_steps = 20000,
+		.timeout_ms = TIMEOUT_MS,
 		.capture = XT_CAPTURE_DEBUGREGS,
 	},
 	{
@@ -88,6 +98,7 @@ static const struct scenario scenarios[] = {
 		IMAGE(lapic_timer),
 		.irqchip = XT_IRQCHIP_KERNEL,
 		.max_steps = 1000000,
+		.timeout_ms = TIMEOUT_MS,
 	},
 	{
 		.name = "exceptions",
@@ -95,6 +106,7 @@ static const struct scenario scenarios[] = {
 		IMAGE(exceptions),
 		.irqchip = XT_IRQCHIP_KERNEL,
 		.max_steps = 20000,
+		.timeout_ms = TIMEOUT_MS,
 	},
 	{
 		.name = "io-mmio-cpuid-rdtsc-hlt",
@@ -104,6 +116,7 @@ static const struct scenario scenarios[] = {
 		.irqs = { "0x32@io:0x81" },
 		.n_irqs = 1,
 		.max_steps = 20000,
+		.timeout_ms = TIMEOUT_MS,
 	},
 	{ 0 },
 };

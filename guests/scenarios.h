@@ -32,6 +32,7 @@ struct scenario {
 	const char *irqs[4];	/* --irq specs */
 	size_t n_irqs;
 	uint64_t max_steps;	/* a bound in case the guest misbehaves */
+	uint64_t timeout_ms;	/* and one for a vCPU that blocks inside KVM_RUN */
 	uint32_t capture;	/* XT_CAPTURE_* sets beyond the default */
 };
 

@@ -214,6 +214,8 @@ struct kt_trace *kt_load(const char *path)
 	t->cpu_mode = h->vm.cpu_mode;
 	t->capture = h->vm.capture;
 	t->entry = h->vm.entry;
+	t->max_steps = h->vm.max_steps;
+	t->timeout_ms = h->vm.timeout_ms;
 	snprintf(t->scenario, sizeof(t->scenario), "%s", h->vm.scenario ? h->vm.scenario : "");
 	memcpy(t->debugreg, h->vm.debugreg, sizeof(t->debugreg));
 	t->n_cpuid = h->vm.n_cpuid;

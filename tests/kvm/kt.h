@@ -44,6 +44,7 @@ struct kt_trace {
 	char end_detail[256];
 	uint32_t guest_debug, irqchip, cpu_mode, capture;
 	uint64_t entry;
+	uint64_t max_steps, timeout_ms;	/* the recording's bounds (0: none) */
 	char scenario[64];
 	struct xt_state initial;
 	uint64_t debugreg[8];		/* KVM_SET_GUEST_DEBUG's arch.debugreg */

@@ -72,10 +72,26 @@ static void check_debug_exits(const struct kt_trace *t, const char *name)
 	TEST_ASSERT(single >= 20, "%s: %zu single-step exits checked", name, single);
 }
 
+/* the user's options apply on top of the scenario's */
+static void user_options(void)
+{
+	struct kt_trace *t = kt_record_scenario("sti-irq", "bounded.xtr", "--max-steps 100 --timeout 5", 0);
+	TEST_EQ_U64(XT_END_MAX_STEPS, t->end_reason, "--max-steps overrides the scenario's: %s", t->end_detail);
+	TEST_EQ_U64(100, t->nsteps, "100 steps");
+	TEST_EQ_U64(5000, t->timeout_ms, "--timeout overrides it too");
+	kt_free(t);
+	t = kt_record_scenario("dr7-gd", "capture.xtr", "--capture lapic --block-irq", 1);
+	TEST_EQ_U64(XT_CAPTURE_DEBUGREGS | XT_CAPTURE_LAPIC, t->capture & (XT_CAPTURE_DEBUGREGS | XT_CAPTURE_LAPIC),
+		    "the user's capture set adds to the scenario's");
+	TEST_ASSERT(t->guest_debug & KVM_GUESTDBG_BLOCKIRQ, "--block-irq applies");
+	kt_free(t);
+}
+
 int main(int argc, char **argv)
 {
 	kt_init(argc, argv);
 	listing();
+	user_options();
 	for (size_t i = 0; i < N_SCENARIOS; i++) {
 		char file[64];
 		snprintf(file, sizeof(file), "%s.xtr", scenarios[i].name);
@@ -83,6 +99,9 @@ int main(int argc, char **argv)
 		TEST_EQ_U64(scenarios[i].end, t->end_reason, "%s: %s", scenarios[i].name, t->end_detail);
 		TEST_EQ_U64(XT_MODE_LONG, t->cpu_mode, "%s: a 64-bit guest", scenarios[i].name);
 		TEST_EQ_U64(XT_IRQCHIP_KERNEL, t->irqchip, "%s: in-kernel local APIC", scenarios[i].name);
+		TEST_ASSERT(t->max_steps && t->nsteps < t->max_steps, "%s: bounded, %zu of at most %" PRIu64 " steps",
+			    scenarios[i].name, t->nsteps, t->max_steps);
+		TEST_ASSERT(t->timeout_ms, "%s: and bounded in time", scenarios[i].name);
 		check_debug_exits(t, scenarios[i].name);
 		kt_free(t);
 	}
