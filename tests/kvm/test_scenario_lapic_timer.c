@@ -41,16 +41,29 @@ int main(int argc, char **argv)
 	}
 	fprintf(stderr, "%" PRIu64 " timer interrupts, %zu of them taken in an IRETQ step\n", counted, in_iret);
 
-	/* Host deviation (kvm_pvm, kvm-facts Q3): under single-step HLT is a NOP, never a HLT exit */
+	/*
+	 * KVM skips a HLT before halting (kvm_emulate_halt()), so the HLT step
+	 * is a DEBUG exit past it, and with the in-kernel local APIC there is
+	 * no HLT exit.  Then the vCPU is halted: the next step waits for the
+	 * timer and is its arrival.
+	 * Host deviation (kvm_pvm, kvm-facts Q3): the vCPU does not halt
+	 * there; the steps after a HLT run on through the loop.
+	 */
 	uint64_t hlt = kt_symbol(t, "timer_hlt");
-	uint64_t s = kt_step_at_rip(t, hlt, armed);
-	TEST_ASSERT(s, "the loop reached its HLT");
-	TEST_EQ_U64(0, kt_step_with_exit(t, KVM_EXIT_HLT, 1), "host: no HLT exit");
-	size_t passed = 0;
-	for (uint64_t i = armed; i < stopped; i++)
-		passed += t->steps[i].regs.rip == hlt && t->steps[i + 1].regs.rip == hlt + 1 &&
-			  t->steps[i + 1].exit_reason == KVM_EXIT_DEBUG;
-	TEST_ASSERT(passed > 0, "host: single-step went past the HLT like a NOP");
+	TEST_EQ_U64(0, kt_step_with_exit(t, KVM_EXIT_HLT, 1), "no HLT exit");
+	size_t passed = 0, ran_on = 0;
+	for (uint64_t i = armed; i + 1 < stopped; i++) {
+		if (t->steps[i - 1].regs.rip != hlt || t->steps[i].regs.rip != hlt + 1)
+			continue;
+		TEST_EQ_U64(KVM_EXIT_DEBUG, t->steps[i].exit_reason, "step %" PRIu64 ": the HLT step exits DEBUG", i);
+		passed++;
+		bool arrival = false;
+		for (size_t n = 0; n < counted; n++)
+			arrival |= kt_event(t, XT_EV_IRQ_TAKEN, VECTOR, n)->step == i + 1;
+		ran_on += !arrival;
+	}
+	TEST_ASSERT(passed > 0, "the loop passed its HLT");
+	TEST_ASSERT(ran_on > 0, "host: after %zu of %zu HLT steps the guest ran on unhalted", ran_on, passed);
 	kt_free(t);
 	return 0;
 }
