@@ -2,7 +2,8 @@
 /*
  * The built-in scenarios: small guests (freestanding C and asm in guests/,
  * built by meson and embedded in the binary) with the recorder options
- * each one needs.  `exitrace scenarios` lists them.
+ * each one needs.  `exitrace scenarios` lists them; `exitrace record
+ * --scenario NAME` applies them, and the user's own options on top.
  */
 #ifndef XT_SCENARIOS_H
 #define XT_SCENARIOS_H
@@ -31,6 +32,8 @@ struct scenario {
 	const char *irqs[4];	/* --irq specs */
 	size_t n_irqs;
 	uint64_t max_steps;	/* a bound in case the guest misbehaves */
+	uint64_t timeout_ms;	/* and one for a vCPU that blocks inside KVM_RUN */
+	uint32_t capture;	/* XT_CAPTURE_* sets beyond the default */
 };
 
 const struct scenario *scenario_find(const char *name);

@@ -22,7 +22,6 @@ static bool has_error_code(unsigned v)
 bool arrival_idt_target(const struct kvm_vm *vm, const struct xt_state *s, unsigned vector,
 			uint64_t *target)
 {
-	int bits = gmem_code_bits(s);
 	const struct xt_sregs *sr = &s->sregs;
 	if (!(sr->cr0 & 1)) {
 		uint16_t ivt[2];
@@ -33,7 +32,6 @@ bool arrival_idt_target(const struct kvm_vm *vm, const struct xt_state *s, unsig
 		return true;
 	}
 	unsigned size = (sr->efer & (1ull << 10)) ? 16 : 8;
-	(void)bits;
 	uint8_t g[16];
 	if ((uint64_t)vector * size + size - 1 > sr->idt_limit ||
 	    gmem_read(vm, sr, sr->idt_base + (uint64_t)size * vector, g, size) != size)
@@ -48,9 +46,9 @@ bool arrival_idt_target(const struct kvm_vm *vm, const struct xt_state *s, unsig
 }
 
 struct frame {
+	uint64_t at;		/* linear address of the saved RIP */
+	unsigned width;		/* bytes per slot: 2, 4 or 8 */
 	uint64_t ret_rip, cs, rflags, rsp, ss;
-	bool has_error_code;
-	uint64_t error_code;
 };
 
 static bool flags_match(uint64_t saved, uint64_t prev)
@@ -67,22 +65,49 @@ static bool ret_rip_ok(uint64_t ret, const struct xt_state *prev, const struct i
 	return insn && insn->kind != INSN_OTHER && ret == prev->regs.rip + insn->len;
 }
 
-/* Read a frame of width w (2, 4, 8) at linear address at; err: it starts with an error code. */
+/*
+ * Read a frame of width w (2, 4, 8) whose saved RIP is at linear address
+ * at: RIP, CS, RFLAGS and, with 5 words, RSP and SS.  An error code, if
+ * the vector pushes one, lies in the slot below; the frame alone cannot
+ * say, so it is read once the vector is known.
+ */
 static bool read_frame(const struct kvm_vm *vm, const struct xt_sregs *sr, uint64_t at, unsigned w,
-		       bool err, unsigned words, struct frame *f)
+		       unsigned words, struct frame *f)
 {
-	uint64_t v[6] = { 0 };
-	uint8_t buf[48];
-	unsigned n = words + (err ? 1 : 0);
-	if (gmem_read(vm, sr, at, buf, n * w) != n * w)
+	uint64_t v[5] = { 0 };
+	uint8_t buf[40];
+	if (gmem_read(vm, sr, at, buf, words * w) != words * w)
 		return false;
-	for (unsigned i = 0; i < n; i++)
+	for (unsigned i = 0; i < words; i++)
 		memcpy(&v[i], buf + i * w, w);
-	unsigned b = err ? 1 : 0;
-	*f = (struct frame){ .ret_rip = v[b], .cs = v[b + 1] & 0xffff, .rflags = v[b + 2],
-			     .rsp = v[b + 3], .ss = v[b + 4] & 0xffff, .has_error_code = err,
-			     .error_code = err ? v[0] : 0 };
+	*f = (struct frame){ .at = at, .width = w, .ret_rip = v[0], .cs = v[1] & 0xffff,
+			     .rflags = v[2], .rsp = v[3], .ss = v[4] & 0xffff };
 	return true;
+}
+
+/*
+ * An IRET whose step also delivered an interrupt (on some hosts the IRET
+ * step runs on, even into a HLT that waits for the next interrupt).  The
+ * new frame lands where the IRET popped the old one, so the stack pointer
+ * does not move; the stale frame a plain IRET leaves there is told apart
+ * by where the step ended: a delivery leaves RIP in a handler, below the
+ * frame on the stack, not at the RIP the frame holds.
+ */
+static bool find_frame_after_iret(const struct kvm_vm *vm, const struct xt_state *prev,
+				  const struct xt_state *cur, struct frame *f)
+{
+	int bits = gmem_code_bits(prev);
+	unsigned w = bits == 64 ? 8 : bits == 32 ? 4 : 2;
+	uint64_t at = gmem_stack_linear(prev, 0);
+	if (!read_frame(vm, &cur->sregs, at, w, bits == 64 ? 5 : 3, f) ||
+	    f->cs != prev->sregs.cs.selector || !(f->rflags & 2))
+		return false;
+	if (bits == 64 && (f->ss != prev->sregs.ss.selector || (f->rsp & ~15ull) - 40 != at))
+		return false;
+	uint64_t rip = gmem_code_linear(cur), sp = gmem_stack_linear(cur, 0);
+	if (sp > at || (rip >= f->ret_rip && rip <= f->ret_rip + 15))
+		return false;
+	return gmem_code_bits(cur) == bits;
 }
 
 /* Find the interrupt frame a delivery in this step pushed, if it pushed one. */
@@ -94,42 +119,35 @@ static bool find_frame(const struct kvm_vm *vm, const struct xt_state *prev, con
 	int64_t dropped = (int64_t)(prev->regs.rsp - cur->regs.rsp);
 	bool cs_moved = prev->sregs.cs.selector != cur->sregs.cs.selector;
 
+	if (insn && insn->kind == INSN_IRET && find_frame_after_iret(vm, prev, cur, f))
+		return true;
 	if (bits == 64) {
 		bool switched = dropped > 4096 || dropped < -4096 || prev->sregs.ss.selector != cur->sregs.ss.selector;
 		if (!switched && !cs_moved && dropped < 24)
 			return false;
 		uint64_t aligned = prev->regs.rsp & ~15ull;
-		for (int err = 0; err < 2; err++) {
-			if (read_frame(vm, sr, aligned - 40 - 8 * err, 8, err, 5, f) &&
-			    f->rsp == prev->regs.rsp && f->cs == prev->sregs.cs.selector &&
-			    f->ss == prev->sregs.ss.selector && flags_match(f->rflags, prev->regs.rflags) &&
-			    ret_rip_ok(f->ret_rip, prev, insn))
-				return true;
-		}
+		if (read_frame(vm, sr, aligned - 40, 8, 5, f) && f->rsp == prev->regs.rsp &&
+		    f->cs == prev->sregs.cs.selector && f->ss == prev->sregs.ss.selector &&
+		    flags_match(f->rflags, prev->regs.rflags) && ret_rip_ok(f->ret_rip, prev, insn))
+			return true;
 		if (!switched)
 			return false;
 		/* a stack switch (IST or privilege change): look around the new stack pointer */
 		for (int64_t k = -16; k <= 64; k += 8) {
-			for (int err = 0; err < 2; err++) {
-				if (read_frame(vm, sr, cur->regs.rsp + (uint64_t)k, 8, err, 5, f) &&
-				    f->rsp == prev->regs.rsp && f->cs == prev->sregs.cs.selector &&
-				    flags_match(f->rflags, prev->regs.rflags) && ret_rip_ok(f->ret_rip, prev, insn))
-					return true;
-			}
+			if (read_frame(vm, sr, cur->regs.rsp + (uint64_t)k, 8, 5, f) &&
+			    f->rsp == prev->regs.rsp && f->cs == prev->sregs.cs.selector &&
+			    flags_match(f->rflags, prev->regs.rflags) && ret_rip_ok(f->ret_rip, prev, insn))
+				return true;
 		}
 		return false;
 	}
 	unsigned w = bits == 32 ? 4 : 2;
 	if (!cs_moved && dropped < (int64_t)(3 * w))
 		return false;
-	for (int err = 0; err < (bits == 32 ? 2 : 1); err++) {
-		uint64_t at = gmem_stack_linear(prev, -(int64_t)((3 + err) * w));
-		if (read_frame(vm, sr, at, w, err, 3, f) && f->cs == prev->sregs.cs.selector &&
-		    flags_match(f->rflags, prev->regs.rflags & (w == 2 ? 0xffff : ~0ull)) &&
-		    ret_rip_ok(f->ret_rip, prev, insn))
-			return true;
-	}
-	return false;
+	uint64_t at = gmem_stack_linear(prev, -(int64_t)(3 * w));
+	return read_frame(vm, sr, at, w, 3, f) && f->cs == prev->sregs.cs.selector &&
+	       flags_match(f->rflags, prev->regs.rflags & (w == 2 ? 0xffff : ~0ull)) &&
+	       ret_rip_ok(f->ret_rip, prev, insn);
 }
 
 /* Does RIP after the step sit at vector's handler (or its first instruction's end)? */
@@ -140,6 +158,25 @@ static bool at_handler(const struct kvm_vm *vm, const struct xt_state *prev, con
 		return false;
 	uint64_t rip = gmem_code_linear(cur);
 	return rip >= *target && rip <= *target + 15;
+}
+
+/*
+ * The vector whose handler RIP landed in: the gate target closest below
+ * RIP, so handlers a few bytes apart are told apart (the step may have run
+ * the handler's first instruction).  Handlers that share code stay
+ * ambiguous; the lowest vector is taken.
+ */
+static bool vector_at_rip(const struct kvm_vm *vm, const struct xt_state *prev, const struct xt_state *cur,
+			  unsigned *vector)
+{
+	uint64_t rip = gmem_code_linear(cur), best = 16, t;
+	for (unsigned v = 0; v < 256; v++) {
+		if (arrival_idt_target(vm, prev, v, &t) && rip >= t && rip - t < best) {
+			best = rip - t;
+			*vector = v;
+		}
+	}
+	return best < 16;
 }
 
 static int highest_bit(const uint64_t set[4])
@@ -186,24 +223,12 @@ static bool pick_vector(struct kvm_vm *vm, const struct xt_state *prev, const st
 		int isr = -1;
 		if (vm->irqchip != XT_IRQCHIP_NONE && kvm_vm_get_lapic(vm, &lapic) == 0)
 			isr = highest_bit(lapic.isr);
-		if (isr >= 32 && !f->has_error_code && at_handler(vm, prev, cur, (unsigned)isr, &t)) {
+		if (isr >= 32 && at_handler(vm, prev, cur, (unsigned)isr, &t)) {
 			*vector = (unsigned)isr;
 			*type = XT_TAKEN_EXTERNAL;
 			*evidence |= XT_EVIDENCE_LAPIC_ISR;
 		} else {
-			/* the handler RIP landed in: unique unless handlers share code */
-			bool found = false;
-			for (unsigned v = 0; v < 256 && !found; v++) {
-				if (f->has_error_code != has_error_code(v) && v < 32)
-					continue;
-				if (f->has_error_code && v >= 32)
-					continue;
-				if (at_handler(vm, prev, cur, v, &t)) {
-					*vector = v;
-					found = true;
-				}
-			}
-			if (!found)
+			if (!vector_at_rip(vm, prev, cur, vector))
 				return false;
 			*type = *vector < 32 ? XT_TAKEN_EXCEPTION : XT_TAKEN_EXTERNAL;
 		}
@@ -239,9 +264,30 @@ bool arrival_detect(struct kvm_vm *vm, const struct xt_state *prev, const struct
 	ev->taken.rip_before = prev->regs.rip;
 	ev->taken.rip_after = cur->regs.rip;
 	ev->taken.handler = handler;
-	ev->taken.has_error_code = f.has_error_code;
-	ev->taken.error_code = f.error_code;
+	/* only exceptions push error codes, never in real mode (SDM vol. 3, 6.13, 20.1.4) */
+	if (type == XT_TAKEN_EXCEPTION && has_error_code(vector) && (prev->sregs.cr0 & 1)) {
+		uint64_t ec = 0;
+		if (gmem_read(vm, &cur->sregs, f.at - f.width, &ec, f.width) == f.width) {
+			ev->taken.has_error_code = 1;
+			ev->taken.error_code = ec;
+		}
+	}
 	return true;
+}
+
+/*
+ * Did the instruction raise the exception whose delivery failed?  Only a
+ * shutdown says delivery was attempted: an emulation failure means the
+ * instruction never ran.  Under KVM_GUESTDBG_USE_SW_BP an INT3 is the
+ * debugger's and never goes to the guest.
+ */
+static bool insn_raised(const struct kvm_vm *vm, const struct xt_state *cur, const struct insn *insn)
+{
+	if (!insn || cur->exit.reason != KVM_EXIT_SHUTDOWN)
+		return false;
+	if (insn->kind == INSN_INT3)
+		return !(vm->guest_debug & KVM_GUESTDBG_USE_SW_BP);
+	return insn->kind == INSN_UD2 || insn->kind == INSN_INT;
 }
 
 bool arrival_at_failure(struct kvm_vm *vm, const struct xt_state *prev, const struct xt_state *cur,
@@ -269,7 +315,7 @@ bool arrival_at_failure(struct kvm_vm *vm, const struct xt_state *prev, const st
 		vector = (unsigned)isr;
 		type = XT_TAKEN_EXTERNAL;
 		evidence = XT_EVIDENCE_LAPIC_ISR;
-	} else if (insn && (insn->kind == INSN_UD2 || insn->kind == INSN_INT || insn->kind == INSN_INT3)) {
+	} else if (insn_raised(vm, cur, insn)) {
 		vector = insn->vector;
 		type = insn->kind == INSN_UD2 ? XT_TAKEN_EXCEPTION : XT_TAKEN_SOFTWARE;
 		evidence = XT_EVIDENCE_INSTRUCTION;

@@ -137,7 +137,7 @@ int cmd_record(int argc, char **argv)
 	const char *irq_specs[INJECT_MAX];
 	size_t n_irq_specs = 0;
 	bool quiet = false, irqchip_set = false, max_steps_set = false, idt_set = false, idt = false;
-	bool mode_set = false;
+	bool mode_set = false, timeout_set = false;
 	int c;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
@@ -190,6 +190,7 @@ int cmd_record(int argc, char **argv)
 			if (end == optarg || *end || !(s > 0) || s > 1e9)
 				return cli_usage_error("record", "--timeout needs seconds, not '%s'", optarg);
 			o.timeout_ms = (uint64_t)(s * 1000.0);
+			timeout_set = true;
 			break;
 		}
 		case O_CAPTURE:
@@ -249,6 +250,9 @@ int cmd_record(int argc, char **argv)
 			irq_specs[n_irq_specs++] = sc->irqs[i];
 		if (!max_steps_set)
 			o.max_steps = sc->max_steps;
+		if (!timeout_set)
+			o.timeout_ms = sc->timeout_ms;
+		o.capture |= sc->capture;
 	} else {
 		size_t size;
 		if (rec_read_file(guest, IMAGE_MAX, &image, &size, &err) < 0)

@@ -21,6 +21,7 @@ static const struct xt_command commands[] = {
 	{ "info", cmd_info, "FILE [--json]", "header, host and footer; says \"truncated\" when it is" },
 	{ "dump", cmd_dump, "FILE [--from N] [--to N] [--json]", "one line per exit, with events" },
 	{ "stat", cmd_stat, "FILE [--json]", "exit-reason histogram, IRQs, hottest RIPs" },
+	{ "scenarios", cmd_scenarios, "", "the built-in guests (record one with --scenario NAME)" },
 };
 
 static const struct xt_command *find_command(const char *name)

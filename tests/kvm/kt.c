@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: MIT
+#include <elf.h>
 #include <fcntl.h>
 #include <stdarg.h>
 #include <sys/stat.h>
@@ -150,6 +151,9 @@ static void flatten(const struct xt_state *s, uint64_t step, struct kt_step *k)
 	memcpy(&k->mmio_value, s->exit.mmio_data, s->exit.mmio_data_len < 8 ? s->exit.mmio_data_len : 8);
 	k->internal_suberror = s->exit.internal_suberror;
 	k->fail_reason = s->exit.fail_hw_reason;
+	memcpy(k->internal_data, s->exit.internal_data, sizeof(k->internal_data));
+	k->guest_dr6 = s->dregs.dr6;
+	k->guest_dr7 = s->dregs.dr7;
 	k->run_errno = s->exit.run_errno;
 	memcpy(k->lapic_isr, s->lapic.isr, sizeof(k->lapic_isr));
 	memcpy(k->lapic_irr, s->lapic.irr, sizeof(k->lapic_irr));
@@ -210,7 +214,16 @@ struct kt_trace *kt_load(const char *path)
 	t->cpu_mode = h->vm.cpu_mode;
 	t->capture = h->vm.capture;
 	t->entry = h->vm.entry;
+	t->max_steps = h->vm.max_steps;
+	t->timeout_ms = h->vm.timeout_ms;
 	snprintf(t->scenario, sizeof(t->scenario), "%s", h->vm.scenario ? h->vm.scenario : "");
+	memcpy(t->debugreg, h->vm.debugreg, sizeof(t->debugreg));
+	t->n_cpuid = h->vm.n_cpuid;
+	t->cpuid = calloc(t->n_cpuid + 1, sizeof(*t->cpuid));
+	memcpy(t->cpuid, h->vm.cpuid, t->n_cpuid * sizeof(*t->cpuid));
+	t->image_size = h->image.size;
+	t->image = malloc(t->image_size + 1);
+	memcpy(t->image, h->image.data, t->image_size);
 	size_t cap_steps = 1024, cap_ev = 256;
 	t->steps = malloc(cap_steps * sizeof(*t->steps));
 	t->events = malloc(cap_ev * sizeof(*t->events));
@@ -263,6 +276,8 @@ void kt_free(struct kt_trace *t)
 	}
 	free(t->events);
 	free(t->steps);
+	free(t->cpuid);
+	free(t->image);
 	free(t->console);
 	free(t);
 }
@@ -318,6 +333,67 @@ const struct xt_event *kt_event(const struct kt_trace *t, uint32_t kind, int vec
 		if (event_matches(&t->events[i], kind, vector) && nth-- == 0)
 			return &t->events[i];
 	return NULL;
+}
+
+uint64_t kt_step_io_out_value(const struct kt_trace *t, uint16_t port, uint64_t value, uint64_t from)
+{
+	for (uint64_t s = kt_step_io_out(t, port, from); s; s = kt_step_io_out(t, port, s + 1))
+		if (t->steps[s].io_value == value)
+			return s;
+	return 0;
+}
+
+/* Section header i of the image, bounds-checked. */
+static const Elf64_Shdr *section(const struct kt_trace *t, const Elf64_Ehdr *e, unsigned i)
+{
+	uint64_t off = e->e_shoff + (uint64_t)i * e->e_shentsize;
+	TEST_ASSERT(i < e->e_shnum && e->e_shentsize >= sizeof(Elf64_Shdr) && off + sizeof(Elf64_Shdr) <= t->image_size,
+		    "section %u of the guest image", i);
+	return (const Elf64_Shdr *)(t->image + off);
+}
+
+uint64_t kt_symbol(const struct kt_trace *t, const char *name)
+{
+	const Elf64_Ehdr *e = (const Elf64_Ehdr *)t->image;
+	TEST_ASSERT(t->image_size >= sizeof(*e) && !memcmp(e->e_ident, ELFMAG, SELFMAG) &&
+		    e->e_ident[EI_CLASS] == ELFCLASS64, "the trace's guest image is an ELF64");
+	for (unsigned i = 0; i < e->e_shnum; i++) {
+		const Elf64_Shdr *sh = section(t, e, i);
+		if (sh->sh_type != SHT_SYMTAB)
+			continue;
+		const Elf64_Shdr *str = section(t, e, sh->sh_link);
+		TEST_ASSERT(sh->sh_offset + sh->sh_size <= t->image_size &&
+			    str->sh_offset + str->sh_size <= t->image_size, "symbol table inside the image");
+		for (uint64_t off = 0; off + sizeof(Elf64_Sym) <= sh->sh_size; off += sizeof(Elf64_Sym)) {
+			const Elf64_Sym *sym = (const Elf64_Sym *)(t->image + sh->sh_offset + off);
+			if (sym->st_name < str->sh_size &&
+			    !strncmp((const char *)t->image + str->sh_offset + sym->st_name, name,
+				     str->sh_size - sym->st_name))
+				return sym->st_value;
+		}
+	}
+	TEST_FAIL("the guest image of %s has no symbol '%s'", t->path, name);
+}
+
+const struct xt_cpuid_entry *kt_cpuid(const struct kt_trace *t, uint32_t function, uint32_t index)
+{
+	for (size_t i = 0; i < t->n_cpuid; i++)
+		if (t->cpuid[i].function == function && t->cpuid[i].index == index)
+			return &t->cpuid[i];
+	TEST_FAIL("%s: no CPUID entry 0x%x.%u in the header", t->path, function, index);
+}
+
+struct kt_trace *kt_record_scenario(const char *name, const char *file, const char *extra, int want_status)
+{
+	const char *out = kt_tmp(file);
+	int status = kt_exitrace("record --scenario %s -o %s --console %s %s", name, out, kt_tmp("console.txt"),
+				 extra ? extra : "");
+	TEST_EQ_U64(want_status, status, "exitrace record --scenario %s %s: exit status; stderr: %s", name,
+		    extra ? extra : "", kt_err());
+	struct kt_trace *t = kt_load(out);
+	TEST_ASSERT(!t->truncated, "%s: the footer was written", name);
+	TEST_EQ_STR(name, t->scenario, "the header names the scenario");
+	return t;
 }
 
 void kt_dump(const struct kt_trace *t, uint64_t from, uint64_t to)

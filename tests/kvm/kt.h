@@ -24,6 +24,8 @@ struct kt_step {
 	uint64_t io_port, io_dir, io_size, io_count, io_value;	/* io_value: first 8 bytes, LE */
 	uint64_t mmio_addr, mmio_write, mmio_len, mmio_value;
 	uint64_t internal_suberror, fail_reason;
+	uint64_t internal_data[2];	/* the first two words */
+	uint64_t guest_dr6, guest_dr7;	/* KVM_GET_DEBUGREGS (capture debugregs) */
 	uint64_t run_errno;
 	uint64_t lapic_isr[4], lapic_irr[4];
 };
@@ -42,8 +44,14 @@ struct kt_trace {
 	char end_detail[256];
 	uint32_t guest_debug, irqchip, cpu_mode, capture;
 	uint64_t entry;
+	uint64_t max_steps, timeout_ms;	/* the recording's bounds (0: none) */
 	char scenario[64];
 	struct xt_state initial;
+	uint64_t debugreg[8];		/* KVM_SET_GUEST_DEBUG's arch.debugreg */
+	struct xt_cpuid_entry *cpuid;	/* the CPUID the guest was given */
+	size_t n_cpuid;
+	uint8_t *image;			/* the guest image, as the trace holds it */
+	size_t image_size;
 };
 
 /* Parse argv (argv[1] = path of exitrace), skip with 77 without /dev/kvm, make a temp dir. */
@@ -77,6 +85,21 @@ uint64_t kt_step_io_out(const struct kt_trace *t, uint16_t port, uint64_t from);
 /* Count and find events of a kind (and vector, for IRQ events; -1: any). */
 size_t kt_count_events(const struct kt_trace *t, uint32_t kind, int vector);
 const struct xt_event *kt_event(const struct kt_trace *t, uint32_t kind, int vector, size_t nth);
+
+/* The first step at or after from that wrote value to port (OUT), or 0. */
+uint64_t kt_step_io_out_value(const struct kt_trace *t, uint16_t port, uint64_t value, uint64_t from);
+
+/* A symbol of the ELF guest image the trace holds; fails the test if it has none. */
+uint64_t kt_symbol(const struct kt_trace *t, const char *name);
+/* The CPUID entry the guest was given for function/index; fails the test if none. */
+const struct xt_cpuid_entry *kt_cpuid(const struct kt_trace *t, uint32_t function, uint32_t index);
+
+/*
+ * Record the built-in scenario name with "exitrace record --scenario NAME"
+ * plus extra options into the temp dir as file, check the exit status, and
+ * load the trace (which must be complete).
+ */
+struct kt_trace *kt_record_scenario(const char *name, const char *file, const char *extra, int want_status);
 
 /* Print the steps [from, to] to stderr, for a failing test's context. */
 void kt_dump(const struct kt_trace *t, uint64_t from, uint64_t to);
