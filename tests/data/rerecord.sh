@@ -35,6 +35,16 @@ spin_max        $G/spin.bin --load 0x100000 --max-steps 3000
 triple_fault    $G/triple_fault.bin --load 0x100000
 cli_hlt         $G/cli_hlt.bin --load 0x100000
 int3            $G/int3.bin --load 0x100000
+sti_irq         --scenario sti-irq
+sti_irq_block   --scenario sti-irq --block-irq
+sti_irq_noidt   --scenario sti-irq-noidt
+mov_ss          --scenario mov-ss
+popf_if         --scenario popf-if
+sw_bp           --scenario sw-bp
+hw_bp           --scenario hw-bp
+watchpoint      --scenario watchpoint
+dr7_gd          --scenario dr7-gd
+exceptions      --scenario exceptions
 TABLE
 }
 
