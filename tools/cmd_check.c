@@ -5,6 +5,7 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <getopt.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
@@ -74,14 +75,23 @@ static const char *base_name(const char *path)
 
 int cmd_check(int argc, char **argv)
 {
-	if (argc < 2)
-		return cli_usage_error("check", "expected trace files or directories");
-	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
-		cli_print_usage(stdout, "check");
-		return XT_EXIT_OK;
+	static const struct option opts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	int c;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		if (c == 'h') {
+			cli_print_usage(stdout, "check");
+			return XT_EXIT_OK;
+		}
+		return cli_usage_error("check", "unknown option '%s'", argv[optind - 1]);
 	}
+	if (optind >= argc)
+		return cli_usage_error("check", "expected trace files or directories");
 	struct trace_list l = { 0 };
-	for (int i = 1; i < argc; i++) {
+	for (int i = optind; i < argc; i++) {
 		if (collect(&l, argv[i]) < 0) {
 			cli_error("check", "out of memory");
 			return XT_EXIT_ERROR;
@@ -89,7 +99,7 @@ int cmd_check(int argc, char **argv)
 	}
 	if (!l.n) {
 		printf("1..0 # SKIP no *.xtr traces in");
-		for (int i = 1; i < argc; i++)
+		for (int i = optind; i < argc; i++)
 			printf(" %s", argv[i]);
 		printf("\n");
 		free(l.paths);

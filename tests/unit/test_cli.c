@@ -1,0 +1,168 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The command line on bad input: unknown options, missing or extra
+ * arguments, conflicting flags, files that are missing, empty, random,
+ * truncated or bit-flipped.  Every case exits 2 with a message naming the
+ * problem (and, for a damaged trace, the byte offset), never a crash.
+ * Needs no /dev/kvm: nothing here gets as far as running a guest.
+ *
+ * usage: test_cli EXITRACE A_VALID_TRACE
+ */
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "test_util.h"
+
+static const char *exitrace;
+static char dir[] = "/tmp/xt-cli-XXXXXX";
+static char err_text[8192], out_text[8192];
+
+static const char *tmp(const char *name)
+{
+	static char paths[16][300];
+	static int next;
+	char *p = paths[next++ % 16];
+	snprintf(p, sizeof(paths[0]), "%s/%s", dir, name);
+	return p;
+}
+
+/* Run exitrace with a NULL-terminated argument list; returns the status, stderr kept. */
+static int run(const char *first, ...)
+{
+	const char *argv[32] = { exitrace, first };
+	int n = 2;
+	va_list ap;
+	va_start(ap, first);
+	while (n < 31 && (argv[n] = va_arg(ap, const char *)))
+		n++;
+	va_end(ap);
+	argv[n] = NULL;
+	int errfd = open(tmp("stderr"), O_RDWR | O_CREAT | O_TRUNC, 0600);
+	int outfd = open(tmp("stdout"), O_RDWR | O_CREAT | O_TRUNC, 0600);
+	pid_t pid = fork();
+	if (pid == 0) {
+		dup2(outfd, 1);
+		dup2(errfd, 2);
+		execv(exitrace, (char *const *)argv);
+		_exit(127);
+	}
+	int status;
+	waitpid(pid, &status, 0);
+	ssize_t k = pread(errfd, err_text, sizeof(err_text) - 1, 0);
+	err_text[k > 0 ? k : 0] = 0;
+	k = pread(outfd, out_text, sizeof(out_text) - 1, 0);
+	out_text[k > 0 ? k : 0] = 0;
+	close(errfd);
+	close(outfd);
+	if (WIFSIGNALED(status))
+		TEST_FAIL("exitrace %s ... died of signal %d: %s", first, WTERMSIG(status), err_text);
+	return WEXITSTATUS(status);
+}
+
+static void expect_usage(const char *cmd, const char *why, int status)
+{
+	TEST_EQ_U64(2, status, "%s: %s is a usage error; stderr: %s", cmd, why, err_text);
+	char hint[64];
+	snprintf(hint, sizeof(hint), "try 'exitrace %s --help'", cmd);
+	TEST_CONTAINS(err_text, hint, "%s: %s: the usage hint", cmd, why);
+	/* one line of message, then the hint */
+	const char *nl = strchr(err_text, '\n');
+	TEST_ASSERT(nl && !strncmp(nl + 1, "try ", 4), "%s: %s: one line, then the hint: %s", cmd, why, err_text);
+}
+
+static void spill(const char *path, const void *p, size_t n)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	TEST_ASSERT(fd >= 0 && write(fd, p, n) == (ssize_t)n, "write %s", path);
+	close(fd);
+}
+
+int main(int argc, char **argv)
+{
+	TEST_ASSERT(argc == 3, "usage: test_cli EXITRACE TRACE");
+	exitrace = argv[1];
+	const char *good = argv[2];
+	TEST_ASSERT(mkdtemp(dir), "mkdtemp");
+
+	/* the top level */
+	TEST_EQ_U64(2, run("no-such-command", NULL), "an unknown command");
+	TEST_CONTAINS(err_text, "unknown command 'no-such-command'", "named");
+	TEST_EQ_U64(0, run("--help", NULL), "--help");
+
+	/* unknown options and missing arguments, command by command */
+	static const char *const readers[] = { "info", "dump", "stat", "replay" };
+	for (size_t i = 0; i < sizeof(readers) / sizeof(readers[0]); i++) {
+		expect_usage(readers[i], "an unknown option", run(readers[i], "--bogus", good, NULL));
+		expect_usage(readers[i], "no file", run(readers[i], NULL));
+		TEST_EQ_U64(0, run(readers[i], "--help", NULL), "%s --help", readers[i]);
+	}
+	expect_usage("info", "two files", run("info", good, good, NULL));
+	expect_usage("dump", "--from after --to", run("dump", good, "--from", "9", "--to", "3", NULL));
+	expect_usage("dump", "--from without a number", run("dump", good, "--from", "x", NULL));
+	expect_usage("check", "an unknown option", run("check", "--bogus", good, NULL));
+	expect_usage("check", "nothing to check", run("check", NULL));
+	expect_usage("scenarios", "an extra argument", run("scenarios", "extra", NULL));
+	expect_usage("record", "an unknown option", run("record", "--bogus", NULL));
+	expect_usage("record", "no output", run("record", "--scenario", "sti-irq", NULL));
+	expect_usage("record", "a guest and a scenario", run("record", good, "--scenario", "sti-irq", "-o", tmp("x"), NULL));
+	expect_usage("record", "an unknown scenario", run("record", "--scenario", "nope", "-o", tmp("x"), NULL));
+	expect_usage("record", "--mode without --load", run("record", good, "--mode", "real", "-o", tmp("x"), NULL));
+	expect_usage("record", "a bad --irq", run("record", good, "--load", "0x100000", "--irq", "0x30@", "-o", tmp("x"), NULL));
+	expect_usage("record", "a bad --mem", run("record", good, "--load", "0x100000", "--mem", "lots", "-o", tmp("x"), NULL));
+	expect_usage("record", "a bad --capture", run("record", good, "--load", "0x100000", "--capture", "everything-else", "-o", tmp("x"), NULL));
+	expect_usage("record", "a bad --irqchip", run("record", good, "--load", "0x100000", "--irqchip", "pic", "-o", tmp("x"), NULL));
+	TEST_EQ_U64(2, run("record", tmp("missing-guest"), "-o", tmp("x"), NULL), "a missing guest");
+	TEST_CONTAINS(err_text, "missing-guest", "the message names it");
+
+	/* files that are not traces, or damaged ones */
+	size_t size;
+	uint8_t *trace;
+	{
+		int fd = open(good, O_RDONLY);
+		struct stat st;
+		TEST_ASSERT(fd >= 0 && fstat(fd, &st) == 0, "open %s", good);
+		size = (size_t)st.st_size;
+		trace = malloc(size);
+		TEST_ASSERT(read(fd, trace, size) == (ssize_t)size, "read");
+		close(fd);
+	}
+	uint8_t noise[4096];
+	for (size_t i = 0; i < sizeof(noise); i++)
+		noise[i] = (uint8_t)(i * 2654435761u >> 13);
+	spill(tmp("empty.xtr"), "", 0);
+	spill(tmp("noise.xtr"), noise, sizeof(noise));
+	spill(tmp("cut.xtr"), trace, 25);		/* inside the header frame */
+	trace[size / 2] ^= 0x10;			/* inside a data frame */
+	spill(tmp("flipped.xtr"), trace, size);
+	/* run() reuses tmp()'s buffers: keep copies */
+	struct { char *file; const char *says; bool offset; } bad[] = {
+		{ strdup(tmp("missing.xtr")), "No such file", false },
+		{ strdup(tmp("empty.xtr")), "is empty", false },
+		{ strdup(tmp("noise.xtr")), "not an exitrace trace", true },
+		{ strdup(tmp("cut.xtr")), "cut short", false },
+		{ strdup(tmp("flipped.xtr")), "offset", true },
+	};
+	static const char *const all[] = { "info", "dump", "stat", "replay", "check" };
+	for (size_t b = 0; b < sizeof(bad) / sizeof(bad[0]); b++) {
+		for (size_t c = 0; c < sizeof(all) / sizeof(all[0]); c++) {
+			int status = run(all[c], bad[b].file, NULL);
+			TEST_EQ_U64(2, status, "%s on %s; stderr: %s", all[c], bad[b].file, err_text);
+			/* check reports through TAP on stdout, the others on stderr */
+			const char *said = strcmp(all[c], "check") ? err_text : out_text;
+			TEST_CONTAINS(said, bad[b].says, "%s on %s names the problem", all[c], bad[b].file);
+			if (bad[b].offset)
+				TEST_CONTAINS(said, "offset", "%s on %s names the offset", all[c], bad[b].file);
+		}
+	}
+	free(trace);
+	for (size_t b = 0; b < sizeof(bad) / sizeof(bad[0]); b++)
+		free(bad[b].file);
+	char cmd[400];
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	TEST_EQ_U64(0, system(cmd), "cleanup");
+	return 0;
+}
