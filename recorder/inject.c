@@ -16,7 +16,8 @@ void injector_init(struct injector *in, const struct xt_injection *sched, size_t
 {
 	memset(in, 0, sizeof(*in));
 	in->n = n < INJECT_MAX ? n : INJECT_MAX;
-	memcpy(in->sched, sched, in->n * sizeof(*sched));
+	if (in->n)
+		memcpy(in->sched, sched, in->n * sizeof(*sched));
 }
 
 static void enqueue(struct injector *in, size_t i)
