@@ -19,6 +19,33 @@
 
 #define WINDOW (256u << 10)
 
+/*
+ * Step records of loop-heavy guests repeat byte for byte (the same deltas
+ * every iteration).  A CBOR item is self-delimiting, so bytes that start
+ * with a step record already decoded hold exactly that record: the memo
+ * keeps decoded step records by their bytes and applies a hit without
+ * calling the decoder.  Only records of U64 fields of known ids are kept.
+ */
+#define MEMO_SETS 256		/* a power of two */
+#define MEMO_WAYS 4
+#define MEMO_BYTES 56
+#define MEMO_OPS 16
+
+struct memo_entry {
+	uint64_t key;		/* the record's first 8 bytes (fewer: zero-padded) */
+	uint8_t len;		/* of the record; 0: empty */
+	uint8_t nops;
+	uint8_t bytes[MEMO_BYTES];
+	uint16_t offset[MEMO_OPS];	/* of the field in struct xt_state */
+	uint64_t delta[MEMO_OPS];
+	struct xt_field_set changed;
+};
+
+struct memo {
+	struct memo_entry e[MEMO_SETS][MEMO_WAYS];
+	uint8_t next_way[MEMO_SETS];
+};
+
 enum frame_kind { FRAME_ZSTD, FRAME_SKIPPABLE, FRAME_EOF, FRAME_TRUNCATED };
 
 struct xt_reader {
@@ -58,6 +85,13 @@ struct xt_reader {
 	uint64_t step;
 	struct xt_event event;
 	struct xti_arena event_arena;
+
+	struct memo *memo;
+	/* the step record being decoded, for the memo */
+	uint8_t pend_nops;
+	bool pend_cacheable;
+	uint16_t pend_offset[MEMO_OPS];
+	uint64_t pend_delta[MEMO_OPS];
 
 	struct xt_frame_index *index;	/* from the footer, or rebuilt */
 	size_t n_index;
@@ -436,7 +470,8 @@ int xt_reader_open(struct xt_reader **out, const char *path, struct xt_error *er
 	r->size = (uint64_t)st.st_size;
 	r->win = malloc(WINDOW);
 	r->dctx = ZSTD_createDCtx();
-	if (!r->win || !r->dctx) {
+	r->memo = calloc(1, sizeof(*r->memo));
+	if (!r->win || !r->dctx || !r->memo) {
 		rc = xti_err(&r->err, -ENOMEM, "out of memory");
 		goto fail;
 	}
@@ -466,15 +501,70 @@ void xt_reader_close(struct xt_reader *r)
 	xti_arena_free(&r->footer_arena);
 	xti_arena_free(&r->event_arena);
 	free(r->scan_index);
+	free(r->memo);
 	free(r);
 }
 
 /* ---- records ---- */
 
+static uint64_t memo_key(const uint8_t *p, size_t avail)
+{
+	uint64_t k = 0;
+	memcpy(&k, p, avail < 8 ? avail : 8);
+	return k;
+}
+
+static unsigned memo_set(uint64_t key)
+{
+	return (unsigned)((key * 0x9e3779b97f4a7c15ull) >> 56) & (MEMO_SETS - 1);
+}
+
+/* The memo entry whose record the bytes at the cursor start with, or NULL. */
+static const struct memo_entry *memo_find(const struct xt_reader *r)
+{
+	const uint8_t *p = r->cur.p;
+	size_t avail = (size_t)(r->cur.end - p);
+	uint64_t key = memo_key(p, avail);
+	const struct memo_entry *e = r->memo->e[memo_set(key)];
+	for (unsigned w = 0; w < MEMO_WAYS; w++, e++) {
+		if (e->key == key && e->len && e->len <= avail && !memcmp(e->bytes, p, e->len))
+			return e;
+	}
+	return NULL;
+}
+
+static void memo_insert(struct xt_reader *r, const uint8_t *start, size_t len)
+{
+	if (!r->pend_cacheable || len > MEMO_BYTES)
+		return;
+	/* the key is taken as memo_find() will see it: the bytes at the record's start */
+	uint64_t key = memo_key(start, (size_t)(r->cur.end - start));
+	unsigned set = memo_set(key);
+	struct memo_entry *e = &r->memo->e[set][r->memo->next_way[set]++ % MEMO_WAYS];
+	e->key = key;
+	e->len = (uint8_t)len;
+	e->nops = r->pend_nops;
+	memcpy(e->bytes, start, len);
+	memcpy(e->offset, r->pend_offset, sizeof(e->offset));
+	memcpy(e->delta, r->pend_delta, sizeof(e->delta));
+	e->changed = r->changed;
+}
+
+static void memo_apply(struct xt_reader *r, const struct memo_entry *e)
+{
+	char *s = (char *)&r->state;
+	for (unsigned i = 0; i < e->nops; i++)
+		*(uint64_t *)(s + e->offset[i]) += e->delta[i];
+	r->changed = e->changed;
+	r->cur.p += e->len;
+}
+
 static int decode_step(struct xt_reader *r, size_t npairs)
 {
 	struct xti_in *in = &r->cur;
 	memset(&r->changed, 0, sizeof(r->changed));
+	r->pend_nops = 0;
+	r->pend_cacheable = npairs <= MEMO_OPS;
 	for (size_t i = 0; i < npairs; i++) {
 		struct xti_tok k, v;
 		TRY(xti_next(in, &k));
@@ -483,6 +573,7 @@ static int decode_step(struct xt_reader *r, size_t npairs)
 			return xti_bad(in, "step: expected a field id");
 		const struct xt_field *f = k.u < XT_FIELD_ID_LIMIT ? xt_field_by_id((unsigned)k.u) : NULL;
 		if (!f) {
+			r->pend_cacheable = false;
 			TRY(xti_skip(in, &v));	/* a field of a newer minor version */
 			continue;
 		}
@@ -495,7 +586,12 @@ static int decode_step(struct xt_reader *r, size_t npairs)
 			else
 				return xti_bad(in, "step: field %s: expected an integer delta", f->name);
 			xt_field_put(&r->state, f, xt_field_get(&r->state, f) + delta);
+			if (r->pend_cacheable) {
+				r->pend_offset[r->pend_nops] = f->offset;
+				r->pend_delta[r->pend_nops++] = delta;
+			}
 		} else {
+			r->pend_cacheable = false;
 			TRY(xti_store_field(in, &r->state, f, &v));
 		}
 		xt_field_set_add(&r->changed, f->id);
@@ -607,12 +703,21 @@ int xt_reader_next(struct xt_reader *r, struct xt_record *rec)
 			r->in_frame = false;
 			continue;
 		}
-		uint64_t type;
+		const struct memo_entry *m = memo_find(r);
+		uint64_t type = XT_REC_STEP;
 		size_t npairs;
-		TRY(record_head(&r->cur, &type, &npairs));
+		if (m) {
+			memo_apply(r, m);
+		} else {
+			const uint8_t *start = r->cur.p;
+			TRY(record_head(&r->cur, &type, &npairs));
+			if (type == XT_REC_STEP) {
+				TRY(decode_step(r, npairs));
+				memo_insert(r, start, (size_t)(r->cur.p - start));
+			}
+		}
 		switch (type) {
 		case XT_REC_STEP:
-			TRY(decode_step(r, npairs));
 			r->step++;
 			r->expect_step = r->step;
 			if (!r->index_known && r->n_scan)
