@@ -75,6 +75,7 @@ struct xt_reader {
 	/* the stream */
 	uint64_t pos;			/* next frame to load */
 	bool in_frame, at_end, keyframes;
+	bool keyframe_due;		/* the loaded frame's keyframe is the next record */
 	struct xti_in cur;
 	uint64_t cur_frame_off;
 	uint64_t expect_step;		/* the next keyframe's step when reading on */
@@ -441,6 +442,7 @@ static void rewind_stream(struct xt_reader *r)
 	r->pos = r->data_start;
 	r->in_frame = false;
 	r->at_end = false;
+	r->keyframe_due = false;
 	r->seeking = false;
 	r->expect_step = 0;
 	r->step = 0;
@@ -674,14 +676,19 @@ static int next_frame(struct xt_reader *r)
 					  (unsigned long long)r->expect_step);
 		r->step = step;
 		r->expect_step = step;
-		memset(&r->changed, 0, sizeof(r->changed));
+		/* the changed set of the last step stays: xt_reader_peek() may get here */
 		TRY(add_scan_entry(r, off, step));
 		r->in_frame = true;
 		return 1;
 	}
 }
 
-int xt_reader_next(struct xt_reader *r, struct xt_record *rec)
+/*
+ * The next record: consumed and returned in *rec, or with peek set only
+ * its type in *rec, the record left for the next call.  Records a seek
+ * skips are consumed either way.
+ */
+static int advance(struct xt_reader *r, struct xt_record *rec, bool peek)
 {
 	for (;;) {
 		if (r->at_end)
@@ -693,31 +700,43 @@ int xt_reader_next(struct xt_reader *r, struct xt_record *rec)
 					r->at_end = true;
 				return k;
 			}
-			if (r->keyframes && !r->seeking) {
-				*rec = (struct xt_record){ .type = XT_REC_KEYFRAME, .step = r->step,
-							   .offset = r->cur_frame_off, .state = &r->state };
-				return 1;
-			}
+			r->keyframe_due = r->keyframes && !r->seeking;
+		}
+		if (r->keyframe_due) {
+			*rec = (struct xt_record){ .type = XT_REC_KEYFRAME, .step = r->step,
+						   .offset = r->cur_frame_off, .state = &r->state };
+			r->keyframe_due = peek;
+			return 1;
 		}
 		if (r->cur.p >= r->cur.end) {
 			r->in_frame = false;
 			continue;
 		}
+		const uint8_t *start = r->cur.p;
 		const struct memo_entry *m = memo_find(r);
 		uint64_t type = XT_REC_STEP;
-		size_t npairs;
-		if (m) {
-			memo_apply(r, m);
-		} else {
-			const uint8_t *start = r->cur.p;
+		size_t npairs = 0;
+		if (!m)
 			TRY(record_head(&r->cur, &type, &npairs));
-			if (type == XT_REC_STEP) {
-				TRY(decode_step(r, npairs));
-				memo_insert(r, start, (size_t)(r->cur.p - start));
-			}
+		if (peek && type == XT_REC_STEP && !(r->seeking && r->step + 1 < r->seek_target)) {
+			r->cur.p = start;
+			*rec = (struct xt_record){ .type = XT_REC_STEP, .step = r->step + 1,
+						   .offset = r->cur_frame_off };
+			return 1;
+		}
+		if (peek && type == XT_REC_EVENT && !r->seeking) {
+			r->cur.p = start;
+			*rec = (struct xt_record){ .type = XT_REC_EVENT, .offset = r->cur_frame_off };
+			return 1;
 		}
 		switch (type) {
 		case XT_REC_STEP:
+			if (m) {
+				memo_apply(r, m);
+			} else {
+				TRY(decode_step(r, npairs));
+				memo_insert(r, start, (size_t)(r->cur.p - start));
+			}
 			r->step++;
 			r->expect_step = r->step;
 			if (!r->index_known && r->n_scan)
@@ -734,6 +753,9 @@ int xt_reader_next(struct xt_reader *r, struct xt_record *rec)
 			TRY(xti_get_event(&r->cur, npairs, &r->event, &r->event_arena));
 			if (r->seeking && r->event.step < r->seek_target)
 				continue;
+			/* peeking while a seek skips: decoded to read its step, decoded again by next */
+			if (peek)
+				r->cur.p = start;
 			*rec = (struct xt_record){ .type = XT_REC_EVENT, .step = r->event.step,
 						   .offset = r->cur_frame_off, .event = &r->event };
 			return 1;
@@ -752,6 +774,20 @@ int xt_reader_next(struct xt_reader *r, struct xt_record *rec)
 		}
 		}
 	}
+}
+
+int xt_reader_next(struct xt_reader *r, struct xt_record *rec)
+{
+	return advance(r, rec, false);
+}
+
+int xt_reader_peek(struct xt_reader *r, uint32_t *type)
+{
+	struct xt_record rec;
+	int rc = advance(r, &rec, true);
+	if (rc > 0)
+		*type = rec.type;
+	return rc;
 }
 
 void xt_reader_set_keyframes(struct xt_reader *r, bool keyframes)

@@ -63,6 +63,18 @@ int xt_reader_next(struct xt_reader *r, struct xt_record *rec);
 void xt_reader_set_keyframes(struct xt_reader *r, bool keyframes);
 
 /*
+ * The type of the record xt_reader_next() will return next, without
+ * returning it: returns 1 with *type set (XT_REC_STEP, XT_REC_EVENT or
+ * XT_REC_KEYFRAME), 0 at the end of the trace, or a negative errno.  The
+ * state and event handed out last stay as they are, with one exception:
+ * peeking past the end of a frame loads the next frame, whose keyframe
+ * holds the state after the last step, so the state keeps its values.
+ * This lets a caller gather a step's events (which follow its step record)
+ * before the next step record changes the state.
+ */
+int xt_reader_peek(struct xt_reader *r, uint32_t *type);
+
+/*
  * Position the reader so that the next step record returned is step (steps
  * count from 1; 0 means "from the start").  Uses the frame index: from the
  * footer, or rebuilt by scanning the frames once if there is none.
