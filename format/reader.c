@@ -33,12 +33,14 @@
 
 struct memo_entry {
 	uint64_t key;		/* the record's first 8 bytes (fewer: zero-padded) */
+	uint64_t key2, mask2;	/* its bytes 8-15, and which of them are the record's */
 	uint8_t len;		/* of the record; 0: empty */
 	uint8_t nops;
 	uint8_t bytes[MEMO_BYTES];
 	uint16_t offset[MEMO_OPS];	/* of the field in struct xt_state */
 	uint64_t delta[MEMO_OPS];
 	struct xt_field_set changed;
+	const struct memo_entry *next_hint;	/* the entry of the record that followed last time */
 };
 
 struct memo {
@@ -88,6 +90,10 @@ struct xt_reader {
 	struct xti_arena event_arena;
 
 	struct memo *memo;
+	/* what xt_reader_peek() found at peek_p, so that the next call need not look again */
+	const uint8_t *peek_p;
+	const struct memo_entry *peek_m;
+	struct memo_entry *last_m;	/* the entry of the step record read last, if any */
 	/* the step record being decoded, for the memo */
 	uint8_t pend_nops;
 	bool pend_cacheable;
@@ -303,6 +309,8 @@ static void start_cursor(struct xt_reader *r, uint64_t frame_off)
 {
 	r->cur = (struct xti_in){ .p = r->frame, .start = r->frame, .end = r->frame + r->frame_len,
 				  .file_offset = frame_off, .err = &r->err };
+	r->peek_p = NULL;
+	r->last_m = NULL;
 	r->cur_frame_off = frame_off;
 }
 
@@ -521,24 +529,62 @@ static unsigned memo_set(uint64_t key)
 	return (unsigned)((key * 0x9e3779b97f4a7c15ull) >> 56) & (MEMO_SETS - 1);
 }
 
+/*
+ * Does the input (avail bytes at p, whose first 8 make key) start with the
+ * entry's record?  Bytes 0-7 are the key, bytes 8-15 one masked word, the
+ * rest (long records only) compared as bytes: records are short, and this
+ * runs for every step.
+ */
+static inline bool entry_matches(const struct memo_entry *e, const uint8_t *p, size_t avail,
+				 uint64_t key)
+{
+	if (e->key != key || !e->len || e->len > avail)
+		return false;
+	if (e->len <= 8)
+		return true;
+	uint64_t w = 0;
+	if (avail >= 16)
+		memcpy(&w, p + 8, 8);
+	else
+		memcpy(&w, p + 8, avail - 8);
+	if ((w & e->mask2) != e->key2)
+		return false;
+	return e->len <= 16 || !memcmp(e->bytes + 16, p + 16, e->len - 16u);
+}
+
+static const struct memo_entry *memo_search(const struct xt_reader *r, const uint8_t *p, size_t avail,
+					     uint64_t key)
+{
+	const struct memo_entry *e = r->memo->e[memo_set(key)];
+	for (unsigned w = 0; w < MEMO_WAYS; w++, e++)
+		if (entry_matches(e, p, avail, key))
+			return e;
+	return NULL;
+}
+
 /* The memo entry whose record the bytes at the cursor start with, or NULL. */
-static const struct memo_entry *memo_find(const struct xt_reader *r)
+static inline const struct memo_entry *memo_find(const struct xt_reader *r)
 {
 	const uint8_t *p = r->cur.p;
 	size_t avail = (size_t)(r->cur.end - p);
-	uint64_t key = memo_key(p, avail);
-	const struct memo_entry *e = r->memo->e[memo_set(key)];
-	for (unsigned w = 0; w < MEMO_WAYS; w++, e++) {
-		if (e->key == key && e->len && e->len <= avail && !memcmp(e->bytes, p, e->len))
-			return e;
-	}
-	return NULL;
+	uint64_t key = 0;
+	if (avail >= 8)
+		memcpy(&key, p, 8);
+	else
+		memcpy(&key, p, avail);
+	/* a loop's records come in the same order every iteration: try the one that came last time */
+	const struct memo_entry *h = r->last_m ? r->last_m->next_hint : NULL;
+	if (h && entry_matches(h, p, avail, key))
+		return h;
+	return memo_search(r, p, avail, key);
 }
 
 static void memo_insert(struct xt_reader *r, const uint8_t *start, size_t len)
 {
-	if (!r->pend_cacheable || len > MEMO_BYTES)
+	if (!r->pend_cacheable || len > MEMO_BYTES) {
+		r->last_m = NULL;
 		return;
+	}
 	/* the key is taken as memo_find() will see it: the bytes at the record's start */
 	uint64_t key = memo_key(start, (size_t)(r->cur.end - start));
 	unsigned set = memo_set(key);
@@ -547,17 +593,28 @@ static void memo_insert(struct xt_reader *r, const uint8_t *start, size_t len)
 	e->len = (uint8_t)len;
 	e->nops = r->pend_nops;
 	memcpy(e->bytes, start, len);
+	e->mask2 = len <= 8 ? 0 : len >= 16 ? ~0ull : ~0ull >> (64 - 8 * (len - 8));
+	e->key2 = 0;
+	if (len > 8)
+		memcpy(&e->key2, start + 8, len >= 16 ? 8 : len - 8);
 	memcpy(e->offset, r->pend_offset, sizeof(e->offset));
 	memcpy(e->delta, r->pend_delta, sizeof(e->delta));
 	e->changed = r->changed;
+	e->next_hint = NULL;
+	if (r->last_m)
+		r->last_m->next_hint = e;
+	r->last_m = e;
 }
 
+/* The caller hands out e->changed as the step's changed set, or copies it. */
 static void memo_apply(struct xt_reader *r, const struct memo_entry *e)
 {
+	if (r->last_m)
+		r->last_m->next_hint = e;
+	r->last_m = (struct memo_entry *)e;
 	char *s = (char *)&r->state;
 	for (unsigned i = 0; i < e->nops; i++)
 		*(uint64_t *)(s + e->offset[i]) += e->delta[i];
-	r->changed = e->changed;
 	r->cur.p += e->len;
 }
 
@@ -713,13 +770,15 @@ static int advance(struct xt_reader *r, struct xt_record *rec, bool peek)
 			continue;
 		}
 		const uint8_t *start = r->cur.p;
-		const struct memo_entry *m = memo_find(r);
+		const struct memo_entry *m = start == r->peek_p ? r->peek_m : memo_find(r);
 		uint64_t type = XT_REC_STEP;
 		size_t npairs = 0;
 		if (!m)
 			TRY(record_head(&r->cur, &type, &npairs));
 		if (peek && type == XT_REC_STEP && !(r->seeking && r->step + 1 < r->seek_target)) {
 			r->cur.p = start;
+			r->peek_p = start;
+			r->peek_m = m;
 			*rec = (struct xt_record){ .type = XT_REC_STEP, .step = r->step + 1,
 						   .offset = r->cur_frame_off };
 			return 1;
@@ -733,6 +792,7 @@ static int advance(struct xt_reader *r, struct xt_record *rec, bool peek)
 		case XT_REC_STEP:
 			if (m) {
 				memo_apply(r, m);
+				r->changed = m->changed;
 			} else {
 				TRY(decode_step(r, npairs));
 				memo_insert(r, start, (size_t)(r->cur.p - start));
@@ -746,7 +806,8 @@ static int advance(struct xt_reader *r, struct xt_record *rec, bool peek)
 			r->seeking = false;
 			*rec = (struct xt_record){ .type = XT_REC_STEP, .step = r->step,
 						   .offset = r->cur_frame_off, .state = &r->state,
-						   .changed = &r->changed };
+						   .changed = &r->changed, .raw = start,
+						   .raw_len = (size_t)(r->cur.p - start) };
 			return 1;
 		case XT_REC_EVENT:
 			xti_arena_reset(&r->event_arena);
@@ -776,13 +837,47 @@ static int advance(struct xt_reader *r, struct xt_record *rec, bool peek)
 	}
 }
 
+/*
+ * The memo entry for the record at the cursor when it is a plain step
+ * record that needs no frame change, seek or keyframe: the common case,
+ * taken without advance()'s generality.  NULL otherwise.
+ */
+static inline const struct memo_entry *fast_step(struct xt_reader *r)
+{
+	if (!r->in_frame || r->keyframe_due || r->seeking || r->cur.p >= r->cur.end)
+		return NULL;
+	if (r->cur.p == r->peek_p)
+		return r->peek_m;
+	r->peek_p = r->cur.p;
+	r->peek_m = memo_find(r);
+	return r->peek_m;
+}
+
 int xt_reader_next(struct xt_reader *r, struct xt_record *rec)
 {
-	return advance(r, rec, false);
+	const struct memo_entry *m = fast_step(r);
+	if (!m)
+		return advance(r, rec, false);
+	const uint8_t *raw = r->cur.p;
+	memo_apply(r, m);
+	r->step++;
+	r->expect_step = r->step;
+	if (!r->index_known && r->n_scan)
+		r->scan_index[r->n_scan - 1].nsteps++;
+	*rec = (struct xt_record){ .type = XT_REC_STEP, .step = r->step, .offset = r->cur_frame_off,
+				   .state = &r->state, .changed = &m->changed, .raw = raw,
+				   .raw_len = m->len };
+	/* looking at the next record now costs nothing: the next call uses what it finds */
+	rec->next_is_step = fast_step(r) != NULL;
+	return 1;
 }
 
 int xt_reader_peek(struct xt_reader *r, uint32_t *type)
 {
+	if (fast_step(r)) {
+		*type = XT_REC_STEP;
+		return 1;
+	}
 	struct xt_record rec;
 	int rc = advance(r, &rec, true);
 	if (rc > 0)

@@ -33,6 +33,18 @@ struct xt_record {
 	const struct xt_field_set *changed;
 	/* XT_REC_EVENT */
 	const struct xt_event *event;
+	/*
+	 * XT_REC_STEP: the step record as encoded (valid until the next call).
+	 * Two steps whose states were equal stay equal when their records are
+	 * byte for byte the same: comparing traces can skip the fields.
+	 */
+	const uint8_t *raw;
+	size_t raw_len;
+	/*
+	 * XT_REC_STEP: the reader knows already that the next record is a step
+	 * record, so no events of this step follow (false: they may).
+	 */
+	bool next_is_step;
 };
 
 /*

@@ -36,6 +36,9 @@ static void make_step(struct xt_state *s, uint64_t k)
 	}
 }
 
+static uint8_t raw[STEPS + 1][64];
+static size_t raw_len[STEPS + 1];
+
 static void check_all(struct xt_reader *r, uint64_t from)
 {
 	struct xt_record rec;
@@ -45,6 +48,13 @@ static void check_all(struct xt_reader *r, uint64_t from)
 		if (rec.type != XT_REC_STEP)
 			continue;
 		TEST_EQ_U64(want, rec.step, "steps in order");
+		TEST_ASSERT(rec.raw_len <= sizeof(raw[0]), "a short record");
+		/* the same record bytes, memoised or decoded, on a first and a second read */
+		if (raw_len[want])
+			TEST_ASSERT(raw_len[want] == rec.raw_len && !memcmp(raw[want], rec.raw, rec.raw_len),
+				    "step %" PRIu64 ": the same raw bytes after a seek", want);
+		memcpy(raw[want], rec.raw, rec.raw_len);
+		raw_len[want] = rec.raw_len;
 		const struct xt_field *f = fx_state_differs(&states[want], rec.state, XT_CAPTURE_DEFAULT);
 		TEST_ASSERT(!f, "step %" PRIu64 ": field %s differs from what was written", want,
 			    f ? f->name : "");
@@ -52,6 +62,10 @@ static void check_all(struct xt_reader *r, uint64_t from)
 	}
 	TEST_EQ_U64(0, rc, "read to the end: %s", xt_reader_error(r)->msg);
 	TEST_EQ_U64(STEPS + 1, want, "every step read");
+	/* steps 3 and 9 both only move RIP by 3: their records are the same bytes */
+	TEST_ASSERT(raw_len[3] == raw_len[9] && !memcmp(raw[3], raw[9], raw_len[3]), "rip-only records");
+	TEST_ASSERT(raw_len[6] != raw_len[7] || memcmp(raw[6], raw[7], raw_len[6]),
+		    "records of different changes differ");
 }
 
 int main(void)

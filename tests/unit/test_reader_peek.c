@@ -71,6 +71,14 @@ static void walk(struct xt_reader *r, uint64_t from)
 		if (rec.type != XT_REC_STEP)
 			continue;
 		TEST_EQ_U64(want, rec.step, "steps in order");
+		TEST_ASSERT(rec.raw && rec.raw_len >= 3 && (rec.raw[0] & 0xe0) == 0xa0,
+			    "step %" PRIu64 ": raw is the record, a CBOR map", want);
+		bool said_step = rec.next_is_step;
+		if (said_step) {
+			uint32_t t;
+			TEST_EQ_U64(1, xt_reader_peek(r, &t), "peek");
+			TEST_EQ_U64(XT_REC_STEP, t, "step %" PRIu64 ": next_is_step, so a step follows", want);
+		}
 		const struct xt_state *s = rec.state;
 		const struct xt_field_set *changed_p = rec.changed;
 		struct xt_field_set changed = *rec.changed;
