@@ -16,6 +16,9 @@ static const struct xt_command commands[] = {
 	  "       [--hw-bp ADDR|SYMBOL[:x|w|rw[:LEN]] ...] [--console FILE] [--append CMDLINE] [--quiet]",
 	  "run a guest under KVM single-step and write every exit to a trace" },
 	{ "info", cmd_info, "FILE [--json]", "header, host and footer; says \"truncated\" when it is" },
+	{ "diff", cmd_diff,
+	  "A B [--context N] [--ignore FIELD,...] [--max-hunks N] [--first] [--window N] [--json]",
+	  "align two traces and explain every divergence" },
 	{ "dump", cmd_dump, "FILE [--from N] [--to N] [--json]", "one line per exit, with events" },
 	{ "stat", cmd_stat, "FILE [--json]", "exit-reason histogram, IRQs, hottest RIPs" },
 };
