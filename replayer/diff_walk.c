@@ -533,10 +533,8 @@ static int search(struct xd_diff *d)
 	bool ended[2] = { false, false };
 	uint64_t match[2] = { 0, 0 };
 	bool found = false;
-	for (uint64_t k = 0; k < d->o.window && !found && !(ended[0] && ended[1]); k++) {
-		for (int s = 0; s < 2 && !found; s++) {
-			if (ended[s])
-				continue;
+	for (uint64_t k = 0; k < d->o.window && !found && !ended[0] && !ended[1]; k++) {
+		for (int s = 0; s < 2 && !found && !ended[s]; s++) {
 			int rc = xd_cursor_next(&c[s]);
 			if (rc < 0)
 				return fail(d, s, rc);
@@ -553,13 +551,14 @@ static int search(struct xd_diff *d)
 			}
 		}
 	}
+	if (!found && (ended[0] || ended[1])) {
+		/* one trace ended apart from the other: what the other did after is its own */
+		int s = ended[0] ? 0 : 1;
+		return one_ended(d, s, start[!s]);
+	}
 	if (!found) {
 		for (int s = 0; s < 2; s++)
 			XD_TRY(skip_line(d, s, start[s] + 1, c[s].step));
-		if (ended[0] || ended[1]) {
-			int s = ended[0] ? 0 : 1;
-			return one_ended(d, s, c[!s].step);
-		}
 		struct xd_stored_line *l;
 		XD_TRY(add_line(d, XD_LINE_GIVE_UP, NULL, NULL, &l));
 		if (l)
