@@ -208,6 +208,18 @@ static const struct xt_cpuid_entry *cpuid_find(const struct xt_vm_config *vm, ui
 	return NULL;
 }
 
+/*
+ * Do two CPUID values differ only in the APIC ID (leaf 1 EBX[31:24], leaves
+ * 0xb and 0x1f EDX)?  KVM_GET_SUPPORTED_CPUID fills it in from the host CPU
+ * the call ran on, so two recordings on one host may differ there.
+ */
+static bool apic_id_only(uint32_t fn, int reg, uint32_t delta)
+{
+	if (fn == 1 && reg == 1)
+		return !(delta & 0x00ffffffu);
+	return (fn == 0xb || fn == 0x1f) && reg == 3;
+}
+
 static int compare_cpuid(struct xd_hdiffs *d, const struct xt_vm_config *a, const struct xt_vm_config *b)
 {
 	unsigned lines = 0, more = 0;
@@ -216,7 +228,7 @@ static int compare_cpuid(struct xd_hdiffs *d, const struct xt_vm_config *a, cons
 		for (size_t i = 0; i < x->n_cpuid; i++) {
 			const struct xt_cpuid_entry *e = &x->cpuid[i];
 			const struct xt_cpuid_entry *o = cpuid_find(y, e->function, e->index);
-			char what[48];
+			char what[64];
 			if (!o) {
 				if (++lines > MAX_CPUID_LINES) {
 					more++;
@@ -239,7 +251,9 @@ static int compare_cpuid(struct xd_hdiffs *d, const struct xt_vm_config *a, cons
 					more++;
 					continue;
 				}
-				snprintf(what, sizeof(what), "cpuid 0x%x.%u %s", e->function, e->index, reg[r]);
+				snprintf(what, sizeof(what), "cpuid 0x%x.%u %s%s", e->function, e->index, reg[r],
+					 apic_id_only(e->function, r, va[r] ^ vb[r]) ?
+					 " (host CPU's APIC ID)" : "");
 				XD_TRY(add_num(d, XD_GROUP_VM, what, va[r], vb[r], true));
 			}
 		}

@@ -40,11 +40,16 @@ static const char *tmp(const char *name)
 	return p;
 }
 
+/* Changes the next header written, if set. */
+static void (*header_hook)(struct fx_header *fh);
+
 static void tb_open(struct tb *b, const char *path, const char *apicv)
 {
 	fx_header_init(&b->fh, XT_CAPTURE_DEFAULT);
 	if (apicv)
 		b->fh.params[1].value = apicv;
+	if (header_hook)
+		header_hook(&b->fh);
 	struct xt_writer_options opts = { .frame_max_steps = 50 };
 	struct xt_error err = { 0 };
 	TEST_EQ_U64(0, xt_writer_open(&b->w, path, &b->fh.h, &opts, &err), "open %s: %s", path, err.msg);
@@ -454,6 +459,21 @@ static const struct xd_hdiff *find_hdiff(const struct xd_hdiffs *d, const char *
 	return NULL;
 }
 
+/* Leaf 1 with APIC ID 0 ... */
+static void cpuid_leaf1(struct fx_header *fh)
+{
+	fh->cpuid[0].function = 1;
+	fh->cpuid[0].ebx = 0x00020800;
+}
+
+/* ... and with APIC ID 1, without BLOCKIRQ */
+static void cpuid_and_debug(struct fx_header *fh)
+{
+	cpuid_leaf1(fh);
+	fh->cpuid[0].ebx |= 0x01000000;
+	fh->h.vm.guest_debug &= ~KVM_GUESTDBG_BLOCKIRQ;
+}
+
 static void test_headers(void)
 {
 	write_base(tmp("apicv-off.xtr"), "N");
@@ -484,6 +504,25 @@ static void test_headers(void)
 	/* the host differs, the behaviour does not */
 	struct xd_summary s = run(tmp("a.xtr"), tmp("apicv-off.xtr"));
 	TEST_ASSERT(xd_identical(&s), "steps identical whatever the host");
+
+	/* CPUID leaf 1 with another APIC ID, and BLOCKIRQ off: both named */
+	header_hook = cpuid_leaf1;
+	write_base(tmp("leaf1.xtr"), NULL);
+	header_hook = cpuid_and_debug;
+	write_base(tmp("cpuid.xtr"), NULL);
+	header_hook = NULL;
+	TEST_EQ_U64(0, xt_reader_open(&ra, tmp("leaf1.xtr"), &err), "%s", err.msg);
+	TEST_EQ_U64(0, xt_reader_open(&rb, tmp("cpuid.xtr"), &err), "%s", err.msg);
+	TEST_EQ_U64(0, xd_compare_headers(xt_reader_header(ra), xt_reader_header(rb), &o, &d), "compare");
+	TEST_EQ_U64(2, d.n, "two differences");
+	TEST_EQ_STR("guest_debug", d.v[0].what, "BLOCKIRQ first: it decides interrupt delivery");
+	TEST_ASSERT(d.v[0].key, "a key difference");
+	TEST_EQ_STR("ENABLE|SINGLESTEP|BLOCKIRQ", d.v[0].a, "A's flags by name");
+	TEST_EQ_STR("ENABLE|SINGLESTEP", d.v[0].b, "B's");
+	TEST_EQ_STR("cpuid 0x1.0 ebx (host CPU's APIC ID)", d.v[1].what, "only the APIC ID differs");
+	xd_hdiffs_free(&d);
+	xt_reader_close(ra);
+	xt_reader_close(rb);
 }
 
 static void test_ignore(void)
