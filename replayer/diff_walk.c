@@ -357,10 +357,14 @@ static int one_ended(struct xd_diff *d, int side, uint64_t other_compared)
 	if (!rest)
 		return 0;
 	if (!d->hunk.open) {
+		/* the traces part at the first step one of them does not have */
+		uint64_t first[2];
+		first[side] = c->step + 1;
+		first[!side] = other_compared + 1;
 		d->hunk.open = true;
-		d->hunk.step_a = d->cur[0].step;
-		d->hunk.step_b = d->cur[1].step;
-		d->hunk.rip = d->cur[0].state->regs.rip;
+		d->hunk.step_a = first[0];
+		d->hunk.step_b = first[1];
+		d->hunk.rip = side == XD_A ? c->state->regs.rip : d->cur[0].rip_before;
 	}
 	struct xd_stored_line *l;
 	struct xd_view_src v = view_of(c);

@@ -197,11 +197,17 @@ void render_cause(char *buf, size_t size, const struct xd_hunk *hunk)
 						    [XD_CAUSE_CONSOLE] = "guest output" };
 		const struct xt_event *ev = c->ev_a ? c->ev_a : c->ev_b;
 		fmt_event(x, sizeof(x), ev);
+		const char *name = what[c->kind];
+		/* the APICv events say which interrupt path the host took */
+		if (c->kind == XD_CAUSE_KTRACE && strstr(ev->ktrace.name, "kvm_apicv_accept_irq"))
+			name = "APICv posted interrupt";
+		else if (c->kind == XD_CAUSE_KTRACE && strstr(ev->ktrace.name, "kvm_apicv_inhibit_changed"))
+			name = "APICv inhibit change";
 		if (c->ev_a && c->ev_b) {
 			fmt_event(y, sizeof(y), c->ev_b);
-			snprintf(buf, size, "%s differs: A %s   B %s", what[c->kind], x, y);
+			snprintf(buf, size, "%s differs: A %s   B %s", name, x, y);
 		} else {
-			snprintf(buf, size, "%s in %c only: %s", what[c->kind], c->ev_a ? 'A' : 'B', x);
+			snprintf(buf, size, "%s in %c only: %s", name, c->ev_a ? 'A' : 'B', x);
 		}
 		return;
 	}

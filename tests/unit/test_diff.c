@@ -412,6 +412,26 @@ static void test_shutdown(void)
 	TEST_EQ_U64(XT_END_MAX_STEPS, end_reason[0], "A's end");
 }
 
+/* B stops early, in step with A to the last: the traces part where B has no step. */
+static void test_shorter(void)
+{
+	struct tb b;
+	tb_open(&b, tmp("short.xtr"), NULL);
+	for (uint64_t k = 1; k <= 250; k++)
+		tb_step(&b, &base[k]);
+	tb_close(&b, XT_END_MAX_STEPS);
+	struct xd_summary s = run(tmp("a.xtr"), tmp("short.xtr"));
+	TEST_EQ_U64(1, s.hunks, "one hunk");
+	TEST_EQ_U64(XD_CAUSE_END, hunks[0].cause, "named: B ends");
+	TEST_EQ_U64(XD_B, hunks[0].cause_side, "B");
+	TEST_EQ_U64(251, hunks[0].step_a, "at the first step B does not have");
+	TEST_EQ_U64(251, hunks[0].step_b, "in both");
+	TEST_EQ_STR("E", shape(&hunks[0]), "nothing else");
+	TEST_EQ_U64(STEPS - 250, hunks[0].lines[0].rest, "A's steps after");
+	TEST_EQ_U64(250, s.compared, "compared up to B's end");
+	TEST_ASSERT(!xd_identical(&s), "not identical");
+}
+
 static void test_ktrace(void)
 {
 	const uint64_t n = 150;
@@ -627,6 +647,7 @@ int main(void)
 	test_detour(1000, true);
 	test_detour(64, false);
 	test_shutdown();
+	test_shorter();
 	test_ktrace();
 	test_headers();
 	test_ignore();
