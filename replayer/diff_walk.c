@@ -57,6 +57,7 @@ struct xd_diff {
 
 static const char side_name[2] = { 'A', 'B' };
 
+/* side: the trace whose reader failed (its message is kept), or -1. */
 static int fail(struct xd_diff *d, int side, int rc)
 {
 	const struct xt_error *re = side >= 0 ? xt_reader_error(d->cur[side].r) : NULL;
@@ -169,7 +170,21 @@ static int add_line(struct xd_diff *d, uint32_t kind, const struct xd_view_src *
 	return rc < 0 ? fail(d, -1, rc) : 0;
 }
 
-/* The equal steps before A's step `a` (B's `b`), re-read from A's trace. */
+static int context_failed(struct xd_diff *d, int rc)
+{
+	const struct xt_error *re = xt_reader_error(d->ctx.r);
+	if (!re->code)
+		return fail(d, -1, rc);
+	snprintf(d->err.msg, sizeof(d->err.msg), "A (%.80s), reading context again: %.180s",
+		 d->path[0], re->msg);
+	d->err.code = rc;
+	return rc;
+}
+
+/*
+ * The equal steps before A's step `a` (B's `b`), re-read from A's trace by
+ * a reader of its own: nothing is kept per step while the traces agree.
+ */
 static int leading_context(struct xd_diff *d, uint64_t a, uint64_t b)
 {
 	unsigned n = d->o.context;
@@ -191,7 +206,7 @@ static int leading_context(struct xd_diff *d, uint64_t a, uint64_t b)
 	uint64_t start = from > 1 ? from - 1 : from;
 	int rc = xd_cursor_seek(&d->ctx, start);
 	if (rc < 0)
-		return fail(d, -1, rc);
+		return context_failed(d, rc);
 	if (start == from)
 		d->ctx.rip_before = d->cur[0].h->initial->regs.rip;
 	for (;;) {
@@ -204,7 +219,7 @@ static int leading_context(struct xd_diff *d, uint64_t a, uint64_t b)
 			return 0;
 		rc = xd_cursor_next(&d->ctx);
 		if (rc <= 0)
-			return fail(d, -1, rc < 0 ? rc : -ERANGE);
+			return context_failed(d, rc < 0 ? rc : -ERANGE);
 	}
 }
 
