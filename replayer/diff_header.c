@@ -309,7 +309,8 @@ static int compare_vm(struct xd_hdiffs *d, const struct xt_vm_config *a, const s
 static void hex_prefix(char *buf, size_t size, const uint8_t *p, size_t n)
 {
 	size_t len = 0;
-	for (size_t i = 0; i < n && len + 3 < size; i++)
+	buf[0] = 0;
+	for (size_t i = 0; i < n && len + 2 < size; i++)
 		len += (size_t)snprintf(buf + len, size - len, "%02x", p[i]);
 }
 
