@@ -8,6 +8,7 @@
  * usage: test_diff_cli EXITRACE
  */
 #include <fcntl.h>
+#include <linux/kvm.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -62,7 +63,9 @@ static int run(const char *prog, const char *a1, const char *a2, const char *a3,
 	return WEXITSTATUS(status);
 }
 
-static void write_trace(const char *path, const char *apicv, uint64_t change_at, uint64_t cut_at)
+/* change_at: rdi is 0xdead at that step; cut_at: the writer dies there; fail_at: an emulation failure ends the trace */
+static void write_trace(const char *path, const char *apicv, uint64_t change_at, uint64_t cut_at,
+			uint64_t fail_at)
 {
 	struct fx_header fh;
 	fx_header_init(&fh, XT_CAPTURE_DEFAULT);
@@ -78,13 +81,21 @@ static void write_trace(const char *path, const char *apicv, uint64_t change_at,
 		struct xt_state t = s;
 		if (k == change_at)
 			t.regs.rdi = 0xdead;
+		if (k == fail_at) {
+			t.exit.reason = KVM_EXIT_INTERNAL_ERROR;
+			t.exit.internal_suberror = KVM_INTERNAL_ERROR_EMULATION;
+			t.exit.internal_data_len = 8;
+		}
 		TEST_EQ_U64(0, xt_writer_step(w, &t), "step");
+		if (k == fail_at)
+			break;
 		if (k == cut_at) {
 			xt_writer_abandon(w);
 			return;
 		}
 	}
-	struct xt_footer f = { .end_reason = XT_END_MAX_STEPS };
+	struct xt_footer f = { .end_reason = fail_at ? XT_END_INTERNAL_ERROR : XT_END_MAX_STEPS,
+			       .end_code = fail_at ? KVM_INTERNAL_ERROR_EMULATION : 0 };
 	TEST_EQ_U64(0, xt_writer_close(w, &f, &e), "close: %s", e.msg);
 }
 
@@ -108,11 +119,13 @@ int main(int argc, char **argv)
 	TEST_ASSERT(mkdtemp(dir), "mkdtemp");
 	const char *a = tmp("a.xtr"), *same = tmp("same.xtr"), *off = tmp("off.xtr");
 	const char *rdi = tmp("rdi.xtr"), *cut = tmp("cut.xtr");
-	write_trace(a, "Y", 0, 0);
-	write_trace(same, "Y", 0, 0);
-	write_trace(off, "N", 0, 0);
-	write_trace(rdi, "Y", 123, 0);
-	write_trace(cut, "Y", 0, 130);
+	const char *emu = tmp("emu.xtr");
+	write_trace(a, "Y", 0, 0, 0);
+	write_trace(same, "Y", 0, 0, 0);
+	write_trace(off, "N", 0, 0, 0);
+	write_trace(rdi, "Y", 123, 0, 0);
+	write_trace(cut, "Y", 0, 130, 0);
+	write_trace(emu, "Y", 0, 0, 200);
 
 	TEST_EQ_U64(0, run(exitrace, "diff", a, same, NULL), "identical: exit 0; %s", err);
 	TEST_CONTAINS(out, "identical: 300 steps compared", "says so");
@@ -128,6 +141,12 @@ int main(int argc, char **argv)
 	TEST_CONTAINS(out, "\n+               123  rip=", "B's side of the step");
 	TEST_CONTAINS(out, "rdi=0xdead", "with B's value");
 	TEST_CONTAINS(out, "1 hunk; 300 steps compared", "the summary");
+
+	TEST_EQ_U64(1, run(exitrace, "diff", a, emu, NULL), "an emulation failure: %s", err);
+	TEST_CONTAINS(out, "first divergence at step 200", "where");
+	TEST_CONTAINS(out, "B: exit INTERNAL_ERROR suberror=1 (emulation failure)", "named with its suberror");
+	TEST_CONTAINS(out, "B ends here (last exit INTERNAL_ERROR", "then B ends");
+	TEST_CONTAINS(out, "B ends internal-error at step 200", "the summary");
 
 	TEST_EQ_U64(0, run(exitrace, "diff", a, cut, NULL), "truncated: compared up to its end; %s", err);
 	TEST_CONTAINS(out, "note: B is truncated (its recorder did not finish): compared up to its step 120",
