@@ -5,6 +5,7 @@
  * - an IRQ taken in one recording only (BLOCKIRQ in the other) is the
  *   first hunk, named as such, at the injection step, and the walk gets
  *   back in step after the handler;
+ * - the same IRQ two steps later is one hunk, a timing difference;
  * - a guest with an IDT (the recorder's) and without one: the IRQ is
  *   delivered in one and shuts the vCPU down in the other;
  * - --json is one document saying the same; usage errors exit 2.
@@ -92,6 +93,21 @@ static void irq_one_side(const char *guest)
 	kt_free(tb);
 }
 
+/* The same IRQ injected two steps later: one hunk, named a timing difference. */
+static void irq_later(const char *guest)
+{
+	const char *a = record("at30.xtr", "%s --load 0x100000 --irq 0x30@30", guest, "");
+	const char *b = record("at32.xtr", "%s --load 0x100000 --irq 0x30@32", guest, "");
+	int status = kt_exitrace("diff %s %s", a, b);
+	TEST_EQ_U64(1, status, "different; err: %s", kt_err());
+	const char *o = kt_out();
+	TEST_CONTAINS(o, "vm config differs: injections 0x30@30 msi (A) vs 0x30@32 msi (B)", "the schedule");
+	TEST_CONTAINS(o, "IRQ 0x30 taken at different points: A at step 30", "named: timing");
+	TEST_CONTAINS(o, "B at step 32", "B's step");
+	TEST_CONTAINS(o, "\n1 hunk; ", "one hunk: the same behaviour otherwise, r15 included");
+	TEST_CONTAINS(o, "skipped to resynchronise (A 5, B 5)", "both handlers passed over");
+}
+
 static void idt_or_not(const char *guest)
 {
 	const char *a = record("idt.xtr", "%s --load 0x100000 --irq 0x30@20", guest, "--idt");
@@ -130,6 +146,7 @@ int main(int argc, char **argv)
 	const char *irq_wait = kt_arg(1), *irq_noidt = kt_arg(2);
 	identical(irq_wait);
 	irq_one_side(irq_wait);
+	irq_later(irq_wait);
 	idt_or_not(irq_noidt);
 	usage(irq_wait);
 	return 0;
