@@ -209,6 +209,17 @@ int xd_cursor_next(struct xd_cursor *c)
 		XD_TRY(xd_events_take(&c->ev, &c->pending, c->step));
 	if (rec.next_is_step)
 		return 1;
+	/* the record's bytes live in the reader's frame, which the peeks may replace */
+	if (c->raw_cap < rec.raw_len) {
+		uint8_t *p = realloc(c->raw_copy, rec.raw_len);
+		if (!p)
+			return -ENOMEM;
+		c->raw_copy = p;
+		c->raw_cap = rec.raw_len;
+	}
+	if (rec.raw_len)
+		memcpy(c->raw_copy, rec.raw, rec.raw_len);
+	c->raw = c->raw_copy;
 	int rc = gather(c);
 	return rc < 0 ? rc : 1;
 }
@@ -227,6 +238,7 @@ int xd_cursor_seek(struct xd_cursor *c, uint64_t step)
 
 void xd_cursor_free(struct xd_cursor *c)
 {
+	free(c->raw_copy);
 	xd_events_free(&c->ev);
 	xd_events_free(&c->pending);
 	xt_reader_close(c->r);

@@ -30,6 +30,8 @@ struct xd_cursor {
 	const struct xt_field_set *changed;
 	const uint8_t *raw;		/* the step record as encoded; NULL for step 0 */
 	size_t raw_len;
+	uint8_t *raw_copy;		/* raw, when the reader had to read on */
+	size_t raw_cap;
 	uint64_t rip_before, rsp_before;	/* of the state before this step */
 	struct xd_events ev;		/* this step's events */
 	struct xd_events pending;	/* read already, for a later step */

@@ -617,7 +617,7 @@ static int after_diff(struct xd_diff *d)
 static int pair(struct xd_diff *d)
 {
 	struct xd_cursor *a = &d->cur[0], *b = &d->cur[1];
-	struct xt_field_set fields;
+	struct xt_field_set fields = { { 0 } };
 	bool differs;
 	d->sum.compared++;
 	if (d->rebase_next) {

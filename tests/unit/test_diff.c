@@ -260,6 +260,33 @@ static void test_one_field(uint64_t n, bool persistent)
 	TEST_EQ_U64(STEPS, s.compared, "every step compared");
 }
 
+/*
+ * Both traces change rdi at step n, to different values with records of
+ * the same length.  At the last step of a frame the comparison must not
+ * look at a record whose frame the reader has replaced.
+ */
+static void test_same_length(uint64_t n)
+{
+	struct tb a, b;
+	tb_open(&a, tmp("rdi5.xtr"), NULL);
+	tb_open(&b, tmp("rdi6.xtr"), NULL);
+	for (uint64_t k = 1; k <= STEPS; k++) {
+		struct xt_state s = base[k];
+		if (k >= n)
+			s.regs.rdi = 5;
+		tb_step(&a, &s);
+		if (k >= n)
+			s.regs.rdi = 6;
+		tb_step(&b, &s);
+	}
+	tb_close(&a, XT_END_MAX_STEPS);
+	tb_close(&b, XT_END_MAX_STEPS);
+	struct xd_summary s = run(tmp("rdi5.xtr"), tmp("rdi6.xtr"));
+	TEST_EQ_U64(1, s.hunks, "one hunk (step %" PRIu64 ")", n);
+	TEST_EQ_U64(n, hunks[0].step_a, "at step %" PRIu64, n);
+	TEST_ASSERT(hunks[0].cause_field && hunks[0].cause_field->id == XT_F_RDI, "rdi");
+}
+
 /* A difference changed the same way on both sides is carried, not new; a different change is. */
 static void test_carried(void)
 {
@@ -640,6 +667,10 @@ int main(void)
 	test_identical();
 	test_one_field(123, false);
 	test_one_field(123, true);
+	/* the last step of a frame (50 steps a frame): its record is read before the next frame */
+	test_one_field(150, false);
+	test_same_length(149);
+	test_same_length(150);
 	test_carried();
 	test_extra_handler(true);
 	test_extra_handler(false);
