@@ -524,9 +524,21 @@ static uint64_t memo_key(const uint8_t *p, size_t avail)
 	return k;
 }
 
-static unsigned memo_set(uint64_t key)
+/*
+ * The set is chosen by the first 16 bytes: records that differ only after
+ * their first 8 (the same fields, another delta, as rflags gives in an
+ * arithmetic loop) spread over the sets.  A record shorter than 16 bytes
+ * brings the next record's first bytes in; those repeat too.
+ */
+static unsigned memo_set(const uint8_t *p, size_t avail, uint64_t key)
 {
-	return (unsigned)((key * 0x9e3779b97f4a7c15ull) >> 56) & (MEMO_SETS - 1);
+	uint64_t w = 0;
+	if (avail >= 16)
+		memcpy(&w, p + 8, 8);
+	else if (avail > 8)
+		memcpy(&w, p + 8, avail - 8);
+	uint64_t h = key * 0x9e3779b97f4a7c15ull ^ w * 0xc2b2ae3d27d4eb4full;
+	return (unsigned)(h >> 56) & (MEMO_SETS - 1);
 }
 
 /*
@@ -555,7 +567,7 @@ static inline bool entry_matches(const struct memo_entry *e, const uint8_t *p, s
 static const struct memo_entry *memo_search(const struct xt_reader *r, const uint8_t *p, size_t avail,
 					     uint64_t key)
 {
-	const struct memo_entry *e = r->memo->e[memo_set(key)];
+	const struct memo_entry *e = r->memo->e[memo_set(p, avail, key)];
 	for (unsigned w = 0; w < MEMO_WAYS; w++, e++)
 		if (entry_matches(e, p, avail, key))
 			return e;
@@ -587,7 +599,7 @@ static void memo_insert(struct xt_reader *r, const uint8_t *start, size_t len)
 	}
 	/* the key is taken as memo_find() will see it: the bytes at the record's start */
 	uint64_t key = memo_key(start, (size_t)(r->cur.end - start));
-	unsigned set = memo_set(key);
+	unsigned set = memo_set(start, (size_t)(r->cur.end - start), key);
 	struct memo_entry *e = &r->memo->e[set][r->memo->next_way[set]++ % MEMO_WAYS];
 	e->key = key;
 	e->len = (uint8_t)len;
