@@ -19,6 +19,35 @@
 
 #define WINDOW (256u << 10)
 
+/*
+ * Step records of loop-heavy guests repeat byte for byte (the same deltas
+ * every iteration).  A CBOR item is self-delimiting, so bytes that start
+ * with a step record already decoded hold exactly that record: the memo
+ * keeps decoded step records by their bytes and applies a hit without
+ * calling the decoder.  Only records of U64 fields of known ids are kept.
+ */
+#define MEMO_SETS 256		/* a power of two */
+#define MEMO_WAYS 4
+#define MEMO_BYTES 56
+#define MEMO_OPS 16
+
+struct memo_entry {
+	uint64_t key;		/* the record's first 8 bytes (fewer: zero-padded) */
+	uint64_t key2, mask2;	/* its bytes 8-15, and which of them are the record's */
+	uint8_t len;		/* of the record; 0: empty */
+	uint8_t nops;
+	uint8_t bytes[MEMO_BYTES];
+	uint16_t offset[MEMO_OPS];	/* of the field in struct xt_state */
+	uint64_t delta[MEMO_OPS];
+	struct xt_field_set changed;
+	const struct memo_entry *next_hint;	/* the entry of the record that followed last time */
+};
+
+struct memo {
+	struct memo_entry e[MEMO_SETS][MEMO_WAYS];
+	uint8_t next_way[MEMO_SETS];
+};
+
 enum frame_kind { FRAME_ZSTD, FRAME_SKIPPABLE, FRAME_EOF, FRAME_TRUNCATED };
 
 struct xt_reader {
@@ -48,6 +77,7 @@ struct xt_reader {
 	/* the stream */
 	uint64_t pos;			/* next frame to load */
 	bool in_frame, at_end, keyframes;
+	bool keyframe_due;		/* the loaded frame's keyframe is the next record */
 	struct xti_in cur;
 	uint64_t cur_frame_off;
 	uint64_t expect_step;		/* the next keyframe's step when reading on */
@@ -58,6 +88,17 @@ struct xt_reader {
 	uint64_t step;
 	struct xt_event event;
 	struct xti_arena event_arena;
+
+	struct memo *memo;
+	/* what xt_reader_peek() found at peek_p, so that the next call need not look again */
+	const uint8_t *peek_p;
+	const struct memo_entry *peek_m;
+	struct memo_entry *last_m;	/* the entry of the step record read last, if any */
+	/* the step record being decoded, for the memo */
+	uint8_t pend_nops;
+	bool pend_cacheable;
+	uint16_t pend_offset[MEMO_OPS];
+	uint64_t pend_delta[MEMO_OPS];
 
 	struct xt_frame_index *index;	/* from the footer, or rebuilt */
 	size_t n_index;
@@ -268,6 +309,8 @@ static void start_cursor(struct xt_reader *r, uint64_t frame_off)
 {
 	r->cur = (struct xti_in){ .p = r->frame, .start = r->frame, .end = r->frame + r->frame_len,
 				  .file_offset = frame_off, .err = &r->err };
+	r->peek_p = NULL;
+	r->last_m = NULL;
 	r->cur_frame_off = frame_off;
 }
 
@@ -407,6 +450,7 @@ static void rewind_stream(struct xt_reader *r)
 	r->pos = r->data_start;
 	r->in_frame = false;
 	r->at_end = false;
+	r->keyframe_due = false;
 	r->seeking = false;
 	r->expect_step = 0;
 	r->step = 0;
@@ -436,7 +480,8 @@ int xt_reader_open(struct xt_reader **out, const char *path, struct xt_error *er
 	r->size = (uint64_t)st.st_size;
 	r->win = malloc(WINDOW);
 	r->dctx = ZSTD_createDCtx();
-	if (!r->win || !r->dctx) {
+	r->memo = calloc(1, sizeof(*r->memo));
+	if (!r->win || !r->dctx || !r->memo) {
 		rc = xti_err(&r->err, -ENOMEM, "out of memory");
 		goto fail;
 	}
@@ -466,15 +511,131 @@ void xt_reader_close(struct xt_reader *r)
 	xti_arena_free(&r->footer_arena);
 	xti_arena_free(&r->event_arena);
 	free(r->scan_index);
+	free(r->memo);
 	free(r);
 }
 
 /* ---- records ---- */
 
+static uint64_t memo_key(const uint8_t *p, size_t avail)
+{
+	uint64_t k = 0;
+	memcpy(&k, p, avail < 8 ? avail : 8);
+	return k;
+}
+
+/*
+ * The set is chosen by the first 16 bytes: records that differ only after
+ * their first 8 (the same fields, another delta, as rflags gives in an
+ * arithmetic loop) spread over the sets.  A record shorter than 16 bytes
+ * brings the next record's first bytes in; those repeat too.
+ */
+static unsigned memo_set(const uint8_t *p, size_t avail, uint64_t key)
+{
+	uint64_t w = 0;
+	if (avail >= 16)
+		memcpy(&w, p + 8, 8);
+	else if (avail > 8)
+		memcpy(&w, p + 8, avail - 8);
+	uint64_t h = key * 0x9e3779b97f4a7c15ull ^ w * 0xc2b2ae3d27d4eb4full;
+	return (unsigned)(h >> 56) & (MEMO_SETS - 1);
+}
+
+/*
+ * Does the input (avail bytes at p, whose first 8 make key) start with the
+ * entry's record?  Bytes 0-7 are the key, bytes 8-15 one masked word, the
+ * rest (long records only) compared as bytes: records are short, and this
+ * runs for every step.
+ */
+static inline bool entry_matches(const struct memo_entry *e, const uint8_t *p, size_t avail,
+				 uint64_t key)
+{
+	if (e->key != key || !e->len || e->len > avail)
+		return false;
+	if (e->len <= 8)
+		return true;
+	uint64_t w = 0;
+	if (avail >= 16)
+		memcpy(&w, p + 8, 8);
+	else
+		memcpy(&w, p + 8, avail - 8);
+	if ((w & e->mask2) != e->key2)
+		return false;
+	return e->len <= 16 || !memcmp(e->bytes + 16, p + 16, e->len - 16u);
+}
+
+static const struct memo_entry *memo_search(const struct xt_reader *r, const uint8_t *p, size_t avail,
+					     uint64_t key)
+{
+	const struct memo_entry *e = r->memo->e[memo_set(p, avail, key)];
+	for (unsigned w = 0; w < MEMO_WAYS; w++, e++)
+		if (entry_matches(e, p, avail, key))
+			return e;
+	return NULL;
+}
+
+/* The memo entry whose record the bytes at the cursor start with, or NULL. */
+static inline const struct memo_entry *memo_find(const struct xt_reader *r)
+{
+	const uint8_t *p = r->cur.p;
+	size_t avail = (size_t)(r->cur.end - p);
+	uint64_t key = 0;
+	if (avail >= 8)
+		memcpy(&key, p, 8);
+	else
+		memcpy(&key, p, avail);
+	/* a loop's records come in the same order every iteration: try the one that came last time */
+	const struct memo_entry *h = r->last_m ? r->last_m->next_hint : NULL;
+	if (h && entry_matches(h, p, avail, key))
+		return h;
+	return memo_search(r, p, avail, key);
+}
+
+static void memo_insert(struct xt_reader *r, const uint8_t *start, size_t len)
+{
+	if (!r->pend_cacheable || len > MEMO_BYTES) {
+		r->last_m = NULL;
+		return;
+	}
+	/* the key is taken as memo_find() will see it: the bytes at the record's start */
+	uint64_t key = memo_key(start, (size_t)(r->cur.end - start));
+	unsigned set = memo_set(start, (size_t)(r->cur.end - start), key);
+	struct memo_entry *e = &r->memo->e[set][r->memo->next_way[set]++ % MEMO_WAYS];
+	e->key = key;
+	e->len = (uint8_t)len;
+	e->nops = r->pend_nops;
+	memcpy(e->bytes, start, len);
+	e->mask2 = len <= 8 ? 0 : len >= 16 ? ~0ull : ~0ull >> (64 - 8 * (len - 8));
+	e->key2 = 0;
+	if (len > 8)
+		memcpy(&e->key2, start + 8, len >= 16 ? 8 : len - 8);
+	memcpy(e->offset, r->pend_offset, sizeof(e->offset));
+	memcpy(e->delta, r->pend_delta, sizeof(e->delta));
+	e->changed = r->changed;
+	e->next_hint = NULL;
+	if (r->last_m)
+		r->last_m->next_hint = e;
+	r->last_m = e;
+}
+
+/* The caller hands out e->changed as the step's changed set, or copies it. */
+static void memo_apply(struct xt_reader *r, const struct memo_entry *e)
+{
+	if (r->last_m)
+		r->last_m->next_hint = e;
+	r->last_m = (struct memo_entry *)e;
+	char *s = (char *)&r->state;
+	for (unsigned i = 0; i < e->nops; i++)
+		*(uint64_t *)(s + e->offset[i]) += e->delta[i];
+	r->cur.p += e->len;
+}
+
 static int decode_step(struct xt_reader *r, size_t npairs)
 {
 	struct xti_in *in = &r->cur;
 	memset(&r->changed, 0, sizeof(r->changed));
+	r->pend_nops = 0;
+	r->pend_cacheable = npairs <= MEMO_OPS;
 	for (size_t i = 0; i < npairs; i++) {
 		struct xti_tok k, v;
 		TRY(xti_next(in, &k));
@@ -483,6 +644,7 @@ static int decode_step(struct xt_reader *r, size_t npairs)
 			return xti_bad(in, "step: expected a field id");
 		const struct xt_field *f = k.u < XT_FIELD_ID_LIMIT ? xt_field_by_id((unsigned)k.u) : NULL;
 		if (!f) {
+			r->pend_cacheable = false;
 			TRY(xti_skip(in, &v));	/* a field of a newer minor version */
 			continue;
 		}
@@ -495,7 +657,12 @@ static int decode_step(struct xt_reader *r, size_t npairs)
 			else
 				return xti_bad(in, "step: field %s: expected an integer delta", f->name);
 			xt_field_put(&r->state, f, xt_field_get(&r->state, f) + delta);
+			if (r->pend_cacheable) {
+				r->pend_offset[r->pend_nops] = f->offset;
+				r->pend_delta[r->pend_nops++] = delta;
+			}
 		} else {
+			r->pend_cacheable = false;
 			TRY(xti_store_field(in, &r->state, f, &v));
 		}
 		xt_field_set_add(&r->changed, f->id);
@@ -583,14 +750,19 @@ static int next_frame(struct xt_reader *r)
 					  (unsigned long long)r->expect_step);
 		r->step = step;
 		r->expect_step = step;
-		memset(&r->changed, 0, sizeof(r->changed));
+		/* the changed set of the last step stays: xt_reader_peek() may get here */
 		TRY(add_scan_entry(r, off, step));
 		r->in_frame = true;
 		return 1;
 	}
 }
 
-int xt_reader_next(struct xt_reader *r, struct xt_record *rec)
+/*
+ * The next record: consumed and returned in *rec, or with peek set only
+ * its type in *rec, the record left for the next call.  Records a seek
+ * skips are consumed either way.
+ */
+static int advance(struct xt_reader *r, struct xt_record *rec, bool peek)
 {
 	for (;;) {
 		if (r->at_end)
@@ -602,22 +774,46 @@ int xt_reader_next(struct xt_reader *r, struct xt_record *rec)
 					r->at_end = true;
 				return k;
 			}
-			if (r->keyframes && !r->seeking) {
-				*rec = (struct xt_record){ .type = XT_REC_KEYFRAME, .step = r->step,
-							   .offset = r->cur_frame_off, .state = &r->state };
-				return 1;
-			}
+			r->keyframe_due = r->keyframes && !r->seeking;
+		}
+		if (r->keyframe_due) {
+			*rec = (struct xt_record){ .type = XT_REC_KEYFRAME, .step = r->step,
+						   .offset = r->cur_frame_off, .state = &r->state };
+			r->keyframe_due = peek;
+			return 1;
 		}
 		if (r->cur.p >= r->cur.end) {
 			r->in_frame = false;
 			continue;
 		}
-		uint64_t type;
-		size_t npairs;
-		TRY(record_head(&r->cur, &type, &npairs));
+		const uint8_t *start = r->cur.p;
+		const struct memo_entry *m = start == r->peek_p ? r->peek_m : memo_find(r);
+		uint64_t type = XT_REC_STEP;
+		size_t npairs = 0;
+		if (!m)
+			TRY(record_head(&r->cur, &type, &npairs));
+		if (peek && type == XT_REC_STEP && !(r->seeking && r->step + 1 < r->seek_target)) {
+			r->cur.p = start;
+			r->peek_p = start;
+			r->peek_m = m;
+			*rec = (struct xt_record){ .type = XT_REC_STEP, .step = r->step + 1,
+						   .offset = r->cur_frame_off };
+			return 1;
+		}
+		if (peek && type == XT_REC_EVENT && !r->seeking) {
+			r->cur.p = start;
+			*rec = (struct xt_record){ .type = XT_REC_EVENT, .offset = r->cur_frame_off };
+			return 1;
+		}
 		switch (type) {
 		case XT_REC_STEP:
-			TRY(decode_step(r, npairs));
+			if (m) {
+				memo_apply(r, m);
+				r->changed = m->changed;
+			} else {
+				TRY(decode_step(r, npairs));
+				memo_insert(r, start, (size_t)(r->cur.p - start));
+			}
 			r->step++;
 			r->expect_step = r->step;
 			if (!r->index_known && r->n_scan)
@@ -627,13 +823,17 @@ int xt_reader_next(struct xt_reader *r, struct xt_record *rec)
 			r->seeking = false;
 			*rec = (struct xt_record){ .type = XT_REC_STEP, .step = r->step,
 						   .offset = r->cur_frame_off, .state = &r->state,
-						   .changed = &r->changed };
+						   .changed = &r->changed, .raw = start,
+						   .raw_len = (size_t)(r->cur.p - start) };
 			return 1;
 		case XT_REC_EVENT:
 			xti_arena_reset(&r->event_arena);
 			TRY(xti_get_event(&r->cur, npairs, &r->event, &r->event_arena));
 			if (r->seeking && r->event.step < r->seek_target)
 				continue;
+			/* peeking while a seek skips: decoded to read its step, decoded again by next */
+			if (peek)
+				r->cur.p = start;
 			*rec = (struct xt_record){ .type = XT_REC_EVENT, .step = r->event.step,
 						   .offset = r->cur_frame_off, .event = &r->event };
 			return 1;
@@ -652,6 +852,54 @@ int xt_reader_next(struct xt_reader *r, struct xt_record *rec)
 		}
 		}
 	}
+}
+
+/*
+ * The memo entry for the record at the cursor when it is a plain step
+ * record that needs no frame change, seek or keyframe: the common case,
+ * taken without advance()'s generality.  NULL otherwise.
+ */
+static inline const struct memo_entry *fast_step(struct xt_reader *r)
+{
+	if (!r->in_frame || r->keyframe_due || r->seeking || r->cur.p >= r->cur.end)
+		return NULL;
+	if (r->cur.p == r->peek_p)
+		return r->peek_m;
+	r->peek_p = r->cur.p;
+	r->peek_m = memo_find(r);
+	return r->peek_m;
+}
+
+int xt_reader_next(struct xt_reader *r, struct xt_record *rec)
+{
+	const struct memo_entry *m = fast_step(r);
+	if (!m)
+		return advance(r, rec, false);
+	const uint8_t *raw = r->cur.p;
+	memo_apply(r, m);
+	r->step++;
+	r->expect_step = r->step;
+	if (!r->index_known && r->n_scan)
+		r->scan_index[r->n_scan - 1].nsteps++;
+	*rec = (struct xt_record){ .type = XT_REC_STEP, .step = r->step, .offset = r->cur_frame_off,
+				   .state = &r->state, .changed = &m->changed, .raw = raw,
+				   .raw_len = m->len };
+	/* looking at the next record now costs nothing: the next call uses what it finds */
+	rec->next_is_step = fast_step(r) != NULL;
+	return 1;
+}
+
+int xt_reader_peek(struct xt_reader *r, uint32_t *type)
+{
+	if (fast_step(r)) {
+		*type = XT_REC_STEP;
+		return 1;
+	}
+	struct xt_record rec;
+	int rc = advance(r, &rec, true);
+	if (rc > 0)
+		*type = rec.type;
+	return rc;
 }
 
 void xt_reader_set_keyframes(struct xt_reader *r, bool keyframes)

@@ -33,6 +33,18 @@ struct xt_record {
 	const struct xt_field_set *changed;
 	/* XT_REC_EVENT */
 	const struct xt_event *event;
+	/*
+	 * XT_REC_STEP: the step record as encoded (valid until the next call).
+	 * Two steps whose states were equal stay equal when their records are
+	 * byte for byte the same: comparing traces can skip the fields.
+	 */
+	const uint8_t *raw;
+	size_t raw_len;
+	/*
+	 * XT_REC_STEP: the reader knows already that the next record is a step
+	 * record, so no events of this step follow (false: they may).
+	 */
+	bool next_is_step;
 };
 
 /*
@@ -61,6 +73,18 @@ bool xt_reader_truncated(const struct xt_reader *r);
 int xt_reader_next(struct xt_reader *r, struct xt_record *rec);
 
 void xt_reader_set_keyframes(struct xt_reader *r, bool keyframes);
+
+/*
+ * The type of the record xt_reader_next() will return next, without
+ * returning it: returns 1 with *type set (XT_REC_STEP, XT_REC_EVENT or
+ * XT_REC_KEYFRAME), 0 at the end of the trace, or a negative errno.  The
+ * state and event handed out last stay as they are, with one exception:
+ * peeking past the end of a frame loads the next frame, whose keyframe
+ * holds the state after the last step, so the state keeps its values.
+ * This lets a caller gather a step's events (which follow its step record)
+ * before the next step record changes the state.
+ */
+int xt_reader_peek(struct xt_reader *r, uint32_t *type);
 
 /*
  * Position the reader so that the next step record returned is step (steps

@@ -1,0 +1,220 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The per-step comparison.  It keeps the set of compared fields whose
+ * values differ now (and those values), and looks only at the fields the
+ * two steps changed: identical traces cost a few loads per changed field.
+ */
+#include <linux/kvm.h>
+#include <string.h>
+
+#include "diff_internal.h"
+
+#define FOR_EACH_ID(set, id)                                                   \
+	for (unsigned w_ = 0; w_ < XT_FIELD_ID_LIMIT / 64; w_++)               \
+		for (uint64_t b_ = (set)->bits[w_], id;                        \
+		     b_ && ((id = w_ * 64 + (unsigned)__builtin_ctzll(b_)), 1); b_ &= b_ - 1)
+
+static void set_del(struct xt_field_set *s, unsigned id)
+{
+	s->bits[id / 64] &= ~(1ull << (id % 64));
+}
+
+static bool set_empty(const struct xt_field_set *s)
+{
+	uint64_t any = 0;
+	for (unsigned w = 0; w < XT_FIELD_ID_LIMIT / 64; w++)
+		any |= s->bits[w];
+	return !any;
+}
+
+void xd_cmp_init(struct xd_cmp *c, const struct xt_header *a, const struct xt_header *b,
+		 bool ktrace_both, const struct xd_options *o)
+{
+	memset(c, 0, sizeof(*c));
+	xt_fields(&c->table);
+	uint32_t blocks = a->vm.capture & b->vm.capture;
+	for (unsigned id = 0; id < XT_FIELD_ID_LIMIT; id++) {
+		const struct xt_field *f = xt_field_by_id(id);
+		if (!f || !(blocks & (1u << f->block)))
+			continue;
+		c->mask[id] = a->compare_masks[id] & b->compare_masks[id] & ~o->ignore[id];
+		if (!c->mask[id])
+			continue;
+		xt_field_set_add(&c->compared, id);
+		/*
+		 * A different RIP means different instructions however it moves;
+		 * an exit is an event of its step, not state carried along.
+		 */
+		if (id == XT_F_RIP || id == XT_F_EXIT_REASON || f->exit_reason != XT_ANY_EXIT)
+			xt_field_set_add(&c->absolute, id);
+	}
+	c->events = (1u << XT_EV_IRQ_TAKEN) | (1u << XT_EV_IRQ_INJECT) | (1u << XT_EV_CONSOLE);
+	/* kernel events mean something only when both recordings asked for them */
+	if (ktrace_both)
+		c->events |= 1u << XT_EV_KTRACE;
+	c->events &= ~o->ignore_events;
+}
+
+static bool blob_equal(const struct xt_state *a, const struct xt_state *b, const struct xt_field *f)
+{
+	return xt_field_equal(a, b, f);
+}
+
+void xd_cmp_rebase(struct xd_cmp *c, const struct xt_state *a, const struct xt_state *b)
+{
+	memset(&c->differ, 0, sizeof(c->differ));
+	FOR_EACH_ID(&c->compared, id) {
+		const struct xt_field *f = xt_field_by_id((unsigned)id);
+		if (f->kind == XT_KIND_BLOB) {
+			if (!blob_equal(a, b, f))
+				xt_field_set_add(&c->differ, (unsigned)id);
+			continue;
+		}
+		uint64_t va = xt_field_get(a, f) & c->mask[id], vb = xt_field_get(b, f) & c->mask[id];
+		if (va != vb) {
+			xt_field_set_add(&c->differ, (unsigned)id);
+			c->va[id] = va;
+			c->vb[id] = vb;
+		}
+	}
+}
+
+bool xd_cmp_step(struct xd_cmp *c, const struct xt_state *a, const struct xt_field_set *cha,
+		 const struct xt_state *b, const struct xt_field_set *chb, struct xt_field_set *out)
+{
+	struct xt_field_set u;
+	uint64_t any_changed = 0, any = 0;
+	for (unsigned w = 0; w < XT_FIELD_ID_LIMIT / 64; w++) {
+		u.bits[w] = (cha->bits[w] | chb->bits[w]) & c->compared.bits[w];
+		out->bits[w] = 0;
+		any_changed |= u.bits[w];
+		any |= c->differ.bits[w];
+	}
+	if (!any_changed && !any)
+		return false;
+	FOR_EACH_ID(&u, id) {
+		const struct xt_field *f = &c->table[id];
+		bool was = xt_field_set_has(&c->differ, (unsigned)id);
+		/* absolute fields are judged below, where their exit applies */
+		bool carried_kind = !xt_field_set_has(&c->absolute, (unsigned)id);
+		if (f->kind == XT_KIND_BLOB) {
+			if (blob_equal(a, b, f)) {
+				set_del(&c->differ, (unsigned)id);
+			} else {
+				xt_field_set_add(&c->differ, (unsigned)id);
+				if (carried_kind)
+					xt_field_set_add(out, (unsigned)id);
+				any = 1;
+			}
+			continue;
+		}
+		uint64_t va = xt_field_get(a, f) & c->mask[id], vb = xt_field_get(b, f) & c->mask[id];
+		if (va == vb) {
+			if (was)
+				set_del(&c->differ, (unsigned)id);
+			continue;
+		}
+		/* the same change on both sides carries an old difference along */
+		if (carried_kind && (!was || va - c->va[id] != vb - c->vb[id]))
+			xt_field_set_add(out, (unsigned)id);
+		xt_field_set_add(&c->differ, (unsigned)id);
+		c->va[id] = va;
+		c->vb[id] = vb;
+		any = 1;
+	}
+	if (any) {
+		/* RIP and the exit count whenever they differ (payloads where both exits have them) */
+		FOR_EACH_ID(&c->differ, id) {
+			if (!xt_field_set_has(&c->absolute, (unsigned)id))
+				continue;
+			const struct xt_field *f = &c->table[id];
+			if (xt_field_applies(f, a->exit.reason) && xt_field_applies(f, b->exit.reason))
+				xt_field_set_add(out, (unsigned)id);
+		}
+	}
+	return !set_empty(out);
+}
+
+bool xd_cmp_event_kind(const struct xd_cmp *c, uint32_t kind)
+{
+	return kind < 32 && (c->events >> kind) & 1;
+}
+
+static bool str_eq(const char *a, const char *b)
+{
+	return (!a && !b) || (a && b && !strcmp(a, b));
+}
+
+bool xd_event_same(const struct xt_event *a, const struct xt_event *b)
+{
+	if (a->kind != b->kind)
+		return false;
+	switch (a->kind) {
+	case XT_EV_IRQ_TAKEN:
+		/* evidence says how the recorder saw it, which depends on the host */
+		return a->taken.vector == b->taken.vector && a->taken.type == b->taken.type &&
+		       a->taken.outcome == b->taken.outcome &&
+		       a->taken.rip_before == b->taken.rip_before &&
+		       a->taken.rip_after == b->taken.rip_after && a->taken.handler == b->taken.handler &&
+		       a->taken.has_error_code == b->taken.has_error_code &&
+		       a->taken.error_code == b->taken.error_code;
+	case XT_EV_IRQ_INJECT:
+		return a->inject.vector == b->inject.vector && a->inject.method == b->inject.method &&
+		       a->inject.result == b->inject.result && a->inject.port == b->inject.port;
+	case XT_EV_CONSOLE:
+		return a->console.len == b->console.len &&
+		       !memcmp(a->console.data, b->console.data, a->console.len);
+	case XT_EV_KTRACE:
+		/* the timestamp and CPU say when and where, not what */
+		if (!str_eq(a->ktrace.name, b->ktrace.name) || a->ktrace.n_fields != b->ktrace.n_fields)
+			return false;
+		for (size_t i = 0; i < a->ktrace.n_fields; i++) {
+			const struct xt_ktrace_field *x = &a->ktrace.fields[i], *y = &b->ktrace.fields[i];
+			if (!str_eq(x->name, y->name) || !str_eq(x->str, y->str) ||
+			    (!x->str && x->num != y->num))
+				return false;
+		}
+		return true;
+	case XT_EV_INPUT:
+		return a->input.what == b->input.what;
+	}
+	return true;
+}
+
+bool xd_cmp_events(const struct xd_cmp *c, const struct xd_events *a, const struct xd_events *b)
+{
+	size_t i = 0, j = 0;
+	for (;;) {
+		while (i < a->n && !xd_cmp_event_kind(c, a->v[i].kind))
+			i++;
+		while (j < b->n && !xd_cmp_event_kind(c, b->v[j].kind))
+			j++;
+		if (i == a->n || j == b->n)
+			return i == a->n && j == b->n;
+		if (!xd_event_same(&a->v[i], &b->v[j]))
+			return false;
+		i++;
+		j++;
+	}
+}
+
+/* RIP, RSP and the general registers: regs.rax .. regs.rip (rflags aside). */
+#define NREGS (offsetof(struct xt_regs, rflags) / sizeof(uint64_t))
+
+bool xd_cmp_regs_agree(const struct xd_cmp *c, const struct xt_regs *a, const struct xt_regs *b)
+{
+	const uint64_t *x = &a->rax, *y = &b->rax;
+	for (unsigned i = 0; i < NREGS; i++)
+		if ((x[i] ^ y[i]) & c->mask[XT_F_RAX + i])
+			return false;
+	return true;
+}
+
+uint64_t xd_cmp_regs_hash(const struct xd_cmp *c, const struct xt_regs *r)
+{
+	const uint64_t *x = &r->rax;
+	uint64_t h = 0x9e3779b97f4a7c15ull;
+	for (unsigned i = 0; i < NREGS; i++)
+		h = (h ^ (x[i] & c->mask[XT_F_RAX + i])) * 0x100000001b3ull;
+	return h ^ (h >> 29);
+}

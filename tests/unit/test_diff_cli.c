@@ -1,0 +1,173 @@
+// SPDX-License-Identifier: MIT
+/*
+ * `exitrace diff` as a user runs it, on traces built through the library:
+ * the exit status, the header line for a host whose APICv is off, the
+ * text of a hunk, the note for a truncated trace, and --json output that a
+ * JSON parser (python3's) accepts.
+ *
+ * usage: test_diff_cli EXITRACE
+ */
+#include <fcntl.h>
+#include <linux/kvm.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "fixture.h"
+#include "test_util.h"
+
+#define STEPS 300
+
+static char dir[] = "/tmp/xt-diff-cli-XXXXXX";
+static const char *exitrace;
+static char out[1 << 16], err[1 << 12];
+
+static const char *tmp(const char *name)
+{
+	static char paths[8][300];
+	static int next;
+	char *p = paths[next++ % 8];
+	snprintf(p, sizeof(paths[0]), "%s/%s", dir, name);
+	return p;
+}
+
+static void slurp(const char *path, char *buf, size_t size)
+{
+	int fd = open(path, O_RDONLY);
+	TEST_ASSERT(fd >= 0, "open %s", path);
+	ssize_t n = read(fd, buf, size - 1);
+	buf[n > 0 ? n : 0] = 0;
+	close(fd);
+}
+
+/* Run a program with up to 4 arguments; stdout and stderr are kept. */
+static int run(const char *prog, const char *a1, const char *a2, const char *a3, const char *a4)
+{
+	char o[320], e[320];
+	snprintf(o, sizeof(o), "%s/.out", dir);
+	snprintf(e, sizeof(e), "%s/.err", dir);
+	pid_t pid = fork();
+	TEST_ASSERT(pid >= 0, "fork");
+	if (pid == 0) {
+		int fo = open(o, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+		int fe = open(e, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+		dup2(fo, 1);
+		dup2(fe, 2);
+		execl(prog, prog, a1, a2, a3, a4, (char *)NULL);
+		_exit(127);
+	}
+	int status;
+	TEST_ASSERT(waitpid(pid, &status, 0) == pid, "waitpid");
+	TEST_ASSERT(WIFEXITED(status), "%s %s exited (status 0x%x)", prog, a1, status);
+	slurp(o, out, sizeof(out));
+	slurp(e, err, sizeof(err));
+	return WEXITSTATUS(status);
+}
+
+/* change_at: rdi is 0xdead at that step; cut_at: the writer dies there; fail_at: an emulation failure ends the trace */
+static void write_trace(const char *path, const char *apicv, uint64_t change_at, uint64_t cut_at,
+			uint64_t fail_at)
+{
+	struct fx_header fh;
+	fx_header_init(&fh, XT_CAPTURE_DEFAULT);
+	fh.params[1].value = apicv;
+	struct xt_writer_options opts = { .frame_max_steps = 40 };
+	struct xt_writer *w;
+	struct xt_error e = { 0 };
+	TEST_EQ_U64(0, xt_writer_open(&w, path, &fh.h, &opts, &e), "open: %s", e.msg);
+	struct xt_state s = fh.initial;
+	struct fx_rng rng = { 5 };
+	for (uint64_t k = 1; k <= STEPS; k++) {
+		fx_step(&rng, &s, k, XT_CAPTURE_DEFAULT, false);
+		struct xt_state t = s;
+		if (k == change_at)
+			t.regs.rdi = 0xdead;
+		if (k == fail_at) {
+			t.exit.reason = KVM_EXIT_INTERNAL_ERROR;
+			t.exit.internal_suberror = KVM_INTERNAL_ERROR_EMULATION;
+			t.exit.internal_data_len = 8;
+		}
+		TEST_EQ_U64(0, xt_writer_step(w, &t), "step");
+		if (k == fail_at)
+			break;
+		if (k == cut_at) {
+			xt_writer_abandon(w);
+			return;
+		}
+	}
+	struct xt_footer f = { .end_reason = fail_at ? XT_END_INTERNAL_ERROR : XT_END_MAX_STEPS,
+			       .end_code = fail_at ? KVM_INTERNAL_ERROR_EMULATION : 0 };
+	TEST_EQ_U64(0, xt_writer_close(w, &f, &e), "close: %s", e.msg);
+}
+
+/* Does python3's json accept the output?  (The output buffer is lost.) */
+static void json_parses(const char *what)
+{
+	char path[320];
+	snprintf(path, sizeof(path), "%s/out.json", dir);
+	FILE *f = fopen(path, "w");
+	TEST_ASSERT(f && fputs(out, f) >= 0 && fclose(f) == 0, "write %s", path);
+	int rc = run("/usr/bin/python3", "-c",
+		     "import json,sys; d=json.load(open(sys.argv[1])); assert set(d) >= {'header','hunks','summary'}",
+		     path, NULL);
+	TEST_EQ_U64(0, rc, "%s: python3's json accepts it: %s", what, err);
+}
+
+int main(int argc, char **argv)
+{
+	TEST_ASSERT(argc == 2, "usage: %s EXITRACE", argv[0]);
+	exitrace = argv[1];
+	TEST_ASSERT(mkdtemp(dir), "mkdtemp");
+	const char *a = tmp("a.xtr"), *same = tmp("same.xtr"), *off = tmp("off.xtr");
+	const char *rdi = tmp("rdi.xtr"), *cut = tmp("cut.xtr");
+	const char *emu = tmp("emu.xtr");
+	write_trace(a, "Y", 0, 0, 0);
+	write_trace(same, "Y", 0, 0, 0);
+	write_trace(off, "N", 0, 0, 0);
+	write_trace(rdi, "Y", 123, 0, 0);
+	write_trace(cut, "Y", 0, 130, 0);
+	write_trace(emu, "Y", 0, 0, 200);
+
+	TEST_EQ_U64(0, run(exitrace, "diff", a, same, NULL), "identical: exit 0; %s", err);
+	TEST_CONTAINS(out, "identical: 300 steps compared", "says so");
+
+	TEST_EQ_U64(0, run(exitrace, "diff", a, off, NULL), "the host differs, the steps do not: %s", err);
+	TEST_CONTAINS(out, "hosts differ: kvm_intel.enable_apicv Y (A) vs N (B)\n", "the header line");
+	TEST_CONTAINS(out, "identical", "and the steps are identical");
+
+	TEST_EQ_U64(1, run(exitrace, "diff", a, rdi, NULL), "a field differs: exit 1; %s", err);
+	TEST_CONTAINS(out, "first divergence at step 123", "where");
+	TEST_CONTAINS(out, "  rdi 0x0 (A) vs 0xdead (B)\n", "what");
+	TEST_CONTAINS(out, "\n-      123           rip=", "A's side of the step");
+	TEST_CONTAINS(out, "\n+               123  rip=", "B's side of the step");
+	TEST_CONTAINS(out, "rdi=0xdead", "with B's value");
+	TEST_CONTAINS(out, "1 hunk; 300 steps compared", "the summary");
+
+	TEST_EQ_U64(1, run(exitrace, "diff", a, emu, NULL), "an emulation failure: %s", err);
+	TEST_CONTAINS(out, "first divergence at step 200", "where");
+	TEST_CONTAINS(out, "B: exit INTERNAL_ERROR suberror=1 (emulation failure)", "named with its suberror");
+	TEST_CONTAINS(out, "B ends here (last exit INTERNAL_ERROR", "then B ends");
+	TEST_CONTAINS(out, "B ends internal-error at step 200", "the summary");
+
+	TEST_EQ_U64(0, run(exitrace, "diff", a, cut, NULL), "truncated: compared up to its end; %s", err);
+	TEST_CONTAINS(out, "note: B is truncated (its recorder did not finish): compared up to its step 120",
+		      "with a note");
+
+	TEST_EQ_U64(1, run(exitrace, "diff", "--json", off, rdi), "--json: %s", err);
+	TEST_CONTAINS(out, "\"what\":\"kvm_intel.enable_apicv\",\"a\":\"N\",\"b\":\"Y\"", "the header");
+	TEST_CONTAINS(out, "\"cause\":{\"kind\":\"fields\",\"field\":\"rdi\"", "the cause");
+	json_parses("a hunk and a header difference");
+	TEST_EQ_U64(0, run(exitrace, "diff", "--json", a, cut), "--json, truncated");
+	TEST_CONTAINS(out, "\"truncated\":true", "says B is truncated");
+	json_parses("a truncated trace");
+
+	TEST_EQ_U64(2, run(exitrace, "diff", "--ignore", "rdx,nope", a), "usage");
+	TEST_CONTAINS(err, "no field or event kind 'nope'", "names the unknown name");
+	TEST_EQ_U64(2, run(exitrace, "diff", a, tmp("none.xtr"), NULL), "unreadable");
+	TEST_EQ_U64(2, run(exitrace, "diff", a, exitrace, NULL), "not a trace");
+	TEST_CONTAINS(err, "not an exitrace trace", "says why");
+
+	char cmd[400];
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	TEST_EQ_U64(0, system(cmd), "clean up");
+	return 0;
+}

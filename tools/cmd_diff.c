@@ -1,0 +1,147 @@
+// SPDX-License-Identifier: MIT
+/*
+ * exitrace diff: why does this guest behave differently there?  The header
+ * differences first (one line per group), then each divergence as a hunk
+ * with its cause and context, like diff -U, then how both traces ended.
+ */
+#include <getopt.h>
+#include <inttypes.h>
+#include <string.h>
+
+#include "cli.h"
+#include "diff.h"
+#include "diff_render.h"
+
+static void print_header_text(FILE *o, const struct xd_hdiffs *d)
+{
+	static const char *const group_names[XD_NGROUPS] = {
+		[XD_GROUP_HOST] = "hosts differ", [XD_GROUP_VM] = "vm config differs",
+		[XD_GROUP_IMAGE] = "guest image differs", [XD_GROUP_STATE] = "initial state differs",
+		[XD_GROUP_TRACE] = "traces differ",
+	};
+	for (uint32_t g = 0; g < XD_NGROUPS; g++) {
+		const char *sep = ": ";
+		for (size_t i = 0; i < d->n; i++) {
+			const struct xd_hdiff *h = &d->v[i];
+			if (h->group != g)
+				continue;
+			if (*sep == ':')
+				fputs(group_names[g], o);
+			fprintf(o, "%s%s %s (A) vs %s (B)", sep, h->what, h->a, h->b);
+			sep = "; ";
+		}
+		if (*sep == ';')
+			fputc('\n', o);
+	}
+}
+
+struct text_ctx {
+	FILE *o;
+	const struct xt_header *h[2];
+};
+
+static void on_hunk_text(void *arg, const struct xd_hunk *h)
+{
+	struct text_ctx *t = arg;
+	render_hunk_text(t->o, t->h, h);
+}
+
+static void on_hunk_json(void *arg, const struct xd_hunk *h)
+{
+	struct text_ctx *t = arg;
+	if (h->index > 1)
+		fputc(',', t->o);
+	render_hunk_json(t->o, t->h, h);
+}
+
+int cmd_diff(int argc, char **argv)
+{
+	enum { O_CONTEXT = 256, O_IGNORE, O_JSON, O_MAX_HUNKS, O_FIRST, O_WINDOW };
+	static const struct option opts[] = {
+		{ "context", required_argument, NULL, O_CONTEXT },
+		{ "ignore", required_argument, NULL, O_IGNORE },
+		{ "json", no_argument, NULL, O_JSON },
+		{ "max-hunks", required_argument, NULL, O_MAX_HUNKS },
+		{ "first", no_argument, NULL, O_FIRST },
+		{ "window", required_argument, NULL, O_WINDOW },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	struct xd_options xo;
+	xd_options_init(&xo);
+	bool json = false;
+	uint64_t v;
+	char msg[512];
+	int c;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "hU:", opts, NULL)) != -1) {
+		switch (c) {
+		case 'U':
+		case O_CONTEXT:
+			if (!cli_parse_u64(optarg, &v) || v > 1000)
+				return cli_usage_error("diff", "--context needs a number of steps (0-1000), not '%s'",
+						       optarg);
+			xo.context = (unsigned)v;
+			break;
+		case O_IGNORE:
+			if (xd_ignore_parse(&xo, optarg, msg, sizeof(msg)) < 0)
+				return cli_usage_error("diff", "%s", msg);
+			break;
+		case O_JSON: json = true; break;
+		case O_MAX_HUNKS:
+			if (!cli_parse_u64(optarg, &v) || v > 1000000)
+				return cli_usage_error("diff", "--max-hunks needs a number (0: no limit), not '%s'",
+						       optarg);
+			xo.max_hunks = (unsigned)v;
+			break;
+		case O_FIRST: xo.first = true; break;
+		case O_WINDOW:
+			if (!cli_parse_u64(optarg, &v) || !v || v > 100000000)
+				return cli_usage_error("diff", "--window needs a positive number of steps, not '%s'",
+						       optarg);
+			xo.window = v;
+			break;
+		case 'h': cli_print_usage(stdout, "diff"); return XT_EXIT_OK;
+		case ':': return cli_usage_error("diff", "option '%s' needs a value", argv[optind - 1]);
+		default: return cli_usage_error("diff", "unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (optind + 2 != argc)
+		return cli_usage_error("diff", "expected two trace files, A and B");
+	const char *path[2] = { argv[optind], argv[optind + 1] };
+
+	struct xd_diff *d;
+	struct xt_error err = { 0 };
+	if (xd_open(&d, path[0], path[1], &xo, &err) < 0)
+		return cli_error("diff", "%s", err.msg);
+	struct text_ctx t = { stdout, { xd_header(d, XD_A), xd_header(d, XD_B) } };
+	struct xd_hdiffs hd;
+	if (xd_compare_headers(t.h[0], t.h[1], &xo, &hd) < 0) {
+		xd_close(d);
+		return cli_error("diff", "out of memory");
+	}
+	if (json)
+		render_json_begin(t.o, path, &hd);
+	else
+		print_header_text(t.o, &hd);
+	fflush(t.o);
+
+	struct xd_summary s;
+	int rc = xd_run(d, json ? on_hunk_json : on_hunk_text, &t, &s);
+	int status;
+	if (rc < 0) {
+		fflush(t.o);
+		status = cli_error("diff", "%s", xd_error(d)->msg);
+	} else {
+		if (json)
+			render_json_end(t.o, &s);
+		else
+			render_summary_text(t.o, &s);
+		status = xd_identical(&s) ? XT_EXIT_OK : XT_EXIT_DIFFERENT;
+	}
+	if (fflush(t.o) != 0 || ferror(t.o))
+		status = cli_error("diff", "writing the output failed");
+	xd_hdiffs_free(&hd);
+	xd_close(d);
+	return status;
+}

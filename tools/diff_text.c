@@ -1,0 +1,426 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The text form of a diff.  A hunk reads like diff -U: lines of equal steps
+ * start with a space, A's side of a differing step with '-', B's with '+'.
+ * Each step line shows A's and B's step numbers, RIP, the exit, and the
+ * fields that differ (or, for equal steps, that the step changed).
+ */
+#include <inttypes.h>
+#include <linux/kvm.h>
+#include <string.h>
+
+#include "cli.h"
+#include "diff_render.h"
+
+#define APPEND(buf, size, len, ...)                                            \
+	do {                                                                   \
+		if ((len) < (size))                                            \
+			(len) += (size_t)snprintf((buf) + (len), (size) - (len), __VA_ARGS__); \
+	} while (0)
+
+/* Fields listed per step line, at most; a step seldom changes more. */
+#define LINE_FIELDS 6
+
+/* ---- instructions, named from the guest's initial memory ---- */
+
+static size_t read_initial(const struct xt_header *h, uint64_t gpa, uint8_t *buf, size_t n)
+{
+	for (size_t i = 0; i < h->vm.n_memory; i++) {
+		const struct xt_mem_region *r = &h->vm.memory[i];
+		if (gpa >= r->gpa && gpa - r->gpa < r->size) {
+			size_t k = (size_t)(r->size - (gpa - r->gpa));
+			k = k < n ? k : n;
+			memcpy(buf, r->data + (gpa - r->gpa), k);
+			return k;
+		}
+	}
+	return 0;
+}
+
+void render_insn(char *buf, size_t size, const struct xt_header *h, const struct xt_state *s,
+		 uint64_t rip)
+{
+	/* the recorder's guests run flat: identity-mapped, segment base added outside long mode */
+	uint64_t at = rip + (s && !(s->sregs.efer & (1u << 10)) ? s->sregs.cs.base : 0);
+	uint8_t b[4] = { 0 };
+	size_t n = read_initial(h, at, b, sizeof(b));
+	buf[0] = 0;
+	if (!n)
+		return;
+	size_t i = 0;
+	if ((b[0] & 0xf0) == 0x40 && n > 1 && s && (s->sregs.efer & (1u << 10)))
+		i = 1;	/* REX */
+	const char *name = NULL;
+	switch (b[i]) {
+	case 0x90: name = "nop"; break;
+	case 0xfb: name = "sti"; break;
+	case 0xfa: name = "cli"; break;
+	case 0xf4: name = "hlt"; break;
+	case 0xcc: name = "int3"; break;
+	case 0xcd: name = "int"; break;
+	case 0xcf: name = i ? "iretq" : "iret"; break;
+	case 0x9c: name = "pushf"; break;
+	case 0x9d: name = "popf"; break;
+	case 0x17: name = "pop ss"; break;
+	case 0xe4: case 0xe5: case 0xec: case 0xed: name = "in"; break;
+	case 0xe6: case 0xe7: case 0xee: case 0xef: name = "out"; break;
+	case 0xeb: case 0xe9: name = "jmp"; break;
+	case 0xe8: name = "call"; break;
+	case 0xc3: name = "ret"; break;
+	case 0x8e: name = ((b[i + 1] >> 3) & 7) == 2 ? "mov ss" : "mov sreg"; break;
+	case 0x88: case 0x89: case 0x8a: case 0x8b: case 0xc6: case 0xc7: name = "mov"; break;
+	case 0x8d: name = "lea"; break;
+	case 0x50: case 0x51: case 0x52: case 0x53: case 0x54: case 0x55: case 0x56: case 0x57:
+		name = "push";
+		break;
+	case 0x58: case 0x59: case 0x5a: case 0x5b: case 0x5c: case 0x5d: case 0x5e: case 0x5f:
+		name = "pop";
+		break;
+	case 0x01: case 0x03: case 0x05: name = "add"; break;
+	case 0x29: case 0x2b: case 0x2d: name = "sub"; break;
+	case 0x31: case 0x33: name = "xor"; break;
+	case 0x39: case 0x3b: case 0x3d: name = "cmp"; break;
+	case 0x85: name = "test"; break;
+	case 0xff: {
+		static const char *const grp5[8] = { "inc", "dec", "call", "call far", "jmp",
+						     "jmp far", "push", "?" };
+		name = grp5[(b[i + 1] >> 3) & 7];
+		break;
+	}
+	case 0x0f:
+		switch (b[i + 1]) {
+		case 0x0b: name = "ud2"; break;
+		case 0x31: name = "rdtsc"; break;
+		case 0xa2: name = "cpuid"; break;
+		case 0x01: name = b[i + 2] == 0xc1 ? "vmcall" : b[i + 2] == 0xd9 ? "vmmcall" : NULL; break;
+		}
+		break;
+	default:
+		if (b[i] >= 0x70 && b[i] <= 0x7f)
+			name = "jcc";
+	}
+	if (name)
+		snprintf(buf, size, "%s", name);
+	else
+		snprintf(buf, size, "%02x %02x %02x ...", b[0], b[1], b[2]);
+}
+
+/* ---- causes ---- */
+
+static const char *taken_kind(const struct xt_event *ev)
+{
+	switch (ev->taken.type) {
+	case XT_TAKEN_NMI: return "NMI";
+	case XT_TAKEN_EXCEPTION: return "exception";
+	case XT_TAKEN_SOFTWARE: return "software interrupt";
+	}
+	return "IRQ";
+}
+
+static void describe_taken(char *buf, size_t size, const struct xt_event *ev, uint64_t step)
+{
+	if (ev->taken.outcome == XT_TAKEN_HANDLER)
+		snprintf(buf, size, "%s 0x%x delivered (step %" PRIu64 " -> handler 0x%" PRIx64 ")",
+			 taken_kind(ev), ev->taken.vector, step, ev->taken.handler);
+	else
+		snprintf(buf, size, "%s 0x%x delivery failed at step %" PRIu64 ": %s", taken_kind(ev),
+			 ev->taken.vector, step,
+			 ev->taken.outcome == XT_TAKEN_SHUTDOWN ? "SHUTDOWN (triple fault)"
+								: "the entry failed");
+}
+
+/* An exit in a few words; a single-step DEBUG exit says nothing the RIP does not. */
+static void short_exit(char *buf, size_t size, const struct xt_state *s)
+{
+	if (s->exit.reason == KVM_EXIT_DEBUG && s->exit.debug_exception == 1 &&
+	    (s->exit.debug_dr6 & 0x4000))
+		snprintf(buf, size, "DEBUG");
+	else
+		fmt_exit(buf, size, s);
+}
+
+/* What a trace did at a step where the other took an event: its next exit. */
+static void describe_plain(char *buf, size_t size, const struct xd_view *v)
+{
+	char ex[200];
+	short_exit(ex, sizeof(ex), v->state);
+	snprintf(buf, size, "no IRQ; next exit %s at 0x%" PRIx64, ex, v->state->regs.rip);
+}
+
+static void describe_exit(char *buf, size_t size, const struct xd_view *v)
+{
+	char ex[200];
+	fmt_exit(ex, sizeof(ex), v->state);
+	snprintf(buf, size, "exit %s at 0x%" PRIx64, ex, v->state->regs.rip);
+}
+
+void render_cause(char *buf, size_t size, const struct xd_hunk *hunk)
+{
+	const struct xd_cause *c = &hunk->cause;
+	const struct xd_line *l = c->line;
+	char x[320], y[320], v[96];
+	switch (c->kind) {
+	case XD_CAUSE_IRQ_ONE_SIDE:
+		if (c->side == XD_A) {
+			describe_taken(x, sizeof(x), c->ev_a, l->a.step);
+			describe_plain(y, sizeof(y), &l->b);
+		} else {
+			describe_plain(x, sizeof(x), &l->a);
+			describe_taken(y, sizeof(y), c->ev_b, l->b.step);
+		}
+		snprintf(buf, size, "A: %s   B: %s", x, y);
+		return;
+	case XD_CAUSE_IRQ_TIMING: {
+		const struct xt_event *ev = c->ev_a;
+		int64_t d = (int64_t)(c->step_b - c->step_a);
+		snprintf(buf, size, "%s 0x%x taken at different points: A at step %" PRIu64 " (rip 0x%" PRIx64
+			 "), B at step %" PRIu64 " (rip 0x%" PRIx64 "), %" PRId64 " steps %s",
+			 taken_kind(ev), ev->taken.vector, c->step_a, c->ev_a->taken.rip_before, c->step_b,
+			 c->ev_b->taken.rip_before, d < 0 ? -d : d, d < 0 ? "earlier" : "later");
+		return;
+	}
+	case XD_CAUSE_IRQ_DIFFERENT:
+		describe_taken(x, sizeof(x), c->ev_a, l->a.step);
+		describe_taken(y, sizeof(y), c->ev_b, l->b.step);
+		snprintf(buf, size, "A: %s   B: %s", x, y);
+		return;
+	case XD_CAUSE_EXIT:
+		describe_exit(x, sizeof(x), &l->a);
+		describe_exit(y, sizeof(y), &l->b);
+		snprintf(buf, size, "A: %s   B: %s", x, y);
+		return;
+	case XD_CAUSE_KTRACE:
+	case XD_CAUSE_INJECT:
+	case XD_CAUSE_CONSOLE: {
+		static const char *const what[] = { [XD_CAUSE_KTRACE] = "kernel event",
+						    [XD_CAUSE_INJECT] = "injection",
+						    [XD_CAUSE_CONSOLE] = "guest output" };
+		const struct xt_event *ev = c->ev_a ? c->ev_a : c->ev_b;
+		fmt_event(x, sizeof(x), ev);
+		const char *name = what[c->kind];
+		/* the APICv events say which interrupt path the host took */
+		if (c->kind == XD_CAUSE_KTRACE && strstr(ev->ktrace.name, "kvm_apicv_accept_irq"))
+			name = "APICv posted interrupt";
+		else if (c->kind == XD_CAUSE_KTRACE && strstr(ev->ktrace.name, "kvm_apicv_inhibit_changed"))
+			name = "APICv inhibit change";
+		if (c->ev_a && c->ev_b) {
+			fmt_event(y, sizeof(y), c->ev_b);
+			snprintf(buf, size, "%s differs: A %s   B %s", name, x, y);
+		} else {
+			snprintf(buf, size, "%s in %c only: %s", name, c->ev_a ? 'A' : 'B', x);
+		}
+		return;
+	}
+	case XD_CAUSE_FIELDS: {
+		const struct xt_field *f = c->field;
+		fmt_field(x, sizeof(x), l->a.state, f);
+		fmt_field(y, sizeof(y), l->b.state, f);
+		snprintf(v, sizeof(v), "%s", f->id == XT_F_RIP ? "control flow differs: rip" : f->name);
+		snprintf(buf, size, "%s %s (A) vs %s (B)%s", v, x, y, l->n_fields > 1 ? " and more" : "");
+		return;
+	}
+	case XD_CAUSE_END: {
+		const struct xd_line *e = c->line;
+		snprintf(buf, size, "%c ends at step %" PRIu64 "; %c goes on for %" PRIu64 " more steps",
+			 e->side == XD_A ? 'A' : 'B', e->to, e->side == XD_A ? 'B' : 'A', e->rest);
+		return;
+	}
+	}
+	snprintf(buf, size, "the events of the step differ");
+}
+
+/* ---- lines ---- */
+
+static void step_cols(char *buf, size_t size, const struct xd_line *l, bool a, bool b)
+{
+	char x[24] = "", y[24] = "";
+	if (a)
+		snprintf(x, sizeof(x), "%" PRIu64, l->a.step);
+	if (b)
+		snprintf(y, sizeof(y), "%" PRIu64, l->b.step);
+	snprintf(buf, size, "%8s %8s", x, y);
+}
+
+/* rip=... EXIT | field=value ... for the fields in list (or those the step changed). */
+static void step_body(char *buf, size_t size, const struct xd_view *v,
+		      const struct xt_field *const *list, size_t n_list)
+{
+	const struct xt_state *s = v->state;
+	char ex[200], val[80];
+	size_t len = 0;
+	short_exit(ex, sizeof(ex), s);
+	APPEND(buf, size, len, "rip=0x%-8" PRIx64 " %s", s->regs.rip, ex);
+	const char *sep = "  |";
+	size_t shown = 0, more = 0;
+	const struct xt_field *table;
+	size_t n = list ? n_list : xt_fields(&table);
+	for (size_t i = 0; i < n; i++) {
+		const struct xt_field *f = list ? list[i] : &table[i];
+		if (!list && (!f->name || !xt_field_set_has(v->changed, f->id) || f->id == XT_F_RIP ||
+			      fmt_is_exit_payload(f)))
+			continue;
+		if (list && f->id == XT_F_RIP)
+			continue;
+		if (list && f->id == XT_F_EXIT_REASON)
+			continue;
+		if (shown == LINE_FIELDS) {
+			more++;
+			continue;
+		}
+		fmt_field(val, sizeof(val), s, f);
+		APPEND(buf, size, len, "%s %s=%s", sep, f->name, val);
+		sep = "";
+		shown++;
+	}
+	if (more)
+		APPEND(buf, size, len, " (+%zu)", more);
+}
+
+/* A step's events; with other set, only those the other trace does not have at its step. */
+static void print_events(FILE *o, char mark, const struct xd_view *v, const struct xd_view *other)
+{
+	char text[512];
+	for (size_t i = 0; i < v->n_events; i++) {
+		if (v->events[i].kind == XT_EV_INPUT)
+			continue;
+		bool twin = false;
+		for (size_t j = 0; other && j < other->n_events && !twin; j++)
+			twin = xd_event_same(&v->events[i], &other->events[j]);
+		if (twin)
+			continue;
+		fmt_event(text, sizeof(text), &v->events[i]);
+		fprintf(o, "%c %17s    %s\n", mark, "+", text);
+	}
+}
+
+static void print_line(FILE *o, const struct xd_line *l)
+{
+	char cols[40], body[600];
+	switch (l->kind) {
+	case XD_LINE_CONTEXT:
+		step_cols(cols, sizeof(cols), l, true, true);
+		step_body(body, sizeof(body), &l->a, NULL, 0);
+		fprintf(o, "  %s  %s\n", cols, body);
+		print_events(o, ' ', &l->a, NULL);
+		return;
+	case XD_LINE_DIFF:
+		step_cols(cols, sizeof(cols), l, true, false);
+		step_body(body, sizeof(body), &l->a, l->fields, l->n_fields);
+		fprintf(o, "- %s  %s\n", cols, body);
+		print_events(o, '-', &l->a, &l->b);
+		step_cols(cols, sizeof(cols), l, false, true);
+		step_body(body, sizeof(body), &l->b, l->fields, l->n_fields);
+		fprintf(o, "+ %s  %s\n", cols, body);
+		print_events(o, '+', &l->b, &l->a);
+		return;
+	case XD_LINE_SKIP: {
+		char range[48];
+		snprintf(range, sizeof(range), "%" PRIu64 "..%" PRIu64, l->from, l->to);
+		fprintf(o, "%c %8s %8s  %" PRIu64 " step%s in %c only, passed over to get back in step\n",
+			l->side == XD_A ? '-' : '+', l->side == XD_A ? range : "",
+			l->side == XD_B ? range : "", l->to - l->from + 1, l->to == l->from ? "" : "s",
+			l->side == XD_A ? 'A' : 'B');
+		return;
+	}
+	case XD_LINE_RESYNC: {
+		static const char *const how[] = {
+			[XD_RESYNC_IRQ_RETURN] = "the handler returned to the interrupted instruction",
+			[XD_RESYNC_IRQ_RETURN_NEXT] = "the handler returned and ran the interrupted instruction",
+			[XD_RESYNC_SEARCH] = "RIP, RSP and the general registers agree",
+		};
+		step_cols(cols, sizeof(cols), l, true, true);
+		fprintf(o, "= %s  in step again: %s", cols, how[l->how]);
+		for (size_t i = 0; i < l->n_fields && i < LINE_FIELDS; i++) {
+			char x[80], y[80];
+			fmt_field(x, sizeof(x), l->a.state, l->fields[i]);
+			fmt_field(y, sizeof(y), l->b.state, l->fields[i]);
+			fprintf(o, "%s%s %s (A) vs %s (B)", i ? ", " : "; still different: ",
+				l->fields[i]->name, x, y);
+		}
+		if (l->n_fields > LINE_FIELDS)
+			fprintf(o, " (+%zu)", l->n_fields - LINE_FIELDS);
+		fputc('\n', o);
+		return;
+	}
+	case XD_LINE_END: {
+		char ex[200];
+		const struct xd_view *v = l->side == XD_A ? &l->a : &l->b;
+		fmt_exit(ex, sizeof(ex), v->state);
+		step_cols(cols, sizeof(cols), l, l->side == XD_A, l->side == XD_B);
+		fprintf(o, "%c %s  %c ends here (last exit %s at rip 0x%" PRIx64 "); %c has %" PRIu64
+			" more steps\n", l->side == XD_A ? '-' : '+', cols, l->side == XD_A ? 'A' : 'B',
+			ex, v->state->regs.rip, l->side == XD_A ? 'B' : 'A', l->rest);
+		return;
+	}
+	case XD_LINE_GIVE_UP:
+		fprintf(o, "! %17s  no step where RIP, RSP and the general registers agree within %" PRIu64
+			" steps: the traces stay apart\n", "", l->to);
+		return;
+	}
+}
+
+void render_hunk_text(FILE *o, const struct xt_header *const h[2], const struct xd_hunk *hunk)
+{
+	char cause[900], insn[48], prev[48], at[64] = "";
+	render_cause(cause, sizeof(cause), hunk);
+	const struct xd_line *first = hunk->cause.line;
+	/* the instruction the divergence starts at, and the one before it if that was context */
+	const struct xt_state *s = first && first->a.state ? first->a.state : NULL;
+	render_insn(insn, sizeof(insn), h[0], s, hunk->rip);
+	prev[0] = 0;
+	for (size_t i = 0; first && i < hunk->n_lines && &hunk->lines[i] < first; i++)
+		if (hunk->lines[i].kind == XD_LINE_CONTEXT && &hunk->lines[i + 1] == first)
+			render_insn(prev, sizeof(prev), h[0], s, hunk->lines[i].a.rip_before);
+	if (hunk->step_a != hunk->step_b)
+		snprintf(at, sizeof(at), " (B: step %" PRIu64 ")", hunk->step_b);
+	fprintf(o, "%s divergence at step %" PRIu64 "%s, rip 0x%" PRIx64, hunk->index == 1 ? "first" : "next",
+		hunk->step_a, at, hunk->rip);
+	if (*insn)
+		fprintf(o, " (%s%s%s)", insn, *prev ? " after " : "", prev);
+	fprintf(o, ":\n  %s\n", cause);
+	for (size_t i = 0; i < hunk->n_lines; i++)
+		print_line(o, &hunk->lines[i]);
+	if (hunk->dropped_lines)
+		fprintf(o, "  ... %" PRIu64 " more lines in this hunk (%" PRIu64 " differing steps in all)\n",
+			hunk->dropped_lines, hunk->diff_steps);
+}
+
+void render_end(char *buf, size_t size, const struct xd_trace_summary *t)
+{
+	if (!t->footer) {
+		snprintf(buf, size, "is truncated after step %" PRIu64, t->last_step);
+		return;
+	}
+	const struct xt_footer *f = t->footer;
+	if (f->end_detail && *f->end_detail)
+		snprintf(buf, size, "ends %s (%s) at step %" PRIu64, xt_end_reason_name(f->end_reason),
+			 f->end_detail, f->steps);
+	else
+		snprintf(buf, size, "ends %s at step %" PRIu64, xt_end_reason_name(f->end_reason), f->steps);
+}
+
+void render_summary_text(FILE *o, const struct xd_summary *s)
+{
+	char ea[300], eb[300];
+	render_end(ea, sizeof(ea), &s->t[0]);
+	render_end(eb, sizeof(eb), &s->t[1]);
+	fprintf(o, "A %s; B %s\n", ea, eb);
+	for (int i = 0; i < 2; i++)
+		if (s->t[i].truncated)
+			fprintf(o, "note: %c is truncated (its recorder did not finish): compared up to its step %"
+				PRIu64 "\n", i ? 'B' : 'A', s->t[i].last_step);
+	if (s->stop == XD_STOP_FIRST && s->hunks)
+		fprintf(o, "stopped at the first divergence (--first)\n");
+	else if (s->stop == XD_STOP_MAX_HUNKS)
+		fprintf(o, "stopped after %u hunks (--max-hunks)\n", s->hunks);
+	else if (s->stop == XD_STOP_NO_RESYNC)
+		fprintf(o, "gave up: the traces did not get back in step (--window)\n");
+	uint64_t skipped = s->t[0].skipped + s->t[1].skipped;
+	if (xd_identical(s))
+		fprintf(o, "identical: %" PRIu64 " steps compared\n", s->compared);
+	else
+		fprintf(o, "%u hunk%s; %" PRIu64 " steps compared; %" PRIu64 " skipped to resynchronise (A %"
+			PRIu64 ", B %" PRIu64 ")%s\n", s->hunks, s->hunks == 1 ? "" : "s", s->compared,
+			skipped, s->t[0].skipped, s->t[1].skipped,
+			s->ends_differ ? "; the traces end differently" : "");
+}
