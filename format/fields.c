@@ -162,7 +162,7 @@ static const struct xt_field fields[XT_FIELD_ID_LIMIT] = {
  */
 struct block_slots {
 	uint16_t offset;		/* of the first slot */
-	uint8_t n;			/* slots */
+	uint8_t n;			/* slots, at most 64 */
 	uint8_t first_id;		/* ids are first_id + slot, unless ids is set */
 	const uint8_t *ids;
 };
@@ -186,6 +186,8 @@ static const struct block_slots block_slots[XT_NBLOCKS] = {
 	[XT_BLOCK_LAPIC] = { SLOTS(lapic, fpu), 160, NULL },
 	[XT_BLOCK_FPU] = { 0, 0, 0, NULL },
 };
+_Static_assert(sizeof(struct xt_sregs) / 8 <= 64 && sizeof(struct xt_lapic) / 8 <= 64,
+	       "a block's slots must fit a 64-bit mask");
 _Static_assert(sizeof(exit_slot_ids) == (offsetof(struct xt_state, exit.io_data_len) -
 					 offsetof(struct xt_state, exit)) / 8,
 	       "exit slot ids out of step with struct xt_exit");
@@ -253,14 +255,21 @@ size_t xt_state_diff(const struct xt_state *a, const struct xt_state *b, uint32_
 			continue;
 		const uint64_t *pa = (const uint64_t *)((const char *)a + bs->offset);
 		const uint64_t *pb = (const uint64_t *)((const char *)b + bs->offset);
-		/* most blocks are unchanged most steps: one vectorised compare decides */
-		if (!memcmp(pa, pb, bs->n * 8u))
+		/*
+		 * Most blocks are unchanged most steps: one vectorised compare
+		 * decides.  Registers and the exit change on every single step
+		 * (RIP, the debug exit's pc), so they go straight to the loop.
+		 */
+		if (blk != XT_BLOCK_REGS && blk != XT_BLOCK_EXIT && !memcmp(pa, pb, bs->n * 8u))
 			continue;
-		for (unsigned i = 0; i < bs->n; i++) {
-			if (pa[i] != pb[i]) {
-				xt_field_set_add(out, bs->ids ? bs->ids[i] : bs->first_id + i);
-				count++;
-			}
+		/* branch-free: which slots differ is not predictable step to step */
+		uint64_t mask = 0;
+		for (unsigned i = 0; i < bs->n; i++)
+			mask |= (uint64_t)(pa[i] != pb[i]) << i;
+		for (; mask; mask &= mask - 1) {
+			unsigned i = (unsigned)__builtin_ctzll(mask);
+			xt_field_set_add(out, bs->ids ? bs->ids[i] : bs->first_id + i);
+			count++;
 		}
 	}
 	if (capture & (1u << XT_BLOCK_EXIT))

@@ -199,6 +199,11 @@ static inline size_t put_uint_at(uint8_t *p, uint64_t v)
 		*p = (uint8_t)v;
 		return 1;
 	}
+	if (v < 256) {		/* a one-byte argument: field ids, most deltas */
+		p[0] = 0x18;
+		p[1] = (uint8_t)v;
+		return 2;
+	}
 	return cbor_encode_uint(v, p, 9);
 }
 
@@ -210,6 +215,11 @@ static inline size_t put_int_at(uint8_t *p, int64_t v)
 	if (n < 24) {
 		*p = (uint8_t)(0x20 | n);	/* major type 1: -1 - n */
 		return 1;
+	}
+	if (n < 256) {
+		p[0] = 0x38;
+		p[1] = (uint8_t)n;
+		return 2;
 	}
 	return cbor_encode_negint(n, p, 9);
 }

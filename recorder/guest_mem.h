@@ -17,6 +17,26 @@ int gmem_translate(const struct kvm_vm *vm, const struct xt_sregs *s, uint64_t l
 size_t gmem_read(const struct kvm_vm *vm, const struct xt_sregs *s, uint64_t linear, void *dst,
 		 size_t n);
 
+/*
+ * A one-entry translation cache for fetching the next instruction every
+ * step.  Like the CPU's own TLB it may serve a stale translation until the
+ * guest changes CR0, CR3, CR4 or EFER, or the caller flushes it (on
+ * INVLPG): the guest must invalidate after changing a page table anyway.
+ */
+struct gmem_tlb {
+	bool valid;
+	uint64_t cr0, cr3, cr4, efer, vpage, gpage;
+};
+
+static inline void gmem_tlb_flush(struct gmem_tlb *t)
+{
+	t->valid = false;
+}
+
+/* gmem_read() through the cache. */
+size_t gmem_read_cached(const struct kvm_vm *vm, struct gmem_tlb *t, const struct xt_sregs *s,
+			uint64_t linear, void *dst, size_t n);
+
 /* The linear address of the instruction at rip (CS base, 64-bit code ignores it). */
 uint64_t gmem_code_linear(const struct xt_state *s);
 /* The linear address of the stack pointer plus off (SS base, width by mode). */

@@ -63,6 +63,11 @@ void insn_decode(const uint8_t *p, size_t n, int bits, struct insn *out)
 		*out = (struct insn){ INSN_RDTSCP, (unsigned)i + 3, 0, 0, 0 };
 		return;
 	}
+	if (op2 == 0x01 && (modrm >> 6) != 3 && ((modrm >> 3) & 7) == 7) {
+		/* the length does not matter: only the flush it asks for */
+		*out = (struct insn){ INSN_INVLPG, 0, 0, 0, 0 };
+		return;
+	}
 	/* 0F C7 /6 RDRAND, /7 RDSEED, F3 0F C7 /7 RDPID: register forms only */
 	if (op2 == 0xc7 && (modrm >> 6) == 3) {
 		unsigned ext = (modrm >> 3) & 7;

@@ -26,6 +26,7 @@ enum insn_kind {
 	INSN_HLT,
 	INSN_STI,
 	INSN_IRET,
+	INSN_INVLPG,	/* 0F 01 /7 with a memory operand */
 };
 
 struct insn {

@@ -66,6 +66,7 @@ struct recorder {
 	struct xt_state cur, prev;
 	uint64_t steps;
 	uint64_t injected_before;	/* the step the last injection events precede */
+	struct gmem_tlb code_tlb;	/* where the next instruction is, between steps */
 	struct timespec t0;
 	struct sigaction old_int, old_term, old_alrm;
 };
@@ -342,8 +343,11 @@ static int step_loop(struct recorder *r)
 		struct insn insn, *in = NULL;
 		if (!r->o->no_step) {
 			uint8_t bytes[16];
-			size_t n = gmem_read(&r->vm, &r->cur.sregs, gmem_code_linear(&r->cur), bytes, sizeof(bytes));
+			size_t n = gmem_read_cached(&r->vm, &r->code_tlb, &r->cur.sregs,
+						    gmem_code_linear(&r->cur), bytes, sizeof(bytes));
 			insn_decode(bytes, n, gmem_code_bits(&r->cur), &insn);
+			if (insn.kind == INSN_INVLPG)
+				gmem_tlb_flush(&r->code_tlb);
 			in = &insn;
 		}
 		size_t nev = injector_before_run(&r->inj, &r->vm, r->steps + 1, evs, EVENTS_MAX);
