@@ -184,6 +184,24 @@ int kvm_vm_set_cpuid(struct kvm_vm *vm, const struct xt_cpuid_entry *e, size_t n
 	return 0;
 }
 
+void kvm_cpuid_set_apic_id(struct xt_cpuid_entry *e, size_t n, uint32_t apic_id)
+{
+	for (size_t i = 0; i < n; i++) {
+		switch (e[i].function) {
+		case 0x1:
+			e[i].ebx = (e[i].ebx & 0x00ffffffu) | (apic_id & 0xff) << 24;
+			break;
+		case 0xb:
+		case 0x1f:
+			e[i].edx = apic_id;
+			break;
+		case 0x8000001e:
+			e[i].eax = apic_id;
+			break;
+		}
+	}
+}
+
 int kvm_vm_set_guest_debug(struct kvm_vm *vm, uint32_t control, const uint64_t debugreg[8],
 			   struct xt_error *err)
 {

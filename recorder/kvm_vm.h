@@ -41,6 +41,14 @@ int kvm_vm_supported_cpuid(struct kvm_vm *vm, struct xt_cpuid_entry **out, size_
 int kvm_vm_set_cpuid(struct kvm_vm *vm, const struct xt_cpuid_entry *e, size_t n,
 		     struct xt_error *err);
 
+/*
+ * KVM_GET_SUPPORTED_CPUID reports the APIC ID of whichever host CPU ran the
+ * ioctl (leaf 1 EBX[31:24], leaves 0xB and 0x1F EDX, AMD's 0x8000001E EAX);
+ * set them to the vCPU's own, so a recording does not depend on where the
+ * recorder happened to run.
+ */
+void kvm_cpuid_set_apic_id(struct xt_cpuid_entry *e, size_t n, uint32_t apic_id);
+
 /* KVM_SET_GUEST_DEBUG with this control word and arch.debugreg[]. */
 int kvm_vm_set_guest_debug(struct kvm_vm *vm, uint32_t control, const uint64_t debugreg[8],
 			   struct xt_error *err);

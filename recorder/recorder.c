@@ -156,8 +156,10 @@ static int setup(struct recorder *r)
 		return rc;
 	if (!r->vm.sync_regs)
 		return rec_err(err, -ENOTSUP, "this KVM lacks KVM_CAP_SYNC_REGS for regs, sregs and events");
-	if ((rc = kvm_vm_supported_cpuid(&r->vm, &r->cpuid, &r->n_cpuid, err)) ||
-	    (rc = kvm_vm_set_cpuid(&r->vm, r->cpuid, r->n_cpuid, err)))
+	if ((rc = kvm_vm_supported_cpuid(&r->vm, &r->cpuid, &r->n_cpuid, err)))
+		return rc;
+	kvm_cpuid_set_apic_id(r->cpuid, r->n_cpuid, 0);	/* the one vCPU's */
+	if ((rc = kvm_vm_set_cpuid(&r->vm, r->cpuid, r->n_cpuid, err)))
 		return rc;
 
 	r->img = (struct guest_image){ .name = o->image_name, .data = o->image, .size = o->image_size };

@@ -88,6 +88,14 @@ int main(int argc, char **argv)
 	TEST_EQ_U64(t->steps[22].regs.rax, ev->input.v[0].value, "rax as the guest got it");
 	TEST_EQ_U64(t->steps[22].regs.rdx, ev->input.v[1].value, "rdx as the guest got it");
 
+	/* the CPUID the guest got names its own APIC ID (0), not the host CPU the recorder ran on */
+	const struct xt_cpuid_entry *leaf1 = kt_cpuid(t, 1, 0);
+	TEST_ASSERT(leaf1, "CPUID leaf 1 is in the header");
+	TEST_EQ_U64(0, leaf1->ebx >> 24, "leaf 1 EBX[31:24]: the vCPU's initial APIC ID");
+	const struct xt_cpuid_entry *leafb = kt_cpuid(t, 0xb, 0);
+	if (leafb)
+		TEST_EQ_U64(0, leafb->edx, "leaf 0xB EDX: the vCPU's x2APIC ID");
+
 	/* dump and info read it back for a person */
 	TEST_EQ_U64(0, kt_exitrace("dump %s --from 19 --to 20", out), "dump a range");
 	TEST_CONTAINS(kt_out(), "MMIO write 0xd0000000 len=4 data=0xdeadbeef", "dump shows the write");
