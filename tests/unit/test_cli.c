@@ -101,6 +101,10 @@ int main(int argc, char **argv)
 		TEST_EQ_U64(0, run(readers[i], "--help", NULL), "%s --help", readers[i]);
 	}
 	expect_usage("info", "two files", run("info", good, good, NULL));
+	expect_usage("diff", "an unknown option", run("diff", "--bogus", good, good, NULL));
+	expect_usage("diff", "one file", run("diff", good, NULL));
+	expect_usage("diff", "an unknown field to ignore", run("diff", "--ignore", "no-such-field", good, good, NULL));
+	TEST_EQ_U64(0, run("diff", good, good, NULL), "a trace is identical to itself");
 	expect_usage("dump", "--from after --to", run("dump", good, "--from", "9", "--to", "3", NULL));
 	expect_usage("dump", "--from without a number", run("dump", good, "--from", "x", NULL));
 	expect_usage("check", "an unknown option", run("check", "--bogus", good, NULL));
@@ -156,6 +160,12 @@ int main(int argc, char **argv)
 			TEST_CONTAINS(said, bad[b].says, "%s on %s names the problem", all[c], bad[b].file);
 			if (bad[b].offset)
 				TEST_CONTAINS(said, "offset", "%s on %s names the offset", all[c], bad[b].file);
+		}
+		/* diff, with the bad trace on either side */
+		for (int side = 0; side < 2; side++) {
+			int status = side ? run("diff", good, bad[b].file, NULL) : run("diff", bad[b].file, good, NULL);
+			TEST_EQ_U64(2, status, "diff with %s; stderr: %s", bad[b].file, err_text);
+			TEST_CONTAINS(err_text, bad[b].says, "diff with %s names the problem", bad[b].file);
 		}
 	}
 	free(trace);
