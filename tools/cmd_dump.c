@@ -2,31 +2,109 @@
 /* exitrace dump: one line per exit (step, exit, RIP, what changed) and the events. */
 #include <getopt.h>
 #include <inttypes.h>
+#include <linux/kvm.h>
 #include <string.h>
 
 #include "cli.h"
 
+/*
+ * Text lines are built by hand into one buffer and written with one
+ * fwrite: printf's parsing was most of dump's time on long traces.
+ */
+#define LINE_MAX_BYTES 32768
+#define LINE_ROOM 512	/* what one field (name, value) can take at most */
+
+static char *put_str(char *p, const char *s)
+{
+	while (*s)
+		*p++ = *s++;
+	return p;
+}
+
+static char *put_hex(char *p, uint64_t v)
+{
+	char tmp[16];
+	int n = 0;
+	do {
+		tmp[n++] = "0123456789abcdef"[v & 15];
+		v >>= 4;
+	} while (v);
+	*p++ = '0';
+	*p++ = 'x';
+	while (n)
+		*p++ = tmp[--n];
+	return p;
+}
+
+static char *put_dec(char *p, uint64_t v, int width)
+{
+	char tmp[20];
+	int n = 0;
+	do {
+		tmp[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	for (int pad = width - n; pad > 0; pad--)
+		*p++ = ' ';
+	while (n)
+		*p++ = tmp[--n];
+	return p;
+}
+
 static void print_step_text(FILE *o, const struct xt_record *rec)
 {
+	static char line[LINE_MAX_BYTES];
 	const struct xt_state *s = rec->state;
-	char ex[512], val[96];
-	fmt_exit(ex, sizeof(ex), s);
-	fprintf(o, "%10" PRIu64 "  rip=0x%-10" PRIx64 " %s", rec->step, s->regs.rip, ex);
+	char *p = line;
+	p = put_dec(p, rec->step, 10);
+	p = put_str(p, "  rip=");
+	char *rip = p;
+	p = put_hex(p, s->regs.rip);
+	while (p - rip < 12)	/* "0x" and 10 digits, left-aligned */
+		*p++ = ' ';
+	*p++ = ' ';
+	if (s->exit.reason == KVM_EXIT_DEBUG) {
+		/* the common case, as fmt_exit() words it */
+		p = put_str(p, "DEBUG exception=");
+		p = put_dec(p, s->exit.debug_exception, 0);
+		p = put_str(p, " dr6=");
+		p = put_hex(p, s->exit.debug_dr6);
+		p = put_str(p, " dr7=");
+		p = put_hex(p, s->exit.debug_dr7);
+		p = put_str(p, " pc=");
+		p = put_hex(p, s->exit.debug_pc);
+	} else {
+		fmt_exit(p, LINE_ROOM, s);
+		p += strlen(p);
+	}
 
 	const struct xt_field *table;
-	size_t n = xt_fields(&table);
+	xt_fields(&table);
 	const char *sep = "  |";
-	for (size_t id = 0; id < n; id++) {
-		const struct xt_field *f = &table[id];
-		if (!f->name || !xt_field_set_has(rec->changed, (unsigned)id))
-			continue;
-		if (f->id == XT_F_RIP || fmt_is_exit_payload(f))
-			continue;
-		fmt_field(val, sizeof(val), s, f);
-		fprintf(o, "%s %s=%s", sep, f->name, val);
-		sep = "";
+	for (unsigned w = 0; w < XT_FIELD_ID_LIMIT / 64; w++) {
+		for (uint64_t bits = rec->changed->bits[w]; bits; bits &= bits - 1) {
+			const struct xt_field *f = &table[w * 64 + (unsigned)__builtin_ctzll(bits)];
+			if (!f->name || f->id == XT_F_RIP || fmt_is_exit_payload(f))
+				continue;
+			if (p - line > LINE_MAX_BYTES - LINE_ROOM) {
+				fwrite(line, 1, (size_t)(p - line), o);
+				p = line;
+			}
+			p = put_str(p, sep);
+			*p++ = ' ';
+			p = put_str(p, f->name);
+			*p++ = '=';
+			if (f->kind == XT_KIND_U64) {
+				p = put_hex(p, xt_field_get(s, f));
+			} else {
+				fmt_field(p, 96, s, f);
+				p += strlen(p);
+			}
+			sep = "";
+		}
 	}
-	fputc('\n', o);
+	*p++ = '\n';
+	fwrite(line, 1, (size_t)(p - line), o);
 }
 
 static void print_step_json(FILE *o, const struct xt_record *rec)
