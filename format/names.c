@@ -1,5 +1,9 @@
 // SPDX-License-Identifier: MIT
 /* Names of the format's enumerations, as dump, diff and --json print them. */
+#include <linux/kvm.h>
+#include <stdio.h>
+#include <string.h>
+
 #include "xt_records.h"
 
 #ifndef XT_VERSION
@@ -84,4 +88,56 @@ void xt_default_compare_masks(uint64_t masks[XT_FIELD_ID_LIMIT])
 const char *xt_version(void)
 {
 	return XT_VERSION;
+}
+
+size_t xt_guest_debug_str(char *buf, size_t size, uint32_t flags)
+{
+	static const struct { uint32_t bit; const char *name; } names[] = {
+		{ KVM_GUESTDBG_ENABLE, "ENABLE" },
+		{ KVM_GUESTDBG_SINGLESTEP, "SINGLESTEP" },
+		{ KVM_GUESTDBG_USE_SW_BP, "USE_SW_BP" },
+		{ KVM_GUESTDBG_USE_HW_BP, "USE_HW_BP" },
+		{ KVM_GUESTDBG_INJECT_DB, "INJECT_DB" },
+		{ KVM_GUESTDBG_INJECT_BP, "INJECT_BP" },
+		{ KVM_GUESTDBG_BLOCKIRQ, "BLOCKIRQ" },
+	};
+	size_t len = 0;
+	uint32_t rest = flags;
+	if (size)
+		buf[0] = 0;
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		if ((flags & names[i].bit) && len < size) {
+			len += (size_t)snprintf(buf + len, size - len, "%s%s", len ? "|" : "", names[i].name);
+			rest &= ~names[i].bit;
+		}
+	}
+	if (rest && len < size)
+		len += (size_t)snprintf(buf + len, size - len, "%s0x%x", len ? "|" : "", rest);
+	if (!flags && size)
+		len = (size_t)snprintf(buf, size, "0");
+	return len;
+}
+
+size_t xt_capture_str(char *buf, size_t size, uint32_t capture)
+{
+	static const struct { uint32_t bit; const char *name; } names[] = {
+		{ 1u << XT_BLOCK_REGS, "regs" }, { 1u << XT_BLOCK_SREGS, "sregs" },
+		{ 1u << XT_BLOCK_EVENTS, "events" }, { 1u << XT_BLOCK_EXIT, "exit" },
+		{ XT_CAPTURE_DEBUGREGS, "debugregs" }, { XT_CAPTURE_LAPIC, "lapic" },
+		{ XT_CAPTURE_FPU, "fpu" }, { XT_CAPTURE_STATS, "stats" },
+	};
+	size_t len = 0;
+	if (size)
+		buf[0] = 0;
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if ((capture & names[i].bit) && len < size)
+			len += (size_t)snprintf(buf + len, size - len, "%s%s", len ? "," : "", names[i].name);
+	return len;
+}
+
+bool xt_kvm_param_is_apicv(const char *key)
+{
+	const char *dot = strrchr(key, '.');
+	const char *name = dot ? dot + 1 : key;
+	return !strcmp(name, "enable_apicv") || !strcmp(name, "avic") || !strcmp(name, "enable_ipiv");
 }

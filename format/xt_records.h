@@ -11,6 +11,7 @@
 #ifndef XT_RECORDS_H
 #define XT_RECORDS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -287,6 +288,16 @@ const char *xt_inject_method_name(uint32_t method);
 const char *xt_input_what_name(uint32_t what);
 const char *xt_cpu_mode_name(uint32_t mode);
 const char *xt_irqchip_name(uint32_t irqchip);
+
+/* The header's guest-debug word as KVM_GUESTDBG_* names joined by '|' ("0" if none). */
+size_t xt_guest_debug_str(char *buf, size_t size, uint32_t flags);
+/* A capture set (XT_CAPTURE_*) as names joined by ',' ("regs,sregs,events,exit,lapic"). */
+size_t xt_capture_str(char *buf, size_t size, uint32_t capture);
+/*
+ * Does this KVM module parameter ("kvm_intel.enable_apicv") decide how
+ * interrupts reach a guest: APICv (Intel), AVIC (AMD), IPI virtualization?
+ */
+bool xt_kvm_param_is_apicv(const char *key);
 
 /* Fill masks (by field id) with the library's default compare masks. */
 void xt_default_compare_masks(uint64_t masks[XT_FIELD_ID_LIMIT]);

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "diff_internal.h"
+#include "host_diff.h"
 
 #define MAX_CPUID_LINES 8
 #define MAX_STATE_LINES 12
@@ -59,127 +60,21 @@ static int add_num(struct xd_hdiffs *d, uint32_t group, const char *what, uint64
 	return add(d, group, false, what, x, y);
 }
 
-/* The parameters that decide the interrupt path: APICv (Intel), AVIC (AMD), IPI virtualization. */
-static bool is_apicv_param(const char *key)
-{
-	const char *dot = strrchr(key, '.');
-	const char *name = dot ? dot + 1 : key;
-	return !strcmp(name, "enable_apicv") || !strcmp(name, "avic") || !strcmp(name, "enable_ipiv");
-}
-
-static const char *param(const struct xt_host *h, const char *key)
-{
-	for (size_t i = 0; i < h->n_kvm_params; i++)
-		if (!strcmp(h->kvm_params[i].key, key))
-			return h->kvm_params[i].value;
-	return NULL;
-}
-
-static int compare_params(struct xd_hdiffs *d, const struct xt_host *a, const struct xt_host *b)
-{
-	for (size_t i = 0; i < a->n_kvm_params; i++) {
-		const char *k = a->kvm_params[i].key;
-		XD_TRY(add_str(d, XD_GROUP_HOST, is_apicv_param(k), k, a->kvm_params[i].value, param(b, k)));
-	}
-	for (size_t i = 0; i < b->n_kvm_params; i++) {
-		const char *k = b->kvm_params[i].key;
-		if (!param(a, k))
-			XD_TRY(add(d, XD_GROUP_HOST, is_apicv_param(k), k, NULL, b->kvm_params[i].value));
-	}
-	return 0;
-}
-
-static const int64_t *cap_value(const struct xt_host *h, uint32_t cap)
-{
-	for (size_t i = 0; i < h->n_caps; i++)
-		if (h->caps[i].cap == cap)
-			return &h->caps[i].value;
-	return NULL;
-}
-
-static int compare_caps(struct xd_hdiffs *d, const struct xt_host *a, const struct xt_host *b)
-{
-	for (int pass = 0; pass < 2; pass++) {
-		const struct xt_host *x = pass ? b : a, *y = pass ? a : b;
-		for (size_t i = 0; i < x->n_caps; i++) {
-			const int64_t *other = cap_value(y, x->caps[i].cap);
-			if (pass && other)
-				continue;	/* compared in the first pass */
-			if (other && *other == x->caps[i].value)
-				continue;
-			char what[32], v[32], w[32];
-			snprintf(what, sizeof(what), "KVM_CAP %u", x->caps[i].cap);
-			snprintf(v, sizeof(v), "%" PRId64, x->caps[i].value);
-			if (other)
-				snprintf(w, sizeof(w), "%" PRId64, *other);
-			XD_TRY(add(d, XD_GROUP_HOST, false, what, pass ? (other ? w : NULL) : v,
-				   pass ? v : (other ? w : NULL)));
-		}
-	}
-	return 0;
-}
-
+/* The host, compared the way replay compares a recording host with its own (host_diff.c). */
 static int compare_host(struct xd_hdiffs *d, const struct xt_host *a, const struct xt_host *b)
 {
-	XD_TRY(compare_params(d, a, b));
-	XD_TRY(add_str(d, XD_GROUP_HOST, false, "kernel", a->kernel_release, b->kernel_release));
-	if ((a->kernel_release && b->kernel_release && !strcmp(a->kernel_release, b->kernel_release)))
-		XD_TRY(add_str(d, XD_GROUP_HOST, false, "kernel build", a->kernel_version,
-			       b->kernel_version));
-	XD_TRY(add_str(d, XD_GROUP_HOST, false, "kvm module", a->kvm_module, b->kvm_module));
-	XD_TRY(add_str(d, XD_GROUP_HOST, false, "cpu", a->cpu_model_name, b->cpu_model_name));
-	XD_TRY(add_str(d, XD_GROUP_HOST, false, "cpu vendor", a->cpu_vendor, b->cpu_vendor));
-	if (a->cpu_family != b->cpu_family || a->cpu_model != b->cpu_model ||
-	    a->cpu_stepping != b->cpu_stepping) {
-		char x[48], y[48];
-		snprintf(x, sizeof(x), "family %u model %u stepping %u", a->cpu_family, a->cpu_model,
-			 a->cpu_stepping);
-		snprintf(y, sizeof(y), "family %u model %u stepping %u", b->cpu_family, b->cpu_model,
-			 b->cpu_stepping);
-		XD_TRY(add(d, XD_GROUP_HOST, false, "cpu signature", x, y));
-	}
-	XD_TRY(add_num(d, XD_GROUP_HOST, "microcode", a->microcode, b->microcode, true));
-	XD_TRY(add_str(d, XD_GROUP_HOST, false, "machine", a->machine, b->machine));
-	XD_TRY(add_num(d, XD_GROUP_HOST, "KVM API", (uint64_t)a->api_version,
-		       (uint64_t)b->api_version, false));
-	return compare_caps(d, a, b);
+	struct host_diff hd;
+	if (host_diff(a, b, NULL, 0, NULL, 0, &hd) < 0)
+		return -ENOMEM;
+	int rc = 0;
+	for (size_t i = 0; i < hd.n && !rc; i++)
+		rc = add(d, XD_GROUP_HOST, hd.items[i].important, hd.items[i].what, hd.items[i].recorded,
+			 hd.items[i].here);
+	host_diff_free(&hd);
+	return rc;
 }
 
-static void guest_debug_names(char *buf, size_t size, uint32_t flags)
-{
-	static const struct { uint32_t bit; const char *name; } names[] = {
-		{ KVM_GUESTDBG_ENABLE, "ENABLE" }, { KVM_GUESTDBG_SINGLESTEP, "SINGLESTEP" },
-		{ KVM_GUESTDBG_USE_SW_BP, "USE_SW_BP" }, { KVM_GUESTDBG_USE_HW_BP, "USE_HW_BP" },
-		{ KVM_GUESTDBG_INJECT_DB, "INJECT_DB" }, { KVM_GUESTDBG_INJECT_BP, "INJECT_BP" },
-		{ KVM_GUESTDBG_BLOCKIRQ, "BLOCKIRQ" },
-	};
-	size_t len = 0;
-	buf[0] = 0;
-	uint32_t rest = flags;
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]) && len < size; i++) {
-		if (flags & names[i].bit) {
-			len += (size_t)snprintf(buf + len, size - len, "%s%s", len ? "|" : "", names[i].name);
-			rest &= ~names[i].bit;
-		}
-	}
-	if (rest && len < size)
-		len += (size_t)snprintf(buf + len, size - len, "%s0x%x", len ? "|" : "", rest);
-	if (!flags)
-		snprintf(buf, size, "0");
-}
 
-static void capture_names(char *buf, size_t size, uint32_t capture)
-{
-	static const char *const names[] = { "regs", "sregs", "events", "exit", "debugregs",
-					     "lapic", "fpu" };
-	size_t len = 0;
-	buf[0] = 0;
-	for (unsigned i = 0; i < sizeof(names) / sizeof(names[0]) && len < size; i++)
-		if (capture & (1u << i))
-			len += (size_t)snprintf(buf + len, size - len, "%s%s", len ? "," : "", names[i]);
-	if ((capture & XT_CAPTURE_STATS) && len < size)
-		snprintf(buf + len, size - len, "%sstats", len ? "," : "");
-}
 
 static void injections_text(char *buf, size_t size, const struct xt_vm_config *vm)
 {
@@ -270,8 +165,8 @@ static int compare_vm(struct xd_hdiffs *d, const struct xt_vm_config *a, const s
 {
 	char x[128], y[128];
 	if (a->guest_debug != b->guest_debug) {
-		guest_debug_names(x, sizeof(x), a->guest_debug);
-		guest_debug_names(y, sizeof(y), b->guest_debug);
+		xt_guest_debug_str(x, sizeof(x), a->guest_debug);
+		xt_guest_debug_str(y, sizeof(y), b->guest_debug);
 		bool blockirq = (a->guest_debug ^ b->guest_debug) & KVM_GUESTDBG_BLOCKIRQ;
 		XD_TRY(add(d, XD_GROUP_VM, blockirq, "guest_debug", x, y));
 	}
@@ -285,8 +180,8 @@ static int compare_vm(struct xd_hdiffs *d, const struct xt_vm_config *a, const s
 		XD_TRY(add(d, XD_GROUP_VM, false, "cpu mode", xt_cpu_mode_name(a->cpu_mode),
 			   xt_cpu_mode_name(b->cpu_mode)));
 	if (a->capture != b->capture) {
-		capture_names(x, sizeof(x), a->capture);
-		capture_names(y, sizeof(y), b->capture);
+		xt_capture_str(x, sizeof(x), a->capture);
+		xt_capture_str(y, sizeof(y), b->capture);
 		XD_TRY(add(d, XD_GROUP_VM, false, "capture", x, y));
 	}
 	for (int i = 0; i < 8; i++) {

@@ -10,13 +10,6 @@
 /* CPUID entries that differ are listed one by one up to this many. */
 #define CPUID_ITEMS_MAX 4
 
-bool host_param_is_apicv(const char *key)
-{
-	const char *dot = strrchr(key, '.');
-	const char *name = dot ? dot + 1 : key;
-	return !strcmp(name, "enable_apicv") || !strcmp(name, "avic") || !strcmp(name, "enable_ipiv");
-}
-
 /* The order differences are listed in: what decides the interrupt path, then the machine. */
 enum { RANK_IMPORTANT, RANK_MACHINE, RANK_PARAM, RANK_KVM, RANK_CPUID, RANK_ONE_SIDED };
 
@@ -61,6 +54,14 @@ static int cmp_u64(struct host_diff *d, const char *what, const char *fmt, uint6
 	return add(d, false, what, sa, sb);
 }
 
+/* The same release built twice is worth saying too. */
+static int cmp_kernel_build(struct host_diff *d, const struct xt_host *a, const struct xt_host *b)
+{
+	if (!a->kernel_release || !b->kernel_release || strcmp(a->kernel_release, b->kernel_release))
+		return 0;
+	return cmp_str(d, false, "kernel build", a->kernel_version, b->kernel_version);
+}
+
 static const char *param(const struct xt_host *h, const char *key)
 {
 	for (size_t i = 0; i < h->n_kvm_params; i++)
@@ -80,7 +81,7 @@ static int cmp_params(struct host_diff *d, const struct xt_host *a, const struct
 	int rc;
 	for (size_t i = 0; i < a->n_kvm_params; i++) {
 		const char *k = a->kvm_params[i].key, *vb = param(b, k);
-		bool apicv = host_param_is_apicv(k);
+		bool apicv = xt_kvm_param_is_apicv(k);
 		if (!vb && !apicv) {
 			only_a++;
 			continue;
@@ -94,7 +95,7 @@ static int cmp_params(struct host_diff *d, const struct xt_host *a, const struct
 		const char *k = b->kvm_params[i].key;
 		if (param(a, k))
 			continue;
-		if (!host_param_is_apicv(k))
+		if (!xt_kvm_param_is_apicv(k))
 			only_b++;
 		else if ((rc = add(d, true, k, NULL, b->kvm_params[i].value)))
 			return rc;
@@ -237,6 +238,8 @@ int host_diff(const struct xt_host *a, const struct xt_host *b,
 	if ((rc = cmp_str(out, true, "kvm module", a->kvm_module, b->kvm_module)) ||
 	    (rc = cmp_params(out, a, b)) ||
 	    (rc = cmp_str(out, false, "kernel release", a->kernel_release, b->kernel_release)) ||
+	    (rc = cmp_kernel_build(out, a, b)) ||
+	    (rc = cmp_str(out, false, "machine", a->machine, b->machine)) ||
 	    (rc = cmp_str(out, false, "cpu vendor", a->cpu_vendor, b->cpu_vendor)) ||
 	    (rc = cmp_u64(out, "cpu family", "%" PRIu64, a->cpu_family, b->cpu_family)) ||
 	    (rc = cmp_u64(out, "cpu model", "%" PRIu64, a->cpu_model, b->cpu_model)) ||

@@ -3,7 +3,8 @@
  * How the host a trace was recorded on differs from another one: kernel,
  * CPU, the KVM module and its parameters (enable_apicv / avic first: they
  * decide the interrupt path), the KVM API and capabilities, and the CPUID
- * table KVM supports.  Used by replay to warn before it runs.
+ * table KVM supports.  Replay warns with it before it runs; diff lists it
+ * first.
  */
 #ifndef XT_HOST_DIFF_H
 #define XT_HOST_DIFF_H
@@ -33,8 +34,5 @@ int host_diff(const struct xt_host *a, const struct xt_host *b,
 	      const struct xt_cpuid_entry *cpuid_a, size_t na,
 	      const struct xt_cpuid_entry *cpuid_b, size_t nb, struct host_diff *out);
 void host_diff_free(struct host_diff *d);
-
-/* Does this KVM parameter decide the interrupt path (enable_apicv, avic, enable_ipiv)? */
-bool host_param_is_apicv(const char *key);
 
 #endif

@@ -51,10 +51,6 @@ void fmt_field(char *buf, size_t size, const struct xt_state *s, const struct xt
 void fmt_event(char *buf, size_t size, const struct xt_event *ev);
 /* A stats event with the counters' names from the header (h may be NULL). */
 void fmt_stats(char *buf, size_t size, const struct xt_event *ev, const struct xt_header *h);
-/* KVM_GUESTDBG_* names joined by '|'. */
-void fmt_guest_debug(char *buf, size_t size, uint32_t flags);
-/* Capture set names joined by ','. */
-void fmt_capture(char *buf, size_t size, uint32_t capture);
 /* Is the field part of the exit's description (payload or reason) rather than state? */
 bool fmt_is_exit_payload(const struct xt_field *f);
 

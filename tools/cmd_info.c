@@ -7,14 +7,6 @@
 
 #include "cli.h"
 
-/* The parameters that decide the interrupt path: APICv (Intel) and AVIC (AMD). */
-static bool is_apicv_param(const char *key)
-{
-	const char *dot = strrchr(key, '.');
-	const char *name = dot ? dot + 1 : key;
-	return !strcmp(name, "enable_apicv") || !strcmp(name, "avic") || !strcmp(name, "enable_ipiv");
-}
-
 static void print_status(const struct xt_reader *r, int64_t steps, size_t nframes)
 {
 	const struct xt_footer *f = xt_reader_footer(r);
@@ -73,7 +65,7 @@ static void print_text(const char *path, struct xt_reader *r, int64_t steps, siz
 	printf("apicv:    ");
 	bool any = false;
 	for (size_t i = 0; i < ho->n_kvm_params; i++) {
-		if (is_apicv_param(ho->kvm_params[i].key)) {
+		if (xt_kvm_param_is_apicv(ho->kvm_params[i].key)) {
 			printf(" %s=%s", ho->kvm_params[i].key, ho->kvm_params[i].value);
 			any = true;
 		}
@@ -82,8 +74,8 @@ static void print_text(const char *path, struct xt_reader *r, int64_t steps, siz
 
 	const struct xt_vm_config *vm = &h->vm;
 	char gd[128], cap[128];
-	fmt_guest_debug(gd, sizeof(gd), vm->guest_debug);
-	fmt_capture(cap, sizeof(cap), vm->capture);
+	xt_guest_debug_str(gd, sizeof(gd), vm->guest_debug);
+	xt_capture_str(cap, sizeof(cap), vm->capture);
 	printf("guest:     %s%s%s (%s, %zu bytes, sha256 ", h->image.name ? h->image.name : "?",
 	       vm->scenario ? ", scenario " : "", vm->scenario ? vm->scenario : "",
 	       vm->loader ? vm->loader : "?", h->image.size);
@@ -141,8 +133,8 @@ static void print_json(const char *path, struct xt_reader *r, int64_t steps, siz
 	for (size_t i = 0; i < ho->n_caps; i++)
 		fprintf(o, "%s\"%u\":%" PRId64, i ? "," : "", ho->caps[i].cap, ho->caps[i].value);
 	char gd[128], cap[128];
-	fmt_guest_debug(gd, sizeof(gd), vm->guest_debug);
-	fmt_capture(cap, sizeof(cap), vm->capture);
+	xt_guest_debug_str(gd, sizeof(gd), vm->guest_debug);
+	xt_capture_str(cap, sizeof(cap), vm->capture);
 	fprintf(o, "}},\"vm\":{\"mode\":\"%s\",\"mem_size\":%" PRIu64 ",\"irqchip\":\"%s\",\"guest_debug\":%u,"
 		   "\"guest_debug_flags\":\"%s\",\"capture\":\"%s\",\"entry\":\"0x%" PRIx64 "\",\"loader\":",
 		xt_cpu_mode_name(vm->cpu_mode), vm->mem_size, xt_irqchip_name(vm->irqchip),

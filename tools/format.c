@@ -194,46 +194,7 @@ void fmt_event(char *buf, size_t size, const struct xt_event *ev)
 	}
 }
 
-void fmt_guest_debug(char *buf, size_t size, uint32_t flags)
-{
-	static const struct { uint32_t bit; const char *name; } names[] = {
-		{ KVM_GUESTDBG_ENABLE, "ENABLE" },
-		{ KVM_GUESTDBG_SINGLESTEP, "SINGLESTEP" },
-		{ KVM_GUESTDBG_USE_SW_BP, "USE_SW_BP" },
-		{ KVM_GUESTDBG_USE_HW_BP, "USE_HW_BP" },
-		{ KVM_GUESTDBG_INJECT_DB, "INJECT_DB" },
-		{ KVM_GUESTDBG_INJECT_BP, "INJECT_BP" },
-		{ KVM_GUESTDBG_BLOCKIRQ, "BLOCKIRQ" },
-	};
-	size_t len = 0;
-	buf[0] = 0;
-	uint32_t rest = flags;
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-		if (flags & names[i].bit) {
-			APPEND(buf, size, len, "%s%s", len ? "|" : "", names[i].name);
-			rest &= ~names[i].bit;
-		}
-	}
-	if (rest)
-		APPEND(buf, size, len, "%s0x%x", len ? "|" : "", rest);
-	if (!flags)
-		APPEND(buf, size, len, "0");
-}
 
-void fmt_capture(char *buf, size_t size, uint32_t capture)
-{
-	static const struct { uint32_t bit; const char *name; } names[] = {
-		{ 1u << XT_BLOCK_REGS, "regs" }, { 1u << XT_BLOCK_SREGS, "sregs" },
-		{ 1u << XT_BLOCK_EVENTS, "events" }, { 1u << XT_BLOCK_EXIT, "exit" },
-		{ XT_CAPTURE_DEBUGREGS, "debugregs" }, { XT_CAPTURE_LAPIC, "lapic" },
-		{ XT_CAPTURE_FPU, "fpu" }, { XT_CAPTURE_STATS, "stats" },
-	};
-	size_t len = 0;
-	buf[0] = 0;
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-		if (capture & names[i].bit)
-			APPEND(buf, size, len, "%s%s", len ? "," : "", names[i].name);
-}
 
 void fmt_stats(char *buf, size_t size, const struct xt_event *ev, const struct xt_header *h)
 {

@@ -68,6 +68,19 @@ static void test_exit_names(void)
 	TEST_EQ_U64(XT_EXIT_RUN_FAILED, xt_exit_reason_by_name("run_failed"), "pseudo");
 	TEST_EQ_U64((uint64_t)-1, xt_exit_reason_by_name("bogus"), "bogus");
 	TEST_EQ_STR("shutdown", xt_end_reason_name(XT_END_SHUTDOWN), "end name");
+	char buf[128];
+	xt_guest_debug_str(buf, sizeof(buf), KVM_GUESTDBG_ENABLE | KVM_GUESTDBG_SINGLESTEP | KVM_GUESTDBG_BLOCKIRQ);
+	TEST_EQ_STR("ENABLE|SINGLESTEP|BLOCKIRQ", buf, "guest-debug names");
+	xt_guest_debug_str(buf, sizeof(buf), KVM_GUESTDBG_ENABLE | 0x40000000u);
+	TEST_EQ_STR("ENABLE|0x40000000", buf, "an unknown bit stays a number");
+	xt_guest_debug_str(buf, sizeof(buf), 0);
+	TEST_EQ_STR("0", buf, "no guest debug");
+	xt_guest_debug_str(buf, 8, KVM_GUESTDBG_ENABLE | KVM_GUESTDBG_SINGLESTEP);
+	TEST_EQ_U64(7, strlen(buf), "cut to the buffer");
+	xt_capture_str(buf, sizeof(buf), XT_CAPTURE_DEFAULT | XT_CAPTURE_LAPIC | XT_CAPTURE_STATS);
+	TEST_EQ_STR("regs,sregs,events,exit,lapic,stats", buf, "capture names");
+	TEST_ASSERT(xt_kvm_param_is_apicv("kvm_intel.enable_apicv") && xt_kvm_param_is_apicv("kvm_amd.avic") &&
+		    !xt_kvm_param_is_apicv("kvm.halt_poll_ns"), "which parameters decide the interrupt path");
 	TEST_EQ_STR("unknown", xt_end_reason_name(999), "end name out of range");
 }
 
