@@ -367,12 +367,7 @@ static int step_loop(struct recorder *r)
 		if (vstep_interrupted(ret, err))
 			continue;	/* our timer or a stop signal: not a guest exit */
 
-		memcpy(&r->prev.regs, &r->cur.regs, sizeof(r->prev.regs));
-		if (r->st.sregs_changed)
-			r->prev.sregs = r->cur.sregs;
-		if (r->st.events_changed)
-			r->prev.events = r->cur.events;
-		vstep_capture_sync(&r->st, &r->cur);
+		vstep_advance(&r->st, &r->prev, &r->cur);
 		r->dev.out_len = 0;
 		bool ends;
 		if (ret == 0 && run->exit_reason == KVM_EXIT_IO) {

@@ -178,3 +178,13 @@ int vstep_capture_heavy(struct vcpu_stepper *st, struct xt_state *cur, uint32_t 
 	}
 	return 0;
 }
+
+void vstep_advance(struct vcpu_stepper *st, struct xt_state *prev, struct xt_state *cur)
+{
+	memcpy(&prev->regs, &cur->regs, sizeof(prev->regs));
+	if (st->sregs_changed)
+		prev->sregs = cur->sregs;
+	if (st->events_changed)
+		prev->events = cur->events;
+	vstep_capture_sync(st, cur);
+}

@@ -55,6 +55,13 @@ static inline bool vstep_interrupted(int ret, int err_no)
 void vstep_capture_sync(struct vcpu_stepper *st, struct xt_state *cur);
 
 /*
+ * After an exit: prev becomes the state before this step (what cur held:
+ * regs always, sregs and events only if the last capture changed them, the
+ * rest prev does not need) and cur is captured anew.
+ */
+void vstep_advance(struct vcpu_stepper *st, struct xt_state *prev, struct xt_state *cur);
+
+/*
  * The exit from kvm_run into cur->exit (payload fields of other reasons keep
  * their values), or XT_EXIT_RUN_FAILED when KVM_RUN failed or left the
  * poison.  Call it after answering I/O and MMIO reads in kvm_run, so the

@@ -401,12 +401,7 @@ static int run_step(struct replay *r)
 	}
 	run->immediate_exit = 0;
 
-	memcpy(&r->prev.regs, &r->cur.regs, sizeof(r->prev.regs));
-	if (r->st.sregs_changed)
-		r->prev.sregs = r->cur.sregs;
-	if (r->st.events_changed)
-		r->prev.events = r->cur.events;
-	vstep_capture_sync(&r->st, &r->cur);
+	vstep_advance(&r->st, &r->prev, &r->cur);
 	r->dev.out_len = 0;
 	if (intr && vstep_interrupted(ret, e)) {
 		r->cur.exit.reason = KVM_EXIT_INTR;
