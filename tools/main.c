@@ -14,7 +14,8 @@ static const struct xt_command commands[] = {
 	  "       [--irq VECTOR@STEP|VECTOR@io:PORT|nmi@STEP ...] [--max-steps N] [--timeout SEC]\n"
 	  "       [--capture lapic,debugregs,fpu,stats|all] [--ktrace] [--idt|--no-idt] [--sw-bp]\n"
 	  "       [--hw-bp ADDR|SYMBOL[:x|w|rw[:LEN]] ...] [--console FILE] [--append CMDLINE] [--quiet]",
-	  "run a guest under KVM single-step and write every exit to a trace" },
+	  "run a guest under KVM single-step and write every exit to a trace\n"
+	  "  exit status: the guest's isa-debug-exit status ((value << 1) | 1) if it used one, else 0; 2 on error" },
 	{ "replay", cmd_replay, "FILE [-o NEW] [--context N] [--quiet]",
 	  "re-run a trace on this host and stop at the first step that differs" },
 	{ "check", cmd_check, "DIR|FILE...", "replay an archive of traces (*.xtr in a directory); TAP output" },
@@ -40,7 +41,8 @@ static void usage(FILE *f)
 	fprintf(f, "usage: exitrace COMMAND [ARGS]\n\n"
 		   "Record a guest's every KVM exit, replay and diff the traces.\n\ncommands:\n");
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
+		fprintf(f, "  %-10s %.*s\n", commands[i].name,
+			(int)strcspn(commands[i].summary, "\n"), commands[i].summary);	/* its first line */
 	fprintf(f, "\n'exitrace COMMAND --help' shows a command's options.\n"
 		   "Exit status: 0 success/identical, 1 differences found, 2 usage, I/O or format error.\n");
 }
