@@ -201,7 +201,7 @@ struct xt_event {
 	union {
 		struct {
 			uint32_t method, vector;
-			int32_t result;	/* the ioctl's: MSI > 0 delivered, 0 refused; < 0 -errno */
+			int32_t result;	/* MSI, NMI: > 0 delivered, 0 refused; KVM_INTERRUPT: 0; < 0 -errno */
 			int64_t port;	/* the I/O write that triggered it, or -1 */
 		} inject;
 		struct {

@@ -202,7 +202,8 @@ static bool pick_vector(struct kvm_vm *vm, const struct xt_state *prev, const st
 		*vector = (unsigned)prev->events.interrupt_nr;
 		*type = prev->events.interrupt_soft ? XT_TAKEN_SOFTWARE : XT_TAKEN_EXTERNAL;
 		*evidence |= XT_EVIDENCE_EVENTS;
-	} else if (prev->events.nmi_injected) {
+	} else if (prev->events.nmi_injected || (!prev->events.nmi_masked && cur->events.nmi_masked)) {
+		/* delivering an NMI blocks NMIs until the next IRET (SDM vol. 3, 6.7.1) */
 		*vector = 2;
 		*type = XT_TAKEN_NMI;
 		*evidence |= XT_EVIDENCE_EVENTS;
@@ -240,7 +241,8 @@ static bool pick_vector(struct kvm_vm *vm, const struct xt_state *prev, const st
 	}
 	if (injector_taken(inj, *vector))
 		*evidence |= XT_EVIDENCE_INJECTION;
-	if (*type == XT_TAKEN_EXTERNAL && *vector == 2)
+	/* vector 2 is only ever an NMI, unless an INT 2 raised it */
+	if (*vector == 2 && *type != XT_TAKEN_SOFTWARE)
 		*type = XT_TAKEN_NMI;
 	return true;
 }
@@ -309,6 +311,12 @@ bool arrival_at_failure(struct kvm_vm *vm, const struct xt_state *prev, const st
 	} else if (prev->events.exception_injected || prev->events.exception_pending) {
 		vector = (unsigned)prev->events.exception_nr;
 		type = XT_TAKEN_EXCEPTION;
+		evidence = XT_EVIDENCE_EVENTS;
+	} else if (prev->events.nmi_injected || prev->events.nmi_pending ||
+		   (!prev->events.nmi_masked && cur->events.nmi_masked)) {
+		/* an NMI was being delivered: its delivery blocks NMIs */
+		vector = 2;
+		type = XT_TAKEN_NMI;
 		evidence = XT_EVIDENCE_EVENTS;
 	} else if (isr >= 32) {
 		/* accepted by the CPU (in service) but never reached a handler */

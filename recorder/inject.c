@@ -43,8 +43,8 @@ int inject_now(struct kvm_vm *vm, uint32_t method, uint32_t vector)
 		int r = ioctl(vm->vm_fd, KVM_SIGNAL_MSI, &msi);
 		return r < 0 ? -errno : r;
 	}
-	if (method == XT_INJECT_NMI)
-		return ioctl(vm->vcpu_fd, KVM_NMI, 0) < 0 ? -errno : 0;
+	if (method == XT_INJECT_NMI)	/* 1 like a delivered MSI: an NMI's result says delivered or not */
+		return ioctl(vm->vcpu_fd, KVM_NMI, 0) < 0 ? -errno : 1;
 	struct kvm_interrupt irq = { .irq = vector };
 	return ioctl(vm->vcpu_fd, KVM_INTERRUPT, &irq) < 0 ? -errno : 0;
 }

@@ -126,7 +126,7 @@ void fmt_event(char *buf, size_t size, const struct xt_event *ev)
 			APPEND(buf, size, len, " on write to port 0x%" PRIx64, (uint64_t)ev->inject.port);
 		if (ev->inject.result < 0)
 			APPEND(buf, size, len, " FAILED (%s)", strerror(-ev->inject.result));
-		else if (ev->inject.result == 0 && ev->inject.method == XT_INJECT_MSI)
+		else if (ev->inject.result == 0 && ev->inject.method != XT_INJECT_INTERRUPT)
 			APPEND(buf, size, len, " (not delivered: the local APIC refused it)");
 		break;
 	case XT_EV_IRQ_TAKEN:
