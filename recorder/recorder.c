@@ -307,6 +307,19 @@ static int after_step(struct recorder *r, const struct insn *in)
 	return 0;
 }
 
+/*
+ * Is the vCPU halted with interrupts off and nothing of ours to come?  Only
+ * asked when KVM_RUN was interrupted, so it costs one ioctl per signal.
+ */
+static bool halted_for_good(struct recorder *r)
+{
+	struct kvm_mp_state mp;
+	if (r->vm.irqchip == XT_IRQCHIP_NONE || ioctl(r->vm.vcpu_fd, KVM_GET_MP_STATE, &mp) < 0)
+		return false;
+	return mp.mp_state == KVM_MP_STATE_HALTED && !(r->vm.run->s.regs.regs.rflags & RFLAGS_IF) &&
+	       !injector_pending(&r->inj, r->steps + 1);
+}
+
 static int on_tick_work(struct recorder *r)
 {
 	tick = 0;
@@ -364,8 +377,27 @@ static int step_loop(struct recorder *r)
 			return rc;
 		if (r->kt && !vstep_interrupted(ret, err))
 			ktrace_mark(r->kt, r->steps + 1);
-		if (vstep_interrupted(ret, err))
-			continue;	/* our timer or a stop signal: not a guest exit */
+		if (vstep_interrupted(ret, err)) {
+			if (!halted_for_good(r))
+				continue;	/* our timer or a stop signal: not a guest exit */
+			/*
+			 * The vCPU halted inside KVM_RUN (an in-kernel irqchip halts
+			 * there) with nothing that can wake it: record where it stopped,
+			 * as the interrupted exit KVM reported, and end.
+			 */
+			vstep_advance(&r->st, &r->prev, &r->cur);
+			r->cur.exit.reason = KVM_EXIT_INTR;
+			r->cur.exit.run_ret = (uint64_t)(int64_t)ret;
+			r->cur.exit.run_errno = (uint64_t)err;
+			set_end(r, XT_END_HLT, 0, "halted at 0x%llx with interrupts disabled",
+				(unsigned long long)r->cur.regs.rip);
+			if ((rc = xt_writer_step(r->w, &r->cur))) {
+				r->res->err = *xt_writer_error(r->w);
+				return rc;
+			}
+			r->steps++;
+			return 0;
+		}
 
 		vstep_advance(&r->st, &r->prev, &r->cur);
 		r->dev.out_len = 0;

@@ -73,6 +73,17 @@ int main(int argc, char **argv)
 	kt_free(t);
 
 	/*
+	 * Without single-step the in-kernel irqchip really halts the vCPU
+	 * inside KVM_RUN: the recorder notices at its next timer tick and
+	 * ends with the interrupted exit KVM reported, RIP past the HLT.
+	 */
+	t = record(hlt, "hlt-free.xtr", "--no-step --timeout 20", 0);
+	TEST_EQ_U64(XT_END_HLT, t->end_reason, "a halted free run ends: %s", t->end_detail);
+	TEST_EQ_U64(KVM_EXIT_INTR, t->steps[t->nsteps].exit_reason, "the last exit is the interrupted run");
+	TEST_EQ_U64(0x100003, t->steps[t->nsteps].regs.rip, "RIP past the HLT");
+	kt_free(t);
+
+	/*
 	 * Host deviation (kvm_pvm): KVM's instruction emulator runs ring-0
 	 * guest code and cannot emulate INT3, so the step ends in an internal
 	 * error (suberror 1, emulation failure) instead of a #BP.  The trace
