@@ -90,8 +90,19 @@ void xti_put_text(struct xti_buf *b, const char *s)
 	if (!xti_buf_reserve(b, HEAD_MAX + n))
 		return;
 	b->len += cbor_encode_string_start(n, b->p + b->len, HEAD_MAX);
-	memcpy(b->p + b->len, s, n);
-	b->len += n;
+	/* a CBOR text string must be UTF-8: argv and file names need not be */
+	const uint8_t *p = (const uint8_t *)s;
+	for (size_t i = 0; i < n;) {
+		size_t k = xt_utf8_len(p + i, n - i);
+		if (!k) {
+			b->p[b->len++] = '?';
+			i++;
+			continue;
+		}
+		memcpy(b->p + b->len, p + i, k);
+		b->len += k;
+		i += k;
+	}
 }
 
 void xti_put_bool(struct xti_buf *b, bool v)

@@ -302,6 +302,13 @@ bool xt_kvm_param_is_apicv(const char *key);
 /* Fill masks (by field id) with the library's default compare masks. */
 void xt_default_compare_masks(uint64_t masks[XT_FIELD_ID_LIMIT]);
 
+/*
+ * The length of the valid UTF-8 sequence at p (at most n bytes), or 0 if
+ * there is none.  Text strings in a trace are UTF-8 (RFC 8949 3.1): the
+ * writer stores a '?' for every byte that is not part of one.
+ */
+size_t xt_utf8_len(const uint8_t *p, size_t n);
+
 /* SHA-256 of a buffer. */
 void xt_sha256(const void *data, size_t len, uint8_t out[32]);
 

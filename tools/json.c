@@ -1,21 +1,36 @@
 // SPDX-License-Identifier: MIT
 /* JSON output for --json: numbers that may exceed 2^53 are hex strings. */
 #include <inttypes.h>
+#include <string.h>
 
 #include "cli.h"
 
 void json_str(FILE *f, const char *s)
 {
+	const unsigned char *p = (const unsigned char *)(s ? s : "");
+	size_t n = strlen((const char *)p);
 	fputc('"', f);
-	for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p; p++) {
-		if (*p == '"' || *p == '\\')
-			fprintf(f, "\\%c", *p);
-		else if (*p == '\n')
-			fputs("\\n", f);
-		else if (*p < 0x20 || *p == 0x7f)
-			fprintf(f, "\\u%04x", *p);
-		else
-			fputc(*p, f);
+	for (size_t i = 0; i < n;) {
+		unsigned char c = p[i];
+		size_t k = xt_utf8_len(p + i, n - i);
+		if (!k) {
+			/* not UTF-8 (a name from another writer): the byte as its Latin-1 code point */
+			fprintf(f, "\\u%04x", c);
+			i++;
+		} else if (k > 1) {
+			fwrite(p + i, 1, k, f);
+			i += k;
+		} else {
+			if (c == '"' || c == '\\')
+				fprintf(f, "\\%c", c);
+			else if (c == '\n')
+				fputs("\\n", f);
+			else if (c < 0x20 || c == 0x7f)
+				fprintf(f, "\\u%04x", c);
+			else
+				fputc(c, f);
+			i++;
+		}
 	}
 	fputc('"', f);
 }

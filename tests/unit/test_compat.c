@@ -247,12 +247,35 @@ static void test_unknown_keys(void)
 	xti_buf_free(&st);
 }
 
+/* Text that is not UTF-8 (a file name, an argument) is stored as valid CBOR text. */
+static void test_not_utf8(void)
+{
+	struct fx_header fh;
+	fx_header_init(&fh, XT_CAPTURE_DEFAULT);
+	const char *argv[] = { "exitrace", "record", "g\xff\xfe.bin", "caf\xc3\xa9" };
+	fh.h.argv = argv;
+	fh.h.argc = 4;
+	fh.h.image.name = "g\xff\xfe.bin";
+	struct xt_writer *w;
+	struct xt_error err;
+	TEST_EQ_U64(0, xt_writer_open(&w, tmp("utf8.xtr"), &fh.h, NULL, &err), "open: %s", err.msg);
+	struct xt_footer f = { .end_reason = XT_END_HLT };
+	TEST_EQ_U64(0, xt_writer_close(w, &f, &err), "close: %s", err.msg);
+	struct xt_reader *r;
+	TEST_EQ_U64(0, xt_reader_open(&r, tmp("utf8.xtr"), &err), "reopen: %s", err.msg);
+	TEST_EQ_STR("g??.bin", xt_reader_header(r)->argv[2], "bytes that are not UTF-8 became '?'");
+	TEST_EQ_STR("caf\xc3\xa9", xt_reader_header(r)->argv[3], "UTF-8 is kept");
+	TEST_EQ_STR("g??.bin", xt_reader_header(r)->image.name, "the image name too");
+	xt_reader_close(r);
+}
+
 int main(void)
 {
 	TEST_ASSERT(mkdtemp(dir), "mkdtemp");
 	test_not_traces();
 	test_newer_major();
 	test_unknown_keys();
+	test_not_utf8();
 	char cmd[300];
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
 	TEST_ASSERT(system(cmd) == 0, "cleanup");

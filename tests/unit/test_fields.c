@@ -84,6 +84,20 @@ static void test_exit_names(void)
 	TEST_EQ_STR("unknown", xt_end_reason_name(999), "end name out of range");
 }
 
+static void test_utf8(void)
+{
+	TEST_EQ_U64(1, xt_utf8_len((const uint8_t *)"a", 1), "ASCII");
+	TEST_EQ_U64(2, xt_utf8_len((const uint8_t *)"\xc3\xa9", 2), "e-acute");
+	TEST_EQ_U64(3, xt_utf8_len((const uint8_t *)"\xe2\x82\xac", 3), "euro sign");
+	TEST_EQ_U64(4, xt_utf8_len((const uint8_t *)"\xf0\x9f\x98\x80", 4), "an emoji");
+	TEST_EQ_U64(0, xt_utf8_len((const uint8_t *)"\xff", 1), "0xff is never UTF-8");
+	TEST_EQ_U64(0, xt_utf8_len((const uint8_t *)"\xc3", 1), "cut short");
+	TEST_EQ_U64(0, xt_utf8_len((const uint8_t *)"\xc0\xaf", 2), "overlong");
+	TEST_EQ_U64(0, xt_utf8_len((const uint8_t *)"\xed\xa0\x80", 3), "a surrogate");
+	TEST_EQ_U64(0, xt_utf8_len((const uint8_t *)"\xf4\x90\x80\x80", 4), "past U+10FFFF");
+	TEST_EQ_U64(0, xt_utf8_len((const uint8_t *)"\xe2\x28\xa1", 3), "a bad continuation");
+}
+
 static void hex(const uint8_t *d, char *out)
 {
 	for (int i = 0; i < 32; i++)
@@ -156,6 +170,7 @@ int main(void)
 	test_table();
 	test_exit_names();
 	test_sha256();
+	test_utf8();
 	test_cbor_skip();
 	return 0;
 }
