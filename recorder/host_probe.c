@@ -128,7 +128,7 @@ void host_probe(struct host_info *hi, const struct kvm_vm *vm)
 
 	size_t nc = 0;
 	for (size_t i = 0; i < sizeof(caps_used) / sizeof(caps_used[0]) && nc < 32; i++)
-		hi->caps[nc++] = (struct xt_cap){ (uint32_t)caps_used[i], kvm_vm_cap(vm, caps_used[i]) };
+		hi->caps[nc++] = (struct xt_cap){ (uint32_t)caps_used[i], kvm_sys_cap(vm, caps_used[i]) };
 
 	hi->host = (struct xt_host){
 		.kernel_release = hi->release, .kernel_version = hi->version, .machine = hi->machine,

@@ -41,6 +41,12 @@ int kvm_vm_cap(const struct kvm_vm *vm, long cap)
 	return r < 0 ? 0 : r;
 }
 
+int kvm_sys_cap(const struct kvm_vm *vm, long cap)
+{
+	int r = ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, cap);
+	return r < 0 ? 0 : r;
+}
+
 int kvm_vm_open(struct kvm_vm *vm, uint64_t mem_size, uint32_t irqchip, struct xt_error *err)
 {
 	memset(vm, 0, sizeof(*vm));

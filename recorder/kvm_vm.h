@@ -75,5 +75,7 @@ int kvm_vm_set_lapic(struct kvm_vm *vm, const struct xt_lapic *x);
 
 /* Check a capability; returns KVM_CHECK_EXTENSION's value (0 if unsupported). */
 int kvm_vm_cap(const struct kvm_vm *vm, long cap);
+/* The same asked of /dev/kvm: the host's answer, whatever this VM's configuration. */
+int kvm_sys_cap(const struct kvm_vm *vm, long cap);
 
 #endif

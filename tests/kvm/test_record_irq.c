@@ -84,5 +84,9 @@ int main(int argc, char **argv)
 	/* without the in-kernel APIC the guest's APIC writes are plain MMIO exits */
 	TEST_ASSERT(kt_step_with_exit(t, KVM_EXIT_MMIO, 1), "APIC accesses exit to userspace");
 	kt_free(t);
+	/* the host is the same whatever irqchip a VM has: capabilities are asked of /dev/kvm */
+	TEST_EQ_U64(1, kt_exitrace("diff %s %s", kt_tmp("msi.xtr"), out), "the runs differ; %s", kt_err());
+	TEST_ASSERT(!strstr(kt_out(), "hosts differ"), "but not their host: %s", kt_out());
+	TEST_CONTAINS(kt_out(), "irqchip kernel (A) vs none (B)", "the VM configuration does");
 	return 0;
 }
