@@ -63,6 +63,10 @@ void insn_decode(const uint8_t *p, size_t n, int bits, struct insn *out)
 		*out = (struct insn){ INSN_RDTSCP, (unsigned)i + 3, 0, 0, 0 };
 		return;
 	}
+	if (op2 == 0x22 && ((modrm >> 3) & 7) == 3 && !(rex & 4)) {
+		*out = (struct insn){ INSN_MOV_CR3, (unsigned)i + 3, 0, 0, 0 };
+		return;
+	}
 	if (op2 == 0x01 && (modrm >> 6) != 3 && ((modrm >> 3) & 7) == 7) {
 		/* the length does not matter: only the flush it asks for */
 		*out = (struct insn){ INSN_INVLPG, 0, 0, 0, 0 };

@@ -27,6 +27,7 @@ enum insn_kind {
 	INSN_STI,
 	INSN_IRET,
 	INSN_INVLPG,	/* 0F 01 /7 with a memory operand */
+	INSN_MOV_CR3,	/* 0F 22 /3: a TLB flush even when the value stays the same */
 };
 
 struct insn {

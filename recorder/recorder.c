@@ -165,6 +165,9 @@ static int setup(struct recorder *r)
 	r->img = (struct guest_image){ .name = o->image_name, .data = o->image, .size = o->image_size };
 	if ((rc = loader_load(&r->vm, &r->img, &o->load, err)))
 		return rc;
+	if (o->load.append && !r->img.multiboot)
+		return rec_err(err, -EINVAL, "--append is the command line of a multiboot kernel; %s is %s",
+			       r->img.name, r->img.kind);
 	uint64_t stack = cpu_default_stack(&r->vm, r->img.mode, r->img.entry);
 	if ((rc = cpu_setup(&r->vm, r->img.mode, r->img.entry, stack, o->idt, err)) ||
 	    (rc = loader_multiboot_regs(&r->vm, &r->img, &o->load, err)) || (rc = setup_debug(r)))
@@ -361,7 +364,8 @@ static int step_loop(struct recorder *r)
 			size_t n = gmem_read_cached(&r->vm, &r->code_tlb, &r->cur.sregs,
 						    gmem_code_linear(&r->cur), bytes, sizeof(bytes));
 			insn_decode(bytes, n, gmem_code_bits(&r->cur), &insn);
-			if (insn.kind == INSN_INVLPG)
+			/* the guest's own TLB flushes flush ours */
+			if (insn.kind == INSN_INVLPG || insn.kind == INSN_MOV_CR3)
 				gmem_tlb_flush(&r->code_tlb);
 			in = &insn;
 		}

@@ -4,6 +4,7 @@
  * section 6 "kvm_run"), so a step costs one KVM_RUN unless the capture set
  * asks for blocks that only ioctls can read.
  */
+#include <stddef.h>
 #include <string.h>
 #include <sys/ioctl.h>
 
@@ -32,11 +33,17 @@ int vstep_run(struct vcpu_stepper *st, int *ret, int *err_no, struct xt_error *e
 	run->exit_reason = VSTEP_EXIT_POISON;
 	/*
 	 * Some hosts never write debug.arch.dr7 (or more): clear the payload so a
-	 * stale value is never recorded.  After an MMIO read it holds the data the
-	 * guest is about to receive, so it stays.
+	 * stale value is never recorded.  After an MMIO read the first bytes
+	 * (phys_addr, data, len) are what the guest is about to receive, so only
+	 * dr7, past them, is cleared then.
 	 */
+	_Static_assert(offsetof(struct kvm_run, debug.arch.dr7) >=
+		       offsetof(struct kvm_run, mmio.is_write) + sizeof(run->mmio.is_write),
+		       "debug.arch.dr7 must not overlap the MMIO payload");
 	if (!st->last_mmio)
 		memset(&run->debug, 0, sizeof(run->debug));
+	else
+		run->debug.arch.dr7 = 0;
 	*ret = ioctl(st->vm->vcpu_fd, KVM_RUN, 0);
 	*err_no = *ret < 0 ? errno : 0;
 	run->kvm_dirty_regs = 0;

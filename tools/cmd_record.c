@@ -187,8 +187,9 @@ int cmd_record(int argc, char **argv)
 		case O_TIMEOUT: {
 			char *end;
 			double s = strtod(optarg, &end);
-			if (end == optarg || *end || !(s > 0) || s > 1e9)
-				return cli_usage_error("record", "--timeout needs seconds, not '%s'", optarg);
+			if (end == optarg || *end || !(s >= 0.001) || s > 1e9)
+				return cli_usage_error("record", "--timeout needs seconds (at least 0.001), not '%s'",
+						       optarg);
 			o.timeout_ms = (uint64_t)(s * 1000.0);
 			timeout_set = true;
 			break;

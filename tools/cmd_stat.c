@@ -29,12 +29,12 @@ static void rip_add(struct rip_table *t, uint64_t rip)
 		t->zero++;
 		return;
 	}
-	if (t->used * 2 >= t->cap) {
+	if (t->used * 2 >= t->cap && !t->full) {
 		size_t cap = t->cap ? t->cap * 2 : 4096;
 		struct rip_count *n = cap <= RIP_TABLE_MAX ? calloc(cap, sizeof(*n)) : NULL;
 		if (!n) {
-			t->full = true;
-			return;
+			t->full = true;	/* from now on only RIPs already in the table are counted */
+			goto count;
 		}
 		for (size_t i = 0; i < t->cap; i++) {
 			if (!t->slot[i].rip)
@@ -48,10 +48,13 @@ static void rip_add(struct rip_table *t, uint64_t rip)
 		t->slot = n;
 		t->cap = cap;
 	}
+count:;
 	size_t j = (rip * 0x9e3779b97f4a7c15ull) >> 20 & (t->cap - 1);
 	while (t->slot[j].rip && t->slot[j].rip != rip)
 		j = (j + 1) & (t->cap - 1);
 	if (!t->slot[j].rip) {
+		if (t->full && t->used * 2 >= t->cap)
+			return;	/* a new RIP, and no room kept for it */
 		t->slot[j].rip = rip;
 		t->used++;
 	}
@@ -194,7 +197,7 @@ int cmd_stat(int argc, char **argv)
 		}
 		if (!any)
 			printf("(none)\n");
-		printf("\nhottest RIPs%s\n", rips.full ? " (table full: counts cover the first RIPs seen)" : "");
+		printf("\nhottest RIPs%s\n", rips.full ? " (table full: RIPs first seen after it filled are not counted)" : "");
 		for (size_t i = 0; i < ntop; i++)
 			printf("  0x%-16" PRIx64 " %9" PRIu64 "\n", top[i].rip, top[i].count);
 	}

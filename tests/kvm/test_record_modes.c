@@ -77,6 +77,11 @@ int main(int argc, char **argv)
 	TEST_CONTAINS(kt_err(), "bad.elf", "the message names the file");
 	TEST_ASSERT(access(kt_tmp("bad.xtr"), F_OK) != 0, "no trace is written for a guest that never ran");
 
+	/* --append is a multiboot kernel's command line: with any other guest it is a mistake */
+	status = kt_exitrace("record %s -o %s --append console=ttyS0", kt_arg(3), kt_tmp("append.xtr"));
+	TEST_EQ_U64(2, status, "--append with an ELF64 guest");
+	TEST_CONTAINS(kt_err(), "--append is the command line of a multiboot kernel", "says why");
+
 	/* a guest that does not fit guest memory */
 	status = kt_exitrace("record %s -o %s --mem 2M", kt_arg(4), kt_tmp("big.xtr"));
 	TEST_EQ_U64(2, status, "an ELF loaded at 3 MiB does not fit 2 MiB");
