@@ -67,12 +67,17 @@ static void note_outstanding(struct injector *in, uint32_t method, uint32_t vect
 		in->outstanding[in->noutstanding++] = method == XT_INJECT_NMI ? NMI_VECTOR : vector;
 }
 
-size_t injector_before_run(struct injector *in, struct kvm_vm *vm, uint64_t step,
-			   struct xt_event *evs, size_t max)
+void injector_queue_due(struct injector *in, uint64_t step)
 {
 	for (size_t i = 0; i < in->n; i++)
 		if (in->sched[i].port < 0 && in->sched[i].step == step)
 			enqueue(in, i);
+}
+
+size_t injector_before_run(struct injector *in, struct kvm_vm *vm, uint64_t step,
+			   struct xt_event *evs, size_t max)
+{
+	injector_queue_due(in, step);
 	size_t nev = 0, kept = 0;
 	for (size_t q = 0; q < in->nqueue; q++) {
 		const struct xt_injection *j = &in->sched[in->queue[q]];
@@ -97,13 +102,6 @@ size_t injector_before_run(struct injector *in, struct kvm_vm *vm, uint64_t step
 	if (!kept)
 		vm->run->request_interrupt_window = 0;
 	return nev;
-}
-
-void injector_queue_due(struct injector *in, uint64_t step)
-{
-	for (size_t i = 0; i < in->n; i++)
-		if (in->sched[i].port < 0 && in->sched[i].step == step)
-			enqueue(in, i);
 }
 
 int injector_replay(struct injector *in, struct kvm_vm *vm, uint32_t method, uint32_t vector,
