@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: MIT
+#define _GNU_SOURCE	/* fopencookie */
 /* exitrace record: run a guest under single-step and write its trace. */
 #include <errno.h>
 #include <getopt.h>
@@ -92,13 +93,45 @@ static bool parse_hw_bp(char *s, struct hw_breakpoint *b)
 	return true;
 }
 
+/*
+ * The progress line shares the terminal with the guest's console output:
+ * the console goes through a FILE of ours that clears the line first, and
+ * the line is only drawn where the guest's last output ended its line.
+ */
+struct progress {
+	unsigned ticks;
+	bool shown;		/* a progress line is on screen now */
+	bool at_line_start;	/* the guest's output so far ends with a newline (or is empty) */
+};
+
+static void clear_progress(struct progress *p)
+{
+	if (p->shown) {
+		fputs("\r\033[K", stderr);
+		p->shown = false;
+	}
+}
+
+static ssize_t console_to_tty(void *ctx, const char *buf, size_t n)
+{
+	struct progress *p = ctx;
+	clear_progress(p);
+	size_t done = fwrite(buf, 1, n, stderr);
+	fflush(stderr);
+	if (n)
+		p->at_line_start = buf[n - 1] == '\n';
+	return (ssize_t)done;
+}
+
 static void show_progress(void *ctx, uint64_t steps, uint64_t bytes, double seconds)
 {
-	unsigned *ticks = ctx;
-	if (++*ticks % 3)
+	struct progress *p = ctx;
+	if (++p->ticks % 3 || !p->at_line_start)
 		return;
-	fprintf(stderr, "\r  %" PRIu64 " steps, %.0f steps/s, %" PRIu64 " KiB  ", steps,
+	fprintf(stderr, "\r\033[K  %" PRIu64 " steps, %.0f steps/s, %" PRIu64 " KiB", steps,
 		seconds > 0 ? (double)steps / seconds : 0.0, bytes >> 10);
+	fflush(stderr);
+	p->shown = true;
 }
 
 int cmd_record(int argc, char **argv)
@@ -271,19 +304,28 @@ int cmd_record(int argc, char **argv)
 		}
 	}
 
+	struct progress progress = { .at_line_start = true };
+	bool tty = !quiet && isatty(STDERR_FILENO);
 	FILE *console = stderr;
 	if (console_path && !(console = fopen(console_path, "w"))) {
 		int e = errno;
 		free(image);
 		return cli_error("record", "cannot create --console %s: %s", console_path, strerror(e));
 	}
+	if (!console_path && tty) {
+		cookie_io_functions_t io = { .write = console_to_tty };
+		FILE *f = fopencookie(&progress, "w", io);
+		if (f) {
+			setvbuf(f, NULL, _IONBF, 0);
+			console = f;
+		}
+	}
 	o.console = console;
 	o.argv = (const char *const *)argv - 1;
 	o.argc = (size_t)argc + 1;
-	unsigned ticks = 0;
-	if (!quiet && isatty(STDERR_FILENO) && console != stderr) {
+	if (tty) {
 		o.progress = show_progress;
-		o.progress_ctx = &ticks;
+		o.progress_ctx = &progress;
 	}
 
 	struct record_result res;
@@ -291,8 +333,7 @@ int cmd_record(int argc, char **argv)
 	if (console != stderr)
 		fclose(console);
 	free(image);
-	if (o.progress && ticks >= 3)
-		fputc('\n', stderr);
+	clear_progress(&progress);
 	if (rc < 0)
 		return cli_error("record", "%s", res.err.msg);
 	if (!quiet)
