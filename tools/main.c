@@ -15,7 +15,8 @@ static const struct xt_command commands[] = {
 	  "       [--capture lapic,debugregs,fpu,stats|all] [--ktrace] [--idt|--no-idt] [--sw-bp]\n"
 	  "       [--hw-bp ADDR|SYMBOL[:x|w|rw[:LEN]] ...] [--console FILE] [--append CMDLINE] [--quiet]",
 	  "run a guest under KVM single-step and write every exit to a trace\n"
-	  "  exit status: the guest's isa-debug-exit status ((value << 1) | 1) if it used one, else 0; 2 on error" },
+	  "  exit status: the guest's isa-debug-exit status (((value << 1) | 1) & 0xff) if it used one,\n"
+	  "  else 0; 2 when exitrace itself failed" },
 	{ "replay", cmd_replay, "FILE [-o NEW] [--context N] [--quiet]",
 	  "re-run a trace on this host and stop at the first step that differs" },
 	{ "check", cmd_check, "DIR|FILE...", "replay an archive of traces (*.xtr in a directory); TAP output" },
