@@ -94,7 +94,8 @@ static const struct scenario scenarios[] = {
 	},
 	{
 		.name = "lapic-timer",
-		.summary = "periodic local APIC timer, 1 ms, waking a HLT loop: five interrupts, each EOIed",
+		.summary = "periodic local APIC timer, 1 ms, waking a HLT loop: five interrupts, each EOIed "
+			   "(wall-clock timed: does not replay identically)",
 		IMAGE(lapic_timer),
 		.irqchip = XT_IRQCHIP_KERNEL,
 		.max_steps = 1000000,

@@ -45,6 +45,7 @@ hw_bp           --scenario hw-bp
 watchpoint      --scenario watchpoint
 dr7_gd          --scenario dr7-gd
 exceptions      --scenario exceptions
+io_mmio         --scenario io-mmio-cpuid-rdtsc-hlt
 TABLE
 }
 
