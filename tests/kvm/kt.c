@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: MIT
 #include <elf.h>
 #include <fcntl.h>
+#include <linux/kvm.h>
 #include <stdarg.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -19,8 +21,10 @@ static bool kvm_usable(void)
 	int fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
 	if (fd < 0)
 		return false;
+	/* a node that opens but is not KVM (a bind-mounted stand-in, a container's dummy) is absent too */
+	bool ok = ioctl(fd, KVM_GET_API_VERSION, 0) == KVM_API_VERSION;
 	close(fd);
-	return true;
+	return ok;
 }
 
 static void cleanup(void)
