@@ -1,31 +1,19 @@
 // SPDX-License-Identifier: MIT
 #include <elf.h>
 #include <fcntl.h>
-#include <linux/kvm.h>
 #include <stdarg.h>
-#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "kt.h"
+#include "kvm_vm.h"
 
 static const char *exitrace_path;
 static int kt_argc;
 static char **kt_argv;
 static char tmpdir[] = "/tmp/xt-kvm-XXXXXX";
 static char out_buf[1 << 16], err_buf[1 << 16];
-
-static bool kvm_usable(void)
-{
-	int fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
-	if (fd < 0)
-		return false;
-	/* a node that opens but is not KVM (a bind-mounted stand-in, a container's dummy) is absent too */
-	bool ok = ioctl(fd, KVM_GET_API_VERSION, 0) == KVM_API_VERSION;
-	close(fd);
-	return ok;
-}
 
 static void cleanup(void)
 {
@@ -44,7 +32,7 @@ void kt_init(int argc, char **argv)
 	exitrace_path = argv[1];
 	kt_argc = argc;
 	kt_argv = argv;
-	if (!kvm_usable()) {
+	if (!kvm_available()) {
 		printf("SKIP: /dev/kvm is not usable here\n");
 		exit(XT_TEST_SKIP);
 	}
