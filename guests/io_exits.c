@@ -9,10 +9,14 @@
  *   phase 4: RDTSC twice
  *   phase 5: STI; HLT with an IRQ pending (vector 0x32, injected on the
  *            doorbell write): STI's shadow covers the HLT, so the IRQ
- *            wakes it and is taken with RIP after the HLT.  A periodic
- *            LAPIC timer (vector 0x31, 1 ms) runs meanwhile, so that a
+ *            wakes it and is taken with RIP after the HLT.  A one-shot
+ *            LAPIC timer (vector 0x31, 50 ms) runs meanwhile, so that a
  *            host which halts later than it should (this one: in the
  *            handler's IRETQ step) is woken again instead of hanging.
+ *            One-shot and long, so that it fires once, inside that halt,
+ *            however slowly the steps before it run: a periodic timer
+ *            would land at a wall-clock-dependent step, and the trace
+ *            would not replay identically.
  */
 #include "rt.h"
 
@@ -87,8 +91,8 @@ int main(void)
 
 	rt_phase(5);
 	lapic_write(LAPIC_TIMER_DIV, 0xb);
-	lapic_write(LAPIC_LVT_TIMER, LAPIC_TIMER_PERIODIC | WAKE_VECTOR);
-	lapic_write(LAPIC_TIMER_INIT, 1000000);
+	lapic_write(LAPIC_LVT_TIMER, WAKE_VECTOR);	/* one-shot */
+	lapic_write(LAPIC_TIMER_INIT, 50000000);	/* 50 ms at KVM's 1 GHz APIC bus */
 	outb(RT_PORT_DOORBELL, IRQ_VECTOR);
 	__asm__ volatile(
 		".globl hlt_sti, hlt_insn, hlt_after\n"
