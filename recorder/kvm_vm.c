@@ -431,6 +431,30 @@ int kvm_vm_set_lapic(struct kvm_vm *vm, const struct xt_lapic *x)
 	return 0;
 }
 
+int kvm_vm_get_heavy(struct kvm_vm *vm, struct xt_state *s, uint32_t capture, struct xt_error *err)
+{
+	if (capture & XT_CAPTURE_DEBUGREGS) {
+		struct kvm_debugregs d;
+		if (ioctl(vm->vcpu_fd, KVM_GET_DEBUGREGS, &d) < 0)
+			return rec_err(err, -errno, "KVM_GET_DEBUGREGS: %s", strerror(errno));
+		s->dregs = (struct xt_debugregs){ d.db[0], d.db[1], d.db[2], d.db[3], d.dr6, d.dr7 };
+	}
+	/* no irqchip, no LAPIC: the recorder and the replayer refuse that capture before this */
+	if ((capture & XT_CAPTURE_LAPIC) && vm->irqchip != XT_IRQCHIP_NONE) {
+		int rc = kvm_vm_get_lapic(vm, &s->lapic);
+		if (rc)
+			return rec_err(err, rc, "KVM_GET_LAPIC: %s", strerror(-rc));
+	}
+	if (capture & XT_CAPTURE_FPU) {
+		struct kvm_fpu f;
+		if (ioctl(vm->vcpu_fd, KVM_GET_FPU, &f) < 0)
+			return rec_err(err, -errno, "KVM_GET_FPU: %s", strerror(errno));
+		memcpy(s->fpu.data, &f, sizeof(f));
+		s->fpu.len = sizeof(f);
+	}
+	return 0;
+}
+
 int kvm_vm_get_state(struct kvm_vm *vm, struct xt_state *s, uint32_t capture, struct xt_error *err)
 {
 	struct kvm_sregs sregs;
@@ -443,23 +467,7 @@ int kvm_vm_get_state(struct kvm_vm *vm, struct xt_state *s, uint32_t capture, st
 		return rec_err(err, -errno, "KVM_GET_VCPU_EVENTS: %s", strerror(errno));
 	kvm_sregs_to_xt(&sregs, &s->sregs);
 	kvm_events_to_xt(&ev, &s->events);
-	if (capture & XT_CAPTURE_DEBUGREGS) {
-		struct kvm_debugregs d;
-		if (ioctl(vm->vcpu_fd, KVM_GET_DEBUGREGS, &d) < 0)
-			return rec_err(err, -errno, "KVM_GET_DEBUGREGS: %s", strerror(errno));
-		s->dregs = (struct xt_debugregs){ d.db[0], d.db[1], d.db[2], d.db[3], d.dr6, d.dr7 };
-	}
-	if ((capture & XT_CAPTURE_LAPIC) && vm->irqchip != XT_IRQCHIP_NONE &&
-	    kvm_vm_get_lapic(vm, &s->lapic) < 0)
-		return rec_err(err, -errno, "KVM_GET_LAPIC: %s", strerror(errno));
-	if (capture & XT_CAPTURE_FPU) {
-		struct kvm_fpu f;
-		if (ioctl(vm->vcpu_fd, KVM_GET_FPU, &f) < 0)
-			return rec_err(err, -errno, "KVM_GET_FPU: %s", strerror(errno));
-		memcpy(s->fpu.data, &f, sizeof(f));
-		s->fpu.len = sizeof(f);
-	}
-	return 0;
+	return kvm_vm_get_heavy(vm, s, capture, err);
 }
 
 int kvm_vm_set_state(struct kvm_vm *vm, const struct xt_state *s, uint32_t capture,

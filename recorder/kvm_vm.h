@@ -55,6 +55,8 @@ int kvm_vm_set_guest_debug(struct kvm_vm *vm, uint32_t control, const uint64_t d
 
 /* Full state through ioctls (regs, sregs, events; debugregs, lapic, fpu per capture). */
 int kvm_vm_get_state(struct kvm_vm *vm, struct xt_state *s, uint32_t capture, struct xt_error *err);
+/* Only the blocks no kvm_run->s.regs holds: debugregs, lapic, fpu, as capture asks. */
+int kvm_vm_get_heavy(struct kvm_vm *vm, struct xt_state *s, uint32_t capture, struct xt_error *err);
 /* Set regs, sregs and events (and debugregs, fpu if captured) from s. */
 int kvm_vm_set_state(struct kvm_vm *vm, const struct xt_state *s, uint32_t capture,
 		     struct xt_error *err);

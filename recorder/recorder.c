@@ -423,7 +423,7 @@ static int step_loop(struct recorder *r)
 			ends = exit_ends(r, in);
 		}
 		if ((r->capture & ~XT_CAPTURE_DEFAULT & ~XT_CAPTURE_STATS) &&
-		    (rc = vstep_capture_heavy(&r->st, &r->cur, r->capture, &r->res->err)))
+		    (rc = kvm_vm_get_heavy(&r->vm, &r->cur, r->capture, &r->res->err)))
 			return rc;
 		/* what capture already compared need not be compared again */
 		uint32_t same = (r->st.sregs_changed ? 0 : 1u << XT_BLOCK_SREGS) |

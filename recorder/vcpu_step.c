@@ -161,31 +161,6 @@ int vstep_after_exit(struct vcpu_stepper *st, const struct xt_state *cur, struct
 	return kvm_vm_set_guest_debug(st->vm, control, dr, err);
 }
 
-int vstep_capture_heavy(struct vcpu_stepper *st, struct xt_state *cur, uint32_t capture,
-			struct xt_error *err)
-{
-	int fd = st->vm->vcpu_fd;
-	if (capture & XT_CAPTURE_LAPIC) {
-		int rc = kvm_vm_get_lapic(st->vm, &cur->lapic);
-		if (rc)
-			return rec_err(err, rc, "KVM_GET_LAPIC: %s", strerror(-rc));
-	}
-	if (capture & XT_CAPTURE_DEBUGREGS) {
-		struct kvm_debugregs d;
-		if (ioctl(fd, KVM_GET_DEBUGREGS, &d) < 0)
-			return rec_err(err, -errno, "KVM_GET_DEBUGREGS: %s", strerror(errno));
-		cur->dregs = (struct xt_debugregs){ d.db[0], d.db[1], d.db[2], d.db[3], d.dr6, d.dr7 };
-	}
-	if (capture & XT_CAPTURE_FPU) {
-		struct kvm_fpu f;
-		if (ioctl(fd, KVM_GET_FPU, &f) < 0)
-			return rec_err(err, -errno, "KVM_GET_FPU: %s", strerror(errno));
-		memcpy(cur->fpu.data, &f, sizeof(f));
-		cur->fpu.len = sizeof(f);
-	}
-	return 0;
-}
-
 void vstep_advance(struct vcpu_stepper *st, struct xt_state *prev, struct xt_state *cur)
 {
 	memcpy(&prev->regs, &cur->regs, sizeof(prev->regs));

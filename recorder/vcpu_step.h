@@ -72,8 +72,4 @@ bool vstep_capture_exit(struct vcpu_stepper *st, struct xt_state *cur, int ret, 
 /* After the exit was captured: a DEBUG exit at an execute breakpoint disables it for one step. */
 int vstep_after_exit(struct vcpu_stepper *st, const struct xt_state *cur, struct xt_error *err);
 
-/* The blocks only ioctls can read (lapic, debugregs, fpu), as capture asks. */
-int vstep_capture_heavy(struct vcpu_stepper *st, struct xt_state *cur, uint32_t capture,
-			struct xt_error *err);
-
 #endif

@@ -416,7 +416,7 @@ static int run_step(struct replay *r)
 			return rc;
 	}
 	uint32_t heavy = r->h->vm.capture & (XT_CAPTURE_LAPIC | XT_CAPTURE_DEBUGREGS | XT_CAPTURE_FPU);
-	if (heavy && (rc = vstep_capture_heavy(&r->st, &r->cur, heavy, err)))
+	if (heavy && (rc = kvm_vm_get_heavy(&r->vm, &r->cur, heavy, err)))
 		return rc;
 	r->pending = true;
 	return 0;
