@@ -50,7 +50,7 @@ int kvm_sys_cap(const struct kvm_vm *vm, long cap)
 int kvm_vm_open(struct kvm_vm *vm, uint64_t mem_size, uint32_t irqchip, struct xt_error *err)
 {
 	memset(vm, 0, sizeof(*vm));
-	vm->kvm_fd = vm->vm_fd = vm->vcpu_fd = vm->stats_fd = -1;
+	vm->kvm_fd = vm->vm_fd = vm->vcpu_fd = -1;
 	vm->irqchip = irqchip;
 	if (mem_size < (1u << 20) || mem_size > MEM_MAX || (mem_size & 0xfff))
 		return rec_err(err, -EINVAL, "guest memory must be a multiple of 4 KiB between 1 MiB and 3 GiB, not %llu bytes",
@@ -122,8 +122,6 @@ int kvm_vm_open(struct kvm_vm *vm, uint64_t mem_size, uint32_t irqchip, struct x
 
 void kvm_vm_close(struct kvm_vm *vm)
 {
-	if (vm->stats_fd >= 0)
-		close(vm->stats_fd);
 	if (vm->run)
 		munmap(vm->run, vm->run_size);
 	if (vm->vcpu_fd >= 0)
@@ -135,7 +133,7 @@ void kvm_vm_close(struct kvm_vm *vm)
 	if (vm->kvm_fd >= 0)
 		close(vm->kvm_fd);
 	memset(vm, 0, sizeof(*vm));
-	vm->kvm_fd = vm->vm_fd = vm->vcpu_fd = vm->stats_fd = -1;
+	vm->kvm_fd = vm->vm_fd = vm->vcpu_fd = -1;
 }
 
 int kvm_vm_supported_cpuid(struct kvm_vm *vm, struct xt_cpuid_entry **out, size_t *n,

@@ -25,7 +25,6 @@ struct kvm_vm {
 	uint64_t debugreg[8];
 	int api_version;
 	bool sync_regs;			/* KVM_CAP_SYNC_REGS covers regs, sregs, events */
-	int stats_fd;			/* the vCPU's binary stats, or -1 */
 };
 
 /* Open /dev/kvm, create the VM, its memory and vCPU.  0 or -errno with err set. */

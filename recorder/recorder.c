@@ -485,7 +485,7 @@ int record_run(const struct record_options *o, struct record_result *res)
 {
 	struct recorder r = { .o = o, .res = res };
 	memset(res, 0, sizeof(*res));
-	r.vm.kvm_fd = r.vm.vm_fd = r.vm.vcpu_fd = r.vm.stats_fd = -1;
+	r.vm.kvm_fd = r.vm.vm_fd = r.vm.vcpu_fd = -1;
 	r.stats.fd = -1;
 	stop_signal = 0;
 	tick = 0;

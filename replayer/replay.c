@@ -520,7 +520,7 @@ int replay_run(const struct replay_options *o, struct replay_result *res)
 		return rec_err(&res->err, -ENOMEM, "out of memory");
 	r->o = o;
 	r->res = res;
-	r->vm.kvm_fd = r->vm.vm_fd = r->vm.vcpu_fd = r->vm.stats_fd = -1;
+	r->vm.kvm_fd = r->vm.vm_fd = r->vm.vcpu_fd = -1;
 	stop_signal = 0;
 	int rc = setup(r);
 	if (rc) {

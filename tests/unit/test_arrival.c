@@ -197,7 +197,7 @@ int main(void)
 	vm.mem = mem;
 	vm.mem_size = MEM_SIZE;
 	vm.irqchip = XT_IRQCHIP_NONE;
-	vm.kvm_fd = vm.vm_fd = vm.vcpu_fd = vm.stats_fd = -1;
+	vm.kvm_fd = vm.vm_fd = vm.vcpu_fd = -1;
 	setup_idt();
 	mem[CODE] = 0x90;			/* nop */
 	mem[IRETQ_AT] = 0x48;			/* iretq */
