@@ -151,11 +151,3 @@ void host_info_free(struct host_info *hi)
 	hi->params = NULL;
 	hi->n_params = 0;
 }
-
-const char *host_param(const struct xt_host *h, const char *key)
-{
-	for (size_t i = 0; i < h->n_kvm_params; i++)
-		if (!strcmp(h->kvm_params[i].key, key))
-			return h->kvm_params[i].value;
-	return NULL;
-}

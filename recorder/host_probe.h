@@ -26,7 +26,4 @@ struct host_info {
 void host_probe(struct host_info *hi, const struct kvm_vm *vm);
 void host_info_free(struct host_info *hi);
 
-/* The value of a KVM module parameter ("kvm_intel.enable_apicv"), or NULL. */
-const char *host_param(const struct xt_host *h, const char *key);
-
 #endif
