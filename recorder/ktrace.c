@@ -27,7 +27,6 @@ struct ktrace {
 	struct step_time *marks;
 	size_t n, cap;
 	uint64_t last_step;
-	uint64_t count;
 	/* during a collect */
 	struct xt_writer *w;
 	int rc;
@@ -156,7 +155,6 @@ static int on_event(struct tep_event *event, struct tep_record *rec, int cpu, vo
 	ev.ktrace.fields = fields;
 	ev.ktrace.n_fields = n;
 	kt->rc = xt_writer_event(kt->w, &ev);
-	kt->count++;
 	return kt->rc ? 1 : 0;
 }
 
@@ -192,9 +190,4 @@ void ktrace_close(struct ktrace *kt)
 		tep_free(kt->tep);
 	free(kt->marks);
 	free(kt);
-}
-
-uint64_t ktrace_count(const struct ktrace *kt)
-{
-	return kt ? kt->count : 0;
 }

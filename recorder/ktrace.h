@@ -25,7 +25,5 @@ void ktrace_mark(struct ktrace *kt, uint64_t step);
 int ktrace_collect(struct ktrace *kt, struct xt_writer *w, struct xt_error *err);
 /* Remove the instance.  Accepts NULL. */
 void ktrace_close(struct ktrace *kt);
-/* How many events were recorded, and the names of those enabled (for notes). */
-uint64_t ktrace_count(const struct ktrace *kt);
 
 #endif

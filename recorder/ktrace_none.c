@@ -30,9 +30,3 @@ void ktrace_close(struct ktrace *kt)
 {
 	(void)kt;
 }
-
-uint64_t ktrace_count(const struct ktrace *kt)
-{
-	(void)kt;
-	return 0;
-}
