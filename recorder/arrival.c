@@ -234,11 +234,8 @@ static bool pick_vector(struct kvm_vm *vm, const struct xt_state *prev, const st
 			*type = *vector < 32 ? XT_TAKEN_EXCEPTION : XT_TAKEN_EXTERNAL;
 		}
 	}
-	if (arrival_idt_target(vm, prev, *vector, handler)) {
-		uint64_t rip = gmem_code_linear(cur);
-		if (rip >= *handler && rip <= *handler + 15)
-			*evidence |= XT_EVIDENCE_IDT;
-	}
+	if (at_handler(vm, prev, cur, *vector, handler))
+		*evidence |= XT_EVIDENCE_IDT;
 	if (injector_taken(inj, *vector))
 		*evidence |= XT_EVIDENCE_INJECTION;
 	/* vector 2 is only ever an NMI, unless an INT 2 raised it */
