@@ -215,7 +215,6 @@ int kvm_vm_set_guest_debug(struct kvm_vm *vm, uint32_t control, const uint64_t d
 	if (ioctl(vm->vcpu_fd, KVM_SET_GUEST_DEBUG, &dbg) < 0)
 		return rec_err(err, -errno, "KVM_SET_GUEST_DEBUG 0x%x: %s", control, strerror(errno));
 	vm->guest_debug = control;
-	memcpy(vm->debugreg, debugreg, sizeof(vm->debugreg));
 	return 0;
 }
 

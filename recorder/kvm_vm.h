@@ -22,7 +22,6 @@ struct kvm_vm {
 	uint64_t mem_size;
 	uint32_t irqchip;		/* enum xt_irqchip */
 	uint32_t guest_debug;
-	uint64_t debugreg[8];
 	int api_version;
 	bool sync_regs;			/* KVM_CAP_SYNC_REGS covers regs, sregs, events */
 };

@@ -199,7 +199,7 @@ static int setup(struct recorder *r)
 		.memory = r->regions, .n_memory = r->n_regions, .injections = o->irqs,
 		.n_injections = o->n_irqs, .stats_names = r->stats.names, .n_stats = r->stats.n,
 	};
-	memcpy(h.vm.debugreg, r->vm.debugreg, sizeof(h.vm.debugreg));
+	memcpy(h.vm.debugreg, r->st.dbg_regs, sizeof(h.vm.debugreg));
 	int khz = ioctl(r->vm.vcpu_fd, KVM_GET_TSC_KHZ, 0);
 	h.vm.tsc_khz = khz > 0 ? (uint64_t)khz : 0;
 	h.image = (struct xt_image){ .name = r->img.name, .data = r->img.data, .size = r->img.size };
