@@ -145,8 +145,7 @@ static int setup(struct recorder *r)
 	const struct record_options *o = r->o;
 	struct xt_error *err = &r->res->err;
 	int rc;
-	r->capture = o->capture ? o->capture : XT_CAPTURE_DEFAULT;
-	r->capture |= XT_CAPTURE_DEFAULT;
+	r->capture = o->capture | XT_CAPTURE_DEFAULT;
 	if ((r->capture & XT_CAPTURE_LAPIC) && o->irqchip == XT_IRQCHIP_NONE)
 		return rec_err(err, -EINVAL, "--capture lapic needs an in-kernel local APIC (--irqchip kernel or split)");
 
