@@ -203,9 +203,7 @@ static int setup(struct recorder *r)
 	h.vm.tsc_khz = khz > 0 ? (uint64_t)khz : 0;
 	h.image = (struct xt_image){ .name = r->img.name, .data = r->img.data, .size = r->img.size };
 	xt_sha256(r->img.data, r->img.size, h.image.sha256);
-	char loader_kind[32];
-	struct xt_kv extra[1] = { { "loader", loader_kind } };
-	snprintf(loader_kind, sizeof(loader_kind), "%s", r->img.kind);
+	struct xt_kv extra[1] = { { "loader", r->img.kind } };
 	h.extra = extra;
 	h.n_extra = 1;
 	if ((rc = xt_writer_open(&r->w, o->output, &h, &o->writer, err)))
