@@ -272,7 +272,8 @@ static int load_multiboot(struct kvm_vm *vm, struct guest_image *img, size_t hdr
 		int rc = load_elf(vm, img, err);
 		if (rc)
 			return rc;
-		if (strcmp(img->kind, "elf32"))
+		/* load_elf() set the mode from the ELF class */
+		if (img->mode != XT_MODE_PROT)
 			return rec_err(err, -ENOEXEC, "%s: a multiboot kernel must be ELF32 or give its load addresses",
 				       img->name);
 		img->kind = "multiboot";
