@@ -131,6 +131,24 @@ static int elf_segments(const struct guest_image *img, const struct elf_view *v,
 	return 0;
 }
 
+struct section {
+	uint64_t type, off, size, link, entsize;
+};
+
+/* Section header i of either class; the caller has checked that it lies in the file. */
+static struct section elf_section(const struct guest_image *img, const struct elf_view *v, uint64_t i)
+{
+	const uint8_t *p = img->data + v->shoff + i * v->shentsize;
+	if (v->is64) {
+		Elf64_Shdr sh;
+		memcpy(&sh, p, sizeof(sh));
+		return (struct section){ sh.sh_type, sh.sh_offset, sh.sh_size, sh.sh_link, sh.sh_entsize };
+	}
+	Elf32_Shdr sh;
+	memcpy(&sh, p, sizeof(sh));
+	return (struct section){ sh.sh_type, sh.sh_offset, sh.sh_size, sh.sh_link, sh.sh_entsize };
+}
+
 /* Symbols are optional: a stripped or odd symbol table is simply not used. */
 static void elf_symbols(struct guest_image *img, const struct elf_view *v)
 {
@@ -139,43 +157,21 @@ static void elf_symbols(struct guest_image *img, const struct elf_view *v)
 	    (uint64_t)v->shnum * v->shentsize > img->size - v->shoff)
 		return;
 	for (unsigned i = 0; i < v->shnum; i++) {
-		uint64_t type, off, size, link, entsize;
-		const uint8_t *p = img->data + v->shoff + (uint64_t)i * v->shentsize;
-		if (v->is64) {
-			Elf64_Shdr sh;
-			memcpy(&sh, p, sizeof(sh));
-			type = sh.sh_type; off = sh.sh_offset; size = sh.sh_size;
-			link = sh.sh_link; entsize = sh.sh_entsize;
-		} else {
-			Elf32_Shdr sh;
-			memcpy(&sh, p, sizeof(sh));
-			type = sh.sh_type; off = sh.sh_offset; size = sh.sh_size;
-			link = sh.sh_link; entsize = sh.sh_entsize;
-		}
+		struct section tab = elf_section(img, v, i);
 		size_t symsz = v->is64 ? sizeof(Elf64_Sym) : sizeof(Elf32_Sym);
-		if (type != SHT_SYMTAB || entsize < symsz || link >= v->shnum || off > img->size ||
-		    size > img->size - off)
+		if (tab.type != SHT_SYMTAB || tab.entsize < symsz || tab.link >= v->shnum ||
+		    tab.off > img->size || tab.size > img->size - tab.off)
 			continue;
-		uint64_t str_off, str_size;
-		const uint8_t *lp = img->data + v->shoff + link * v->shentsize;
-		if (v->is64) {
-			Elf64_Shdr sh;
-			memcpy(&sh, lp, sizeof(sh));
-			str_off = sh.sh_offset; str_size = sh.sh_size;
-		} else {
-			Elf32_Shdr sh;
-			memcpy(&sh, lp, sizeof(sh));
-			str_off = sh.sh_offset; str_size = sh.sh_size;
-		}
-		if (str_off > img->size || str_size > img->size - str_off)
+		struct section str = elf_section(img, v, tab.link);
+		if (str.off > img->size || str.size > img->size - str.off)
 			continue;
-		size_t count = size / entsize;
+		size_t count = tab.size / tab.entsize;
 		img->syms = calloc(count ? count : 1, sizeof(*img->syms));
 		if (!img->syms)
 			return;
 		for (size_t j = 0; j < count; j++) {
 			uint64_t name, value;
-			const uint8_t *sp = img->data + off + j * entsize;
+			const uint8_t *sp = img->data + tab.off + j * tab.entsize;
 			if (v->is64) {
 				Elf64_Sym sym;
 				memcpy(&sym, sp, sizeof(sym));
@@ -185,11 +181,11 @@ static void elf_symbols(struct guest_image *img, const struct elf_view *v)
 				memcpy(&sym, sp, sizeof(sym));
 				name = sym.st_name; value = sym.st_value;
 			}
-			if (!name || name >= str_size)
+			if (!name || name >= str.size)
 				continue;
-			const char *s = (const char *)img->data + str_off + name;
-			size_t len = strnlen(s, str_size - name);
-			if (len == str_size - name)
+			const char *s = (const char *)img->data + str.off + name;
+			size_t len = strnlen(s, str.size - name);
+			if (len == str.size - name)
 				continue;	/* not terminated inside the table */
 			img->syms[img->n_syms].name = strndup(s, len);
 			img->syms[img->n_syms].addr = value;
