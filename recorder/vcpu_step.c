@@ -11,6 +11,12 @@
 #include "rec_util.h"
 #include "vcpu_step.h"
 
+/* The internal-error and system-event words the trace has room for. */
+#define DATA_WORDS ((uint32_t)(XT_WORDS_DATA_MAX / sizeof(uint64_t)))
+_Static_assert(sizeof(((struct kvm_run *)0)->internal.data) >= XT_WORDS_DATA_MAX &&
+	       sizeof(((struct kvm_run *)0)->system_event.data) >= XT_WORDS_DATA_MAX,
+	       "the words copied must all lie in kvm_run's data[]");
+
 int vstep_init(struct vcpu_stepper *st, struct kvm_vm *vm, uint32_t control,
 	       const uint64_t debugreg[8], struct xt_error *err)
 {
@@ -120,14 +126,14 @@ bool vstep_capture_exit(struct vcpu_stepper *st, struct xt_state *cur, int ret, 
 		e->fail_cpu = run->fail_entry.cpu;
 		break;
 	case KVM_EXIT_INTERNAL_ERROR: {
-		uint32_t n = run->internal.ndata <= 16 ? run->internal.ndata : 16;
+		uint32_t n = run->internal.ndata <= DATA_WORDS ? run->internal.ndata : DATA_WORDS;
 		e->internal_suberror = run->internal.suberror;
 		e->internal_data_len = n * 8;
 		memcpy(e->internal_data, run->internal.data, n * 8);
 		break;
 	}
 	case KVM_EXIT_SYSTEM_EVENT: {
-		uint32_t n = run->system_event.ndata <= 16 ? run->system_event.ndata : 16;
+		uint32_t n = run->system_event.ndata <= DATA_WORDS ? run->system_event.ndata : DATA_WORDS;
 		e->system_event_type = run->system_event.type;
 		e->system_event_data_len = n * 8;
 		memcpy(e->system_event_data, run->system_event.data, n * 8);
