@@ -64,6 +64,7 @@ struct replay {
 	char note[256];			/* an injection of the pending step that came out otherwise */
 	struct insn insn;		/* the instruction the pending step ran (with output only) */
 	bool have_insn;
+	struct gmem_tlb code_tlb;	/* kept as the recorder keeps its own: insn decides the events */
 	struct timespec t0;
 	int64_t next_progress_ns;
 	struct sigaction old_int, old_term;
@@ -379,8 +380,12 @@ static int run_step(struct replay *r)
 	r->have_insn = false;
 	if (r->w && (r->h->vm.guest_debug & KVM_GUESTDBG_SINGLESTEP)) {
 		uint8_t bytes[16];
-		size_t n = gmem_read(&r->vm, &r->cur.sregs, gmem_code_linear(&r->cur), bytes, sizeof(bytes));
+		size_t n = gmem_read_cached(&r->vm, &r->code_tlb, &r->cur.sregs, gmem_code_linear(&r->cur),
+					    bytes, sizeof(bytes));
 		insn_decode(bytes, n, gmem_code_bits(&r->cur), &r->insn);
+		/* the guest's own TLB flushes flush ours, where the recorder's flushed */
+		if (r->insn.kind == INSN_INVLPG || r->insn.kind == INSN_MOV_CR3)
+			gmem_tlb_flush(&r->code_tlb);
 		r->have_insn = true;
 	}
 	inject(r, step);
