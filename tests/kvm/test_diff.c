@@ -34,9 +34,8 @@ static const char *record(const char *name, const char *guest_args, const char *
 	return out;
 }
 
-static void identical(const char *guest)
+static void identical(const char *guest, const char *a)
 {
-	const char *a = record("same-a.xtr", IRQ_RECORD, guest, "");
 	const char *b = record("same-b.xtr", IRQ_RECORD, guest, "");
 	int status = kt_exitrace("diff %s %s", a, b);
 	TEST_EQ_U64(0, status, "identical recordings: exit 0; out: %s err: %s", kt_out(), kt_err());
@@ -44,9 +43,8 @@ static void identical(const char *guest)
 	TEST_ASSERT(!strstr(kt_out(), "divergence"), "and shows no hunk: %s", kt_out());
 }
 
-static void irq_one_side(const char *guest)
+static void irq_one_side(const char *guest, const char *a)
 {
-	const char *a = record("irq.xtr", IRQ_RECORD, guest, "");
 	const char *b = record("blocked.xtr", IRQ_RECORD, guest, "--block-irq");
 	struct kt_trace *ta = kt_load(a), *tb = kt_load(b);
 	TEST_EQ_U64(1, kt_count_events(ta, XT_EV_IRQ_TAKEN, 0x30), "A takes the IRQ");
@@ -94,9 +92,8 @@ static void irq_one_side(const char *guest)
 }
 
 /* The same IRQ injected two steps later: one hunk, named a timing difference. */
-static void irq_later(const char *guest)
+static void irq_later(const char *guest, const char *a)
 {
-	const char *a = record("at30.xtr", "%s --load 0x100000 --irq 0x30@30", guest, "");
 	const char *b = record("at32.xtr", "%s --load 0x100000 --irq 0x30@32", guest, "");
 	int status = kt_exitrace("diff %s %s", a, b);
 	TEST_EQ_U64(1, status, "different; err: %s", kt_err());
@@ -130,9 +127,8 @@ static void idt_or_not(const char *guest)
 	kt_free(tb);
 }
 
-static void usage(const char *guest)
+static void usage(const char *a)
 {
-	const char *a = record("u.xtr", IRQ_RECORD, guest, "");
 	TEST_EQ_U64(2, kt_exitrace("diff %s", a), "one file: usage error");
 	TEST_EQ_U64(2, kt_exitrace("diff --ignore rflag %s %s", a, a), "unknown field");
 	TEST_CONTAINS(kt_err(), "did you mean rflags", "names the close one");
@@ -144,10 +140,13 @@ int main(int argc, char **argv)
 {
 	kt_init(argc, argv);
 	const char *irq_wait = kt_arg(1), *irq_noidt = kt_arg(2);
-	identical(irq_wait);
-	irq_one_side(irq_wait);
-	irq_later(irq_wait);
+	/* all but idt_or_not start from this same recording: make it once */
+	char irq[600];	/* kt_tmp() reuses its buffers */
+	snprintf(irq, sizeof(irq), "%s", record("irq.xtr", IRQ_RECORD, irq_wait, ""));
+	identical(irq_wait, irq);
+	irq_one_side(irq_wait, irq);
+	irq_later(irq_wait, irq);
 	idt_or_not(irq_noidt);
-	usage(irq_wait);
+	usage(irq);
 	return 0;
 }
