@@ -35,10 +35,8 @@ static void replay_identical(const char *path, size_t steps, const char *extra)
 	TEST_CONTAINS(kt_out(), want, "replay %s", path);
 }
 
-static void rdtsc_rdrand(const char *guest)
+static void rdtsc_rdrand(const char *out)
 {
-	const char *out = kt_tmp("rand.xtr");
-	record(guest, out, "");
 	struct kt_trace *t = kt_load(out);
 	size_t rdtsc = 0, rdrand = 0;
 	for (size_t i = 0; i < t->nevents; i++) {
@@ -93,13 +91,11 @@ static void same_trace(const struct kt_trace *a, const struct kt_trace *b)
 	TEST_EQ_U64(a->end_reason, b->end_reason, "the same end");
 }
 
-static void output_trace(const char *guest, const char *name, const char *extra)
+static void output_trace_of(const char *out, const char *name)
 {
-	char rec[64], rep[64];
-	snprintf(rec, sizeof(rec), "%s.xtr", name);
+	char rep[64];
 	snprintf(rep, sizeof(rep), "%s-replayed.xtr", name);
-	const char *out = kt_tmp(rec), *new = kt_tmp(rep);
-	record(guest, out, extra);
+	const char *new = kt_tmp(rep);
 	struct kt_trace *a = kt_load(out);
 	replay_identical(out, a->nsteps, "");
 	TEST_EQ_U64(0, kt_exitrace("replay %s -o %s", out, new), "replay -o; stderr: %s", kt_err());
@@ -123,6 +119,15 @@ static void output_trace(const char *guest, const char *name, const char *extra)
 	replay_identical(new, a->nsteps, "");
 	kt_free(a);
 	kt_free(b);
+}
+
+static void output_trace(const char *guest, const char *name, const char *extra)
+{
+	char rec[64];
+	snprintf(rec, sizeof(rec), "%s.xtr", name);
+	const char *out = kt_tmp(rec);
+	record(guest, out, extra);
+	output_trace_of(out, name);
 }
 
 /* Ctrl-C stops a replay cleanly, with status 2 and how far it got. */
@@ -158,13 +163,17 @@ int main(int argc, char **argv)
 	kt_init(argc, argv);
 	const char *long_exits = kt_arg(1), *rand_loop = kt_arg(2), *irq_wait = kt_arg(3), *spin = kt_arg(4);
 
-	rdtsc_rdrand(rand_loop);
+	/* one recording of rand_loop serves both the input checks and the -o checks */
+	char rand[600];	/* kt_tmp() reuses its buffers */
+	snprintf(rand, sizeof(rand), "%s", kt_tmp("rand.xtr"));
+	record(rand_loop, rand, "");
+	rdtsc_rdrand(rand);
+	output_trace_of(rand, "rand");
 
 	output_trace(long_exits, "long", "");
 	output_trace(irq_wait, "irq-step", "--irq 0x30@30");
 	output_trace(irq_wait, "irq-port", "--irq 0x30@io:0x80");
 	output_trace(irq_wait, "irq-nochip", "--irqchip none --irq 0x30@5");
-	output_trace(rand_loop, "rand", "");
 
 	/* replay stops where the recording stopped, and says why */
 	const char *max = kt_tmp("max.xtr");
