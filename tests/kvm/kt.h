@@ -95,9 +95,24 @@ uint64_t kt_symbol(const struct kt_trace *t, const char *name);
 const struct xt_cpuid_entry *kt_cpuid(const struct kt_trace *t, uint32_t function, uint32_t index);
 
 /*
- * Record the built-in scenario name with "exitrace record --scenario NAME"
- * plus extra options into the temp dir as file, check the exit status, and
- * load the trace (which must be complete).
+ * kt_record's want_status for a guest whose isa-debug-exit status is not
+ * known beforehand (rand_loop's comes from RDTSC and RDRAND): any odd
+ * status but 1, which rand_loop.S rules out so that 1 can still tell an
+ * error apart.
+ */
+#define KT_STATUS_VARIES (-1)
+
+/*
+ * Run "exitrace record ARGS" (ARGS formatted like printf, split on spaces)
+ * with the trace written to the temp dir as file and the console beside it
+ * as file.console; fail the test unless the exit status is want_status.
+ * Returns the trace's path, a kt_tmp() buffer.
+ */
+const char *kt_record(const char *file, int want_status, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/*
+ * kt_record() of the built-in scenario name with "--scenario NAME" plus
+ * extra options, and load the trace (which must be complete).
  */
 struct kt_trace *kt_record_scenario(const char *name, const char *file, const char *extra, int want_status);
 

@@ -16,10 +16,7 @@
 
 static struct kt_trace *record(const char *guest, const char *name, const char *extra, int want_status)
 {
-	const char *out = kt_tmp(name);
-	int status = kt_exitrace("record %s --load 0x100000 -o %s %s", guest, out, extra);
-	TEST_EQ_U64(want_status, status, "%s: status; stderr: %s", name, kt_err());
-	struct kt_trace *t = kt_load(out);
+	struct kt_trace *t = kt_load(kt_record(name, want_status, "%s --load 0x100000 %s", guest, extra));
 	TEST_ASSERT(!t->truncated, "%s: the footer was written", name);
 	return t;
 }

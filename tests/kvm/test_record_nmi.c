@@ -16,10 +16,8 @@ int main(int argc, char **argv)
 	const char *spin = kt_arg(1), *irq_wait = kt_arg(2);
 
 	/* KVM_NMI into exitrace's default IDT: its vector-2 stub reports on port 0x80 and halts */
-	const char *out = kt_tmp("nmi.xtr");
-	int status = kt_exitrace("record %s --load 0x100000 -o %s --idt --irqchip none --irq nmi@10", spin, out);
-	TEST_EQ_U64(0, status, "stderr: %s", kt_err());
-	struct kt_trace *t = kt_load(out);
+	struct kt_trace *t = kt_load(kt_record("nmi.xtr", 0, "%s --load 0x100000 --idt --irqchip none --irq nmi@10",
+					       spin));
 	const struct xt_event *inj = kt_event(t, XT_EV_IRQ_INJECT, 2, 0);
 	TEST_ASSERT(inj, "the NMI was injected");
 	TEST_EQ_U64(XT_INJECT_NMI, inj->inject.method, "as an NMI");
@@ -37,10 +35,7 @@ int main(int argc, char **argv)
 	kt_free(t);
 
 	/* an NMI-mode MSI, and no gate for vector 2 in the guest's IDT: the vCPU shuts down */
-	out = kt_tmp("nmi-shutdown.xtr");
-	status = kt_exitrace("record %s --load 0x100000 -o %s --irq nmi@30", irq_wait, out);
-	TEST_EQ_U64(0, status, "stderr: %s", kt_err());
-	t = kt_load(out);
+	t = kt_load(kt_record("nmi-shutdown.xtr", 0, "%s --load 0x100000 --irq nmi@30", irq_wait));
 	TEST_EQ_U64(XT_END_SHUTDOWN, t->end_reason, "shut down: %s", t->end_detail);
 	ev = kt_event(t, XT_EV_IRQ_TAKEN, 2, 0);
 	TEST_ASSERT(ev, "the NMI's arrival is recorded");
@@ -50,9 +45,7 @@ int main(int argc, char **argv)
 	kt_free(t);
 
 	/* the local APIC still disabled (spin never enables it): the MSI is refused */
-	out = kt_tmp("nmi-refused.xtr");
-	status = kt_exitrace("record %s --load 0x100000 -o %s --irq nmi@10 --max-steps 20", spin, out);
-	TEST_EQ_U64(0, status, "stderr: %s", kt_err());
+	const char *out = kt_record("nmi-refused.xtr", 0, "%s --load 0x100000 --irq nmi@10 --max-steps 20", spin);
 	t = kt_load(out);
 	inj = kt_event(t, XT_EV_IRQ_INJECT, 2, 0);
 	TEST_ASSERT(inj && inj->inject.result == 0, "recorded as refused");

@@ -17,15 +17,6 @@
 
 #include "kt.h"
 
-static void record(const char *guest, const char *out, const char *extra)
-{
-	int status = kt_exitrace("record %s --load 0x100000 -o %s --console %s.console %s", guest, out,
-				 out, extra);
-	/* a guest's isa-debug-exit status is odd; 2 is exitrace's own error */
-	TEST_ASSERT(status != 2 && status != 1, "record %s %s: status %d; stderr: %s", guest, extra, status,
-		    kt_err());
-}
-
 static void replay_identical(const char *path, size_t steps, const char *extra)
 {
 	int status = kt_exitrace("replay %s %s", path, extra);
@@ -121,20 +112,18 @@ static void output_trace_of(const char *out, const char *name)
 	kt_free(b);
 }
 
-static void output_trace(const char *guest, const char *name, const char *extra)
+static void output_trace(const char *guest, const char *name, const char *extra, int want_status)
 {
 	char rec[64];
 	snprintf(rec, sizeof(rec), "%s.xtr", name);
-	const char *out = kt_tmp(rec);
-	record(guest, out, extra);
-	output_trace_of(out, name);
+	output_trace_of(kt_record(rec, want_status, "%s --load 0x100000 %s", guest, extra), name);
 }
 
 /* Ctrl-C stops a replay cleanly, with status 2 and how far it got. */
 static void interrupted(const char *spin)
 {
-	const char *trace = kt_tmp("long-spin.xtr"), *log = kt_tmp("sigint.out");
-	record(spin, trace, "--max-steps 200000");
+	const char *trace = kt_record("long-spin.xtr", 0, "%s --load 0x100000 --max-steps 200000", spin);
+	const char *log = kt_tmp("sigint.out");
 	pid_t pid = fork();
 	TEST_ASSERT(pid >= 0, "fork");
 	if (pid == 0) {
@@ -165,23 +154,21 @@ int main(int argc, char **argv)
 
 	/* one recording of rand_loop serves both the input checks and the -o checks */
 	char rand[600];	/* kt_tmp() reuses its buffers */
-	snprintf(rand, sizeof(rand), "%s", kt_tmp("rand.xtr"));
-	record(rand_loop, rand, "");
+	snprintf(rand, sizeof(rand), "%s", kt_record("rand.xtr", KT_STATUS_VARIES, "%s --load 0x100000", rand_loop));
 	rdtsc_rdrand(rand);
 	output_trace_of(rand, "rand");
 
-	output_trace(long_exits, "long", "");
-	output_trace(irq_wait, "irq-step", "--irq 0x30@30");
-	output_trace(irq_wait, "irq-port", "--irq 0x30@io:0x80");
-	output_trace(irq_wait, "irq-nochip", "--irqchip none --irq 0x30@5");
+	/* the guests' isa-debug-exit status: long_exits gives 42, irq_wait the IRQs it handled */
+	output_trace(long_exits, "long", "", (42 << 1) | 1);
+	output_trace(irq_wait, "irq-step", "--irq 0x30@30", (1 << 1) | 1);
+	output_trace(irq_wait, "irq-port", "--irq 0x30@io:0x80", (40 << 1) | 1);
+	output_trace(irq_wait, "irq-nochip", "--irqchip none --irq 0x30@5", (1 << 1) | 1);
 
 	/* replay stops where the recording stopped, and says why */
-	const char *max = kt_tmp("max.xtr");
-	record(spin, max, "--max-steps 2000");
+	const char *max = kt_record("max.xtr", 0, "%s --load 0x100000 --max-steps 2000", spin);
 	replay_identical(max, 2000, "");
 	TEST_CONTAINS(kt_out(), "the recording ended there: max-steps", "says why it stopped");
-	const char *timeout = kt_tmp("timeout.xtr");
-	record(spin, timeout, "--timeout 0.2");
+	const char *timeout = kt_record("timeout.xtr", 0, "%s --load 0x100000 --timeout 0.2", spin);
 	struct kt_trace *t = kt_load(timeout);
 	TEST_EQ_U64(XT_END_TIMEOUT, t->end_reason, "ended by --timeout");
 	replay_identical(timeout, t->nsteps, "");
@@ -189,8 +176,8 @@ int main(int argc, char **argv)
 	kt_free(t);
 
 	/* heavier capture sets are read and compared per step too */
-	const char *all = kt_tmp("all.xtr");
-	record(irq_wait, all, "--irq 0x30@30 --capture all");
+	const char *all = kt_record("all.xtr", (1 << 1) | 1, "%s --load 0x100000 --irq 0x30@30 --capture all",
+				    irq_wait);
 	t = kt_load(all);
 	replay_identical(all, t->nsteps, "");
 	kt_free(t);

@@ -18,12 +18,6 @@
 
 #include "kt_edit.h"
 
-static void record(const char *guest, const char *out, const char *extra)
-{
-	int status = kt_exitrace("record %s --load 0x100000 -o %s --console %s.c %s", guest, out, out, extra);
-	TEST_ASSERT(status != 2 && status != 1, "record %s: status %d; stderr: %s", guest, status, kt_err());
-}
-
 static void diverges_at(const char *path, uint64_t step)
 {
 	int status = kt_exitrace("replay %s", path);
@@ -115,8 +109,7 @@ static void moved_by_one(const char *orig, const struct xt_event *inject, uint64
 
 static void injection_moved(const char *irq_wait)
 {
-	const char *orig = kt_tmp("irq.xtr");
-	record(irq_wait, orig, "--irq 0x30@30");
+	const char *orig = kt_record("irq.xtr", (1 << 1) | 1, "%s --load 0x100000 --irq 0x30@30", irq_wait);
 	struct kt_trace *t = kt_load(orig);
 	const struct xt_event *taken = kt_event(t, XT_EV_IRQ_TAKEN, 0x30, 0);
 	TEST_ASSERT(taken && taken->step == 30, "the recording took it at step 30");
@@ -148,8 +141,8 @@ static bool edit_input(struct kt_edit *e, uint64_t step, struct xt_state *s, str
 
 static void input_changed(const char *rand_loop)
 {
-	const char *orig = kt_tmp("rand.xtr"), *edited = kt_tmp("rand-edited.xtr");
-	record(rand_loop, orig, "");
+	const char *orig = kt_record("rand.xtr", KT_STATUS_VARIES, "%s --load 0x100000", rand_loop);
+	const char *edited = kt_tmp("rand-edited.xtr");
 	uint64_t at = 0;
 	kt_rewrite(orig, edited, NULL, edit_input, &at);
 	TEST_ASSERT(at, "the trace has an rdtsc input");
@@ -372,8 +365,8 @@ static void run_failed(const char *orig, uint64_t nsteps)
 
 static void truncated(const char *irq_wait)
 {
-	const char *orig = kt_tmp("port.xtr"), *cut = kt_tmp("cut.xtr");
-	record(irq_wait, orig, "--irq 0x30@io:0x80");
+	const char *orig = kt_record("port.xtr", (40 << 1) | 1, "%s --load 0x100000 --irq 0x30@io:0x80", irq_wait);
+	const char *cut = kt_tmp("cut.xtr");
 	struct xt_writer_options small = { .frame_max_steps = 16 };
 	kt_rewrite(orig, cut, &small, NULL, NULL);
 	struct xt_reader *r;
@@ -467,8 +460,7 @@ int main(int argc, char **argv)
 	const char *long_exits = kt_arg(1), *irq_wait = kt_arg(2), *rand_loop = kt_arg(3);
 
 	char orig[600];	/* kt_tmp() reuses its buffers */
-	snprintf(orig, sizeof(orig), "%s", kt_tmp("long.xtr"));
-	record(long_exits, orig, "");
+	snprintf(orig, sizeof(orig), "%s", kt_record("long.xtr", (42 << 1) | 1, "%s --load 0x100000", long_exits));
 	struct kt_trace *t = kt_load(orig);
 	size_t nsteps = t->nsteps;
 	kt_free(t);
