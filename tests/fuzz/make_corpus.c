@@ -19,7 +19,6 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <zstd.h>
 
 #include "fixture.h"
 #include "xt_internal.h"
@@ -181,32 +180,6 @@ static void write_cuts(const char *name)
 
 /* ---- hand-made files ---- */
 
-static void put_mark(struct xti_buf *f, uint16_t major, uint16_t minor)
-{
-	uint8_t m[XTI_FILE_MARK_SIZE];
-	xti_le32(m, XTI_SKIPPABLE_MAGIC);
-	xti_le32(m + 4, XTI_FILE_MARK_SIZE - 8);
-	memcpy(m + 8, XTI_FILE_MAGIC, 8);
-	xti_le16(m + 16, major);
-	xti_le16(m + 18, minor);
-	xti_put_raw(f, m, sizeof(m));
-}
-
-/* Append b's bytes as one zstd frame, checksummed and sized like the writer's. */
-static void put_frame(struct xti_buf *f, const struct xti_buf *b)
-{
-	ZSTD_CCtx *c = ZSTD_createCCtx();
-	size_t bound = ZSTD_compressBound(b->len);
-	if (!c || ZSTD_isError(ZSTD_CCtx_setParameter(c, ZSTD_c_checksumFlag, 1)) ||
-	    !xti_buf_reserve(f, bound))
-		die("out of memory");
-	size_t n = ZSTD_compress2(c, f->p + f->len, bound, b->p, b->len);
-	if (ZSTD_isError(n))
-		die("compress: %s", ZSTD_getErrorName(n));
-	f->len += n;
-	ZSTD_freeCCtx(c);
-}
-
 static void put_header_v(struct xti_buf *b, uint64_t major, uint64_t minor)
 {
 	xti_put_map(b, 2);
@@ -224,34 +197,34 @@ static void write_edges(void)
 
 	spill("empty", "", 0);
 
-	put_mark(&f, XT_FORMAT_MAJOR, XT_FORMAT_MINOR);
+	fx_put_mark(&f, XT_FORMAT_MAJOR, XT_FORMAT_MINOR);
 	spill("mark-only", f.p, f.len);
 
 	f.len = 0;
-	put_mark(&f, XT_FORMAT_MAJOR + 1, 0);
+	fx_put_mark(&f, XT_FORMAT_MAJOR + 1, 0);
 	put_header_v(&b, XT_FORMAT_MAJOR + 1, 0);
-	put_frame(&f, &b);
+	fx_put_frame(&f, &b);
 	spill("mark-newer-major", f.p, f.len);
 
 	/* a current mark, but the header says newer */
 	f.len = 0;
-	put_mark(&f, XT_FORMAT_MAJOR, XT_FORMAT_MINOR);
-	put_frame(&f, &b);
+	fx_put_mark(&f, XT_FORMAT_MAJOR, XT_FORMAT_MINOR);
+	fx_put_frame(&f, &b);
 	spill("header-newer-major", f.p, f.len);
 
 	/* the smallest header a reader accepts, and nothing after it */
 	f.len = 0;
 	b.len = 0;
-	put_mark(&f, XT_FORMAT_MAJOR, XT_FORMAT_MINOR);
+	fx_put_mark(&f, XT_FORMAT_MAJOR, XT_FORMAT_MINOR);
 	put_header_v(&b, XT_FORMAT_MAJOR, XT_FORMAT_MINOR);
-	put_frame(&f, &b);
+	fx_put_frame(&f, &b);
 	spill("header-minimal", f.p, f.len);
 
 	const char *text = "exitrace? no, just some zstd-compressed text\n";
 	f.len = 0;
 	b.len = 0;
 	xti_put_raw(&b, text, strlen(text));
-	put_frame(&f, &b);
+	fx_put_frame(&f, &b);
 	spill("plain-zstd", f.p, f.len);
 
 	xti_buf_free(&f);
@@ -287,7 +260,7 @@ static void write_newer_minor(void)
 	fh.h.image.size = 16;
 	xt_sha256(fh.image, 16, fh.h.image.sha256);
 	struct xti_buf f = { 0 }, b = { 0 }, h = { 0 };
-	put_mark(&f, XT_FORMAT_MAJOR, XT_FORMAT_MINOR + 1);
+	fx_put_mark(&f, XT_FORMAT_MAJOR, XT_FORMAT_MINOR + 1);
 
 	/* the real header with unknown keys 200.. after key 0 (a 12-pair map) */
 	xti_put_header(&h, &fh.h);
@@ -302,7 +275,7 @@ static void write_newer_minor(void)
 	xti_put_uint(&b, 202);
 	xti_put_raw(&b, odd_scalars[0], odd_scalar_len[0]);
 	xti_put_raw(&b, h.p + 3, h.len - 3);
-	put_frame(&f, &b);
+	fx_put_frame(&f, &b);
 	uint64_t frame0 = f.len;
 
 	/* frame 0: keyframe with an unknown key and an unknown field id */
@@ -366,7 +339,7 @@ static void write_newer_minor(void)
 	xti_put_text(&b, "hello from a newer writer");
 	xti_put_uint(&b, 15);
 	xti_put_raw(&b, odd_scalars[4], odd_scalar_len[4]);
-	put_frame(&f, &b);
+	fx_put_frame(&f, &b);
 
 	/* another writer's skippable frame */
 	uint8_t skip[14];
@@ -395,7 +368,7 @@ static void write_newer_minor(void)
 	xti_put_uint(&b, XT_F_RAX);
 	xti_put_int(&b, 1);
 	s.regs.rax++;
-	put_frame(&f, &b);
+	fx_put_frame(&f, &b);
 
 	/* the footer, with an unknown key, and the trailer */
 	uint64_t footer_at = f.len;
@@ -413,7 +386,7 @@ static void write_newer_minor(void)
 	xti_put_raw(&b, h.p + 1, h.len - 1);
 	xti_put_uint(&b, 99);
 	xti_put_raw(&b, odd_scalars[5], odd_scalar_len[5]);
-	put_frame(&f, &b);
+	fx_put_frame(&f, &b);
 	uint8_t t[XTI_TRAILER_SIZE];
 	xti_le32(t, XTI_SKIPPABLE_MAGIC);
 	xti_le32(t + 4, XTI_TRAILER_SIZE - 8);

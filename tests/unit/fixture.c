@@ -1,8 +1,11 @@
 // SPDX-License-Identifier: MIT
 #include <linux/kvm.h>
 #include <string.h>
+#include <zstd.h>
 
 #include "fixture.h"
+#include "test_util.h"
+#include "xt_internal.h"
 
 uint64_t fx_rand(struct fx_rng *r)
 {
@@ -303,4 +306,27 @@ const struct xt_field *fx_state_differs(const struct xt_state *a, const struct x
 			return f;
 	}
 	return NULL;
+}
+
+void fx_put_mark(struct xti_buf *f, uint16_t major, uint16_t minor)
+{
+	uint8_t m[XTI_FILE_MARK_SIZE];
+	xti_le32(m, XTI_SKIPPABLE_MAGIC);
+	xti_le32(m + 4, XTI_FILE_MARK_SIZE - 8);
+	memcpy(m + 8, XTI_FILE_MAGIC, 8);
+	xti_le16(m + 16, major);
+	xti_le16(m + 18, minor);
+	xti_put_raw(f, m, sizeof(m));
+}
+
+void fx_put_frame(struct xti_buf *f, const struct xti_buf *b)
+{
+	ZSTD_CCtx *c = ZSTD_createCCtx();
+	size_t bound = ZSTD_compressBound(b->len);
+	TEST_ASSERT(c && !ZSTD_isError(ZSTD_CCtx_setParameter(c, ZSTD_c_checksumFlag, 1)) &&
+		    xti_buf_reserve(f, bound), "out of memory");
+	size_t n = ZSTD_compress2(c, f->p + f->len, bound, b->p, b->len);
+	TEST_ASSERT(!ZSTD_isError(n), "compress: %s", ZSTD_getErrorName(n));
+	f->len += n;
+	ZSTD_freeCCtx(c);
 }

@@ -60,4 +60,13 @@ bool fx_event_equal(const struct xt_event *a, const struct xt_event *b);
 const struct xt_field *fx_state_differs(const struct xt_state *a, const struct xt_state *b,
 					uint32_t capture);
 
+/*
+ * Hand-made files (xt_internal.h's buffers): append the file mark with
+ * this version, or b's bytes as one zstd frame, checksummed and sized
+ * like the writer's.  A failure fails the test.
+ */
+struct xti_buf;
+void fx_put_mark(struct xti_buf *f, uint16_t major, uint16_t minor);
+void fx_put_frame(struct xti_buf *f, const struct xti_buf *b);
+
 #endif

@@ -39,30 +39,6 @@ static int open_err(const char *path, struct xt_error *err)
 	return rc;
 }
 
-/* Append one zstd frame (with checksum and size) holding b's bytes. */
-static void put_frame(struct xti_buf *file, const struct xti_buf *b)
-{
-	ZSTD_CCtx *c = ZSTD_createCCtx();
-	ZSTD_CCtx_setParameter(c, ZSTD_c_checksumFlag, 1);
-	size_t bound = ZSTD_compressBound(b->len);
-	TEST_ASSERT(xti_buf_reserve(file, bound), "reserve");
-	size_t n = ZSTD_compress2(c, file->p + file->len, bound, b->p, b->len);
-	TEST_ASSERT(!ZSTD_isError(n), "compress");
-	file->len += n;
-	ZSTD_freeCCtx(c);
-}
-
-static void put_mark(struct xti_buf *file, uint16_t major, uint16_t minor)
-{
-	uint8_t m[20];
-	xti_le32(m, XTI_SKIPPABLE_MAGIC);
-	xti_le32(m + 4, 12);
-	memcpy(m + 8, "EXITRACE", 8);
-	xti_le16(m + 16, major);
-	xti_le16(m + 18, minor);
-	xti_put_raw(file, m, sizeof(m));
-}
-
 static void test_not_traces(void)
 {
 	struct xt_error err;
@@ -89,11 +65,11 @@ static void test_not_traces(void)
 static void test_newer_major(void)
 {
 	struct xti_buf f = { 0 }, b = { 0 };
-	put_mark(&f, XT_FORMAT_MAJOR + 1, 3);
+	fx_put_mark(&f, XT_FORMAT_MAJOR + 1, 3);
 	xti_put_map(&b, 1);
 	xti_put_uint(&b, 0);
 	xti_put_uint(&b, XT_REC_HEADER);
-	put_frame(&f, &b);
+	fx_put_frame(&f, &b);
 	spill(tmp("newer"), f.p, f.len);
 	struct xt_error err;
 	TEST_EQ_U64((uint64_t)-EPROTONOSUPPORT, (uint64_t)open_err(tmp("newer"), &err), "newer major");
@@ -105,7 +81,7 @@ static void test_newer_major(void)
 	/* a header claiming a newer major behind a current mark is refused too */
 	f.len = 0;
 	b.len = 0;
-	put_mark(&f, XT_FORMAT_MAJOR, 0);
+	fx_put_mark(&f, XT_FORMAT_MAJOR, 0);
 	xti_put_map(&b, 2);
 	xti_put_uint(&b, 0);
 	xti_put_uint(&b, XT_REC_HEADER);
@@ -113,7 +89,7 @@ static void test_newer_major(void)
 	xti_put_array(&b, 2);
 	xti_put_uint(&b, XT_FORMAT_MAJOR + 1);
 	xti_put_uint(&b, 0);
-	put_frame(&f, &b);
+	fx_put_frame(&f, &b);
 	spill(tmp("newer2"), f.p, f.len);
 	TEST_EQ_U64((uint64_t)-EPROTONOSUPPORT, (uint64_t)open_err(tmp("newer2"), &err), "newer header");
 	xti_buf_free(&f);
@@ -131,7 +107,7 @@ static void test_unknown_keys(void)
 	struct fx_header fh;
 	fx_header_init(&fh, XT_CAPTURE_DEFAULT);
 	struct xti_buf f = { 0 }, b = { 0 };
-	put_mark(&f, XT_FORMAT_MAJOR, XT_FORMAT_MINOR + 5);
+	fx_put_mark(&f, XT_FORMAT_MAJOR, XT_FORMAT_MINOR + 5);
 
 	/* the header: the real one, with two more keys inserted after key 0 */
 	xti_put_header(&b, &fh.h);
@@ -149,7 +125,7 @@ static void test_unknown_keys(void)
 	xti_put_uint(&h2, 100);
 	xti_put_text(&h2, "another");
 	xti_put_raw(&h2, b.p + 3, b.len - 3);
-	put_frame(&f, &h2);
+	fx_put_frame(&f, &h2);
 
 	/* an unknown skippable frame between header and data */
 	uint8_t skip[12];
@@ -211,7 +187,7 @@ static void test_unknown_keys(void)
 	xti_put_map(&b, 2);
 	xti_put_uint(&b, 0); xti_put_uint(&b, XT_REC_STEP);
 	xti_put_uint(&b, XT_F_RIP); xti_put_int(&b, -1);
-	put_frame(&f, &b);
+	fx_put_frame(&f, &b);
 	spill(tmp("newer-minor"), f.p, f.len);
 
 	struct xt_reader *r;
