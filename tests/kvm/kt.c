@@ -335,6 +335,15 @@ uint64_t kt_step_io_out_value(const struct kt_trace *t, uint16_t port, uint64_t 
 	return 0;
 }
 
+uint64_t kt_value(const struct kt_trace *t, uint64_t from, uint64_t *at)
+{
+	uint64_t s = kt_step_io_out(t, 0x84, from);
+	TEST_ASSERT(s, "%s: the guest reported no value (port 0x84) from step %" PRIu64, t->path, from);
+	if (at)
+		*at = s;
+	return t->steps[s].io_value;
+}
+
 /* Section header i of the image, bounds-checked. */
 static const Elf64_Shdr *section(const struct kt_trace *t, const Elf64_Ehdr *e, unsigned i)
 {
@@ -365,6 +374,11 @@ uint64_t kt_symbol(const struct kt_trace *t, const char *name)
 		}
 	}
 	TEST_FAIL("the guest image of %s has no symbol '%s'", t->path, name);
+}
+
+uint64_t kt_stub(const struct kt_trace *t, unsigned vector)
+{
+	return kt_symbol(t, "rt_vectors") + 16 * vector;
 }
 
 const struct xt_cpuid_entry *kt_cpuid(const struct kt_trace *t, uint32_t function, uint32_t index)

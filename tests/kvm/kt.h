@@ -89,8 +89,18 @@ const struct xt_event *kt_event(const struct kt_trace *t, uint32_t kind, int vec
 /* The first step at or after from that wrote value to port (OUT), or 0. */
 uint64_t kt_step_io_out_value(const struct kt_trace *t, uint16_t port, uint64_t value, uint64_t from);
 
+/*
+ * The first value a built-in guest reported (OUT to port 0x84, RT_PORT_VALUE
+ * in guests/rt/rt.h) at or after step from, its step in *at unless at is
+ * NULL.  Fails the test if there is none: a missing report must not read
+ * as step 0's zero.
+ */
+uint64_t kt_value(const struct kt_trace *t, uint64_t from, uint64_t *at);
+
 /* A symbol of the ELF guest image the trace holds; fails the test if it has none. */
 uint64_t kt_symbol(const struct kt_trace *t, const char *name);
+/* Where the built-in guests' IDT sends vector (its stub in guests/rt/vectors.S). */
+uint64_t kt_stub(const struct kt_trace *t, unsigned vector);
 /* The CPUID entry the guest was given for function/index; fails the test if none. */
 const struct xt_cpuid_entry *kt_cpuid(const struct kt_trace *t, uint32_t function, uint32_t index);
 

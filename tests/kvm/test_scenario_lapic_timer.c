@@ -17,10 +17,10 @@ int main(int argc, char **argv)
 	struct kt_trace *t = kt_record_scenario("lapic-timer", "timer.xtr", "", 1);
 	uint64_t armed = kt_step_io_out_value(t, 0x80, 1, 1), stopped = kt_step_io_out_value(t, 0x80, 2, 1);
 	TEST_ASSERT(armed && stopped, "the guest armed and stopped its timer");
-	uint64_t counted = t->steps[kt_step_io_out(t, 0x84, stopped)].io_value;
+	uint64_t counted = kt_value(t, stopped, NULL);
 	TEST_ASSERT(counted >= 5, "the guest counted at least 5 interrupts: %" PRIu64, counted);
 
-	uint64_t handler = kt_symbol(t, "rt_vectors") + 16 * VECTOR, iret = kt_symbol(t, "rt_iret");
+	uint64_t handler = kt_stub(t, VECTOR), iret = kt_symbol(t, "rt_iret");
 	TEST_EQ_U64(counted, kt_count_events(t, XT_EV_IRQ_TAKEN, VECTOR), "one arrival per interrupt counted");
 	TEST_EQ_U64(counted, kt_count_events(t, XT_EV_IRQ_TAKEN, -1), "and no other arrival");
 	size_t in_iret = 0;

@@ -16,7 +16,6 @@
 #include "kt.h"
 
 #define VECTOR 0x30
-#define STUB_SIZE 16	/* guests/rt/vectors.S */
 
 struct sti_steps {
 	uint64_t sti, shadow_insn, after;	/* symbols */
@@ -72,7 +71,7 @@ static struct kt_trace *without_blockirq(void)
 	TEST_EQ_U64(s.after, ev->taken.rip_before, "interrupting the instruction after the shadow one");
 	TEST_EQ_U64(XT_TAKEN_EXTERNAL, ev->taken.type, "an external interrupt");
 	TEST_EQ_U64(XT_TAKEN_HANDLER, ev->taken.outcome, "into the handler");
-	TEST_EQ_U64(kt_symbol(t, "rt_vectors") + STUB_SIZE * VECTOR, ev->taken.handler, "vector 0x30's stub");
+	TEST_EQ_U64(kt_stub(t, VECTOR), ev->taken.handler, "vector 0x30's stub");
 	TEST_EQ_U64(XT_EVIDENCE_STACK_FRAME | XT_EVIDENCE_IDT | XT_EVIDENCE_INJECTION,
 		    ev->taken.evidence & (XT_EVIDENCE_STACK_FRAME | XT_EVIDENCE_IDT | XT_EVIDENCE_INJECTION),
 		    "seen in the frame, the IDT and as our injection");
@@ -101,7 +100,7 @@ static struct kt_trace *without_blockirq(void)
 	TEST_ASSERT(iret, "the handler returns");
 	TEST_EQ_U64(s.after + 2, t->steps[iret + 1].regs.rip, "host: the IRETQ step ran the CPUID too");
 	TEST_EQ_U64(kt_cpuid(t, 0, 0)->eax, t->steps[iret + 1].regs.rax, "CPUID.0 ran (max leaf in EAX)");
-	TEST_EQ_U64(1, t->steps[kt_step_io_out(t, 0x84, 1)].io_value, "the guest counted one IRQ");
+	TEST_EQ_U64(1, kt_value(t, 1, NULL), "the guest counted one IRQ");
 	return t;
 }
 
@@ -115,7 +114,7 @@ static void with_blockirq(struct kt_trace *plain)
 	check_sti_shadow(t, &s);
 	TEST_EQ_U64(0, kt_count_events(t, XT_EV_IRQ_TAKEN, -1), "BLOCKIRQ: no IRQ taken while stepping");
 	TEST_EQ_U64(s.after + 2, t->steps[s.s_sti + 2].regs.rip, "the CPUID ran instead");
-	TEST_EQ_U64(0, t->steps[kt_step_io_out(t, 0x84, 1)].io_value, "the guest counted none");
+	TEST_EQ_U64(0, kt_value(t, 1, NULL), "the guest counted none");
 
 	/* the two recordings agree step by step until the arrival, and differ there */
 	TEST_EQ_U64(s.s_sti, find_sti(plain).s_sti, "STI at the same step");
@@ -138,7 +137,7 @@ static void free_run(void)
 	TEST_EQ_U64(0, t->guest_debug & KVM_GUESTDBG_SINGLESTEP, "not stepped");
 	TEST_EQ_U64(1, kt_count_events(t, XT_EV_IRQ_INJECT, VECTOR), "injected");
 	TEST_EQ_U64(0, kt_count_events(t, XT_EV_IRQ_TAKEN, -1), "host: no arrival in a free run");
-	TEST_EQ_U64(0, t->steps[kt_step_io_out(t, 0x84, 1)].io_value, "host: the guest counted none");
+	TEST_EQ_U64(0, kt_value(t, 1, NULL), "host: the guest counted none");
 	kt_free(t);
 }
 
