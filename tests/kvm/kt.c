@@ -142,13 +142,12 @@ static void flatten(const struct xt_state *s, uint64_t step, struct kt_step *k)
 	k->mmio_len = s->exit.mmio_len;
 	memcpy(&k->mmio_value, s->exit.mmio_data, s->exit.mmio_data_len < 8 ? s->exit.mmio_data_len : 8);
 	k->internal_suberror = s->exit.internal_suberror;
-	k->fail_reason = s->exit.fail_hw_reason;
 	memcpy(k->internal_data, s->exit.internal_data, sizeof(k->internal_data));
 	k->guest_dr6 = s->dregs.dr6;
 	k->guest_dr7 = s->dregs.dr7;
 	k->run_errno = s->exit.run_errno;
-	memcpy(k->lapic_isr, s->lapic.isr, sizeof(k->lapic_isr));
-	memcpy(k->lapic_irr, s->lapic.irr, sizeof(k->lapic_irr));
+	k->lapic_svr = s->lapic.svr;
+	k->fpu_len = s->fpu.len;
 }
 
 static char *dup_str(const char *s)

@@ -23,11 +23,12 @@ struct kt_step {
 	uint64_t dr6, pc, debug_exception;
 	uint64_t io_port, io_dir, io_size, io_count, io_value;	/* io_value: first 8 bytes, LE */
 	uint64_t mmio_addr, mmio_write, mmio_len, mmio_value;
-	uint64_t internal_suberror, fail_reason;
+	uint64_t internal_suberror;
 	uint64_t internal_data[2];	/* the first two words */
 	uint64_t guest_dr6, guest_dr7;	/* KVM_GET_DEBUGREGS (capture debugregs) */
 	uint64_t run_errno;
-	uint64_t lapic_isr[4], lapic_irr[4];
+	uint64_t lapic_svr;		/* capture lapic */
+	uint64_t fpu_len;		/* capture fpu: XT_FPU_SIZE when captured */
 };
 
 struct kt_trace {
