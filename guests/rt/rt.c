@@ -139,9 +139,7 @@ void rt_dispatch(struct rt_frame *f)
 			continue;
 		rt_last_exception.vector = f->vector;
 		rt_last_exception.error_code = f->error_code;
-		rt_last_exception.rip = f->rip;
 		rt_last_exception.cr2 = f->vector == 14 ? read_cr2() : 0;
-		rt_last_exception.count++;
 		f->rip = x->resume;
 		return;
 	}

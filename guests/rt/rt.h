@@ -24,7 +24,6 @@
 #define RT_PORT_DEBUG_EXIT 0xf4
 
 #define RT_SEL_CODE 0x08
-#define RT_SEL_DATA 0x10
 
 #define LAPIC_BASE 0xfee00000ul
 #define LAPIC_EOI 0x0b0
@@ -37,8 +36,6 @@
 #define LAPIC_LVT_MASKED (1u << 16)
 #define LAPIC_TIMER_PERIODIC (1u << 17)
 
-#define RFLAGS_IF (1ul << 9)
-
 /* What the vector stubs push, then the CPU's frame (SDM vol. 3, 6.14.2). */
 struct rt_frame {
 	uint64_t r15, r14, r13, r12, r11, r10, r9, r8;
@@ -49,8 +46,7 @@ struct rt_frame {
 
 /* The last exception a fix-up resumed from. */
 struct rt_exception {
-	uint64_t vector, error_code, rip, cr2;
-	unsigned count;
+	uint64_t vector, error_code, cr2;
 };
 extern volatile struct rt_exception rt_last_exception;
 
@@ -61,28 +57,9 @@ static inline void outb(uint16_t port, uint8_t v)
 	__asm__ volatile("outb %0, %1" : : "a"(v), "Nd"(port));
 }
 
-static inline void outw(uint16_t port, uint16_t v)
-{
-	__asm__ volatile("outw %0, %1" : : "a"(v), "Nd"(port));
-}
-
 static inline void outl(uint16_t port, uint32_t v)
 {
 	__asm__ volatile("outl %0, %1" : : "a"(v), "Nd"(port));
-}
-
-static inline uint8_t inb(uint16_t port)
-{
-	uint8_t v;
-	__asm__ volatile("inb %1, %0" : "=a"(v) : "Nd"(port));
-	return v;
-}
-
-static inline uint32_t inl(uint16_t port)
-{
-	uint32_t v;
-	__asm__ volatile("inl %1, %0" : "=a"(v) : "Nd"(port));
-	return v;
 }
 
 static inline void cli(void)
@@ -103,11 +80,6 @@ static inline void rt_phase(uint8_t n)
 static inline void rt_value(uint32_t v)
 {
 	outl(RT_PORT_VALUE, v);
-}
-
-static inline uint32_t lapic_read(unsigned reg)
-{
-	return *(volatile uint32_t *)(LAPIC_BASE + reg);
 }
 
 static inline void lapic_write(unsigned reg, uint32_t v)
