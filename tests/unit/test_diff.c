@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "diff.h"
+#include "diff_hunk.h"
 #include "fixture.h"
 #include "test_util.h"
 
@@ -129,7 +130,6 @@ static unsigned write_handler(struct tb *b, const struct xt_state *prev, const s
 /* ---- running the engine ---- */
 
 #define MAX_KEPT 16
-#define XD_HUNK_MAX_KEEP 64
 
 struct kept_hunk {
 	uint64_t step_a, step_b, rip, diff_steps;
@@ -137,8 +137,8 @@ struct kept_hunk {
 	uint64_t cause_step_a, cause_step_b;
 	const struct xt_field *cause_field;
 	size_t n_lines;
-	struct xd_line lines[XD_HUNK_MAX_KEEP];
-	const struct xt_field *fields[XD_HUNK_MAX_KEEP][4];
+	struct xd_line lines[XD_HUNK_MAX_ALL];
+	const struct xt_field *fields[XD_HUNK_MAX_ALL][4];
 };
 
 static struct kept_hunk hunks[MAX_KEPT];
@@ -161,7 +161,7 @@ static void on_hunk(void *ctx, const struct xd_hunk *h)
 	k->cause_step_a = h->cause.step_a;
 	k->cause_step_b = h->cause.step_b;
 	k->cause_field = h->cause.field;
-	k->n_lines = h->n_lines < XD_HUNK_MAX_KEEP ? h->n_lines : XD_HUNK_MAX_KEEP;
+	k->n_lines = h->n_lines < XD_HUNK_MAX_ALL ? h->n_lines : XD_HUNK_MAX_ALL;
 	for (size_t i = 0; i < k->n_lines; i++) {
 		k->lines[i] = h->lines[i];
 		/* pointers into the hunk die with the callback: keep only what the tests read */
@@ -205,7 +205,7 @@ static struct xd_summary run(const char *a, const char *b)
 /* The kinds of a hunk's lines, one letter each: Context Diff Skip Resync End Give-up. */
 static const char *shape(const struct kept_hunk *k)
 {
-	static char s[XD_HUNK_MAX_KEEP + 1];
+	static char s[XD_HUNK_MAX_ALL + 1];
 	static const char letters[] = { [XD_LINE_CONTEXT] = 'C', [XD_LINE_DIFF] = 'D',
 					 [XD_LINE_SKIP] = 'S', [XD_LINE_RESYNC] = 'R',
 					 [XD_LINE_END] = 'E', [XD_LINE_GIVE_UP] = 'G' };
