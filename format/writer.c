@@ -251,31 +251,28 @@ int xt_writer_step_same(struct xt_writer *w, const struct xt_state *s, uint32_t 
 	p += cbor_encode_map_start(n + 1, p, 9);
 	*p++ = XTK_TYPE;	/* small unsigned integers encode as themselves */
 	*p++ = XT_REC_STEP;
-	for (unsigned i = 0; i < XT_FIELD_ID_LIMIT / 64; i++) {
-		for (uint64_t bits = changed.bits[i]; bits; bits &= bits - 1) {
-			unsigned id = i * 64 + (unsigned)__builtin_ctzll(bits);
-			const struct xt_field *f = &table[id];	/* the diff only sets known ids */
-			p += put_uint_at(p, id);
-			if (f->kind == XT_KIND_U64) {
-				uint64_t v = xt_field_get(s, f);
-				/* a wrapping difference: small for counters, pointers and RIP */
-				p += put_int_at(p, (int64_t)(v - xt_field_get(&w->prev, f)));
-				xt_field_put(&w->prev, f, v);
-				continue;
-			}
-			uint32_t len;
-			const uint8_t *data = xt_field_blob(s, f, &len);
-			b->len = (size_t)(p - b->p);
-			xti_put_bytes(b, data, len);
-			*(uint32_t *)((char *)&w->prev + f->len_offset) = len;
-			memcpy((char *)&w->prev + f->offset, data, len);
-			/* the blob may have moved the buffer: reserve the rest again */
-			if (!xti_buf_reserve(b, n * 18)) {
-				w->failed = true;
-				return xti_err(&w->err, -ENOMEM, "out of memory buffering a frame");
-			}
-			p = b->p + b->len;
+	XT_FIELD_SET_FOREACH(&changed, id) {
+		const struct xt_field *f = &table[id];	/* the diff only sets known ids */
+		p += put_uint_at(p, id);
+		if (f->kind == XT_KIND_U64) {
+			uint64_t v = xt_field_get(s, f);
+			/* a wrapping difference: small for counters, pointers and RIP */
+			p += put_int_at(p, (int64_t)(v - xt_field_get(&w->prev, f)));
+			xt_field_put(&w->prev, f, v);
+			continue;
 		}
+		uint32_t len;
+		const uint8_t *data = xt_field_blob(s, f, &len);
+		b->len = (size_t)(p - b->p);
+		xti_put_bytes(b, data, len);
+		*(uint32_t *)((char *)&w->prev + f->len_offset) = len;
+		memcpy((char *)&w->prev + f->offset, data, len);
+		/* the blob may have moved the buffer: reserve the rest again */
+		if (!xti_buf_reserve(b, n * 18)) {
+			w->failed = true;
+			return xti_err(&w->err, -ENOMEM, "out of memory buffering a frame");
+		}
+		p = b->p + b->len;
 	}
 	b->len = (size_t)(p - b->p);
 	w->steps++;

@@ -218,6 +218,39 @@ static inline bool xt_field_set_has(const struct xt_field_set *s, unsigned id)
 	return id < XT_FIELD_ID_LIMIT && (s->bits[id / 64] >> (id % 64)) & 1;
 }
 
+static inline void xt_field_set_del(struct xt_field_set *s, unsigned id)
+{
+	s->bits[id / 64] &= ~(1ull << (id % 64));
+}
+
+static inline bool xt_field_set_empty(const struct xt_field_set *s)
+{
+	uint64_t any = 0;
+	for (unsigned w = 0; w < XT_FIELD_ID_LIMIT / 64; w++)
+		any |= s->bits[w];
+	return !any;
+}
+
+static inline size_t xt_field_set_count(const struct xt_field_set *s)
+{
+	size_t n = 0;
+	for (unsigned w = 0; w < XT_FIELD_ID_LIMIT / 64; w++)
+		n += (size_t)__builtin_popcountll(s->bits[w]);
+	return n;
+}
+
+/*
+ * The statement after it runs with id (an unsigned declared here) set to
+ * each member of set in increasing order.  Each 64-id word is copied when
+ * the walk reaches it: the body may remove the current id, and a break
+ * only ends that word.
+ */
+#define XT_FIELD_SET_FOREACH(set, id)                                          \
+	for (unsigned xt_w_ = 0, id = 0; xt_w_ < XT_FIELD_ID_LIMIT / 64; xt_w_++) \
+		for (uint64_t xt_b_ = (set)->bits[xt_w_];                      \
+		     xt_b_ && ((id = xt_w_ * 64 + (unsigned)__builtin_ctzll(xt_b_)), 1); \
+		     xt_b_ &= xt_b_ - 1)
+
 /* The field table, in id order.  Returns the number of entries. */
 size_t xt_fields(const struct xt_field **table);
 /* The field with this id, or NULL if the id is unknown. */

@@ -9,24 +9,6 @@
 
 #include "diff_internal.h"
 
-#define FOR_EACH_ID(set, id)                                                   \
-	for (unsigned w_ = 0; w_ < XT_FIELD_ID_LIMIT / 64; w_++)               \
-		for (uint64_t b_ = (set)->bits[w_], id;                        \
-		     b_ && ((id = w_ * 64 + (unsigned)__builtin_ctzll(b_)), 1); b_ &= b_ - 1)
-
-static void set_del(struct xt_field_set *s, unsigned id)
-{
-	s->bits[id / 64] &= ~(1ull << (id % 64));
-}
-
-static bool set_empty(const struct xt_field_set *s)
-{
-	uint64_t any = 0;
-	for (unsigned w = 0; w < XT_FIELD_ID_LIMIT / 64; w++)
-		any |= s->bits[w];
-	return !any;
-}
-
 void xd_cmp_init(struct xd_cmp *c, const struct xt_header *a, const struct xt_header *b,
 		 bool ktrace_both, const struct xd_options *o)
 {
@@ -63,16 +45,16 @@ static bool blob_equal(const struct xt_state *a, const struct xt_state *b, const
 void xd_cmp_rebase(struct xd_cmp *c, const struct xt_state *a, const struct xt_state *b)
 {
 	memset(&c->differ, 0, sizeof(c->differ));
-	FOR_EACH_ID(&c->compared, id) {
-		const struct xt_field *f = xt_field_by_id((unsigned)id);
+	XT_FIELD_SET_FOREACH(&c->compared, id) {
+		const struct xt_field *f = xt_field_by_id(id);
 		if (f->kind == XT_KIND_BLOB) {
 			if (!blob_equal(a, b, f))
-				xt_field_set_add(&c->differ, (unsigned)id);
+				xt_field_set_add(&c->differ, id);
 			continue;
 		}
 		uint64_t va = xt_field_get(a, f) & c->mask[id], vb = xt_field_get(b, f) & c->mask[id];
 		if (va != vb) {
-			xt_field_set_add(&c->differ, (unsigned)id);
+			xt_field_set_add(&c->differ, id);
 			c->va[id] = va;
 			c->vb[id] = vb;
 		}
@@ -92,18 +74,18 @@ bool xd_cmp_step(struct xd_cmp *c, const struct xt_state *a, const struct xt_fie
 	}
 	if (!any_changed && !any)
 		return false;
-	FOR_EACH_ID(&u, id) {
+	XT_FIELD_SET_FOREACH(&u, id) {
 		const struct xt_field *f = &c->table[id];
-		bool was = xt_field_set_has(&c->differ, (unsigned)id);
+		bool was = xt_field_set_has(&c->differ, id);
 		/* absolute fields are judged below, where their exit applies */
-		bool carried_kind = !xt_field_set_has(&c->absolute, (unsigned)id);
+		bool carried_kind = !xt_field_set_has(&c->absolute, id);
 		if (f->kind == XT_KIND_BLOB) {
 			if (blob_equal(a, b, f)) {
-				set_del(&c->differ, (unsigned)id);
+				xt_field_set_del(&c->differ, id);
 			} else {
-				xt_field_set_add(&c->differ, (unsigned)id);
+				xt_field_set_add(&c->differ, id);
 				if (carried_kind)
-					xt_field_set_add(out, (unsigned)id);
+					xt_field_set_add(out, id);
 				any = 1;
 			}
 			continue;
@@ -111,28 +93,28 @@ bool xd_cmp_step(struct xd_cmp *c, const struct xt_state *a, const struct xt_fie
 		uint64_t va = xt_field_get(a, f) & c->mask[id], vb = xt_field_get(b, f) & c->mask[id];
 		if (va == vb) {
 			if (was)
-				set_del(&c->differ, (unsigned)id);
+				xt_field_set_del(&c->differ, id);
 			continue;
 		}
 		/* the same change on both sides carries an old difference along */
 		if (carried_kind && (!was || va - c->va[id] != vb - c->vb[id]))
-			xt_field_set_add(out, (unsigned)id);
-		xt_field_set_add(&c->differ, (unsigned)id);
+			xt_field_set_add(out, id);
+		xt_field_set_add(&c->differ, id);
 		c->va[id] = va;
 		c->vb[id] = vb;
 		any = 1;
 	}
 	if (any) {
 		/* RIP and the exit count whenever they differ (payloads where both exits have them) */
-		FOR_EACH_ID(&c->differ, id) {
-			if (!xt_field_set_has(&c->absolute, (unsigned)id))
+		XT_FIELD_SET_FOREACH(&c->differ, id) {
+			if (!xt_field_set_has(&c->absolute, id))
 				continue;
 			const struct xt_field *f = &c->table[id];
 			if (xt_field_applies(f, a->exit.reason) && xt_field_applies(f, b->exit.reason))
-				xt_field_set_add(out, (unsigned)id);
+				xt_field_set_add(out, id);
 		}
 	}
-	return !set_empty(out);
+	return !xt_field_set_empty(out);
 }
 
 bool xd_cmp_event_kind(const struct xd_cmp *c, uint32_t kind)

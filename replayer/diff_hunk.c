@@ -79,17 +79,14 @@ int xd_hunk_set_views(struct xd_stored_line *l, const struct xd_view_src *a, con
 
 int xd_hunk_set_fields(struct xd_stored_line *l, const struct xt_field_set *set)
 {
-	size_t n = 0;
-	for (unsigned w = 0; w < XT_FIELD_ID_LIMIT / 64; w++)
-		n += (size_t)__builtin_popcountll(set->bits[w]);
+	size_t n = xt_field_set_count(set);
 	free(l->fields);
 	l->fields = n ? malloc(n * sizeof(*l->fields)) : NULL;
 	if (n && !l->fields)
 		return -ENOMEM;
 	size_t k = 0;
-	for (unsigned id = 0; id < XT_FIELD_ID_LIMIT; id++)
-		if (xt_field_set_has(set, id))
-			l->fields[k++] = xt_field_by_id(id);
+	XT_FIELD_SET_FOREACH(set, id)
+		l->fields[k++] = xt_field_by_id(id);
 	l->line.n_fields = n;
 	return 0;
 }

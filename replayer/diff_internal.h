@@ -80,8 +80,7 @@ bool xd_cmp_step(struct xd_cmp *c, const struct xt_state *a, const struct xt_fie
 /* Does any compared field differ now? */
 static inline bool xd_cmp_any_differ(const struct xd_cmp *c)
 {
-	_Static_assert(XT_FIELD_ID_LIMIT == 256, "four words of field bits");
-	return (c->differ.bits[0] | c->differ.bits[1] | c->differ.bits[2] | c->differ.bits[3]) != 0;
+	return !xt_field_set_empty(&c->differ);
 }
 /* Do the compared events of a step agree? */
 bool xd_cmp_events(const struct xd_cmp *c, const struct xd_events *a, const struct xd_events *b);

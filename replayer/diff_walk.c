@@ -623,9 +623,7 @@ static int pair(struct xd_diff *d)
 	if (d->rebase_next) {
 		d->rebase_next = false;
 		XD_TRY(rebase_here(d, &fields));
-		differs = false;
-		for (unsigned w = 0; w < XT_FIELD_ID_LIMIT / 64; w++)
-			differs |= fields.bits[w] != 0;
+		differs = !xt_field_set_empty(&fields);
 	} else if (a->raw_len == b->raw_len && !xd_cmp_any_differ(&d->cmp) &&
 		   !memcmp(a->raw, b->raw, a->raw_len)) {
 		/* equal states changed by the same record stay equal: the common case */

@@ -95,20 +95,18 @@ static int writer_fail(struct replay *r)
 /* Copy what a step record changed into our copy of the recorded state. */
 static void apply_changed(struct xt_state *dst, const struct xt_state *src, const struct xt_field_set *changed)
 {
-	for (unsigned w = 0; w < XT_FIELD_ID_LIMIT / 64; w++) {
-		for (uint64_t bits = changed->bits[w]; bits; bits &= bits - 1) {
-			const struct xt_field *f = xt_field_by_id(w * 64 + (unsigned)__builtin_ctzll(bits));
-			if (!f)
-				continue;
-			if (f->kind == XT_KIND_U64) {
-				xt_field_put(dst, f, xt_field_get(src, f));
-				continue;
-			}
-			uint32_t len;
-			const uint8_t *p = xt_field_blob(src, f, &len);
-			*(uint32_t *)((char *)dst + f->len_offset) = len;
-			memcpy((char *)dst + f->offset, p, len);
+	XT_FIELD_SET_FOREACH(changed, id) {
+		const struct xt_field *f = xt_field_by_id(id);
+		if (!f)
+			continue;
+		if (f->kind == XT_KIND_U64) {
+			xt_field_put(dst, f, xt_field_get(src, f));
+			continue;
 		}
+		uint32_t len;
+		const uint8_t *p = xt_field_blob(src, f, &len);
+		*(uint32_t *)((char *)dst + f->len_offset) = len;
+		memcpy((char *)dst + f->offset, p, len);
 	}
 }
 

@@ -81,27 +81,25 @@ static void print_step_text(FILE *o, const struct xt_record *rec)
 	const struct xt_field *table;
 	xt_fields(&table);
 	const char *sep = "  |";
-	for (unsigned w = 0; w < XT_FIELD_ID_LIMIT / 64; w++) {
-		for (uint64_t bits = rec->changed->bits[w]; bits; bits &= bits - 1) {
-			const struct xt_field *f = &table[w * 64 + (unsigned)__builtin_ctzll(bits)];
-			if (!f->name || f->id == XT_F_RIP || fmt_is_exit_payload(f))
-				continue;
-			if (p - line > LINE_MAX_BYTES - LINE_ROOM) {
-				fwrite(line, 1, (size_t)(p - line), o);
-				p = line;
-			}
-			p = put_str(p, sep);
-			*p++ = ' ';
-			p = put_str(p, f->name);
-			*p++ = '=';
-			if (f->kind == XT_KIND_U64) {
-				p = put_hex(p, xt_field_get(s, f));
-			} else {
-				fmt_field(p, 96, s, f);
-				p += strlen(p);
-			}
-			sep = "";
+	XT_FIELD_SET_FOREACH(rec->changed, id) {
+		const struct xt_field *f = &table[id];
+		if (!f->name || f->id == XT_F_RIP || fmt_is_exit_payload(f))
+			continue;
+		if (p - line > LINE_MAX_BYTES - LINE_ROOM) {
+			fwrite(line, 1, (size_t)(p - line), o);
+			p = line;
 		}
+		p = put_str(p, sep);
+		*p++ = ' ';
+		p = put_str(p, f->name);
+		*p++ = '=';
+		if (f->kind == XT_KIND_U64) {
+			p = put_hex(p, xt_field_get(s, f));
+		} else {
+			fmt_field(p, 96, s, f);
+			p += strlen(p);
+		}
+		sep = "";
 	}
 	*p++ = '\n';
 	fwrite(line, 1, (size_t)(p - line), o);
