@@ -10,21 +10,12 @@
 
 #include "exitrace.h"
 
-#define COMPARE_BLOCK_FIELDS 64
-
-struct compare_block {
-	size_t u64_off, u64_len;	/* the bytes of its u64 fields: one memcmp when equal */
-	uint16_t ids[COMPARE_BLOCK_FIELDS];	/* its compared fields */
-	size_t n;
-};
-
 struct state_compare {
 	uint32_t capture;
 	uint64_t masks[XT_FIELD_ID_LIMIT];
-	struct compare_block block[XT_NBLOCKS];
 };
 
-/* Prepare for a trace's capture set and masks (XT_FIELD_ID_LIMIT entries; NULL: the defaults). */
+/* Prepare for a trace's capture set and masks (XT_FIELD_ID_LIMIT entries). */
 void state_compare_init(struct state_compare *c, uint32_t capture, const uint64_t *masks);
 
 /*
@@ -35,9 +26,5 @@ void state_compare_init(struct state_compare *c, uint32_t capture, const uint64_
  */
 size_t state_compare(const struct state_compare *c, const struct xt_state *a,
 		     const struct xt_state *b, bool with_exit, struct xt_field_set *out);
-
-/* Do fields f of a and b differ under mask? */
-bool state_field_differs(const struct xt_field *f, uint64_t mask, const struct xt_state *a,
-			 const struct xt_state *b);
 
 #endif
