@@ -104,17 +104,22 @@ bool xd_cmp_step(struct xd_cmp *c, const struct xt_state *a, const struct xt_fie
 		c->vb[id] = vb;
 		any = 1;
 	}
-	if (any) {
-		/* RIP and the exit count whenever they differ (payloads where both exits have them) */
-		XT_FIELD_SET_FOREACH(&c->differ, id) {
-			if (!xt_field_set_has(&c->absolute, id))
-				continue;
-			const struct xt_field *f = &c->table[id];
-			if (xt_field_applies(f, a->exit.reason) && xt_field_applies(f, b->exit.reason))
-				xt_field_set_add(out, id);
-		}
-	}
+	if (any)
+		xd_cmp_absolute(c, a, b, out);
 	return !xt_field_set_empty(out);
+}
+
+void xd_cmp_absolute(const struct xd_cmp *c, const struct xt_state *a, const struct xt_state *b,
+		     struct xt_field_set *out)
+{
+	/* RIP and the exit count whenever they differ (payloads where both exits have them) */
+	XT_FIELD_SET_FOREACH(&c->differ, id) {
+		if (!xt_field_set_has(&c->absolute, id))
+			continue;
+		const struct xt_field *f = &c->table[id];
+		if (xt_field_applies(f, a->exit.reason) && xt_field_applies(f, b->exit.reason))
+			xt_field_set_add(out, id);
+	}
 }
 
 bool xd_cmp_event_kind(const struct xd_cmp *c, uint32_t kind)

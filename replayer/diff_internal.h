@@ -77,6 +77,9 @@ void xd_cmp_rebase(struct xd_cmp *c, const struct xt_state *a, const struct xt_s
  */
 bool xd_cmp_step(struct xd_cmp *c, const struct xt_state *a, const struct xt_field_set *cha,
 		 const struct xt_state *b, const struct xt_field_set *chb, struct xt_field_set *out);
+/* Add to out the differing fields that count at every pair: RIP and the exit. */
+void xd_cmp_absolute(const struct xd_cmp *c, const struct xt_state *a, const struct xt_state *b,
+		     struct xt_field_set *out);
 /* Does any compared field differ now? */
 static inline bool xd_cmp_any_differ(const struct xd_cmp *c)
 {

@@ -314,14 +314,9 @@ static int rebase_here(struct xd_diff *d, struct xt_field_set *out)
 	xd_cmp_rebase(&d->cmp, a, b);
 	struct xt_field_set carried = d->cmp.differ;
 	memset(out, 0, sizeof(*out));
-	for (unsigned id = 0; id < XT_FIELD_ID_LIMIT; id++) {
-		if (!xt_field_set_has(&d->cmp.differ, id) || !xt_field_set_has(&d->cmp.absolute, id))
-			continue;
-		const struct xt_field *f = xt_field_by_id(id);
-		carried.bits[id / 64] &= ~(1ull << (id % 64));
-		if (xt_field_applies(f, a->exit.reason) && xt_field_applies(f, b->exit.reason))
-			xt_field_set_add(out, id);
-	}
+	xd_cmp_absolute(&d->cmp, a, b, out);
+	XT_FIELD_SET_FOREACH(&d->cmp.absolute, id)
+		xt_field_set_del(&carried, id);
 	if (d->resync_line) {
 		/* the line keeps the steps that agree; the values shown are the baseline's */
 		struct xd_view_src va = view_of(&d->cur[0]), vb = view_of(&d->cur[1]);
