@@ -37,18 +37,13 @@ void xd_cmp_init(struct xd_cmp *c, const struct xt_header *a, const struct xt_he
 	c->events &= ~o->ignore_events;
 }
 
-static bool blob_equal(const struct xt_state *a, const struct xt_state *b, const struct xt_field *f)
-{
-	return xt_field_equal(a, b, f);
-}
-
 void xd_cmp_rebase(struct xd_cmp *c, const struct xt_state *a, const struct xt_state *b)
 {
 	memset(&c->differ, 0, sizeof(c->differ));
 	XT_FIELD_SET_FOREACH(&c->compared, id) {
 		const struct xt_field *f = xt_field_by_id(id);
 		if (f->kind == XT_KIND_BLOB) {
-			if (!blob_equal(a, b, f))
+			if (!xt_field_equal(a, b, f))
 				xt_field_set_add(&c->differ, id);
 			continue;
 		}
@@ -80,7 +75,7 @@ bool xd_cmp_step(struct xd_cmp *c, const struct xt_state *a, const struct xt_fie
 		/* absolute fields are judged below, where their exit applies */
 		bool carried_kind = !xt_field_set_has(&c->absolute, id);
 		if (f->kind == XT_KIND_BLOB) {
-			if (blob_equal(a, b, f)) {
+			if (xt_field_equal(a, b, f)) {
 				xt_field_set_del(&c->differ, id);
 			} else {
 				xt_field_set_add(&c->differ, id);
