@@ -29,7 +29,6 @@ struct xd_hunk_buf {
 	unsigned equal_run;		/* equal pairs since then */
 	uint64_t dropped, diff_steps;
 	uint64_t step_a, step_b, rip;
-	bool have_start;
 };
 
 /* A copy of a cursor's current step. */
