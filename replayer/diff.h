@@ -203,6 +203,8 @@ const struct xt_error *xd_error(const struct xd_diff *d);
 
 /* Are two events the same for the diff (when, on which CPU, and the evidence aside)? */
 bool xd_event_same(const struct xt_event *a, const struct xt_event *b);
+/* Does v hold an event that is the same as ev? */
+bool xd_view_has_twin(const struct xd_view *v, const struct xt_event *ev);
 
 /* Did the traces behave the same (no hunk, same ends)? */
 static inline bool xd_identical(const struct xd_summary *s)

@@ -163,6 +163,14 @@ bool xd_event_same(const struct xt_event *a, const struct xt_event *b)
 	return true;
 }
 
+bool xd_view_has_twin(const struct xd_view *v, const struct xt_event *ev)
+{
+	for (size_t j = 0; j < v->n_events; j++)
+		if (xd_event_same(ev, &v->events[j]))
+			return true;
+	return false;
+}
+
 bool xd_cmp_events(const struct xd_cmp *c, const struct xd_events *a, const struct xd_events *b)
 {
 	size_t i = 0, j = 0;

@@ -121,10 +121,7 @@ static const struct xt_event *unmatched(const struct xd_view *x, const struct xd
 	for (size_t i = 0; i < x->n_events; i++) {
 		if (x->events[i].kind != kind)
 			continue;
-		bool twin = false;
-		for (size_t j = 0; j < y->n_events && !twin; j++)
-			twin = xd_event_same(&x->events[i], &y->events[j]);
-		if (!twin)
+		if (!xd_view_has_twin(y, &x->events[i]))
 			return &x->events[i];
 	}
 	return NULL;

@@ -283,10 +283,7 @@ static void print_events(FILE *o, char mark, const struct xd_view *v, const stru
 	for (size_t i = 0; i < v->n_events; i++) {
 		if (v->events[i].kind == XT_EV_INPUT)
 			continue;
-		bool twin = false;
-		for (size_t j = 0; other && j < other->n_events && !twin; j++)
-			twin = xd_event_same(&v->events[i], &other->events[j]);
-		if (twin)
+		if (other && xd_view_has_twin(other, &v->events[i]))
 			continue;
 		fmt_event(text, sizeof(text), &v->events[i]);
 		fprintf(o, "%c %17s    %s\n", mark, "+", text);
