@@ -47,10 +47,8 @@ struct xt_reader *cli_open_trace(const char *cmd, const char *path);
 void fmt_exit(char *buf, size_t size, const struct xt_state *s);
 /* A field's value: U64 as hex, BLOB as hex bytes. */
 void fmt_field(char *buf, size_t size, const struct xt_state *s, const struct xt_field *f);
-/* An event in a few words, without its step. */
-void fmt_event(char *buf, size_t size, const struct xt_event *ev);
-/* A stats event with the counters' names from the header (h may be NULL). */
-void fmt_stats(char *buf, size_t size, const struct xt_event *ev, const struct xt_header *h);
+/* An event in a few words, without its step; stats counters by their names in h, if given. */
+void fmt_event(char *buf, size_t size, const struct xt_event *ev, const struct xt_header *h);
 /* Is the field part of the exit's description (payload or reason) rather than state? */
 bool fmt_is_exit_payload(const struct xt_field *f);
 

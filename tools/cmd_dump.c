@@ -174,10 +174,7 @@ int cmd_dump(int argc, char **argv)
 				fputc('\n', o);
 			} else {
 				char text[1024];
-				if (rec.event->kind == XT_EV_STATS)
-					fmt_stats(text, sizeof(text), rec.event, xt_reader_header(r));
-				else
-					fmt_event(text, sizeof(text), rec.event);
+				fmt_event(text, sizeof(text), rec.event, xt_reader_header(r));
 				fprintf(o, "%10" PRIu64 "  + %s\n", rec.step, text);
 			}
 		}

@@ -196,7 +196,7 @@ void render_cause(char *buf, size_t size, const struct xd_hunk *hunk)
 						    [XD_CAUSE_INJECT] = "injection",
 						    [XD_CAUSE_CONSOLE] = "guest output" };
 		const struct xt_event *ev = c->ev_a ? c->ev_a : c->ev_b;
-		fmt_event(x, sizeof(x), ev);
+		fmt_event(x, sizeof(x), ev, NULL);
 		const char *name = what[c->kind];
 		/* the APICv events say which interrupt path the host took */
 		if (c->kind == XD_CAUSE_KTRACE && strstr(ev->ktrace.name, "kvm_apicv_accept_irq"))
@@ -204,7 +204,7 @@ void render_cause(char *buf, size_t size, const struct xd_hunk *hunk)
 		else if (c->kind == XD_CAUSE_KTRACE && strstr(ev->ktrace.name, "kvm_apicv_inhibit_changed"))
 			name = "APICv inhibit change";
 		if (c->ev_a && c->ev_b) {
-			fmt_event(y, sizeof(y), c->ev_b);
+			fmt_event(y, sizeof(y), c->ev_b, NULL);
 			snprintf(buf, size, "%s differs: A %s   B %s", name, x, y);
 		} else {
 			snprintf(buf, size, "%s in %c only: %s", name, c->ev_a ? 'A' : 'B', x);
@@ -285,7 +285,7 @@ static void print_events(FILE *o, char mark, const struct xd_view *v, const stru
 			continue;
 		if (other && xd_view_has_twin(other, &v->events[i]))
 			continue;
-		fmt_event(text, sizeof(text), &v->events[i]);
+		fmt_event(text, sizeof(text), &v->events[i], NULL);
 		fprintf(o, "%c %17s    %s\n", mark, "+", text);
 	}
 }

@@ -114,7 +114,7 @@ bool fmt_is_exit_payload(const struct xt_field *f)
 static const char *evidence_names[] = { "stack-frame", "idt", "lapic-isr", "events",
 					"injection", "instruction" };
 
-void fmt_event(char *buf, size_t size, const struct xt_event *ev)
+void fmt_event(char *buf, size_t size, const struct xt_event *ev, const struct xt_header *h)
 {
 	size_t len = 0;
 	APPEND(buf, size, len, "%s", xt_event_kind_name(ev->kind));
@@ -188,23 +188,14 @@ void fmt_event(char *buf, size_t size, const struct xt_event *ev)
 		APPEND(buf, size, len, " %s", ev->note.text);
 		break;
 	case XT_EV_STATS:
-		for (size_t i = 0; i < ev->stats.n; i++)
-			APPEND(buf, size, len, " #%u%+" PRId64, ev->stats.index[i], ev->stats.delta[i]);
+		for (size_t i = 0; i < ev->stats.n; i++) {
+			uint32_t k = ev->stats.index[i];
+			if (h && k < h->vm.n_stats)
+				APPEND(buf, size, len, " %s%+" PRId64, h->vm.stats_names[k],
+				       ev->stats.delta[i]);
+			else
+				APPEND(buf, size, len, " #%u%+" PRId64, k, ev->stats.delta[i]);
+		}
 		break;
-	}
-}
-
-
-
-void fmt_stats(char *buf, size_t size, const struct xt_event *ev, const struct xt_header *h)
-{
-	size_t len = 0;
-	APPEND(buf, size, len, "stats");
-	for (size_t i = 0; i < ev->stats.n; i++) {
-		uint32_t k = ev->stats.index[i];
-		if (h && k < h->vm.n_stats)
-			APPEND(buf, size, len, " %s%+" PRId64, h->vm.stats_names[k], ev->stats.delta[i]);
-		else
-			APPEND(buf, size, len, " #%u%+" PRId64, k, ev->stats.delta[i]);
 	}
 }

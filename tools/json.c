@@ -103,7 +103,7 @@ void json_exit(FILE *f, const struct xt_state *s)
 void json_event(FILE *f, const struct xt_event *ev)
 {
 	char text[1024];
-	fmt_event(text, sizeof(text), ev);
+	fmt_event(text, sizeof(text), ev, NULL);
 	fprintf(f, "{\"step\":%" PRIu64 ",\"event\":", ev->step);
 	json_str(f, xt_event_kind_name(ev->kind));
 	switch (ev->kind) {

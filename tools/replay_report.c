@@ -71,7 +71,7 @@ static void print_events(FILE *o, const struct xt_event *evs, size_t n, uint64_t
 	for (size_t i = 0; i < n; i++) {
 		if (evs[i].step != step || (evs[i].kind == XT_EV_IRQ_INJECT) != before)
 			continue;
-		fmt_event(text, sizeof(text), &evs[i]);
+		fmt_event(text, sizeof(text), &evs[i], NULL);
 		fprintf(o, "  %-8s %8s  + %s\n", who, "", text);
 	}
 }
