@@ -43,6 +43,17 @@ struct xt_reader *cli_open_trace(const char *cmd, const char *path);
 
 /* ---- formatting (format.c) ---- */
 
+/*
+ * snprintf at buf + len.  len counts what would have been written, so once
+ * an append is cut short len >= size: the guard stops size - len from
+ * wrapping and the text simply ends there.
+ */
+#define APPEND(buf, size, len, ...)                                            \
+	do {                                                                   \
+		if ((len) < (size))                                            \
+			(len) += (size_t)snprintf((buf) + (len), (size) - (len), __VA_ARGS__); \
+	} while (0)
+
 /* The exit of s in a few words: "IO out 0x3f8 size=1 data=41". */
 void fmt_exit(char *buf, size_t size, const struct xt_state *s);
 /* A field's value: U64 as hex, BLOB as hex bytes. */

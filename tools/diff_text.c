@@ -12,12 +12,6 @@
 #include "cli.h"
 #include "diff_render.h"
 
-#define APPEND(buf, size, len, ...)                                            \
-	do {                                                                   \
-		if ((len) < (size))                                            \
-			(len) += (size_t)snprintf((buf) + (len), (size) - (len), __VA_ARGS__); \
-	} while (0)
-
 /* Fields listed per step line, at most; a step seldom changes more. */
 #define LINE_FIELDS 6
 

@@ -7,12 +7,6 @@
 
 #include "cli.h"
 
-#define APPEND(buf, size, len, ...)                                            \
-	do {                                                                   \
-		if ((len) < (size))                                            \
-			(len) += (size_t)snprintf((buf) + (len), (size) - (len), __VA_ARGS__); \
-	} while (0)
-
 static void fmt_hex_bytes(char *buf, size_t size, const uint8_t *p, size_t n)
 {
 	size_t len = 0;

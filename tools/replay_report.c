@@ -6,12 +6,6 @@
 #include "cli.h"
 #include "replay_report.h"
 
-#define APPEND(buf, size, len, ...)                                            \
-	do {                                                                   \
-		if ((len) < (size))                                            \
-			(len) += (size_t)snprintf((buf) + (len), (size) - (len), __VA_ARGS__); \
-	} while (0)
-
 void report_hosts(FILE *o, const char *indent, const struct host_diff *d, size_t max)
 {
 	size_t w = 0;
