@@ -34,26 +34,47 @@ static bool parse_size(const char *s, uint64_t *out)
 	return true;
 }
 
+/*
+ * The value in first..last that name() spells s, into *v.  The format's name
+ * tables are the one place the spellings live, so what record accepts is
+ * what info prints.
+ */
+static bool parse_name(const char *s, const char *(*name)(uint32_t), uint32_t first,
+		       uint32_t last, uint32_t *v)
+{
+	for (uint32_t i = first; i <= last; i++) {
+		if (!strcmp(s, name(i))) {
+			*v = i;
+			return true;
+		}
+	}
+	return false;
+}
+
+/* The capture bit that xt_capture_str calls name, or 0: its table is the one list of names. */
+static uint32_t capture_bit(const char *name)
+{
+	char buf[32];
+	for (unsigned b = 0; b < 32; b++) {
+		xt_capture_str(buf, sizeof(buf), 1u << b);
+		if (!strcmp(buf, name))
+			return 1u << b;
+	}
+	return 0;
+}
+
 static bool parse_capture(const char *s, uint32_t *cap)
 {
 	char buf[256];
 	snprintf(buf, sizeof(buf), "%s", s);
 	*cap = XT_CAPTURE_DEFAULT;
 	for (char *save, *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
-		if (!strcmp(t, "default") || !strcmp(t, "regs") || !strcmp(t, "sregs") ||
-		    !strcmp(t, "events") || !strcmp(t, "exit"))
-			continue;
-		else if (!strcmp(t, "lapic"))
-			*cap |= XT_CAPTURE_LAPIC;
-		else if (!strcmp(t, "debugregs"))
-			*cap |= XT_CAPTURE_DEBUGREGS;
-		else if (!strcmp(t, "fpu"))
-			*cap |= XT_CAPTURE_FPU;
-		else if (!strcmp(t, "stats"))
-			*cap |= XT_CAPTURE_STATS;
+		uint32_t bit = capture_bit(t);
+		if (bit)
+			*cap |= bit;
 		else if (!strcmp(t, "all"))
 			*cap |= XT_CAPTURE_LAPIC | XT_CAPTURE_DEBUGREGS | XT_CAPTURE_FPU | XT_CAPTURE_STATS;
-		else
+		else if (strcmp(t, "default"))
 			return false;
 	}
 	return true;
@@ -178,10 +199,8 @@ int cmd_record(int argc, char **argv)
 		case 'o': o.output = optarg; break;
 		case O_SCENARIO: scenario_name = optarg; break;
 		case O_MODE:
-			if (!strcmp(optarg, "real")) o.load.mode = XT_MODE_REAL;
-			else if (!strcmp(optarg, "prot")) o.load.mode = XT_MODE_PROT;
-			else if (!strcmp(optarg, "long")) o.load.mode = XT_MODE_LONG;
-			else return cli_usage_error("record", "--mode is real, prot or long, not '%s'", optarg);
+			if (!parse_name(optarg, xt_cpu_mode_name, XT_MODE_REAL, XT_MODE_LONG, &o.load.mode))
+				return cli_usage_error("record", "--mode is real, prot or long, not '%s'", optarg);
 			mode_set = true;
 			break;
 		case O_LOAD:
@@ -201,10 +220,9 @@ int cmd_record(int argc, char **argv)
 		case O_NO_STEP: o.no_step = true; break;
 		case O_BLOCK_IRQ: o.block_irq = true; break;
 		case O_IRQCHIP:
-			if (!strcmp(optarg, "none")) o.irqchip = XT_IRQCHIP_NONE;
-			else if (!strcmp(optarg, "kernel")) o.irqchip = XT_IRQCHIP_KERNEL;
-			else if (!strcmp(optarg, "split")) o.irqchip = XT_IRQCHIP_SPLIT;
-			else return cli_usage_error("record", "--irqchip is none, kernel or split, not '%s'", optarg);
+			if (!parse_name(optarg, xt_irqchip_name, XT_IRQCHIP_NONE, XT_IRQCHIP_SPLIT,
+					&o.irqchip))
+				return cli_usage_error("record", "--irqchip is none, kernel or split, not '%s'", optarg);
 			irqchip_set = true;
 			break;
 		case O_IRQ:
