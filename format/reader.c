@@ -618,6 +618,15 @@ static void memo_insert(struct xt_reader *r, const uint8_t *start, size_t len)
 	r->last_m = e;
 }
 
+/* A step record was read: the fast path and advance() must count it alike. */
+static inline void count_step(struct xt_reader *r)
+{
+	r->step++;
+	r->expect_step = r->step;
+	if (!r->index_known && r->n_scan)
+		r->scan_index[r->n_scan - 1].nsteps++;
+}
+
 /* The caller hands out e->changed as the step's changed set, or copies it. */
 static void memo_apply(struct xt_reader *r, const struct memo_entry *e)
 {
@@ -814,10 +823,7 @@ static int advance(struct xt_reader *r, struct xt_record *rec, bool peek)
 				TRY(decode_step(r, npairs));
 				memo_insert(r, start, (size_t)(r->cur.p - start));
 			}
-			r->step++;
-			r->expect_step = r->step;
-			if (!r->index_known && r->n_scan)
-				r->scan_index[r->n_scan - 1].nsteps++;
+			count_step(r);
 			if (r->seeking && r->step < r->seek_target)
 				continue;
 			r->seeking = false;
@@ -877,10 +883,7 @@ int xt_reader_next(struct xt_reader *r, struct xt_record *rec)
 		return advance(r, rec, false);
 	const uint8_t *raw = r->cur.p;
 	memo_apply(r, m);
-	r->step++;
-	r->expect_step = r->step;
-	if (!r->index_known && r->n_scan)
-		r->scan_index[r->n_scan - 1].nsteps++;
+	count_step(r);
 	*rec = (struct xt_record){ .type = XT_REC_STEP, .step = r->step, .offset = r->cur_frame_off,
 				   .state = &r->state, .changed = &m->changed, .raw = raw,
 				   .raw_len = m->len };
