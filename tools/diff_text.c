@@ -359,9 +359,9 @@ void render_hunk_text(FILE *o, const struct xt_header *const h[2], const struct 
 	const struct xt_state *s = first && first->a.state ? first->a.state : NULL;
 	render_insn(insn, sizeof(insn), h[0], s, hunk->rip);
 	prev[0] = 0;
-	for (size_t i = 0; first && i < hunk->n_lines && &hunk->lines[i] < first; i++)
-		if (hunk->lines[i].kind == XD_LINE_CONTEXT && &hunk->lines[i + 1] == first)
-			render_insn(prev, sizeof(prev), h[0], s, hunk->lines[i].a.rip_before);
+	size_t k = first ? (size_t)(first - hunk->lines) : 0;
+	if (k > 0 && hunk->lines[k - 1].kind == XD_LINE_CONTEXT)
+		render_insn(prev, sizeof(prev), h[0], s, hunk->lines[k - 1].a.rip_before);
 	if (hunk->step_a != hunk->step_b)
 		snprintf(at, sizeof(at), " (B: step %" PRIu64 ")", hunk->step_b);
 	fprintf(o, "%s divergence at step %" PRIu64 "%s, rip 0x%" PRIx64, hunk->index == 1 ? "first" : "next",
