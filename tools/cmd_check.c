@@ -81,7 +81,7 @@ int cmd_check(int argc, char **argv)
 	};
 	int c;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
 		if (c == 'h') {
 			cli_print_usage(stdout, "check");
 			return XT_EXIT_OK;

@@ -74,7 +74,7 @@ int cmd_diff(int argc, char **argv)
 	char msg[512];
 	int c;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "hU:", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":hU:", opts, NULL)) != -1) {
 		switch (c) {
 		case 'U':
 		case O_CONTEXT:

@@ -128,7 +128,7 @@ int cmd_dump(int argc, char **argv)
 	bool json = false;
 	int c;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "f:t:jh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":f:t:jh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'f':
 			if (!cli_parse_u64(optarg, &from))

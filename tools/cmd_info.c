@@ -191,7 +191,7 @@ int cmd_info(int argc, char **argv)
 	bool json = false;
 	int c;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "jh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":jh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'j': json = true; break;
 		case 'h': cli_print_usage(stdout, "info"); return XT_EXIT_OK;

@@ -194,7 +194,7 @@ int cmd_record(int argc, char **argv)
 	bool mode_set = false, timeout_set = false;
 	int c;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":o:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'o': o.output = optarg; break;
 		case O_SCENARIO: scenario_name = optarg; break;

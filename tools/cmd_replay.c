@@ -51,7 +51,7 @@ int cmd_replay(int argc, char **argv)
 	uint64_t ctx;
 	int c;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "o:C:qh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":o:C:qh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'o': o.output = optarg; break;
 		case 'C':

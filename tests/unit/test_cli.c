@@ -122,6 +122,16 @@ int main(int argc, char **argv)
 	TEST_EQ_U64(2, run("record", tmp("missing-guest"), "-o", tmp("x"), NULL), "a missing guest");
 	TEST_CONTAINS(err_text, "missing-guest", "the message names it");
 
+	/* an option that takes a value, last on the line: getopt's ':' */
+	expect_usage("replay", "--context without a value", run("replay", good, "--context", NULL));
+	TEST_CONTAINS(err_text, "option '--context' needs a value", "replay: the option is named");
+	expect_usage("record", "-o without a value", run("record", "-o", NULL));
+	TEST_CONTAINS(err_text, "option '-o' needs a value", "record: the option is named");
+	expect_usage("dump", "--from without a value", run("dump", good, "--from", NULL));
+	TEST_CONTAINS(err_text, "option '--from' needs a value", "dump: the option is named");
+	expect_usage("diff", "--context without a value", run("diff", good, good, "--context", NULL));
+	TEST_CONTAINS(err_text, "option '--context' needs a value", "diff: the option is named");
+
 	/* files that are not traces, or damaged ones */
 	size_t size;
 	uint8_t *trace;
