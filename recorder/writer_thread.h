@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The trace writer on a second thread.  Diffing, encoding and compressing a
+ * step cost the stepping thread ~200 ns of cold-cache work after every
+ * KVM_RUN; here the stepping thread only copies what the step changed into
+ * a ring, and a writer thread feeds it to the xt_writer in order.
+ *
+ * Only the stepping thread calls these.  Between wthread_drain() and the
+ * next wthread_step()/wthread_event() the writer thread is idle, so the
+ * caller may use the xt_writer directly (flush, ktrace events, close).
+ */
+#ifndef XT_WRITER_THREAD_H
+#define XT_WRITER_THREAD_H
+
+#include "exitrace.h"
+
+struct writer_thread;
+
+/* Start a writer thread for w; initial is the state the header holds. */
+int wthread_start(struct writer_thread **out, struct xt_writer *w, const struct xt_state *initial,
+		  struct xt_error *err);
+
+/*
+ * Queue a step.  same has XT_BLOCK_* bits of the blocks known unchanged
+ * since the previous step (only SREGS and EVENTS may be set: the others
+ * are always sent).  Returns 0, or the writer's error code once it failed
+ * (wthread_drain() then gives the error).
+ */
+int wthread_step(struct writer_thread *t, const struct xt_state *cur, uint32_t same);
+
+/* Queue an event (its data is copied). */
+int wthread_event(struct writer_thread *t, const struct xt_event *ev);
+
+/* Wait until everything queued is written; returns 0 or the writer's error code. */
+int wthread_drain(struct writer_thread *t);
+
+/* Drain, stop the thread and free it (NULL is allowed). */
+void wthread_stop(struct writer_thread *t);
+
+#endif
