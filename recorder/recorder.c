@@ -26,6 +26,7 @@
 #include "step_events.h"
 #include "vcpu_stats.h"
 #include "vcpu_step.h"
+#include "writer_thread.h"
 
 #define TICK_US 100000
 #define RFLAGS_IF (1ull << 9)
@@ -56,6 +57,7 @@ struct recorder {
 	struct xt_mem_region *regions;
 	size_t n_regions;
 	struct xt_writer *w;
+	struct writer_thread *wt;	/* NULL: steps are written on this thread */
 	struct devices dev;
 	struct injector inj;
 	struct vcpu_stats stats;
@@ -208,18 +210,40 @@ static int setup(struct recorder *r)
 	h.n_extra = 1;
 	if ((rc = xt_writer_open(&r->w, o->output, &h, &o->writer, err)))
 		return rc;
+	/*
+	 * The writer thread takes the default blocks only; heavier capture
+	 * sets cost ioctls per step that dwarf the writer.  On one CPU it
+	 * would only add context switches.
+	 */
+	if (r->capture == XT_CAPTURE_DEFAULT && !o->writer_on_step_thread &&
+	    sysconf(_SC_NPROCESSORS_ONLN) > 1 && (rc = wthread_start(&r->wt, r->w, &r->cur, err)))
+		return rc;
 
 	devices_init(&r->dev, o->console);
 	injector_init(&r->inj, o->irqs, o->n_irqs);
 	return 0;
 }
 
+/* The writer's error, once whatever was queued before it has been taken. */
+static int writer_failed(struct recorder *r, int rc)
+{
+	if (r->wt)
+		wthread_drain(r->wt);
+	r->res->err = *xt_writer_error(r->w);
+	return rc;
+}
+
 static int emit(struct recorder *r, const struct xt_event *ev)
 {
-	int rc = xt_writer_event(r->w, ev);
-	if (rc)
-		r->res->err = *xt_writer_error(r->w);
-	return rc;
+	int rc = r->wt ? wthread_event(r->wt, ev) : xt_writer_event(r->w, ev);
+	return rc ? writer_failed(r, rc) : 0;
+}
+
+/* same: as for xt_writer_step_same() */
+static int write_step(struct recorder *r, uint32_t same)
+{
+	int rc = r->wt ? wthread_step(r->wt, &r->cur, same) : xt_writer_step_same(r->w, &r->cur, same);
+	return rc ? writer_failed(r, rc) : 0;
 }
 
 static void set_end(struct recorder *r, uint32_t reason, int64_t code, const char *fmt, ...)
@@ -324,6 +348,9 @@ static int on_tick_work(struct recorder *r)
 {
 	tick = 0;
 	int rc = 0;
+	/* the writer thread idles from here on: the rest uses the writer itself */
+	if (r->wt && (rc = wthread_drain(r->wt)))
+		return writer_failed(r, rc);
 	if (r->kt && (rc = ktrace_collect(r->kt, r->w, &r->res->err)))
 		return rc;
 	if ((rc = xt_writer_flush(r->w))) {
@@ -392,10 +419,8 @@ static int step_loop(struct recorder *r)
 			r->cur.exit.run_errno = (uint64_t)err;
 			set_end(r, XT_END_HLT, 0, "halted at 0x%llx with interrupts disabled",
 				(unsigned long long)r->cur.regs.rip);
-			if ((rc = xt_writer_step(r->w, &r->cur))) {
-				r->res->err = *xt_writer_error(r->w);
+			if ((rc = write_step(r, 0)))
 				return rc;
-			}
 			r->steps++;
 			return 0;
 		}
@@ -425,10 +450,8 @@ static int step_loop(struct recorder *r)
 		/* what capture already compared need not be compared again */
 		uint32_t same = (r->st.sregs_changed ? 0 : 1u << XT_BLOCK_SREGS) |
 				(r->st.events_changed ? 0 : 1u << XT_BLOCK_EVENTS);
-		if ((rc = xt_writer_step_same(r->w, &r->cur, same))) {
-			r->res->err = *xt_writer_error(r->w);
+		if ((rc = write_step(r, same)))
 			return rc;
-		}
 		r->steps++;
 		if ((rc = after_step(r, in)))
 			return rc;
@@ -467,6 +490,7 @@ static void restore_signals(struct recorder *r)
 
 static void teardown(struct recorder *r)
 {
+	wthread_stop(r->wt);
 	if (r->w)
 		xt_writer_abandon(r->w);
 	ktrace_close(r->kt);
@@ -498,6 +522,14 @@ int record_run(const struct record_options *o, struct record_result *res)
 		ktrace_mark(r.kt, 0);	/* what the kernel logged while the VM was set up */
 	rc = step_loop(&r);
 	restore_signals(&r);
+	if (r.wt) {
+		/* what the step loop queued is written before the trace is finished or cut */
+		int wrc = wthread_drain(r.wt);
+		if (wrc && rc >= 0)
+			rc = writer_failed(&r, wrc);
+		wthread_stop(r.wt);
+		r.wt = NULL;
+	}
 	res->steps = r.steps;
 	res->seconds = seconds_since(&r.t0);
 	if (rc < 0) {

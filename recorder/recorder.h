@@ -40,6 +40,7 @@ struct record_options {
 	const char *const *argv;	/* the command line, for the header */
 	size_t argc;
 	struct xt_writer_options writer;
+	bool writer_on_step_thread;	/* no writer thread: diff, encode and compress between steps */
 	/* called about every 100 ms while recording, if set */
 	void (*progress)(void *ctx, uint64_t steps, uint64_t bytes, double seconds);
 	void *progress_ctx;

@@ -159,7 +159,7 @@ int cmd_record(int argc, char **argv)
 {
 	enum { O_MODE = 256, O_LOAD, O_ENTRY, O_MEM, O_NO_STEP, O_BLOCK_IRQ, O_IRQCHIP, O_IRQ,
 	       O_MAX_STEPS, O_TIMEOUT, O_CAPTURE, O_KTRACE, O_IDT, O_SW_BP, O_HW_BP, O_CONSOLE,
-	       O_APPEND, O_QUIET, O_SCENARIO, O_NO_IDT };
+	       O_APPEND, O_QUIET, O_SCENARIO, O_NO_IDT, O_ONE_THREAD };
 	static const struct option opts[] = {
 		{ "output", required_argument, NULL, 'o' },
 		{ "scenario", required_argument, NULL, O_SCENARIO },
@@ -182,6 +182,7 @@ int cmd_record(int argc, char **argv)
 		{ "console", required_argument, NULL, O_CONSOLE },
 		{ "append", required_argument, NULL, O_APPEND },
 		{ "quiet", no_argument, NULL, O_QUIET },
+		{ "one-thread", no_argument, NULL, O_ONE_THREAD },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -262,6 +263,7 @@ int cmd_record(int argc, char **argv)
 		case O_CONSOLE: console_path = optarg; break;
 		case O_APPEND: o.load.append = optarg; break;
 		case O_QUIET: quiet = true; break;
+		case O_ONE_THREAD: o.writer_on_step_thread = true; break;
 		case 'h': cli_print_usage(stdout, "record"); return XT_EXIT_OK;
 		case ':': return cli_usage_error("record", "option '%s' needs a value", argv[optind - 1]);
 		default: return cli_usage_error("record", "unknown option '%s'", argv[optind - 1]);
