@@ -348,18 +348,20 @@ static int on_tick_work(struct recorder *r)
 {
 	tick = 0;
 	int rc = 0;
-	/* the writer thread idles from here on: the rest uses the writer itself */
-	if (r->wt && (rc = wthread_drain(r->wt)))
-		return writer_failed(r, rc);
-	if (r->kt && (rc = ktrace_collect(r->kt, r->w, &r->res->err)))
-		return rc;
-	if ((rc = xt_writer_flush(r->w))) {
-		r->res->err = *xt_writer_error(r->w);
-		return rc;
+	if (r->kt) {
+		/* the kernel's events go to the writer itself, after every step queued before them */
+		if (r->wt && (rc = wthread_drain(r->wt)))
+			return writer_failed(r, rc);
+		if ((rc = ktrace_collect(r->kt, r->w, &r->res->err)))
+			return rc;
 	}
+	/* with a writer thread, the frame is compressed and written there */
+	bool queued = r->wt && !r->kt;
+	if ((rc = queued ? wthread_flush(r->wt) : xt_writer_flush(r->w)))
+		return writer_failed(r, rc);
 	double s = seconds_since(&r->t0);
 	if (r->o->progress)
-		r->o->progress(r->o->progress_ctx, r->steps, xt_writer_bytes(r->w), s);
+		r->o->progress(r->o->progress_ctx, r->steps, queued ? wthread_bytes(r->wt) : xt_writer_bytes(r->w), s);
 	if (r->o->timeout_ms && s * 1000.0 >= (double)r->o->timeout_ms) {
 		set_end(r, XT_END_TIMEOUT, (int64_t)r->o->timeout_ms, "timeout after %.1f s", s);
 		return 1;

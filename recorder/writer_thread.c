@@ -28,7 +28,7 @@
 /* An event whose data is larger goes to the writer directly, after a drain. */
 #define EVENT_DATA_MAX (RING_SIZE / 16)
 
-enum entry_kind { ENTRY_PAD, ENTRY_STEP, ENTRY_EVENT };
+enum entry_kind { ENTRY_PAD, ENTRY_STEP, ENTRY_EVENT, ENTRY_FLUSH };
 enum { HAS_SREGS = 1, HAS_EVENTS = 2, HAS_BLOB = 4 };
 
 struct entry {
@@ -53,6 +53,7 @@ struct writer_thread {
 	_Alignas(64) _Atomic uint64_t head;
 	_Alignas(64) _Atomic uint64_t tail;
 	_Alignas(64) _Atomic int failed;	/* the writer's error code once it failed */
+	_Atomic uint64_t bytes;			/* the file's size after the last flush */
 	_Atomic bool writer_asleep, stepper_waiting, stop;
 
 	/* the stepping thread's own */
@@ -148,9 +149,12 @@ static void *writer_main(void *arg)
 			const struct entry *e = (const struct entry *)(t->ring + tail % RING_SIZE);
 			/* after a failure the entries are only taken, so the stepper never waits for room */
 			if (!atomic_load_explicit(&t->failed, memory_order_relaxed) && e->kind != ENTRY_PAD) {
-				int rc = e->kind == ENTRY_STEP ? write_step(t, e) : write_event(t, e);
+				int rc = e->kind == ENTRY_STEP ? write_step(t, e) :
+					 e->kind == ENTRY_EVENT ? write_event(t, e) : xt_writer_flush(t->w);
 				if (rc)
 					atomic_store_explicit(&t->failed, rc, memory_order_release);
+				if (e->kind == ENTRY_FLUSH)
+					atomic_store_explicit(&t->bytes, xt_writer_bytes(t->w), memory_order_relaxed);
 			}
 			tail += e->len;
 			atomic_store_explicit(&t->tail, tail, memory_order_release);
@@ -201,11 +205,12 @@ static uint8_t *reserve(struct writer_thread *t, uint32_t len)
 	return t->ring + at;
 }
 
-static void commit(struct writer_thread *t, uint32_t len)
+/* Publish the entry; wake the writer if WAKE_BYTES piled up, or now if soon is set. */
+static void commit(struct writer_thread *t, uint32_t len, bool soon)
 {
 	t->head_local += len;
 	atomic_store_explicit(&t->head, t->head_local, memory_order_release);
-	if (t->head_local - t->woken_at < WAKE_BYTES)
+	if (!soon && t->head_local - t->woken_at < WAKE_BYTES)
 		return;
 	t->woken_at = t->head_local;
 	/* seq_cst against the writer's asleep store and its head check */
@@ -255,7 +260,7 @@ int wthread_step(struct writer_thread *t, const struct xt_state *cur, uint32_t s
 	}
 	if (has & HAS_BLOB)
 		memcpy(p, (const uint8_t *)&cur->exit + blob_at, blob_len);
-	commit(t, len);
+	commit(t, len, false);
 	return 0;
 }
 
@@ -279,8 +284,25 @@ int wthread_event(struct writer_thread *t, const struct xt_event *ev)
 	memcpy(p + sizeof(struct entry), ev, sizeof(*ev));
 	if (data)
 		memcpy(p + sizeof(struct entry) + sizeof(*ev), ev->console.data, data);
-	commit(t, len);
+	commit(t, len, false);
 	return 0;
+}
+
+int wthread_flush(struct writer_thread *t)
+{
+	int failed = atomic_load_explicit(&t->failed, memory_order_acquire);
+	if (failed)
+		return failed;
+	uint8_t *p = reserve(t, sizeof(struct entry));
+	*(struct entry *)p = (struct entry){ .kind = ENTRY_FLUSH, .len = sizeof(struct entry) };
+	/* a frame must reach the file within the tick, however slowly the guest fills the ring */
+	commit(t, sizeof(struct entry), true);
+	return 0;
+}
+
+uint64_t wthread_bytes(struct writer_thread *t)
+{
+	return atomic_load_explicit(&t->bytes, memory_order_relaxed);
 }
 
 int wthread_drain(struct writer_thread *t)
@@ -299,6 +321,7 @@ int wthread_start(struct writer_thread **out, struct xt_writer *w, const struct 
 	memset(t, 0, sizeof(*t));
 	t->w = w;
 	t->st = *initial;
+	t->bytes = xt_writer_bytes(w);
 	t->ring = aligned_alloc(64, RING_SIZE);
 	if (!t->ring) {
 		free(t);

@@ -6,8 +6,8 @@
  * a ring, and a writer thread feeds it to the xt_writer in order.
  *
  * Only the stepping thread calls these.  Between wthread_drain() and the
- * next wthread_step()/wthread_event() the writer thread is idle, so the
- * caller may use the xt_writer directly (flush, ktrace events, close).
+ * next call that queues something the writer thread is idle, so the
+ * caller may use the xt_writer directly (ktrace events, close).
  */
 #ifndef XT_WRITER_THREAD_H
 #define XT_WRITER_THREAD_H
@@ -30,6 +30,12 @@ int wthread_step(struct writer_thread *t, const struct xt_state *cur, uint32_t s
 
 /* Queue an event (its data is copied). */
 int wthread_event(struct writer_thread *t, const struct xt_event *ev);
+
+/* Queue a flush: the writer thread ends the frame it is filling (xt_writer_flush) and is woken for it. */
+int wthread_flush(struct writer_thread *t);
+
+/* The trace's size in bytes as of the last flush wthread_flush() queued. */
+uint64_t wthread_bytes(struct writer_thread *t);
 
 /* Wait until everything queued is written; returns 0 or the writer's error code. */
 int wthread_drain(struct writer_thread *t);
