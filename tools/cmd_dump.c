@@ -6,12 +6,13 @@
 #include <string.h>
 
 #include "cli.h"
+#include "text_out.h"
 
 /*
- * Text lines are built by hand into one buffer and written with one
- * fwrite: printf's parsing was most of dump's time on long traces.
+ * Text lines are built by hand (printf's parsing was most of dump's time on
+ * long traces) straight into a text_out buffer, which stdio gets in 64 KiB
+ * pieces: one fwrite per line was the next largest cost.
  */
-#define LINE_MAX_BYTES 32768
 #define LINE_ROOM 512	/* what one field (name, value) can take at most */
 
 static char *put_str(char *p, const char *s)
@@ -51,11 +52,11 @@ static char *put_dec(char *p, uint64_t v, int width)
 	return p;
 }
 
-static void print_step_text(FILE *o, const struct xt_record *rec)
+static void print_step_text(struct text_out *o, const struct xt_record *rec)
 {
-	static char line[LINE_MAX_BYTES];
 	const struct xt_state *s = rec->state;
-	char *p = line;
+	/* the step, RIP and exit: fmt_exit takes at most LINE_ROOM, the rest less */
+	char *p = text_out_room(o, 2 * LINE_ROOM);
 	p = put_dec(p, rec->step, 10);
 	p = put_str(p, "  rip=");
 	char *rip = p;
@@ -85,10 +86,9 @@ static void print_step_text(FILE *o, const struct xt_record *rec)
 		const struct xt_field *f = &table[id];
 		if (!f->name || f->id == XT_F_RIP || fmt_is_exit_payload(f))
 			continue;
-		if (p - line > LINE_MAX_BYTES - LINE_ROOM) {
-			fwrite(line, 1, (size_t)(p - line), o);
-			p = line;
-		}
+		/* a line can be longer than the buffer: each field makes its own room */
+		o->p = p;
+		p = text_out_room(o, LINE_ROOM);
 		p = put_str(p, sep);
 		*p++ = ' ';
 		p = put_str(p, f->name);
@@ -101,8 +101,24 @@ static void print_step_text(FILE *o, const struct xt_record *rec)
 		}
 		sep = "";
 	}
+	*p++ = '\n';	/* the room of the last field or of the start has this byte */
+	o->p = p;
+}
+
+/* An event's line, "      STEP  + what", into the same buffer as the steps' */
+static void print_event_text(struct text_out *o, const struct xt_record *rec,
+			     const struct xt_header *h)
+{
+	char text[1024];
+	fmt_event(text, sizeof(text), rec->event, h);
+	size_t n = strlen(text);
+	char *p = text_out_room(o, 32 + n);	/* the step, "  + " and '\n' */
+	p = put_dec(p, rec->step, 10);
+	p = put_str(p, "  + ");
+	memcpy(p, text, n);
+	p += n;
 	*p++ = '\n';
-	fwrite(line, 1, (size_t)(p - line), o);
+	o->p = p;
 }
 
 static void print_step_json(FILE *o, const struct xt_record *rec)
@@ -157,6 +173,9 @@ int cmd_dump(int argc, char **argv)
 		rc = xt_reader_seek(r, from);
 	struct xt_record rec;
 	FILE *o = stdout;
+	/* text goes through tout; --json writes to o itself */
+	static struct text_out tout;
+	text_out_init(&tout, o);
 	while (rc == 0 && (rc = xt_reader_next(r, &rec)) > 0) {
 		rc = 0;
 		if (rec.step > to)
@@ -167,18 +186,17 @@ int cmd_dump(int argc, char **argv)
 			if (json)
 				print_step_json(o, &rec);
 			else
-				print_step_text(o, &rec);
+				print_step_text(&tout, &rec);
 		} else if (rec.type == XT_REC_EVENT) {
 			if (json) {
 				json_event(o, rec.event);
 				fputc('\n', o);
 			} else {
-				char text[1024];
-				fmt_event(text, sizeof(text), rec.event, xt_reader_header(r));
-				fprintf(o, "%10" PRIu64 "  + %s\n", rec.step, text);
+				print_event_text(&tout, &rec, xt_reader_header(r));
 			}
 		}
 	}
+	text_out_flush(&tout);	/* before any message on stderr */
 	int status = XT_EXIT_OK;
 	if (rc < 0) {
 		fflush(o);
