@@ -22,58 +22,28 @@ static char *put_str(char *p, const char *s)
 	return p;
 }
 
-static char *put_hex(char *p, uint64_t v)
-{
-	char tmp[16];
-	int n = 0;
-	do {
-		tmp[n++] = "0123456789abcdef"[v & 15];
-		v >>= 4;
-	} while (v);
-	*p++ = '0';
-	*p++ = 'x';
-	while (n)
-		*p++ = tmp[--n];
-	return p;
-}
-
-static char *put_dec(char *p, uint64_t v, int width)
-{
-	char tmp[20];
-	int n = 0;
-	do {
-		tmp[n++] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
-	for (int pad = width - n; pad > 0; pad--)
-		*p++ = ' ';
-	while (n)
-		*p++ = tmp[--n];
-	return p;
-}
-
 static void print_step_text(struct text_out *o, const struct xt_record *rec)
 {
 	const struct xt_state *s = rec->state;
 	/* the step, RIP and exit: fmt_exit takes at most LINE_ROOM, the rest less */
 	char *p = text_out_room(o, 2 * LINE_ROOM);
-	p = put_dec(p, rec->step, 10);
-	p = put_str(p, "  rip=");
+	p = text_dec_width(p, rec->step, 10);
+	p = TEXT_LIT(p, "  rip=");
 	char *rip = p;
-	p = put_hex(p, s->regs.rip);
+	p = text_hex(p, s->regs.rip);
 	while (p - rip < 12)	/* "0x" and 10 digits, left-aligned */
 		*p++ = ' ';
 	*p++ = ' ';
 	if (s->exit.reason == KVM_EXIT_DEBUG) {
 		/* the common case, as fmt_exit() words it */
-		p = put_str(p, "DEBUG exception=");
-		p = put_dec(p, s->exit.debug_exception, 0);
-		p = put_str(p, " dr6=");
-		p = put_hex(p, s->exit.debug_dr6);
-		p = put_str(p, " dr7=");
-		p = put_hex(p, s->exit.debug_dr7);
-		p = put_str(p, " pc=");
-		p = put_hex(p, s->exit.debug_pc);
+		p = TEXT_LIT(p, "DEBUG exception=");
+		p = text_dec(p, s->exit.debug_exception);
+		p = TEXT_LIT(p, " dr6=");
+		p = text_hex(p, s->exit.debug_dr6);
+		p = TEXT_LIT(p, " dr7=");
+		p = text_hex(p, s->exit.debug_dr7);
+		p = TEXT_LIT(p, " pc=");
+		p = text_hex(p, s->exit.debug_pc);
 	} else {
 		fmt_exit(p, LINE_ROOM, s);
 		p += strlen(p);
@@ -94,7 +64,7 @@ static void print_step_text(struct text_out *o, const struct xt_record *rec)
 		p = put_str(p, f->name);
 		*p++ = '=';
 		if (f->kind == XT_KIND_U64) {
-			p = put_hex(p, xt_field_get(s, f));
+			p = text_hex(p, xt_field_get(s, f));
 		} else {
 			fmt_field(p, 96, s, f);
 			p += strlen(p);
@@ -113,8 +83,8 @@ static void print_event_text(struct text_out *o, const struct xt_record *rec,
 	fmt_event(text, sizeof(text), rec->event, h);
 	size_t n = strlen(text);
 	char *p = text_out_room(o, 32 + n);	/* the step, "  + " and '\n' */
-	p = put_dec(p, rec->step, 10);
-	p = put_str(p, "  + ");
+	p = text_dec_width(p, rec->step, 10);
+	p = TEXT_LIT(p, "  + ");
 	memcpy(p, text, n);
 	p += n;
 	*p++ = '\n';

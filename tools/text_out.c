@@ -14,3 +14,75 @@ void text_out_flush(struct text_out *o)
 		fwrite(o->buf, 1, (size_t)(o->p - o->buf), o->f);
 	o->p = o->buf;
 }
+
+/* Hex digits: the count from the highest set bit, then written from the last one back. */
+char *text_hex(char *p, uint64_t v)
+{
+	int bits = 64 - __builtin_clzll(v | 1);	/* 0 has one digit, as 1 */
+	char *end = p + 2 + (bits + 3) / 4;
+	p[0] = '0';
+	p[1] = 'x';
+	for (char *q = end; q > p + 2; v >>= 4)
+		*--q = "0123456789abcdef"[v & 15];
+	return end;
+}
+
+/*
+ * The number of decimal digits of v.  log10(2) is about 1233 / 4096, so a
+ * number of b bits has t = b * 1233 >> 12 digits or one more: one
+ * comparison with 10^t tells which.  v | 1 has the digits of v (a power of
+ * ten, being even, is never v | 1 of a smaller v) and 0 counts as 1.
+ */
+static int dec_len(uint64_t v)
+{
+	static const uint64_t pow10[20] = {
+		1ull, 10ull, 100ull, 1000ull, 10000ull, 100000ull, 1000000ull, 10000000ull,
+		100000000ull, 1000000000ull, 10000000000ull, 100000000000ull,
+		1000000000000ull, 10000000000000ull, 100000000000000ull,
+		1000000000000000ull, 10000000000000000ull, 100000000000000000ull,
+		1000000000000000000ull, 10000000000000000000ull,
+	};
+	v |= 1;
+	int t = ((64 - __builtin_clzll(v)) * 1233) >> 12;
+	return t + (v >= pow10[t]);
+}
+
+/* "00", "01", ... "99": two digits per division by 100 halves the divisions. */
+static const char digit_pairs[200] =
+	"00010203040506070809" "10111213141516171819" "20212223242526272829"
+	"30313233343536373839" "40414243444546474849" "50515253545556575859"
+	"60616263646566676869" "70717273747576777879" "80818283848586878889"
+	"90919293949596979899";
+
+/* The n digits of v (n = dec_len(v)) at p, written from the last one back. */
+static char *put_digits(char *p, uint64_t v, int n)
+{
+	char *end = p + n, *q = end;
+	while (v >= 100) {
+		q -= 2;
+		memcpy(q, &digit_pairs[2 * (v % 100)], 2);
+		v /= 100;
+	}
+	if (v >= 10) {
+		q -= 2;
+		memcpy(q, &digit_pairs[2 * v], 2);
+	} else {
+		*--q = (char)('0' + v);
+	}
+	return end;
+}
+
+char *text_dec(char *p, uint64_t v)
+{
+	return put_digits(p, v, dec_len(v));
+}
+
+char *text_dec_width(char *p, uint64_t v, int width)
+{
+	int n = dec_len(v);
+	if (width > n) {
+		memset(p, ' ', (size_t)(width - n));
+		p += width - n;
+	}
+	return put_digits(p, v, n);
+}
