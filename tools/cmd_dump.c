@@ -13,16 +13,34 @@
  * long traces) straight into a text_out buffer, which stdio gets in 64 KiB
  * pieces: one fwrite per line was the next largest cost.
  */
-#define LINE_ROOM 512	/* what one field (name, value) can take at most */
+#define LINE_ROOM 512	/* what the exit's words, or a field besides its name, take at most */
 
-static char *put_str(char *p, const char *s)
+/*
+ * The fields a line shows after the exit, worked out once rather than for
+ * each field of each step: those with a name, but not RIP (it has its
+ * column) nor the exit's payload (the exit's words show it).
+ */
+struct shown_fields {
+	const struct xt_field *table;
+	struct xt_field_set set;
+	uint16_t name_len[XT_FIELD_ID_LIMIT];
+};
+
+static void shown_fields_init(struct shown_fields *sf)
 {
-	while (*s)
-		*p++ = *s++;
-	return p;
+	size_t n = xt_fields(&sf->table);
+	memset(&sf->set, 0, sizeof(sf->set));
+	for (unsigned id = 0; id < n && id < XT_FIELD_ID_LIMIT; id++) {
+		const struct xt_field *f = &sf->table[id];
+		if (!f->name || f->id == XT_F_RIP || fmt_is_exit_payload(f))
+			continue;
+		xt_field_set_add(&sf->set, id);
+		sf->name_len[id] = (uint16_t)strlen(f->name);
+	}
 }
 
-static void print_step_text(struct text_out *o, const struct xt_record *rec)
+static void print_step_text(struct text_out *o, const struct xt_record *rec,
+			    const struct shown_fields *sf)
 {
 	const struct xt_state *s = rec->state;
 	/* the step, RIP and exit: fmt_exit takes at most LINE_ROOM, the rest less */
@@ -49,19 +67,22 @@ static void print_step_text(struct text_out *o, const struct xt_record *rec)
 		p += strlen(p);
 	}
 
-	const struct xt_field *table;
-	xt_fields(&table);
-	const char *sep = "  |";
-	XT_FIELD_SET_FOREACH(rec->changed, id) {
-		const struct xt_field *f = &table[id];
-		if (!f->name || f->id == XT_F_RIP || fmt_is_exit_payload(f))
-			continue;
+	struct xt_field_set changed;
+	for (unsigned w = 0; w < XT_FIELD_ID_LIMIT / 64; w++)
+		changed.bits[w] = rec->changed->bits[w] & sf->set.bits[w];
+	bool first = true;
+	XT_FIELD_SET_FOREACH(&changed, id) {
+		const struct xt_field *f = &sf->table[id];
+		size_t name_len = sf->name_len[id];
 		/* a line can be longer than the buffer: each field makes its own room */
 		o->p = p;
-		p = text_out_room(o, LINE_ROOM);
-		p = put_str(p, sep);
-		*p++ = ' ';
-		p = put_str(p, f->name);
+		p = text_out_room(o, LINE_ROOM + name_len);
+		if (first)
+			p = TEXT_LIT(p, "  | ");
+		else
+			*p++ = ' ';
+		memcpy(p, f->name, name_len);
+		p += name_len;
 		*p++ = '=';
 		if (f->kind == XT_KIND_U64) {
 			p = text_hex(p, xt_field_get(s, f));
@@ -69,7 +90,7 @@ static void print_step_text(struct text_out *o, const struct xt_record *rec)
 			fmt_field(p, 96, s, f);
 			p += strlen(p);
 		}
-		sep = "";
+		first = false;
 	}
 	*p++ = '\n';	/* the room of the last field or of the start has this byte */
 	o->p = p;
@@ -146,6 +167,8 @@ int cmd_dump(int argc, char **argv)
 	/* text goes through tout; --json writes to o itself */
 	static struct text_out tout;
 	text_out_init(&tout, o);
+	struct shown_fields shown;
+	shown_fields_init(&shown);
 	while (rc == 0 && (rc = xt_reader_next(r, &rec)) > 0) {
 		rc = 0;
 		if (rec.step > to)
@@ -156,7 +179,7 @@ int cmd_dump(int argc, char **argv)
 			if (json)
 				print_step_json(o, &rec);
 			else
-				print_step_text(&tout, &rec);
+				print_step_text(&tout, &rec, &shown);
 		} else if (rec.type == XT_REC_EVENT) {
 			if (json) {
 				json_event(o, rec.event);
