@@ -15,14 +15,29 @@ void text_out_flush(struct text_out *o)
 	o->p = o->buf;
 }
 
-/* Hex digits: the count from the highest set bit, then written from the last one back. */
+/* "00", "01", ... "ff": hex digits two at a time, for half the loop's turns */
+static const char hex_pairs[512] =
+	"000102030405060708090a0b0c0d0e0f" "101112131415161718191a1b1c1d1e1f"
+	"202122232425262728292a2b2c2d2e2f" "303132333435363738393a3b3c3d3e3f"
+	"404142434445464748494a4b4c4d4e4f" "505152535455565758595a5b5c5d5e5f"
+	"606162636465666768696a6b6c6d6e6f" "707172737475767778797a7b7c7d7e7f"
+	"808182838485868788898a8b8c8d8e8f" "909192939495969798999a9b9c9d9e9f"
+	"a0a1a2a3a4a5a6a7a8a9aaabacadaeaf" "b0b1b2b3b4b5b6b7b8b9babbbcbdbebf"
+	"c0c1c2c3c4c5c6c7c8c9cacbcccdcecf" "d0d1d2d3d4d5d6d7d8d9dadbdcdddedf"
+	"e0e1e2e3e4e5e6e7e8e9eaebecedeeef" "f0f1f2f3f4f5f6f7f8f9fafbfcfdfeff";
+
+/* Hex digits: the count from the highest set bit, then written from the last ones back. */
 char *text_hex(char *p, uint64_t v)
 {
 	int bits = 64 - __builtin_clzll(v | 1);	/* 0 has one digit, as 1 */
-	char *end = p + 2 + (bits + 3) / 4;
+	char *end = p + 2 + (bits + 3) / 4, *q = end;
 	p[0] = '0';
 	p[1] = 'x';
-	for (char *q = end; q > p + 2; v >>= 4)
+	for (; q - (p + 2) >= 2; v >>= 8) {
+		q -= 2;
+		memcpy(q, &hex_pairs[2 * (v & 0xff)], 2);
+	}
+	if (q > p + 2)	/* an odd count: the first digit alone */
 		*--q = "0123456789abcdef"[v & 15];
 	return end;
 }
