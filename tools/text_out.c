@@ -89,6 +89,10 @@ static char *put_digits(char *p, uint64_t v, int n)
 
 char *text_dec(char *p, uint64_t v)
 {
+	if (v < 10) {	/* dump's exception numbers: not worth counting */
+		*p = (char)('0' + v);
+		return p + 1;
+	}
 	return put_digits(p, v, dec_len(v));
 }
 
