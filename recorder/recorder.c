@@ -29,6 +29,7 @@
 #include "writer_thread.h"
 
 #define TICK_US 100000
+#define OWN_SAMPLE_EVERY 64
 #define RFLAGS_IF (1ull << 9)
 #define EVENTS_MAX 8
 
@@ -72,6 +73,13 @@ struct recorder {
 	struct timespec t0;
 	struct sigaction old_int, old_term, old_alrm;
 };
+
+static uint64_t now_ns(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
+}
 
 static double seconds_since(const struct timespec *t0)
 {
@@ -373,6 +381,7 @@ static int step_loop(struct recorder *r)
 {
 	struct kvm_run *run = r->vm.run;
 	struct xt_event evs[EVENTS_MAX];
+	uint64_t returned_at = 0;	/* when a sampled step's KVM_RUN returned */
 	int rc;
 	for (;;) {
 		if (stop_signal) {
@@ -403,8 +412,15 @@ static int step_loop(struct recorder *r)
 			r->injected_before = r->steps + 1;
 
 		int ret, err;
+		if (returned_at) {
+			r->res->own_ns += now_ns() - returned_at;
+			r->res->own_samples++;
+			returned_at = 0;
+		}
 		if ((rc = vstep_run(&r->st, &ret, &err, &r->res->err)))
 			return rc;
+		if (r->steps % OWN_SAMPLE_EVERY == 0)
+			returned_at = now_ns();
 		if (r->kt && !vstep_interrupted(ret, err))
 			ktrace_mark(r->kt, r->steps + 1);
 		if (vstep_interrupted(ret, err)) {

@@ -357,9 +357,10 @@ int cmd_record(int argc, char **argv)
 	if (rc < 0)
 		return cli_error("record", "%s", res.err.msg);
 	if (!quiet)
-		fprintf(stderr, "exitrace record: %" PRIu64 " steps in %.2f s (%.0f steps/s) to %s, %" PRIu64
-				" bytes (%.2f bytes/step); ended: %s (%s)\n",
+		fprintf(stderr, "exitrace record: %" PRIu64 " steps in %.2f s (%.0f steps/s, %.0f ns of each"
+				" in exitrace) to %s, %" PRIu64 " bytes (%.2f bytes/step); ended: %s (%s)\n",
 			res.steps, res.seconds, res.seconds > 0 ? (double)res.steps / res.seconds : 0.0,
+			res.own_samples ? (double)res.own_ns / (double)res.own_samples : 0.0,
 			o.output, res.bytes, res.steps ? (double)res.bytes / (double)res.steps : 0.0,
 			xt_end_reason_name(res.end_reason), res.detail);
 	/* scripts get the guest's own status when it used isa-debug-exit */
