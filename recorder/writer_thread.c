@@ -23,7 +23,7 @@
 #include "writer_thread.h"
 
 #define RING_SIZE (4u << 20)
-#define WAKE_BYTES (256u << 10)
+#define WAKE_BYTES (1u << 20)
 #define ENTRY_ALIGN 16u
 /* An event whose data is larger goes to the writer directly, after a drain. */
 #define EVENT_DATA_MAX (RING_SIZE / 16)
