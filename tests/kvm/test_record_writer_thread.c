@@ -31,6 +31,12 @@ static void same_both_ways(const char *name, int status, const char *args)
 	char pa[4096], pb[4096];
 	snprintf(pa, sizeof(pa), "%s", kt_record(a, status, "%s", args));
 	snprintf(pb, sizeof(pb), "%s", kt_record(b, status, "%s --one-thread", args));
+	/* the summary says what exitrace took of a step, sampled every 64th step */
+	const char *own = strstr(kt_err(), " ns of each in exitrace");
+	TEST_ASSERT(own, "%s: the summary has exitrace's own time: %s", name, kt_err());
+	while (own > kt_err() && own[-1] >= '0' && own[-1] <= '9')
+		own--;
+	TEST_ASSERT(atol(own) > 0 && atol(own) < 1000000, "%s: %ld ns of each step in exitrace", name, atol(own));
 	struct kt_trace *ta = kt_load(pa), *tb = kt_load(pb);
 	TEST_ASSERT(!ta->truncated && !tb->truncated, "%s: both traces complete", name);
 	TEST_EQ_U64(ta->nsteps, tb->nsteps, "%s: steps", name);
