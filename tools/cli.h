@@ -58,6 +58,13 @@ struct xt_reader *cli_open_trace(const char *cmd, const char *path);
 void fmt_exit(char *buf, size_t size, const struct xt_state *s);
 /* A field's value: U64 as hex, BLOB as hex bytes. */
 void fmt_field(char *buf, size_t size, const struct xt_state *s, const struct xt_field *f);
+/*
+ * The same, as one side of a difference: a BLOB that differs from other's
+ * after its first byte shows from where it differs, "@OFFSET: hex (N bytes)",
+ * so that a difference past what fits on a line still shows.
+ */
+void fmt_field_against(char *buf, size_t size, const struct xt_state *s, const struct xt_state *other,
+		       const struct xt_field *f);
 /* An event in a few words, without its step; stats counters by their names in h, if given. */
 void fmt_event(char *buf, size_t size, const struct xt_event *ev, const struct xt_header *h);
 /* Is the field part of the exit's description (payload or reason) rather than state? */
@@ -67,6 +74,8 @@ bool fmt_is_exit_payload(const struct xt_field *f);
 
 void json_str(FILE *f, const char *s);
 void json_bytes_hex(FILE *f, const uint8_t *p, size_t n);
+/* A field's value: a U64 as a "0x..." string, a blob as a string of all its bytes in hex. */
+void json_field(FILE *f, const struct xt_state *s, const struct xt_field *fd);
 /* {"name": "0x..", ...} of the fields in set (or all captured fields if set is NULL). */
 void json_state_fields(FILE *f, const struct xt_state *s, const struct xt_field_set *set,
 		       uint32_t capture);

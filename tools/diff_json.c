@@ -35,13 +35,6 @@ void render_json_begin(FILE *o, const char *const path[2], const struct xd_hdiff
 	fputs("],\"hunks\":[", o);
 }
 
-static void json_field_value(FILE *o, const struct xt_state *s, const struct xt_field *f)
-{
-	char v[300];
-	fmt_field(v, sizeof(v), s, f);
-	json_str(o, v);
-}
-
 static void json_view(FILE *o, const struct xd_view *v, const struct xt_field *const *fields,
 		      size_t n_fields)
 {
@@ -58,7 +51,7 @@ static void json_view(FILE *o, const struct xd_view *v, const struct xt_field *c
 				fprintf(o, "%s", i ? "," : "");
 				json_str(o, fields[i]->name);
 				fputc(':', o);
-				json_field_value(o, v->state, fields[i]);
+				json_field(o, v->state, fields[i]);
 			}
 			fputc('}', o);
 		}

@@ -178,11 +178,22 @@ void render_cause(char *buf, size_t size, const struct xd_hunk *hunk)
 		describe_taken(y, sizeof(y), c->ev_b, l->b.step);
 		snprintf(buf, size, "A: %s   B: %s", x, y);
 		return;
-	case XD_CAUSE_EXIT:
+	case XD_CAUSE_EXIT: {
 		describe_exit(x, sizeof(x), &l->a);
 		describe_exit(y, sizeof(y), &l->b);
-		snprintf(buf, size, "A: %s   B: %s", x, y);
+		size_t len = 0;
+		APPEND(buf, size, len, "A: %s   B: %s", x, y);
+		/* exits the same in a few words: say where they differ */
+		for (size_t i = 0; !strcmp(x, y) && i < l->n_fields; i++) {
+			if (l->fields[i]->kind != XT_KIND_BLOB)
+				continue;
+			fmt_field_against(x, sizeof(x), l->a.state, l->b.state, l->fields[i]);
+			fmt_field_against(y, sizeof(y), l->b.state, l->a.state, l->fields[i]);
+			APPEND(buf, size, len, "; %s %s (A) vs %s (B)", l->fields[i]->name, x, y);
+			break;
+		}
 		return;
+	}
 	case XD_CAUSE_KTRACE:
 	case XD_CAUSE_INJECT:
 	case XD_CAUSE_CONSOLE: {
@@ -207,8 +218,8 @@ void render_cause(char *buf, size_t size, const struct xd_hunk *hunk)
 	}
 	case XD_CAUSE_FIELDS: {
 		const struct xt_field *f = c->field;
-		fmt_field(x, sizeof(x), l->a.state, f);
-		fmt_field(y, sizeof(y), l->b.state, f);
+		fmt_field_against(x, sizeof(x), l->a.state, l->b.state, f);
+		fmt_field_against(y, sizeof(y), l->b.state, l->a.state, f);
 		snprintf(v, sizeof(v), "%s", f->id == XT_F_RIP ? "control flow differs: rip" : f->name);
 		snprintf(buf, size, "%s %s (A) vs %s (B)%s", v, x, y, l->n_fields > 1 ? " and more" : "");
 		return;
@@ -236,7 +247,8 @@ static void step_cols(char *buf, size_t size, const struct xd_line *l, bool a, b
 }
 
 /* rip=... EXIT | field=value ... for the fields in list (or those the step changed). */
-static void step_body(char *buf, size_t size, const struct xd_view *v,
+/* other: the other trace's state at this step, for its differing blobs (or NULL) */
+static void step_body(char *buf, size_t size, const struct xd_view *v, const struct xt_state *other,
 		      const struct xt_field *const *list, size_t n_list)
 {
 	const struct xt_state *s = v->state;
@@ -261,7 +273,7 @@ static void step_body(char *buf, size_t size, const struct xd_view *v,
 			more++;
 			continue;
 		}
-		fmt_field(val, sizeof(val), s, f);
+		fmt_field_against(val, sizeof(val), s, other, f);
 		APPEND(buf, size, len, "%s %s=%s", sep, f->name, val);
 		sep = "";
 		shown++;
@@ -290,17 +302,17 @@ static void print_line(FILE *o, const struct xd_line *l)
 	switch (l->kind) {
 	case XD_LINE_CONTEXT:
 		step_cols(cols, sizeof(cols), l, true, true);
-		step_body(body, sizeof(body), &l->a, NULL, 0);
+		step_body(body, sizeof(body), &l->a, NULL, NULL, 0);
 		fprintf(o, "  %s  %s\n", cols, body);
 		print_events(o, ' ', &l->a, NULL);
 		return;
 	case XD_LINE_DIFF:
 		step_cols(cols, sizeof(cols), l, true, false);
-		step_body(body, sizeof(body), &l->a, l->fields, l->n_fields);
+		step_body(body, sizeof(body), &l->a, l->b.state, l->fields, l->n_fields);
 		fprintf(o, "- %s  %s\n", cols, body);
 		print_events(o, '-', &l->a, &l->b);
 		step_cols(cols, sizeof(cols), l, false, true);
-		step_body(body, sizeof(body), &l->b, l->fields, l->n_fields);
+		step_body(body, sizeof(body), &l->b, l->a.state, l->fields, l->n_fields);
 		fprintf(o, "+ %s  %s\n", cols, body);
 		print_events(o, '+', &l->b, &l->a);
 		return;
@@ -323,8 +335,8 @@ static void print_line(FILE *o, const struct xd_line *l)
 		fprintf(o, "= %s  in step again: %s", cols, how[l->how]);
 		for (size_t i = 0; i < l->n_fields && i < LINE_FIELDS; i++) {
 			char x[80], y[80];
-			fmt_field(x, sizeof(x), l->a.state, l->fields[i]);
-			fmt_field(y, sizeof(y), l->b.state, l->fields[i]);
+			fmt_field_against(x, sizeof(x), l->a.state, l->b.state, l->fields[i]);
+			fmt_field_against(y, sizeof(y), l->b.state, l->a.state, l->fields[i]);
 			fprintf(o, "%s%s %s (A) vs %s (B)", i ? ", " : "; still different: ",
 				l->fields[i]->name, x, y);
 		}

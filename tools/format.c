@@ -100,6 +100,33 @@ void fmt_field(char *buf, size_t size, const struct xt_state *s, const struct xt
 	fmt_hex_bytes(buf, size, p, n);
 }
 
+#define FROM_BYTES 16	/* shown from the first differing byte */
+
+void fmt_field_against(char *buf, size_t size, const struct xt_state *s, const struct xt_state *other,
+		       const struct xt_field *f)
+{
+	uint32_t n, m;
+	if (f->kind != XT_KIND_BLOB || !other) {
+		fmt_field(buf, size, s, f);
+		return;
+	}
+	const uint8_t *p = xt_field_blob(s, f, &n), *q = xt_field_blob(other, f, &m);
+	size_t k = 0;
+	while (k < n && k < m && p[k] == q[k])
+		k++;
+	if (k == 0 || (k == n && n == m)) {
+		fmt_field(buf, size, s, f);
+		return;
+	}
+	size_t len = 0;
+	APPEND(buf, size, len, "@%zu: ", k);
+	if (k == n)
+		APPEND(buf, size, len, "end");
+	for (size_t i = k; i < n && i < k + FROM_BYTES; i++)
+		APPEND(buf, size, len, "%02x", p[i]);
+	APPEND(buf, size, len, "%s (%u bytes)", n > k + FROM_BYTES ? ".." : "", n);
+}
+
 bool fmt_is_exit_payload(const struct xt_field *f)
 {
 	return f->id == XT_F_EXIT_REASON || f->exit_reason != XT_ANY_EXIT;

@@ -43,7 +43,7 @@ void json_bytes_hex(FILE *f, const uint8_t *p, size_t n)
 	fputc('"', f);
 }
 
-static void json_field_value(FILE *f, const struct xt_state *s, const struct xt_field *fd)
+void json_field(FILE *f, const struct xt_state *s, const struct xt_field *fd)
 {
 	if (fd->kind == XT_KIND_U64) {
 		fprintf(f, "\"0x%" PRIx64 "\"", xt_field_get(s, fd));
@@ -70,7 +70,7 @@ void json_state_fields(FILE *f, const struct xt_state *s, const struct xt_field_
 		fputs(sep, f);
 		json_str(f, fd->name);
 		fputc(':', f);
-		json_field_value(f, s, fd);
+		json_field(f, s, fd);
 		sep = ",";
 	}
 	fputc('}', f);
@@ -95,7 +95,7 @@ void json_exit(FILE *f, const struct xt_state *s)
 		fputc(',', f);
 		json_str(f, fd->name);
 		fputc(':', f);
-		json_field_value(f, s, fd);
+		json_field(f, s, fd);
 	}
 	fputc('}', f);
 }

@@ -21,8 +21,9 @@ void report_hosts(FILE *o, const char *indent, const struct host_diff *d, size_t
 			d->n - max);
 }
 
-/* A field's value; exit reasons by name. */
-static void field_value(char *buf, size_t size, const struct xt_state *s, const struct xt_field *f)
+/* A field's value as one side of a difference with other; exit reasons by name. */
+static void field_value(char *buf, size_t size, const struct xt_state *s, const struct xt_state *other,
+			const struct xt_field *f)
 {
 	if (f->id == XT_F_EXIT_REASON) {
 		const char *n = xt_exit_reason_name(s->exit.reason);
@@ -31,7 +32,7 @@ static void field_value(char *buf, size_t size, const struct xt_state *s, const 
 			return;
 		}
 	}
-	fmt_field(buf, size, s, f);
+	fmt_field_against(buf, size, s, other, f);
 }
 
 void report_fields_short(char *buf, size_t size, const struct replay_divergence *d, size_t max)
@@ -48,8 +49,8 @@ void report_fields_short(char *buf, size_t size, const struct replay_divergence 
 			break;
 		}
 		char a[48], b[48];
-		field_value(a, sizeof(a), &d->recorded, &table[id]);
-		field_value(b, sizeof(b), &d->replayed, &table[id]);
+		field_value(a, sizeof(a), &d->recorded, &d->replayed, &table[id]);
+		field_value(b, sizeof(b), &d->replayed, &d->recorded, &table[id]);
 		APPEND(buf, size, len, "%s%s %s vs %s", shown ? ", " : "", table[id].name, a, b);
 		shown++;
 	}
@@ -101,8 +102,8 @@ void report_divergence(FILE *o, const struct replay_result *res)
 			continue;
 		const struct xt_field *f = &table[id];
 		char a[96], b[96];
-		field_value(a, sizeof(a), &d->recorded, f);
-		field_value(b, sizeof(b), &d->replayed, f);
+		field_value(a, sizeof(a), &d->recorded, &d->replayed, f);
+		field_value(b, sizeof(b), &d->replayed, &d->recorded, f);
 		fprintf(o, "  %-24s recorded %s, replayed %s", f->name, a, b);
 		if (f->kind == XT_KIND_U64 && res->masks[id] != ~0ull)
 			fprintf(o, " (compared bits 0x%" PRIx64 ")", res->masks[id]);

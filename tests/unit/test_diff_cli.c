@@ -2,8 +2,9 @@
 /*
  * `exitrace diff` as a user runs it, on traces built through the library:
  * the exit status, the header line for a host whose APICv is off, the
- * text of a hunk, the note for a truncated trace, and --json output that a
- * JSON parser (python3's) accepts.
+ * text of a hunk, I/O data that differs past what a line shows, the note
+ * for a truncated trace, and --json output that a JSON parser (python3's)
+ * accepts, with blobs in full.
  *
  * usage: test_diff_cli EXITRACE
  */
@@ -23,9 +24,9 @@ static char out[1 << 16], err[1 << 12];
 
 static const char *tmp(const char *name)
 {
-	static char paths[8][300];
+	static char paths[16][300];
 	static int next;
-	char *p = paths[next++ % 8];
+	char *p = paths[next++ % 16];
 	snprintf(p, sizeof(paths[0]), "%s/%s", dir, name);
 	return p;
 }
@@ -63,9 +64,16 @@ static int run(const char *prog, const char *a1, const char *a2, const char *a3,
 	return WEXITSTATUS(status);
 }
 
-/* change_at: rdi is 0xdead at that step; cut_at: the writer dies there; fail_at: an emulation failure ends the trace */
+#define BLOB_STEP 150
+#define BLOB_LEN 200
+
+/*
+ * change_at: rdi is 0xdead at that step; cut_at: the writer dies there;
+ * fail_at: an emulation failure ends the trace; blob_last: if not 0, step
+ * BLOB_STEP is an I/O exit with BLOB_LEN bytes of data ending in it.
+ */
 static void write_trace(const char *path, const char *apicv, uint64_t change_at, uint64_t cut_at,
-			uint64_t fail_at)
+			uint64_t fail_at, uint8_t blob_last)
 {
 	struct fx_header fh;
 	fx_header_init(&fh, XT_CAPTURE_DEFAULT);
@@ -81,6 +89,17 @@ static void write_trace(const char *path, const char *apicv, uint64_t change_at,
 		struct xt_state t = s;
 		if (k == change_at)
 			t.regs.rdi = 0xdead;
+		if (blob_last && k == BLOB_STEP) {
+			t.exit.reason = KVM_EXIT_IO;
+			t.exit.io_direction = KVM_EXIT_IO_IN;
+			t.exit.io_size = 1;
+			t.exit.io_count = BLOB_LEN;
+			t.exit.io_port = 0x60;
+			t.exit.io_data_len = BLOB_LEN;
+			for (unsigned i = 0; i < BLOB_LEN; i++)
+				t.exit.io_data[i] = (uint8_t)i;
+			t.exit.io_data[BLOB_LEN - 1] = blob_last;
+		}
 		if (k == fail_at) {
 			t.exit.reason = KVM_EXIT_INTERNAL_ERROR;
 			t.exit.internal_suberror = KVM_INTERNAL_ERROR_EMULATION;
@@ -120,12 +139,15 @@ int main(int argc, char **argv)
 	const char *a = tmp("a.xtr"), *same = tmp("same.xtr"), *off = tmp("off.xtr");
 	const char *rdi = tmp("rdi.xtr"), *cut = tmp("cut.xtr");
 	const char *emu = tmp("emu.xtr");
-	write_trace(a, "Y", 0, 0, 0);
-	write_trace(same, "Y", 0, 0, 0);
-	write_trace(off, "N", 0, 0, 0);
-	write_trace(rdi, "Y", 123, 0, 0);
-	write_trace(cut, "Y", 0, 130, 0);
-	write_trace(emu, "Y", 0, 0, 200);
+	const char *blob1 = tmp("blob1.xtr"), *blob2 = tmp("blob2.xtr");
+	write_trace(a, "Y", 0, 0, 0, 0);
+	write_trace(same, "Y", 0, 0, 0, 0);
+	write_trace(off, "N", 0, 0, 0, 0);
+	write_trace(rdi, "Y", 123, 0, 0, 0);
+	write_trace(cut, "Y", 0, 130, 0, 0);
+	write_trace(emu, "Y", 0, 0, 200, 0);
+	write_trace(blob1, "Y", 0, 0, 0, 0xa1);
+	write_trace(blob2, "Y", 0, 0, 0, 0xb2);
 
 	TEST_EQ_U64(0, run(exitrace, "diff", a, same, NULL), "identical: exit 0; %s", err);
 	TEST_CONTAINS(out, "identical: 300 steps compared", "says so");
@@ -156,6 +178,22 @@ int main(int argc, char **argv)
 	TEST_CONTAINS(out, "\"what\":\"kvm_intel.enable_apicv\",\"a\":\"N\",\"b\":\"Y\"", "the header");
 	TEST_CONTAINS(out, "\"cause\":{\"kind\":\"fields\",\"field\":\"rdi\"", "the cause");
 	json_parses("a hunk and a header difference");
+	/* a difference past what a line shows of a blob: shown from its first differing byte */
+	TEST_EQ_U64(1, run(exitrace, "diff", blob1, blob2, NULL), "a blob differs: %s", err);
+	TEST_CONTAINS(out, "; io.data @199: a1 (200 bytes) (A) vs @199: b2 (200 bytes) (B)\n",
+		      "the cause says where the data differs");
+	TEST_CONTAINS(out, "| io.data=@199: b2 (200 bytes)\n", "so does B's side of the step");
+	/* the values of the differing fields in full, as "changed" has them: all 200 bytes of io.data */
+	TEST_EQ_U64(1, run(exitrace, "diff", "--json", blob1, blob2), "--json, a blob differs: %s", err);
+	char want[2 * BLOB_LEN + 40];
+	int n = snprintf(want, sizeof(want), "\"values\":{\"io.data\":\"");
+	for (unsigned i = 0; i < BLOB_LEN - 1; i++)
+		n += snprintf(want + n, sizeof(want) - (size_t)n, "%02x", i);
+	snprintf(want + n, sizeof(want) - (size_t)n, "a1\"}");
+	TEST_CONTAINS(out, want, "A's io.data whole");
+	want[strlen(want) - 4] = 0;
+	TEST_CONTAINS(out, strcat(want, "b2\"}"), "B's io.data whole");
+	json_parses("a blob hunk");
 	TEST_EQ_U64(0, run(exitrace, "diff", "--json", a, cut), "--json, truncated");
 	TEST_CONTAINS(out, "\"truncated\":true", "says B is truncated");
 	json_parses("a truncated trace");
