@@ -46,7 +46,8 @@ static void usage(FILE *f)
 		fprintf(f, "  %-10s %.*s\n", commands[i].name,
 			(int)strcspn(commands[i].summary, "\n"), commands[i].summary);	/* its first line */
 	fprintf(f, "\n'exitrace COMMAND --help' shows a command's options.\n"
-		   "Exit status: 0 success/identical, 1 differences found, 2 usage, I/O or format error.\n");
+		   "Exit status: 0 success/identical, 1 differences found, 2 usage, I/O or format error;\n"
+		   "record: the guest's isa-debug-exit status when it used one.\n");
 }
 
 void cli_print_usage(FILE *f, const char *cmd)

@@ -92,6 +92,8 @@ int main(int argc, char **argv)
 	TEST_EQ_U64(2, run("no-such-command", NULL), "an unknown command");
 	TEST_CONTAINS(err_text, "unknown command 'no-such-command'", "named");
 	TEST_EQ_U64(0, run("--help", NULL), "--help");
+	TEST_CONTAINS(out_text, "2 usage, I/O or format error", "the exit statuses");
+	TEST_CONTAINS(out_text, "record: the guest's isa-debug-exit status", "and record's own");
 
 	/* unknown options and missing arguments, command by command */
 	static const char *const readers[] = { "info", "dump", "stat", "replay" };
