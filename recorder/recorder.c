@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: MIT
+#define _GNU_SOURCE	/* sched_getaffinity, CPU_COUNT */
 /*
  * The step loop.  Per step it costs one KVM_RUN and what it reads from
  * kvm_run: state comes from kvm_run->s.regs (KVM_CAP_SYNC_REGS), never from
  * per-step ioctls unless --capture asks for heavier sets.
  */
 #include <errno.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -150,6 +152,15 @@ static int setup_debug(struct recorder *r)
 	return vstep_init(&r->st, &r->vm, control, dr, &r->res->err);
 }
 
+/* The CPUs this process may run on (taskset, cgroups), or those online if that cannot be read. */
+static int cpus_allowed(void)
+{
+	cpu_set_t set;
+	if (sched_getaffinity(0, sizeof(set), &set) == 0)
+		return CPU_COUNT(&set);
+	return (int)sysconf(_SC_NPROCESSORS_ONLN);
+}
+
 static int setup(struct recorder *r)
 {
 	const struct record_options *o = r->o;
@@ -220,11 +231,11 @@ static int setup(struct recorder *r)
 		return rc;
 	/*
 	 * The writer thread takes the default blocks only; heavier capture
-	 * sets cost ioctls per step that dwarf the writer.  On one CPU it
+	 * sets cost ioctls per step that dwarf the writer.  Allowed one CPU it
 	 * would only add context switches.
 	 */
-	if (r->capture == XT_CAPTURE_DEFAULT && !o->writer_on_step_thread &&
-	    sysconf(_SC_NPROCESSORS_ONLN) > 1 && (rc = wthread_start(&r->wt, r->w, &r->cur, err)))
+	if (r->capture == XT_CAPTURE_DEFAULT && !o->writer_on_step_thread && cpus_allowed() > 1 &&
+	    (rc = wthread_start(&r->wt, r->w, &r->cur, err)))
 		return rc;
 
 	devices_init(&r->dev, o->console);

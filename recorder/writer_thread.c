@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: MIT
+#define _GNU_SOURCE	/* pthread_setname_np */
 /*
  * A single-producer, single-consumer byte ring between the stepping thread
  * and a writer thread.  Entries are variable-sized (a step carries only the
@@ -336,6 +337,8 @@ int wthread_start(struct writer_thread **out, struct xt_writer *w, const struct 
 	pthread_sigmask(SIG_SETMASK, &all, &old);
 	int rc = pthread_create(&t->thread, NULL, writer_main, t);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (!rc)
+		pthread_setname_np(t->thread, "xt-writer");	/* for top -H, perf and the tests */
 	if (rc) {
 		free(t->ring);
 		free(t);

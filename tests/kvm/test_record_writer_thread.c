@@ -3,12 +3,22 @@
  * By default the recorder hands steps to a writer thread; --one-thread
  * writes them between steps.  Both must give the same trace of a
  * deterministic guest: every step, exit payload and event, console output
- * included.  The long runs go round the thread's ring many times.  (Guests
+ * included.  The long runs go round the thread's ring many times.  The
+ * writer thread is there while recording by default, and not with
+ * --one-thread or when the recorder may use only one CPU.  (Guests
  * that read RDTSC differ between any two runs; scenario-replay replays
  * those, recorded with the thread.)
  */
+#define _GNU_SOURCE	/* sched_getaffinity, CPU_COUNT */
+#include <dirent.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "kt.h"
 
@@ -58,6 +68,76 @@ static void same_both_ways(const char *name, int status, const char *args)
 	kt_free(tb);
 }
 
+/* How many CPUs may this process run on? */
+static int cpus_allowed(void)
+{
+	cpu_set_t set;
+	TEST_EQ_U64(0, sched_getaffinity(0, sizeof(set), &set), "sched_getaffinity");
+	return CPU_COUNT(&set);
+}
+
+/*
+ * The writer thread of a recording while it runs (want: 1 or 0): there
+ * where the recorder may use two CPUs and was not told --one-thread.  one_cpu pins the recorder to a single CPU (as taskset -c
+ * would).  Ended with SIGINT, the recording must still be complete.
+ */
+static void threads_while_recording(const char *spin, bool one_cpu, const char *flag, int want)
+{
+	const char *out = kt_tmp("threads.xtr");
+	unlink(out);
+	pid_t pid = fork();
+	TEST_ASSERT(pid >= 0, "fork");
+	if (pid == 0) {
+		if (one_cpu) {
+			cpu_set_t set;
+			sched_getaffinity(0, sizeof(set), &set);
+			int first = 0;
+			while (!CPU_ISSET(first, &set))
+				first++;
+			CPU_ZERO(&set);
+			CPU_SET(first, &set);
+			sched_setaffinity(0, sizeof(set), &set);
+		}
+		int fd = open("/dev/null", O_WRONLY);
+		dup2(fd, 2);
+		execl(kt_exitrace_path(), "exitrace", "record", spin, "--load", "0x100000", "-o", out,
+		      "--timeout", "60", flag, (char *)NULL);
+		_exit(127);
+	}
+	/* the header is written before the writer thread starts; frames follow every 100 ms */
+	struct stat st = { 0 };
+	for (int i = 0; i < 500 && (stat(out, &st) || st.st_size < 8192); i++)
+		usleep(10000);
+	char dir[64];
+	snprintf(dir, sizeof(dir), "/proc/%d/task", (int)pid);
+	int n = 0;
+	DIR *d = opendir(dir);
+	TEST_ASSERT(d, "open %s", dir);
+	for (struct dirent *e; (e = readdir(d));) {
+		if (e->d_name[0] == '.')
+			continue;
+		/* only the writer is named so: KVM may add threads of its own (NX huge page recovery) */
+		char path[400], comm[32] = "";
+		snprintf(path, sizeof(path), "%s/%s/comm", dir, e->d_name);
+		FILE *f = fopen(path, "r");
+		if (f && fgets(comm, sizeof(comm), f) && !strcmp(comm, "xt-writer\n"))
+			n++;
+		if (f)
+			fclose(f);
+	}
+	closedir(d);
+	TEST_ASSERT(kill(pid, SIGINT) == 0, "kill");
+	int status;
+	TEST_ASSERT(waitpid(pid, &status, 0) == pid, "waitpid");
+	TEST_ASSERT(WIFEXITED(status) && WEXITSTATUS(status) == 0, "SIGINT ends it (status 0x%x)", status);
+	TEST_EQ_U64(want, n, "writer threads recording on %s CPU%s %s", one_cpu ? "one" : "all its",
+		    one_cpu ? "" : "s", flag ? flag : "");
+	struct kt_trace *t = kt_load(out);
+	TEST_ASSERT(!t->truncated && t->nsteps > 0, "a complete trace of %llu steps",
+		    (unsigned long long)t->nsteps);
+	kt_free(t);
+}
+
 int main(int argc, char **argv)
 {
 	kt_init(argc, argv);
@@ -69,5 +149,9 @@ int main(int argc, char **argv)
 	same_both_ways("memio", 0, args);
 	snprintf(args, sizeof(args), "%s --load 0x100000 --max-steps 60000", kt_arg(2));
 	same_both_ways("spin", 0, args);
+
+	threads_while_recording(kt_arg(2), false, NULL, cpus_allowed() > 1);
+	threads_while_recording(kt_arg(2), false, "--one-thread", 0);
+	threads_while_recording(kt_arg(2), true, NULL, 0);
 	return 0;
 }
