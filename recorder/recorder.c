@@ -531,7 +531,7 @@ static void teardown(struct recorder *r)
 	kvm_vm_close(&r->vm);
 }
 
-int record_run(const struct record_options *o, struct record_result *res)
+static int record_guest(const struct record_options *o, struct record_result *res)
 {
 	struct recorder r = { .o = o, .res = res };
 	memset(res, 0, sizeof(*res));
@@ -586,5 +586,22 @@ int record_run(const struct record_options *o, struct record_result *res)
 	r.w = NULL;
 	res->trace_complete = rc == 0;
 	teardown(&r);
+	return rc;
+}
+
+int record_run(const struct record_options *o, struct record_result *res)
+{
+	/*
+	 * A closed pipe or a file-size limit is a write error like a full disk,
+	 * the steps written so far kept and counted, whichever thread writes:
+	 * the writer thread blocks signals, so its writes get EPIPE and EFBIG.
+	 */
+	struct sigaction ign = { .sa_handler = SIG_IGN }, old_pipe, old_xfsz;
+	sigemptyset(&ign.sa_mask);
+	sigaction(SIGPIPE, &ign, &old_pipe);
+	sigaction(SIGXFSZ, &ign, &old_xfsz);
+	int rc = record_guest(o, res);
+	sigaction(SIGPIPE, &old_pipe, NULL);
+	sigaction(SIGXFSZ, &old_xfsz, NULL);
 	return rc;
 }

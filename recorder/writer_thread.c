@@ -28,6 +28,10 @@
 #define ENTRY_ALIGN 16u
 /* An event whose data is larger goes to the writer directly, after a drain. */
 #define EVENT_DATA_MAX (RING_SIZE / 16)
+/* reserve() waits for room for an entry and the pad before it: both must fit the ring at once */
+_Static_assert(2 * (EVENT_DATA_MAX + sizeof(struct xt_event) + 2 * ENTRY_ALIGN) <= RING_SIZE &&
+	       2 * (sizeof(struct xt_state) + 2 * ENTRY_ALIGN) <= RING_SIZE,
+	       "the largest entry and its pad must fit the ring");
 
 enum entry_kind { ENTRY_PAD, ENTRY_STEP, ENTRY_EVENT, ENTRY_FLUSH };
 enum { HAS_SREGS = 1, HAS_EVENTS = 2, HAS_BLOB = 4 };

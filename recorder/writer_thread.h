@@ -7,7 +7,8 @@
  *
  * Only the stepping thread calls these.  Between wthread_drain() and the
  * next call that queues something the writer thread is idle, so the
- * caller may use the xt_writer directly (ktrace events, close).
+ * caller may use the xt_writer directly (ktrace events, close); the errors
+ * of those calls are the caller's to act on, not remembered here.
  */
 #ifndef XT_WRITER_THREAD_H
 #define XT_WRITER_THREAD_H
@@ -23,8 +24,11 @@ int wthread_start(struct writer_thread **out, struct xt_writer *w, const struct 
 /*
  * Queue a step.  same has XT_BLOCK_* bits of the blocks known unchanged
  * since the previous step (only SREGS and EVENTS may be set: the others
- * are always sent).  Returns 0, or the writer's error code once it failed
- * (wthread_drain() then gives the error).
+ * are always sent).  Of the exit's blobs only the one of cur's exit reason
+ * is sent: a blob must change only on an exit of its own reason, as
+ * vstep_capture_exit() fills them (their lengths always travel).  Returns
+ * 0, or the writer's error code once it failed (wthread_drain() then gives
+ * the error).
  */
 int wthread_step(struct writer_thread *t, const struct xt_state *cur, uint32_t same);
 
@@ -34,7 +38,10 @@ int wthread_event(struct writer_thread *t, const struct xt_event *ev);
 /* Queue a flush: the writer thread ends the frame it is filling (xt_writer_flush) and is woken for it. */
 int wthread_flush(struct writer_thread *t);
 
-/* The trace's size in bytes as of the last flush wthread_flush() queued. */
+/*
+ * The trace's size in bytes after the last queued flush the writer thread
+ * has done (it lags, and misses frames ended otherwise): for progress lines.
+ */
 uint64_t wthread_bytes(struct writer_thread *t);
 
 /* Wait until everything queued is written; returns 0 or the writer's error code. */

@@ -3,7 +3,9 @@
  * Output that runs out of room: the recording ends with a clear error
  * naming the cause and the number of steps kept, exit status 2, and what
  * was written is a valid (truncated) trace.  Two ways to run out: a file
- * size limit (RLIMIT_FSIZE, always possible) and a full tmpfs (as root).
+ * size limit (RLIMIT_FSIZE, always possible) and a full tmpfs (as root);
+ * and a pipe whose reader goes away.  Each with the writer thread and
+ * without it (--one-thread) where the two could differ.
  */
 #include <errno.h>
 #include <signal.h>
@@ -32,7 +34,9 @@ static void check_prefix(const char *path, const char *stderr_text, const char *
 	xt_reader_close(r);
 }
 
-static int record_limited(const char *spin, const char *path, rlim_t limit, char *err_text, size_t n)
+/* flag: an extra option for record (or NULL); the default action of SIGXFSZ is left to record */
+static int record_limited(const char *spin, const char *path, rlim_t limit, const char *flag,
+			  char *err_text, size_t n)
 {
 	char errp[600];
 	snprintf(errp, sizeof(errp), "%s", kt_tmp("record.stderr"));	/* not on the full disk */
@@ -41,11 +45,10 @@ static int record_limited(const char *spin, const char *path, rlim_t limit, char
 	if (pid == 0) {
 		struct rlimit rl = { limit, limit };
 		setrlimit(RLIMIT_FSIZE, &rl);
-		signal(SIGXFSZ, SIG_IGN);	/* then write() fails with EFBIG */
 		FILE *f = freopen(errp, "w", stderr);
 		(void)f;
 		execl(kt_exitrace_path(), "exitrace", "record", spin, "--load", "0x100000", "-o", path,
-		      "--max-steps", "3000000", (char *)NULL);
+		      "--max-steps", "3000000", flag, (char *)NULL);
 		_exit(127);
 	}
 	int status;
@@ -59,16 +62,60 @@ static int record_limited(const char *spin, const char *path, rlim_t limit, char
 	return WEXITSTATUS(status);
 }
 
+/* Record into a pipe whose reader closes it after the first bytes. */
+static void pipe_closed(const char *spin, const char *flag)
+{
+	int p[2];
+	TEST_EQ_U64(0, pipe(p), "pipe");
+	char errp[600];
+	snprintf(errp, sizeof(errp), "%s", kt_tmp("pipe.stderr"));
+	pid_t pid = fork();
+	TEST_ASSERT(pid >= 0, "fork");
+	if (pid == 0) {
+		close(p[0]);
+		dup2(p[1], 1);
+		FILE *f = freopen(errp, "w", stderr);
+		(void)f;
+		execl(kt_exitrace_path(), "exitrace", "record", spin, "--load", "0x100000", "-o", "/dev/stdout",
+		      "--max-steps", "3000000", "--quiet", flag, (char *)NULL);
+		_exit(127);
+	}
+	close(p[1]);
+	char buf[4096];
+	TEST_ASSERT(read(p[0], buf, sizeof(buf)) > 0, "the trace starts coming");
+	close(p[0]);
+	int status;
+	TEST_ASSERT(waitpid(pid, &status, 0) == pid, "waitpid");
+	char text[4096];
+	FILE *f = fopen(errp, "r");
+	size_t k = f ? fread(text, 1, sizeof(text) - 1, f) : 0;
+	text[k] = 0;
+	if (f)
+		fclose(f);
+	TEST_ASSERT(WIFEXITED(status) && WEXITSTATUS(status) == 2, "%s: exit 2, status 0x%x; stderr: %s",
+		    flag ? flag : "threaded", status, text);
+	TEST_CONTAINS(text, "Broken pipe", "the error names the cause");
+	TEST_CONTAINS(text, "steps kept", "and how many steps were kept");
+}
+
 int main(int argc, char **argv)
 {
 	kt_init(argc, argv);
 	const char *spin = kt_arg(1);
 	char text[4096];
 
+	/* a file-size limit: record ignores SIGXFSZ, so write() fails with EFBIG on either thread */
 	const char *path = kt_tmp("limited.xtr");
-	int status = record_limited(spin, path, 24 * 1024, text, sizeof(text));
+	int status = record_limited(spin, path, 24 * 1024, NULL, text, sizeof(text));
 	TEST_EQ_U64(2, status, "a full file is an error; stderr: %s", text);
 	check_prefix(path, text, "File too large");
+	status = record_limited(spin, path, 24 * 1024, "--one-thread", text, sizeof(text));
+	TEST_EQ_U64(2, status, "the same with --one-thread; stderr: %s", text);
+	check_prefix(path, text, "File too large");
+
+	/* a reader that goes away: EPIPE, not death by SIGPIPE, on either thread */
+	pipe_closed(spin, NULL);
+	pipe_closed(spin, "--one-thread");
 
 	/* a tmpfs of 64 KiB really runs out of space */
 	const char *dir = kt_tmp("tiny");
@@ -79,7 +126,7 @@ int main(int argc, char **argv)
 	}
 	char full[700];
 	snprintf(full, sizeof(full), "%s/full.xtr", dir);
-	status = record_limited(spin, full, RLIM_INFINITY, text, sizeof(text));
+	status = record_limited(spin, full, RLIM_INFINITY, NULL, text, sizeof(text));
 	int ok_status = status;
 	char copy[700];
 	snprintf(copy, sizeof(copy), "%s", kt_tmp("full-copy.xtr"));
