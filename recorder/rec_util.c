@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "rec_util.h"
@@ -63,4 +64,11 @@ int rec_read_file(const char *path, size_t max, uint8_t **data, size_t *size,
 	*data = p;
 	*size = got;
 	return 0;
+}
+
+uint64_t rec_now_ns(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
 }

@@ -31,7 +31,6 @@
 #include "writer_thread.h"
 
 #define TICK_US 100000
-#define OWN_SAMPLE_EVERY 64
 #define RFLAGS_IF (1ull << 9)
 #define EVENTS_MAX 8
 
@@ -75,13 +74,6 @@ struct recorder {
 	struct timespec t0;
 	struct sigaction old_int, old_term, old_alrm;
 };
-
-static uint64_t now_ns(void)
-{
-	struct timespec t;
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
-}
 
 static double seconds_since(const struct timespec *t0)
 {
@@ -424,14 +416,14 @@ static int step_loop(struct recorder *r)
 
 		int ret, err;
 		if (returned_at) {
-			r->res->own_ns += now_ns() - returned_at;
+			r->res->own_ns += rec_now_ns() - returned_at;
 			r->res->own_samples++;
 			returned_at = 0;
 		}
 		if ((rc = vstep_run(&r->st, &ret, &err, &r->res->err)))
 			return rc;
-		if (r->steps % OWN_SAMPLE_EVERY == 0)
-			returned_at = now_ns();
+		if (r->steps % REC_OWN_SAMPLE_EVERY == 0)
+			returned_at = rec_now_ns();
 		if (r->kt && !vstep_interrupted(ret, err))
 			ktrace_mark(r->kt, r->steps + 1);
 		if (vstep_interrupted(ret, err)) {

@@ -56,8 +56,8 @@ struct record_result {
 	bool trace_complete;		/* the footer was written */
 	/*
 	 * The stepping thread's time between a KVM_RUN's return and the next
-	 * KVM_RUN, sampled every OWN_SAMPLE_EVERY steps: what exitrace itself
-	 * adds to a step.  The two clock reads add ~20 ns to each sample.
+	 * KVM_RUN, sampled every REC_OWN_SAMPLE_EVERY steps: what exitrace
+	 * itself adds to a step.
 	 */
 	uint64_t own_ns, own_samples;
 	struct xt_error err;		/* why record_run() failed */

@@ -44,6 +44,7 @@ static void on_stop(int sig)
 
 struct replay {
 	const struct replay_options *o;
+	uint64_t returned_at;		/* when a sampled step's KVM_RUN returned, or 0 */
 	struct replay_result *res;
 	struct xt_reader *rd;
 	const struct xt_header *h;
@@ -394,6 +395,11 @@ static int run_step(struct replay *r)
 	bool intr = r->rec.exit.reason == KVM_EXIT_INTR;
 	run->immediate_exit = intr;
 	int ret, e;
+	if (r->returned_at) {
+		r->res->own_ns += rec_now_ns() - r->returned_at;
+		r->res->own_samples++;
+		r->returned_at = 0;
+	}
 	for (;;) {
 		if ((rc = vstep_run(&r->st, &ret, &e, err)))
 			return rc;
@@ -403,6 +409,8 @@ static int run_step(struct replay *r)
 			return 1;
 	}
 	run->immediate_exit = 0;
+	if (step % REC_OWN_SAMPLE_EVERY == 0)
+		r->returned_at = rec_now_ns();
 
 	vstep_advance(&r->st, &r->prev, &r->cur);
 	r->dev.out_len = 0;

@@ -72,6 +72,8 @@ struct replay_result {
 	int signal;			/* REPLAY_STOPPED: which */
 	struct replay_divergence *div;	/* REPLAY_DIVERGED */
 	uint64_t output_bytes;		/* the new trace's size, with output */
+	/* as record_result's: the time between KVM_RUNs, sampled every 64th step */
+	uint64_t own_ns, own_samples;
 	struct xt_error err;		/* why replay_run() failed */
 };
 

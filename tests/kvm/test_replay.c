@@ -15,6 +15,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <stdlib.h>
+
 #include "kt.h"
 
 static void replay_identical(const char *path, size_t steps, const char *extra)
@@ -24,6 +26,12 @@ static void replay_identical(const char *path, size_t steps, const char *extra)
 	char want[96];
 	snprintf(want, sizeof(want), "identical: %zu of %zu steps replayed the same", steps, steps);
 	TEST_CONTAINS(kt_out(), want, "replay %s", path);
+	/* and, as record's summary does, what exitrace took of each step */
+	const char *own = strstr(kt_out(), " ns of each in exitrace");
+	TEST_ASSERT(own, "replay %s says its own time: %s", path, kt_out());
+	while (own > kt_out() && own[-1] >= '0' && own[-1] <= '9')
+		own--;
+	TEST_ASSERT(steps < 64 || atol(own) > 0, "replay %s: %ld ns of each step in exitrace", path, atol(own));
 }
 
 static void rdtsc_rdrand(const char *out)
