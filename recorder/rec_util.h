@@ -11,8 +11,9 @@ int rec_err(struct xt_error *err, int code, const char *fmt, ...)
 
 /*
  * Record and replay sample, every REC_OWN_SAMPLE_EVERY steps, the time from
- * a KVM_RUN's return to the next KVM_RUN ("ns of each in exitrace"): two
- * clock reads per sample, ~20 ns of each sample, nothing on the others.
+ * a KVM_RUN's return to the next KVM_RUN ("ns of each outside KVM_RUN":
+ * the stepping thread's own work, a writer thread's not), from the first
+ * step on: two clock reads per sample, ~20 ns of it, nothing on the others.
  */
 #define REC_OWN_SAMPLE_EVERY 64
 /* CLOCK_MONOTONIC in nanoseconds. */

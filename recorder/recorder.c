@@ -144,7 +144,10 @@ static int setup_debug(struct recorder *r)
 	return vstep_init(&r->st, &r->vm, control, dr, &r->res->err);
 }
 
-/* The CPUs this process may run on (taskset, cgroups), or those online if that cannot be read. */
+/*
+ * The CPUs this process may run on (taskset, cpusets), or those online if
+ * that cannot be read.  A CPU quota (cpu.max, docker --cpus) is not seen.
+ */
 static int cpus_allowed(void)
 {
 	cpu_set_t set;

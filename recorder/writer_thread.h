@@ -2,8 +2,9 @@
 /*
  * The trace writer on a second thread.  Diffing, encoding and compressing a
  * step cost the stepping thread ~200 ns of cold-cache work after every
- * KVM_RUN; here the stepping thread only copies what the step changed into
- * a ring, and a writer thread feeds it to the xt_writer in order.
+ * KVM_RUN; here the stepping thread only copies the step's registers and
+ * exit, and the segment and event blocks if they changed, into a ring, and
+ * a writer thread feeds them to the xt_writer in order.
  *
  * Only the stepping thread calls these.  Between wthread_drain() and the
  * next call that queues something the writer thread is idle, so the

@@ -409,7 +409,7 @@ static int run_step(struct replay *r)
 			return 1;
 	}
 	run->immediate_exit = 0;
-	if (step % REC_OWN_SAMPLE_EVERY == 0)
+	if ((step - 1) % REC_OWN_SAMPLE_EVERY == 0)	/* from step 1, as the recorder samples */
 		r->returned_at = rec_now_ns();
 
 	vstep_advance(&r->st, &r->prev, &r->cur);

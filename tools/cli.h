@@ -60,8 +60,8 @@ void fmt_exit(char *buf, size_t size, const struct xt_state *s);
 void fmt_field(char *buf, size_t size, const struct xt_state *s, const struct xt_field *f);
 /*
  * The same, as one side of a difference: a BLOB that differs from other's
- * after its first byte shows from where it differs, "@OFFSET: hex (N bytes)",
- * so that a difference past what fits on a line still shows.
+ * only past its first 16 bytes shows from where it differs, "@OFFSET: hex
+ * (N bytes)", so that a difference past what fits on a line still shows.
  */
 void fmt_field_against(char *buf, size_t size, const struct xt_state *s, const struct xt_state *other,
 		       const struct xt_field *f);

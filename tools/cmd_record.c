@@ -356,13 +356,17 @@ int cmd_record(int argc, char **argv)
 	clear_progress(&progress);
 	if (rc < 0)
 		return cli_error("record", "%s", res.err.msg);
-	if (!quiet)
-		fprintf(stderr, "exitrace record: %" PRIu64 " steps in %.2f s (%.0f steps/s, %.0f ns of each"
-				" in exitrace) to %s, %" PRIu64 " bytes (%.2f bytes/step); ended: %s (%s)\n",
-			res.steps, res.seconds, res.seconds > 0 ? (double)res.steps / res.seconds : 0.0,
-			res.own_samples ? (double)res.own_ns / (double)res.own_samples : 0.0,
+	if (!quiet) {
+		char own[64] = "";
+		if (res.own_samples)
+			snprintf(own, sizeof(own), ", %.0f ns of each outside KVM_RUN",
+				 (double)res.own_ns / (double)res.own_samples);
+		fprintf(stderr, "exitrace record: %" PRIu64 " steps in %.2f s (%.0f steps/s%s) to %s, %" PRIu64
+				" bytes (%.2f bytes/step); ended: %s (%s)\n",
+			res.steps, res.seconds, res.seconds > 0 ? (double)res.steps / res.seconds : 0.0, own,
 			o.output, res.bytes, res.steps ? (double)res.bytes / (double)res.steps : 0.0,
 			xt_end_reason_name(res.end_reason), res.detail);
+	}
 	/* scripts get the guest's own status when it used isa-debug-exit */
 	if (res.end_reason == XT_END_DEBUG_EXIT)
 		return (int)(res.end_code & 0xff);

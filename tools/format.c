@@ -114,7 +114,8 @@ void fmt_field_against(char *buf, size_t size, const struct xt_state *s, const s
 	size_t k = 0;
 	while (k < n && k < m && p[k] == q[k])
 		k++;
-	if (k == 0 || (k == n && n == m)) {
+	/* a first difference among the first bytes shows in the plain form */
+	if (k < FROM_BYTES || (k == n && n == m)) {
 		fmt_field(buf, size, s, f);
 		return;
 	}

@@ -48,7 +48,7 @@ void report_fields_short(char *buf, size_t size, const struct replay_divergence 
 			APPEND(buf, size, len, " (+%zu more)", d->n_fields - shown);
 			break;
 		}
-		char a[48], b[48];
+		char a[80], b[80];
 		field_value(a, sizeof(a), &d->recorded, &d->replayed, &table[id]);
 		field_value(b, sizeof(b), &d->replayed, &d->recorded, &table[id]);
 		APPEND(buf, size, len, "%s%s %s vs %s", shown ? ", " : "", table[id].name, a, b);

@@ -12,6 +12,7 @@
 #define _GNU_SOURCE	/* sched_getaffinity, CPU_COUNT */
 #include <dirent.h>
 #include <fcntl.h>
+#include <linux/kvm.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -33,21 +34,31 @@ static char *read_all(const char *path, size_t *len)
 	return buf;
 }
 
-static void same_both_ways(const char *name, int status, const char *args)
+/* The summary of the record just run says how long a step spent outside KVM_RUN (sampled). */
+static void own_time_reported(const char *name)
+{
+	const char *own = strstr(kt_err(), " ns of each outside KVM_RUN");
+	TEST_ASSERT(own, "%s: the summary has the time outside KVM_RUN: %s", name, kt_err());
+	while (own > kt_err() && own[-1] >= '0' && own[-1] <= '9')
+		own--;
+	TEST_ASSERT(atol(own) > 0 && atol(own) < 1000000, "%s: %ld ns of each step outside KVM_RUN", name,
+		    atol(own));
+}
+
+/* exit_reason: an exit the guest must make, so that its payload is compared too (0: none) */
+static void same_both_ways(const char *name, int status, const char *args, uint32_t exit_reason)
 {
 	char a[64], b[64];
 	snprintf(a, sizeof(a), "%s-thread.xtr", name);
 	snprintf(b, sizeof(b), "%s-one.xtr", name);
 	char pa[4096], pb[4096];
 	snprintf(pa, sizeof(pa), "%s", kt_record(a, status, "%s", args));
+	own_time_reported(name);
 	snprintf(pb, sizeof(pb), "%s", kt_record(b, status, "%s --one-thread", args));
-	/* the summary says what exitrace took of a step, sampled every 64th step */
-	const char *own = strstr(kt_err(), " ns of each in exitrace");
-	TEST_ASSERT(own, "%s: the summary has exitrace's own time: %s", name, kt_err());
-	while (own > kt_err() && own[-1] >= '0' && own[-1] <= '9')
-		own--;
-	TEST_ASSERT(atol(own) > 0 && atol(own) < 1000000, "%s: %ld ns of each step in exitrace", name, atol(own));
+	own_time_reported(name);
 	struct kt_trace *ta = kt_load(pa), *tb = kt_load(pb);
+	TEST_ASSERT(!exit_reason || kt_step_with_exit(ta, exit_reason, 1), "%s: the guest made a %s exit", name,
+		    xt_exit_reason_name(exit_reason));
 	TEST_ASSERT(!ta->truncated && !tb->truncated, "%s: both traces complete", name);
 	TEST_EQ_U64(ta->nsteps, tb->nsteps, "%s: steps", name);
 	for (uint32_t kind = 1; kind < XT_EV_KIND_LIMIT; kind++)
@@ -141,14 +152,18 @@ static void threads_while_recording(const char *spin, bool one_cpu, const char *
 int main(int argc, char **argv)
 {
 	kt_init(argc, argv);
-	same_both_ways("sti-irq", 3, "--scenario sti-irq");
-	same_both_ways("exceptions", 1, "--scenario exceptions");
-	same_both_ways("sti-irq-noidt", 0, "--scenario sti-irq-noidt");
+	if (cpus_allowed() < 2)
+		printf("only one CPU allowed: both recordings below write on the stepping thread\n");
+	same_both_ways("sti-irq", 3, "--scenario sti-irq", 0);
+	same_both_ways("exceptions", 1, "--scenario exceptions", 0);
+	same_both_ways("sti-irq-noidt", 0, "--scenario sti-irq-noidt", KVM_EXIT_SHUTDOWN);
 	char args[4096];
 	snprintf(args, sizeof(args), "%s --load 0x100000 --max-steps 40000", kt_arg(1));
-	same_both_ways("memio", 0, args);
+	same_both_ways("memio", 0, args, KVM_EXIT_IO);
 	snprintf(args, sizeof(args), "%s --load 0x100000 --max-steps 60000", kt_arg(2));
-	same_both_ways("spin", 0, args);
+	same_both_ways("spin", 0, args, 0);
+	snprintf(args, sizeof(args), "%s --load 0x100000", kt_arg(3));
+	same_both_ways("mmio", 1, args, KVM_EXIT_MMIO);
 
 	threads_while_recording(kt_arg(2), false, NULL, cpus_allowed() > 1);
 	threads_while_recording(kt_arg(2), false, "--one-thread", 0);
