@@ -66,9 +66,24 @@ int rec_read_file(const char *path, size_t max, uint8_t **data, size_t *size,
 	return 0;
 }
 
-uint64_t rec_now_ns(void)
+static uint64_t now_ns(void)
 {
 	struct timespec t;
 	clock_gettime(CLOCK_MONOTONIC, &t);
 	return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
+}
+
+void rec_own_before_run(struct rec_own_time *o)
+{
+	if (!o->returned_at)
+		return;
+	o->ns += now_ns() - o->returned_at;
+	o->samples++;
+	o->returned_at = 0;
+}
+
+void rec_own_after_run(struct rec_own_time *o, uint64_t done)
+{
+	if (done % REC_OWN_SAMPLE_EVERY == 0)
+		o->returned_at = now_ns();
 }

@@ -16,8 +16,14 @@ int rec_err(struct xt_error *err, int code, const char *fmt, ...)
  * step on: two clock reads per sample, ~20 ns of it, nothing on the others.
  */
 #define REC_OWN_SAMPLE_EVERY 64
-/* CLOCK_MONOTONIC in nanoseconds. */
-uint64_t rec_now_ns(void);
+struct rec_own_time {
+	uint64_t ns, samples;	/* the time sampled, and the samples */
+	uint64_t returned_at;	/* when a sampled KVM_RUN returned; 0 between samples */
+};
+/* Before each KVM_RUN: ends the sample a KVM_RUN's return opened. */
+void rec_own_before_run(struct rec_own_time *o);
+/* After each KVM_RUN; done: the steps finished before it. */
+void rec_own_after_run(struct rec_own_time *o, uint64_t done);
 
 /* Read a whole file (at most max bytes); caller frees.  0 or -errno. */
 int rec_read_file(const char *path, size_t max, uint8_t **data, size_t *size,

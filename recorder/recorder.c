@@ -387,7 +387,6 @@ static int step_loop(struct recorder *r)
 {
 	struct kvm_run *run = r->vm.run;
 	struct xt_event evs[EVENTS_MAX];
-	uint64_t returned_at = 0;	/* when a sampled step's KVM_RUN returned */
 	int rc;
 	for (;;) {
 		if (stop_signal) {
@@ -418,15 +417,10 @@ static int step_loop(struct recorder *r)
 			r->injected_before = r->steps + 1;
 
 		int ret, err;
-		if (returned_at) {
-			r->res->own_ns += rec_now_ns() - returned_at;
-			r->res->own_samples++;
-			returned_at = 0;
-		}
+		rec_own_before_run(&r->res->own);
 		if ((rc = vstep_run(&r->st, &ret, &err, &r->res->err)))
 			return rc;
-		if (r->steps % REC_OWN_SAMPLE_EVERY == 0)
-			returned_at = rec_now_ns();
+		rec_own_after_run(&r->res->own, r->steps);
 		if (r->kt && !vstep_interrupted(ret, err))
 			ktrace_mark(r->kt, r->steps + 1);
 		if (vstep_interrupted(ret, err)) {

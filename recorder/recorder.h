@@ -10,6 +10,7 @@
 
 #include "inject.h"
 #include "loader.h"
+#include "rec_util.h"
 
 struct hw_breakpoint {
 	uint64_t addr;
@@ -54,12 +55,8 @@ struct record_result {
 	int64_t end_code;
 	char detail[256];
 	bool trace_complete;		/* the footer was written */
-	/*
-	 * The stepping thread's time between a KVM_RUN's return and the next
-	 * KVM_RUN, sampled every REC_OWN_SAMPLE_EVERY steps: what exitrace
-	 * itself adds to a step.
-	 */
-	uint64_t own_ns, own_samples;
+	/* the stepping thread's time outside KVM_RUN, sampled (rec_util.h): what exitrace adds to a step */
+	struct rec_own_time own;
 	struct xt_error err;		/* why record_run() failed */
 };
 

@@ -44,7 +44,6 @@ static void on_stop(int sig)
 
 struct replay {
 	const struct replay_options *o;
-	uint64_t returned_at;		/* when a sampled step's KVM_RUN returned, or 0 */
 	struct replay_result *res;
 	struct xt_reader *rd;
 	const struct xt_header *h;
@@ -395,11 +394,7 @@ static int run_step(struct replay *r)
 	bool intr = r->rec.exit.reason == KVM_EXIT_INTR;
 	run->immediate_exit = intr;
 	int ret, e;
-	if (r->returned_at) {
-		r->res->own_ns += rec_now_ns() - r->returned_at;
-		r->res->own_samples++;
-		r->returned_at = 0;
-	}
+	rec_own_before_run(&r->res->own);
 	for (;;) {
 		if ((rc = vstep_run(&r->st, &ret, &e, err)))
 			return rc;
@@ -409,8 +404,7 @@ static int run_step(struct replay *r)
 			return 1;
 	}
 	run->immediate_exit = 0;
-	if ((step - 1) % REC_OWN_SAMPLE_EVERY == 0)	/* from step 1, as the recorder samples */
-		r->returned_at = rec_now_ns();
+	rec_own_after_run(&r->res->own, r->done);
 
 	vstep_advance(&r->st, &r->prev, &r->cur);
 	r->dev.out_len = 0;

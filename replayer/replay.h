@@ -10,6 +10,7 @@
 #define XT_REPLAY_H
 
 #include "host_diff.h"
+#include "rec_util.h"
 #include "step_events.h"
 
 #define REPLAY_CONTEXT_MAX 8
@@ -72,8 +73,8 @@ struct replay_result {
 	int signal;			/* REPLAY_STOPPED: which */
 	struct replay_divergence *div;	/* REPLAY_DIVERGED */
 	uint64_t output_bytes;		/* the new trace's size, with output */
-	/* as record_result's: the time between KVM_RUNs, sampled every 64th step */
-	uint64_t own_ns, own_samples;
+	/* as record_result's: the time outside KVM_RUN, sampled */
+	struct rec_own_time own;
 	struct xt_error err;		/* why replay_run() failed */
 };
 

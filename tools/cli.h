@@ -65,6 +65,9 @@ void fmt_field(char *buf, size_t size, const struct xt_state *s, const struct xt
  */
 void fmt_field_against(char *buf, size_t size, const struct xt_state *s, const struct xt_state *other,
 		       const struct xt_field *f);
+/* ", N ns of each outside KVM_RUN" of record's and replay's sampled own time, or "" if none was sampled. */
+struct rec_own_time;
+void fmt_own_time(char *buf, size_t size, const struct rec_own_time *o);
 /* An event in a few words, without its step; stats counters by their names in h, if given. */
 void fmt_event(char *buf, size_t size, const struct xt_event *ev, const struct xt_header *h);
 /* Is the field part of the exit's description (payload or reason) rather than state? */

@@ -357,10 +357,8 @@ int cmd_record(int argc, char **argv)
 	if (rc < 0)
 		return cli_error("record", "%s", res.err.msg);
 	if (!quiet) {
-		char own[64] = "";
-		if (res.own_samples)
-			snprintf(own, sizeof(own), ", %.0f ns of each outside KVM_RUN",
-				 (double)res.own_ns / (double)res.own_samples);
+		char own[64];
+		fmt_own_time(own, sizeof(own), &res.own);
 		fprintf(stderr, "exitrace record: %" PRIu64 " steps in %.2f s (%.0f steps/s%s) to %s, %" PRIu64
 				" bytes (%.2f bytes/step); ended: %s (%s)\n",
 			res.steps, res.seconds, res.seconds > 0 ? (double)res.steps / res.seconds : 0.0, own,

@@ -25,9 +25,9 @@ static void show_progress(void *ctx, uint64_t step, uint64_t total, double secon
 static void print_speed(const struct replay_result *res)
 {
 	double rate = res->seconds > 0 ? (double)res->steps / res->seconds : 0.0;
-	printf("  %.3f s, %.0f steps/s", res->seconds, rate);
-	if (res->own_samples)
-		printf(", %.0f ns of each outside KVM_RUN", (double)res->own_ns / (double)res->own_samples);
+	char own[64];
+	fmt_own_time(own, sizeof(own), &res->own);
+	printf("  %.3f s, %.0f steps/s%s", res->seconds, rate, own);
 	if (res->record_seconds > 0 && res->recorded_steps)
 		printf(" (recording: %.3f s, %.0f steps/s)", res->record_seconds,
 		       (double)res->recorded_steps / res->record_seconds);

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "rec_util.h"
 
 static void fmt_hex_bytes(char *buf, size_t size, const uint8_t *p, size_t n)
 {
@@ -126,6 +127,14 @@ void fmt_field_against(char *buf, size_t size, const struct xt_state *s, const s
 	for (size_t i = k; i < n && i < k + FROM_BYTES; i++)
 		APPEND(buf, size, len, "%02x", p[i]);
 	APPEND(buf, size, len, "%s (%u bytes)", n > k + FROM_BYTES ? ".." : "", n);
+}
+
+void fmt_own_time(char *buf, size_t size, const struct rec_own_time *o)
+{
+	if (size)
+		buf[0] = 0;
+	if (o->samples)
+		snprintf(buf, size, ", %.0f ns of each outside KVM_RUN", (double)o->ns / (double)o->samples);
 }
 
 bool fmt_is_exit_payload(const struct xt_field *f)
