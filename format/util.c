@@ -108,6 +108,23 @@ void xti_le32(uint8_t *p, uint32_t v)
 		p[i] = (uint8_t)(v >> (8 * i));
 }
 
+void xti_file_mark(uint8_t m[XTI_FILE_MARK_SIZE], uint16_t major, uint16_t minor)
+{
+	xti_le32(m, XTI_SKIPPABLE_MAGIC);
+	xti_le32(m + 4, XTI_FILE_MARK_SIZE - 8);
+	memcpy(m + 8, XTI_FILE_MAGIC, 8);
+	xti_le16(m + 16, major);
+	xti_le16(m + 18, minor);
+}
+
+void xti_trailer(uint8_t t[XTI_TRAILER_SIZE], uint64_t footer_at)
+{
+	xti_le32(t, XTI_SKIPPABLE_MAGIC);
+	xti_le32(t + 4, XTI_TRAILER_SIZE - 8);
+	memcpy(t + 8, XTI_TRAILER_MAGIC, 8);
+	xti_le64(t + 16, footer_at);
+}
+
 void xti_le64(uint8_t *p, uint64_t v)
 {
 	for (int i = 0; i < 8; i++)

@@ -314,11 +314,7 @@ int xt_writer_event(struct xt_writer *w, const struct xt_event *ev)
 static int write_file_mark(struct xt_writer *w)
 {
 	uint8_t m[XTI_FILE_MARK_SIZE];
-	xti_le32(m, XTI_SKIPPABLE_MAGIC);
-	xti_le32(m + 4, XTI_FILE_MARK_SIZE - 8);
-	memcpy(m + 8, XTI_FILE_MAGIC, 8);
-	xti_le16(m + 16, XT_FORMAT_MAJOR);
-	xti_le16(m + 18, XT_FORMAT_MINOR);
+	xti_file_mark(m, XT_FORMAT_MAJOR, XT_FORMAT_MINOR);
 	return write_all(w, m, sizeof(m), "the file mark");
 }
 
@@ -437,10 +433,7 @@ int xt_writer_close(struct xt_writer *w, const struct xt_footer *given, struct x
 		goto out;
 
 	uint8_t t[XTI_TRAILER_SIZE];
-	xti_le32(t, XTI_SKIPPABLE_MAGIC);
-	xti_le32(t + 4, XTI_TRAILER_SIZE - 8);
-	memcpy(t + 8, XTI_TRAILER_MAGIC, 8);
-	xti_le64(t + 16, footer_at);
+	xti_trailer(t, footer_at);
 	if ((rc = write_all(w, t, sizeof(t), "the trailer")))
 		goto out;
 	if (fdatasync(w->fd) < 0 && errno != EINVAL && errno != EROFS)

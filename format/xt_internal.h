@@ -139,7 +139,11 @@ enum {
 #define XTI_FILE_MAGIC "EXITRACE"	/* 8 bytes, then u16 major, u16 minor */
 #define XTI_TRAILER_MAGIC "XTFOOTER"	/* 8 bytes, then u64 footer frame offset */
 #define XTI_FILE_MARK_SIZE 20		/* 8 frame header + 12 */
+/* The file mark (a zstd skippable frame) for format version major.minor. */
+void xti_file_mark(uint8_t m[XTI_FILE_MARK_SIZE], uint16_t major, uint16_t minor);
 #define XTI_TRAILER_SIZE 24		/* 8 frame header + 16 */
+/* The trailer (a zstd skippable frame) pointing at the footer frame at footer_at. */
+void xti_trailer(uint8_t t[XTI_TRAILER_SIZE], uint64_t footer_at);
 #define XTI_DATA_FRAME_MAX (64u << 20)	/* decompressed; the writer stays far below */
 #define XTI_HEADER_FRAME_MAX (512u << 20)
 

@@ -388,10 +388,7 @@ static void write_newer_minor(void)
 	xti_put_raw(&b, odd_scalars[5], odd_scalar_len[5]);
 	fx_put_frame(&f, &b);
 	uint8_t t[XTI_TRAILER_SIZE];
-	xti_le32(t, XTI_SKIPPABLE_MAGIC);
-	xti_le32(t + 4, XTI_TRAILER_SIZE - 8);
-	memcpy(t + 8, XTI_TRAILER_MAGIC, 8);
-	xti_le64(t + 16, footer_at);
+	xti_trailer(t, footer_at);
 	xti_put_raw(&f, t, sizeof(t));
 	if (f.oom || b.oom || h.oom)
 		die("out of memory");

@@ -311,11 +311,7 @@ const struct xt_field *fx_state_differs(const struct xt_state *a, const struct x
 void fx_put_mark(struct xti_buf *f, uint16_t major, uint16_t minor)
 {
 	uint8_t m[XTI_FILE_MARK_SIZE];
-	xti_le32(m, XTI_SKIPPABLE_MAGIC);
-	xti_le32(m + 4, XTI_FILE_MARK_SIZE - 8);
-	memcpy(m + 8, XTI_FILE_MAGIC, 8);
-	xti_le16(m + 16, major);
-	xti_le16(m + 18, minor);
+	xti_file_mark(m, major, minor);
 	xti_put_raw(f, m, sizeof(m));
 }
 
