@@ -69,4 +69,17 @@
 		}                                                              \
 	} while (0)
 
+/*
+ * dir/name, in one of 16 buffers taken in turn: a path stays valid over
+ * the next 15 calls, enough for a test's handful of files.
+ */
+static inline const char *test_path(const char *dir, const char *name)
+{
+	static char paths[16][600];
+	static unsigned next;
+	char *p = paths[next++ % 16];
+	snprintf(p, sizeof(paths[0]), "%s/%s", dir, name);
+	return p;
+}
+
 #endif

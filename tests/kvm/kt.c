@@ -53,11 +53,7 @@ const char *kt_arg(int i)
 
 const char *kt_tmp(const char *name)
 {
-	static char paths[8][600];
-	static int next;
-	char *p = paths[next++ % 8];
-	snprintf(p, sizeof(paths[0]), "%s/%s", tmpdir, name);
-	return p;
+	return test_path(tmpdir, name);
 }
 
 static void slurp_fd(int fd, char *buf, size_t size)

@@ -23,11 +23,7 @@ static char err_text[8192], out_text[8192];
 
 static const char *tmp(const char *name)
 {
-	static char paths[16][300];
-	static int next;
-	char *p = paths[next++ % 16];
-	snprintf(p, sizeof(paths[0]), "%s/%s", dir, name);
-	return p;
+	return test_path(dir, name);
 }
 
 /* Run exitrace with a NULL-terminated argument list; returns the status, stderr kept. */

@@ -17,9 +17,7 @@ static char dir[] = "/tmp/xt-compat-XXXXXX";
 
 static const char *tmp(const char *name)
 {
-	static char path[256];
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	return path;
+	return test_path(dir, name);
 }
 
 static void spill(const char *path, const void *p, size_t n)

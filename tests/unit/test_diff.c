@@ -34,11 +34,7 @@ struct tb {
 
 static const char *tmp(const char *name)
 {
-	static char paths[4][300];
-	static int next;
-	char *p = paths[next++ % 4];
-	snprintf(p, sizeof(paths[0]), "%s/%s", dir, name);
-	return p;
+	return test_path(dir, name);
 }
 
 /* Changes the next header written, if set. */

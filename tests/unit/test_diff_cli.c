@@ -24,11 +24,7 @@ static char out[1 << 16], err[1 << 12];
 
 static const char *tmp(const char *name)
 {
-	static char paths[16][300];
-	static int next;
-	char *p = paths[next++ % 16];
-	snprintf(p, sizeof(paths[0]), "%s/%s", dir, name);
-	return p;
+	return test_path(dir, name);
 }
 
 static void slurp(const char *path, char *buf, size_t size)
