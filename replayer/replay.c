@@ -25,6 +25,7 @@
 #include "guest_mem.h"
 #include "host_probe.h"
 #include "inject.h"
+#include "insn_flags.h"
 #include "rec_util.h"
 #include "replay.h"
 #include "vcpu_step.h"
@@ -275,6 +276,35 @@ static int write_step(struct replay *r, uint64_t step)
 	return 0;
 }
 
+/*
+ * An instruction that leaves RFLAGS bits undefined (AF after SHL or XOR,
+ * SF/ZF/AF/PF after MUL, ...) may set them otherwise on this CPU than on
+ * the recording's: AMD and Intel do.  Those bits are an input of the
+ * recording, as RDTSC's result is: when they are the step's only
+ * difference, the vCPU takes the recorded ones and the replay goes on.
+ * Replay finds them itself (the recorder does not mark them: most
+ * instructions of a guest leave one undefined, and most hosts agree).
+ */
+static bool feed_undefined_flags(struct replay *r, const struct xt_field_set *set, size_t n)
+{
+	if (n != 1 || !xt_field_set_has(set, XT_F_RFLAGS))
+		return false;
+	uint8_t bytes[16];
+	size_t len = gmem_read(&r->vm, &r->prev.sregs, gmem_code_linear(&r->prev), bytes, sizeof(bytes));
+	uint64_t undefined = insn_undefined_flags(bytes, len, gmem_code_bits(&r->prev), r->prev.regs.rcx);
+	uint64_t differ = (r->rec.regs.rflags ^ r->cur.regs.rflags) & r->cmp.masks[XT_F_RFLAGS];
+	if (!differ || (differ & ~undefined))
+		return false;
+	r->cur.regs.rflags ^= differ;
+	struct kvm_run *run = r->vm.run;
+	memcpy(&run->s.regs.regs, &r->cur.regs, sizeof(run->s.regs.regs));
+	run->kvm_dirty_regs |= KVM_SYNC_X86_REGS;
+	r->res->undefined_flags_fed++;
+	if (!r->res->first_undefined_step)
+		r->res->first_undefined_step = r->done + 1;
+	return true;
+}
+
 /* Compare the pending step with the recording.  1: it diverged; 0: on; < 0: error. */
 static int finish_step(struct replay *r)
 {
@@ -284,6 +314,8 @@ static int finish_step(struct replay *r)
 	uint64_t step = r->done + 1;
 	struct xt_field_set set;
 	size_t n = state_compare(&r->cmp, &r->rec, &r->cur, true, &set);
+	if (n && feed_undefined_flags(r, &set, n))
+		n = 0;
 	int rc;
 	if (r->w && (rc = write_step(r, step)))
 		return rc;

@@ -66,6 +66,9 @@ struct replay_result {
 	uint64_t intr_steps;		/* recorded KVM_EXIT_INTR steps, replayed as immediate exits */
 	uint64_t inputs_fed;		/* input events whose values were fed back */
 	uint64_t injections;		/* injections made */
+	/* steps whose only difference was RFLAGS bits their instruction leaves undefined */
+	uint64_t undefined_flags_fed;
+	uint64_t first_undefined_step;	/* the first of them */
 	char recorded_kernel[72], recorded_module[32];
 	struct host_diff hosts;		/* the recording host against this one */
 	uint32_t capture;

@@ -119,8 +119,12 @@ int cmd_check(int argc, char **argv)
 			printf("not ok %zu - %s: cannot replay: %s\n", i + 1, name, res.err.msg);
 			failed = true;
 		} else if (res.outcome == REPLAY_IDENTICAL) {
-			printf("ok %zu - %s: %" PRIu64 " steps identical%s\n", i + 1, name, res.steps,
+			printf("ok %zu - %s: %" PRIu64 " steps identical%s", i + 1, name, res.steps,
 			       res.truncated ? " (truncated trace: the recorder did not finish)" : "");
+			if (res.undefined_flags_fed)
+				printf(" (%" PRIu64 " with undefined RFLAGS bits taken from the recording)",
+				       res.undefined_flags_fed);
+			printf("\n");
 		} else if (res.outcome == REPLAY_DIVERGED) {
 			report_fields_short(what, sizeof(what), res.div, 3);
 			if (res.div->step)

@@ -103,6 +103,10 @@ int cmd_replay(int argc, char **argv)
 	case REPLAY_IDENTICAL:
 		printf("identical: %" PRIu64 " of %" PRIu64 " steps replayed the same; %s\n", res.steps,
 		       res.recorded_steps, report_end(end, sizeof(end), &res));
+		if (res.undefined_flags_fed)
+			printf("  %" PRIu64 " steps took the recording's RFLAGS bits that their instruction leaves "
+			       "undefined (first at step %" PRIu64 "): this CPU sets them otherwise\n",
+			       res.undefined_flags_fed, res.first_undefined_step);
 		if (!quiet)
 			print_speed(&res);
 		break;

@@ -3,10 +3,12 @@
  * Replay against traces edited through libexitrace (kt_rewrite): a
  * register changed at step N diverges at exactly N and names it; an
  * injection moved by a step, or a fed-back value changed, diverges where
- * it must; an interrupted run (KVM_EXIT_INTR) inserted replays as one; a
- * truncated trace replays what it holds and says it is truncated; a newer
- * major version, a missing file and random bytes are refused with status
- * 2; check turns all of it into TAP.
+ * it must; an interrupted run (KVM_EXIT_INTR) inserted replays as one; an
+ * RFLAGS bit the instruction leaves undefined (AF after SHL) is taken from
+ * the trace, a defined one diverges; a truncated trace replays what it
+ * holds and says it is truncated; a newer major version, a missing file
+ * and random bytes are refused with status 2; check turns all of it into
+ * TAP.
  *
  * Guests: long_exits, irq_wait, rand_loop (tests/kvm/guests).
  */
@@ -149,6 +151,69 @@ static void input_changed(const char *rand_loop)
 	/* the replay gets the edited value and so differs from the recorded state at once */
 	diverges_at(edited, at);
 	TEST_CONTAINS(kt_out(), "\n  rax  ", "rax differs");
+}
+
+/* ---- RFLAGS bits an instruction leaves undefined ---- */
+
+/*
+ * rand_loop's first SHL ($32, %rdx at 0x10001b) leaves AF undefined and
+ * defines ZF; its ADD (%rax, %r8 at 0x100022) defines AF.  Flip one bit of
+ * the recorded RFLAGS after the step that ran one of them, as a CPU of
+ * another vendor might have set it.
+ */
+struct flag_edit {
+	uint64_t after_rip, bit;	/* the instruction's address, the RFLAGS bit to flip */
+	uint64_t prev_rip, step;	/* step: the one edited */
+};
+
+static bool edit_flag(struct kt_edit *e, uint64_t step, struct xt_state *s, struct xt_event *ev, void *ctx)
+{
+	(void)e;
+	(void)ev;
+	struct flag_edit *f = ctx;
+	if (!s)
+		return true;
+	if (!f->step && f->prev_rip == f->after_rip) {
+		s->regs.rflags ^= f->bit;
+		f->step = step;
+	}
+	f->prev_rip = s->regs.rip;
+	return true;
+}
+
+static uint64_t flip_flag(const char *orig, const char *name, uint64_t rip, uint64_t bit)
+{
+	struct flag_edit f = { .after_rip = rip, .bit = bit, .prev_rip = 0x100000 };
+	kt_rewrite(orig, kt_tmp(name), NULL, edit_flag, &f);
+	TEST_ASSERT(f.step, "%s: the trace has a step that ran the instruction at 0x%" PRIx64, name, rip);
+	return f.step;
+}
+
+static void undefined_flags(const char *rand_loop)
+{
+	char orig[600];
+	snprintf(orig, sizeof(orig), "%s", kt_record("rand-flags.xtr", KT_STATUS_VARIES, "%s --load 0x100000", rand_loop));
+
+	/* AF after SHL: another CPU's value, taken from the recording */
+	uint64_t step = flip_flag(orig, "af-shl.xtr", 0x10001b, 0x10);
+	TEST_EQ_U64(0, kt_exitrace("replay %s", kt_tmp("af-shl.xtr")), "AF after SHL is not a divergence; stdout: %s",
+		    kt_out());
+	char want[200];
+	snprintf(want, sizeof(want), "  1 steps took the recording's RFLAGS bits that their instruction leaves "
+		 "undefined (first at step %" PRIu64 ")", step);
+	TEST_CONTAINS(kt_out(), want, "and replay says it fed them back");
+	TEST_EQ_U64(0, kt_exitrace("check %s", kt_tmp("af-shl.xtr")), "check agrees");
+	TEST_CONTAINS(kt_out(), "(1 with undefined RFLAGS bits taken from the recording)", "and says so");
+
+	/* ZF after the same SHL is defined */
+	step = flip_flag(orig, "zf-shl.xtr", 0x10001b, 0x40);
+	diverges_at(kt_tmp("zf-shl.xtr"), step);
+	TEST_CONTAINS(kt_out(), "\n  rflags ", "ZF after SHL: rflags differs");
+
+	/* AF after ADD is defined */
+	step = flip_flag(orig, "af-add.xtr", 0x100022, 0x10);
+	diverges_at(kt_tmp("af-add.xtr"), step);
+	TEST_CONTAINS(kt_out(), "\n  rflags ", "AF after ADD: rflags differs");
 }
 
 /* ---- read data comes from the trace ---- */
@@ -471,6 +536,7 @@ int main(int argc, char **argv)
 	start_differs(orig);
 	injection_moved(irq_wait);
 	input_changed(rand_loop);
+	undefined_flags(rand_loop);
 	interrupted_run(orig, nsteps);
 	run_failed(orig, nsteps);
 	truncated(irq_wait);
