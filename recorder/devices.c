@@ -10,10 +10,11 @@
 /* DCD, DSR, CTS: a terminal is attached and ready */
 #define UART_MSR_READY 0xb0
 
-void devices_init(struct devices *d, FILE *console)
+void devices_init(struct devices *d, FILE *console, uint64_t ram_size, uint16_t nb_cpus)
 {
 	memset(d, 0, sizeof(*d));
 	d->console = console;
+	fw_cfg_init(&d->fw_cfg, ram_size, nb_cpus);
 }
 
 static uint8_t serial_read(struct devices *d, unsigned reg)
@@ -55,26 +56,71 @@ static void serial_write(struct devices *d, unsigned reg, uint8_t v)
 	}
 }
 
+static void serial_in(struct devices *d, uint16_t port, uint8_t *data, unsigned size)
+{
+	memset(data, serial_read(d, port - SERIAL_BASE), size);
+}
+
+static void serial_out(struct devices *d, uint16_t port, const uint8_t *data, unsigned size)
+{
+	(void)size;
+	serial_write(d, port - SERIAL_BASE, data[0]);
+}
+
+static void debug_exit_out(struct devices *d, uint16_t port, const uint8_t *data, unsigned size)
+{
+	(void)port;
+	uint32_t v = 0;
+	memcpy(&v, data, size <= 4 ? size : 4);
+	d->exited = true;
+	d->exit_status = (v << 1) | 1;
+}
+
+static void fw_cfg_in(struct devices *d, uint16_t port, uint8_t *data, unsigned size)
+{
+	fw_cfg_read(&d->fw_cfg, port, data, size);
+}
+
+static void fw_cfg_out(struct devices *d, uint16_t port, const uint8_t *data, unsigned size)
+{
+	fw_cfg_write(&d->fw_cfg, port, data, size);
+}
+
+struct port_device {
+	uint16_t base, len;
+	void (*in)(struct devices *d, uint16_t port, uint8_t *data, unsigned size);	/* NULL: all-ones */
+	void (*out)(struct devices *d, uint16_t port, const uint8_t *data, unsigned size);
+};
+
+static const struct port_device port_devices[] = {
+	{ SERIAL_BASE, 8, serial_in, serial_out },
+	{ DEBUG_EXIT_PORT, 1, NULL, debug_exit_out },
+	{ FW_CFG_PORT_SEL, 2, fw_cfg_in, fw_cfg_out },
+};
+
+static const struct port_device *port_device(uint16_t port)
+{
+	for (size_t i = 0; i < sizeof(port_devices) / sizeof(port_devices[0]); i++)
+		if (port >= port_devices[i].base && port - port_devices[i].base < port_devices[i].len)
+			return &port_devices[i];
+	return NULL;
+}
+
 void devices_io(struct devices *d, struct kvm_run *run)
 {
 	uint8_t *data = (uint8_t *)run + run->io.data_offset;
-	unsigned size = run->io.size, port = run->io.port;
+	unsigned size = run->io.size;
+	uint16_t port = run->io.port;
 	bool in = run->io.direction == KVM_EXIT_IO_IN;
+	const struct port_device *dev = port_device(port);
 	d->out_len = 0;
 	for (uint32_t i = 0; i < run->io.count; i++, data += size) {
-		if (port >= SERIAL_BASE && port < SERIAL_BASE + 8) {
-			if (in)
-				memset(data, serial_read(d, port - SERIAL_BASE), size);
-			else
-				serial_write(d, port - SERIAL_BASE, data[0]);
-		} else if (port == DEBUG_EXIT_PORT && !in) {
-			uint32_t v = 0;
-			memcpy(&v, data, size <= 4 ? size : 4);
-			d->exited = true;
-			d->exit_status = (v << 1) | 1;
-		} else if (in) {
+		if (in && dev && dev->in)
+			dev->in(d, port, data, size);
+		else if (in)
 			memset(data, 0xff, size);
-		}
+		else if (dev && dev->out)
+			dev->out(d, port, data, size);
 	}
 	if (d->out_len && d->console) {
 		fwrite(d->out, 1, d->out_len, d->console);

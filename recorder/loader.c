@@ -5,6 +5,7 @@
  */
 #include <elf.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -37,7 +38,7 @@ static int fits(struct kvm_vm *vm, const struct guest_image *img, uint64_t gpa, 
 	return 0;
 }
 
-static int place(struct kvm_vm *vm, const struct guest_image *img, const struct segment *s,
+static int place(struct kvm_vm *vm, struct guest_image *img, const struct segment *s,
 		 size_t n, struct xt_error *err)
 {
 	for (size_t i = 0; i < n; i++) {
@@ -49,6 +50,8 @@ static int place(struct kvm_vm *vm, const struct guest_image *img, const struct 
 			return rc;
 	}
 	for (size_t i = 0; i < n; i++) {
+		if (s[i].gpa + s[i].memsz > img->end)
+			img->end = s[i].gpa + s[i].memsz;
 		memcpy(vm->mem + s[i].gpa, img->data + s[i].file_off, s[i].filesz);
 		memset(vm->mem + s[i].gpa + s[i].filesz, 0, s[i].memsz - s[i].filesz);
 	}
@@ -214,6 +217,8 @@ void loader_free(struct guest_image *img)
 	free(img->syms);
 	img->syms = NULL;
 	img->n_syms = 0;
+	free(img->cmdline);
+	img->cmdline = NULL;
 }
 
 static int load_elf(struct kvm_vm *vm, struct guest_image *img, struct xt_error *err)
@@ -332,36 +337,103 @@ int loader_load(struct kvm_vm *vm, struct guest_image *img, const struct load_op
 	return 0;
 }
 
-int loader_multiboot_regs(struct kvm_vm *vm, const struct guest_image *img,
+/* The MBI area (cpu_setup.h's SYS_MBI_*): where each part of the information block goes */
+#define MBI_MMAP 0x80u
+#define MBI_NAME 0x100u
+#define MBI_CMDLINE 0x200u
+#define MBI_MODS 0x1000u	/* LOADER_MODULES_MAX entries of 16 bytes */
+#define MBI_MOD_STRINGS 0x1100u
+#define MB_INFO_MEM (1u << 0)
+#define MB_INFO_CMDLINE (1u << 2)
+#define MB_INFO_MODS (1u << 3)
+#define MB_INFO_MMAP (1u << 6)
+#define MB_INFO_NAME (1u << 9)
+
+static char *multiboot_cmdline(const struct guest_image *img, const struct load_options *o)
+{
+	if (o->cmdline)
+		return strdup(o->cmdline);
+	if (!o->append || !o->append[0])
+		return strdup(img->name);
+	size_t n = strlen(img->name) + 1 + strlen(o->append) + 1;
+	char *line = malloc(n);
+	if (line)
+		snprintf(line, n, "%s %s", img->name, o->append);
+	return line;
+}
+
+/* Modules page-aligned from the kernel's end up, their list and strings in the MBI area. */
+static int place_modules(struct kvm_vm *vm, struct guest_image *img, const struct load_options *o,
+			 uint8_t *mbi, struct xt_error *err)
+{
+	if (o->n_modules > LOADER_MODULES_MAX)
+		return rec_err(err, -E2BIG, "%zu multiboot modules; at most %d", o->n_modules, LOADER_MODULES_MAX);
+	uint64_t at = (img->end + 4095) & ~4095ull;
+	size_t str = MBI_MOD_STRINGS;
+	for (size_t i = 0; i < o->n_modules; i++) {
+		struct boot_module *m = &o->modules[i];
+		const char *s = m->cmdline ? m->cmdline : m->name;
+		size_t sl = strlen(s) + 1;
+		if (sl > SYS_MBI_SIZE - str)
+			return rec_err(err, -E2BIG, "the multiboot modules' strings take more than %u bytes",
+				       SYS_MBI_SIZE - MBI_MOD_STRINGS);
+		struct guest_image as_image = { .name = m->name };
+		int rc = fits(vm, &as_image, at, m->size, err);
+		if (rc)
+			return rc;
+		memcpy(vm->mem + at, m->data, m->size);
+		m->addr = at;
+		uint32_t entry[4] = { (uint32_t)at, (uint32_t)(at + m->size),
+				      (uint32_t)(sys_area_base(vm) + SYS_MBI_OFFSET + str), 0 };
+		memcpy(mbi + MBI_MODS + 16 * i, entry, sizeof(entry));
+		memcpy(mbi + str, s, sl);
+		str += sl;
+		at = (at + m->size + 4095) & ~4095ull;
+	}
+	return 0;
+}
+
+int loader_multiboot_regs(struct kvm_vm *vm, struct guest_image *img,
 			  const struct load_options *o, struct xt_error *err)
 {
 	if (!img->multiboot)
 		return 0;
 	uint64_t mbi = sys_area_base(vm) + SYS_MBI_OFFSET;
 	uint8_t *p = vm->mem + mbi;
-	const char *cmdline = o->append ? o->append : "";
-	size_t cl = strlen(cmdline);
-	if (cl + 1 > SYS_MBI_SIZE - 0x200)
+	free(img->cmdline);
+	img->cmdline = multiboot_cmdline(img, o);
+	if (!img->cmdline)
+		return rec_err(err, -ENOMEM, "out of memory");
+	size_t cl = strlen(img->cmdline);
+	if (cl + 1 > MBI_MODS - MBI_CMDLINE)
 		return rec_err(err, -E2BIG, "the multiboot command line is %zu bytes; at most %u", cl,
-			       SYS_MBI_SIZE - 0x201);
+			       MBI_MODS - MBI_CMDLINE - 1);
 	memset(p, 0, SYS_MBI_SIZE);
+	int rc = place_modules(vm, img, o, p, err);
+	if (rc)
+		return rc;
 	uint64_t sys = sys_area_base(vm);
 	uint32_t info[24] = { 0 };
-	info[0] = (1u << 0) | (1u << 2) | (1u << 6) | (1u << 9);	/* mem, cmdline, mmap, name */
+	info[0] = MB_INFO_MEM | MB_INFO_CMDLINE | MB_INFO_MMAP | MB_INFO_NAME;
 	info[1] = 640;
 	info[2] = (uint32_t)((sys - 0x100000) / 1024);
-	info[4] = (uint32_t)(mbi + 0x200);
+	info[4] = (uint32_t)(mbi + MBI_CMDLINE);
+	if (o->n_modules) {
+		info[0] |= MB_INFO_MODS;
+		info[5] = (uint32_t)o->n_modules;
+		info[6] = (uint32_t)(mbi + MBI_MODS);
+	}
 	/* mmap: usable low memory, usable RAM above 1 MiB, exitrace's reserved top */
 	struct __attribute__((packed)) { uint32_t size; uint64_t base, len; uint32_t type; } map[3] = {
 		{ 20, 0, 0xa0000, 1 }, { 20, 0x100000, sys - 0x100000, 1 }, { 20, sys, SYS_AREA_SIZE, 2 },
 	};
-	memcpy(p + 0x80, map, sizeof(map));
+	memcpy(p + MBI_MMAP, map, sizeof(map));
 	info[11] = sizeof(map);
-	info[12] = (uint32_t)(mbi + 0x80);
-	info[16] = (uint32_t)(mbi + 0x100);
+	info[12] = (uint32_t)(mbi + MBI_MMAP);
+	info[16] = (uint32_t)(mbi + MBI_NAME);
 	memcpy(p, info, sizeof(info));
-	memcpy(p + 0x100, "exitrace", 9);
-	memcpy(p + 0x200, cmdline, cl + 1);
+	memcpy(p + MBI_NAME, "exitrace", 9);
+	memcpy(p + MBI_CMDLINE, img->cmdline, cl + 1);
 
 	struct kvm_regs regs;
 	if (ioctl(vm->vcpu_fd, KVM_GET_REGS, &regs) < 0)

@@ -23,24 +23,49 @@ struct guest_image {
 	const char *kind;	/* "flat", "elf64", "elf32", "multiboot" */
 	uint32_t mode;		/* the CPU mode to enter */
 	uint64_t load_addr, entry;
+	uint64_t end;		/* one past the highest byte loaded (bss included) */
 	bool multiboot;
+	char *cmdline;		/* the multiboot command line the kernel got (loader_multiboot_regs) */
 	struct guest_symbol *syms;
 	size_t n_syms;
+};
+
+#define LOADER_MODULES_MAX 16
+
+/* A multiboot module: a file the boot loader puts in memory for the kernel (an initrd). */
+struct boot_module {
+	const char *name;
+	const uint8_t *data;
+	size_t size;
+	const char *cmdline;	/* its string in the module list; NULL: its name */
+	uint64_t addr;		/* where loader_multiboot_regs() put it */
 };
 
 struct load_options {
 	uint32_t mode;		/* flat images: the mode (0: long) */
 	bool have_load, have_entry;
 	uint64_t load_addr, entry;	/* flat images; --entry also overrides ELF */
-	const char *append;	/* multiboot command line */
+	/*
+	 * The multiboot command line, as boot loaders (GRUB, QEMU's -kernel)
+	 * write it: the kernel's name, then append.  cmdline, if set, is the
+	 * whole line instead.
+	 */
+	const char *append;
+	const char *cmdline;
+	struct boot_module *modules;
+	size_t n_modules;
 };
 
 /* Load img into vm's memory.  0 or -errno (-ENOEXEC: malformed, -EFBIG: does not fit). */
 int loader_load(struct kvm_vm *vm, struct guest_image *img, const struct load_options *o,
 		struct xt_error *err);
 
-/* Set EAX/EBX for a multiboot kernel after cpu_setup(), writing the info block. */
-int loader_multiboot_regs(struct kvm_vm *vm, const struct guest_image *img,
+/*
+ * Set EAX/EBX for a multiboot kernel after cpu_setup(), writing the info
+ * block, and put its modules in memory, page-aligned above the kernel
+ * (o->modules[i].addr says where).
+ */
+int loader_multiboot_regs(struct kvm_vm *vm, struct guest_image *img,
 			  const struct load_options *o, struct xt_error *err);
 
 /* An ELF symbol's address, or false. */

@@ -180,9 +180,12 @@ static int setup(struct recorder *r)
 	r->img = (struct guest_image){ .name = o->image_name, .data = o->image, .size = o->image_size };
 	if ((rc = loader_load(&r->vm, &r->img, &o->load, err)))
 		return rc;
-	if (o->load.append && !r->img.multiboot)
-		return rec_err(err, -EINVAL, "--append is the command line of a multiboot kernel; %s is %s",
-			       r->img.name, r->img.kind);
+	if ((o->load.append || o->load.cmdline) && !r->img.multiboot)
+		return rec_err(err, -EINVAL, "--%s is the command line of a multiboot kernel; %s is %s",
+			       o->load.append ? "append" : "cmdline", r->img.name, r->img.kind);
+	if (o->load.n_modules && !r->img.multiboot)
+		return rec_err(err, -EINVAL, "--module is for a multiboot kernel; %s is %s", r->img.name,
+			       r->img.kind);
 	uint64_t stack = cpu_default_stack(&r->vm, r->img.mode, r->img.entry);
 	if ((rc = cpu_setup(&r->vm, r->img.mode, r->img.entry, stack, o->idt, err)) ||
 	    (rc = loader_multiboot_regs(&r->vm, &r->img, &o->load, err)) || (rc = setup_debug(r)))
@@ -209,7 +212,7 @@ static int setup(struct recorder *r)
 		.mem_size = r->vm.mem_size, .cpu_mode = r->img.mode, .irqchip = o->irqchip,
 		.guest_debug = r->vm.guest_debug, .capture = r->capture, .max_steps = o->max_steps,
 		.timeout_ms = o->timeout_ms, .loader = o->scenario ? "scenario" : r->img.kind,
-		.scenario = o->scenario, .append = o->load.append, .load_addr = r->img.load_addr,
+		.scenario = o->scenario, .append = r->img.cmdline, .load_addr = r->img.load_addr,
 		.entry = r->img.entry, .cpuid = r->cpuid, .n_cpuid = r->n_cpuid,
 		.memory = r->regions, .n_memory = r->n_regions, .injections = o->irqs,
 		.n_injections = o->n_irqs, .stats_names = r->stats.names, .n_stats = r->stats.n,
@@ -219,9 +222,24 @@ static int setup(struct recorder *r)
 	h.vm.tsc_khz = khz > 0 ? (uint64_t)khz : 0;
 	h.image = (struct xt_image){ .name = r->img.name, .data = r->img.data, .size = r->img.size };
 	xt_sha256(r->img.data, r->img.size, h.image.sha256);
-	struct xt_kv extra[1] = { { "loader", r->img.kind } };
+	/* each module: where it went and what it was; its bytes are in the initial memory */
+	struct xt_kv extra[1 + LOADER_MODULES_MAX] = { { "loader", r->img.kind } };
+	char mod_keys[LOADER_MODULES_MAX][24], mod_values[LOADER_MODULES_MAX][600];
+	size_t n_extra = 1;
+	for (size_t i = 0; i < o->load.n_modules && i < LOADER_MODULES_MAX; i++) {
+		const struct boot_module *m = &o->load.modules[i];
+		uint8_t sum[32];
+		char hex[65];
+		xt_sha256(m->data, m->size, sum);
+		for (size_t k = 0; k < 32; k++)
+			snprintf(hex + 2 * k, 3, "%02x", sum[k]);
+		snprintf(mod_keys[i], sizeof(mod_keys[i]), "module.%zu", i);
+		snprintf(mod_values[i], sizeof(mod_values[i]), "%s: %zu bytes at 0x%llx, sha256 %s, string '%s'",
+			 m->name, m->size, (unsigned long long)m->addr, hex, m->cmdline ? m->cmdline : m->name);
+		extra[n_extra++] = (struct xt_kv){ mod_keys[i], mod_values[i] };
+	}
 	h.extra = extra;
-	h.n_extra = 1;
+	h.n_extra = n_extra;
 	if ((rc = xt_writer_open(&r->w, o->output, &h, &o->writer, err)))
 		return rc;
 	/*
@@ -233,7 +251,7 @@ static int setup(struct recorder *r)
 	    (rc = wthread_start(&r->wt, r->w, &r->cur, err)))
 		return rc;
 
-	devices_init(&r->dev, o->console);
+	devices_init(&r->dev, o->console, r->vm.mem_size, 1);
 	injector_init(&r->inj, o->irqs, o->n_irqs);
 	return 0;
 }

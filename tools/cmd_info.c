@@ -85,6 +85,11 @@ static void print_text(const char *path, struct xt_reader *r, int64_t steps, siz
 	printf("vm:        %s mode, entry 0x%" PRIx64 ", %" PRIu64 " MiB, irqchip %s\n",
 	       xt_cpu_mode_name(vm->cpu_mode), vm->entry, vm->mem_size >> 20,
 	       xt_irqchip_name(vm->irqchip));
+	if (vm->append)
+		printf("cmdline:   %s\n", vm->append);
+	for (size_t i = 0; i < h->n_extra; i++)
+		if (!strncmp(h->extra[i].key, "module.", 7))
+			printf("module:    %s\n", h->extra[i].value);
 	printf("debug:     guest debug %s, capture %s\n", gd, cap);
 	if (vm->n_injections)
 		printf("irqs:      %zu scheduled injections\n", vm->n_injections);

@@ -114,6 +114,36 @@ static bool parse_hw_bp(char *s, struct hw_breakpoint *b)
 	return true;
 }
 
+static void free_modules(struct boot_module *mods, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free((void *)mods[i].name);
+		free((void *)mods[i].data);
+	}
+}
+
+/* --module FILE[,STRING] and --initrd FILE: each file read whole, its string split off. */
+static int read_modules(const char *const *specs, size_t n, struct boot_module *mods, struct xt_error *err)
+{
+	for (size_t i = 0; i < n; i++) {
+		/* argv itself stays whole: the header records the command line */
+		const char *comma = strchr(specs[i], ',');
+		char *name = comma ? strndup(specs[i], (size_t)(comma - specs[i])) : strdup(specs[i]);
+		uint8_t *data = NULL;
+		size_t size;
+		int rc = name ? rec_read_file(name, IMAGE_MAX, &data, &size, err)
+			      : rec_err(err, -ENOMEM, "out of memory");
+		if (rc < 0) {
+			free(name);
+			free_modules(mods, i);
+			return rc;
+		}
+		mods[i] = (struct boot_module){ .name = name, .data = data, .size = size,
+						.cmdline = comma ? comma + 1 : NULL };
+	}
+	return 0;
+}
+
 /*
  * The progress line shares the terminal with the guest's console output:
  * the console goes through a FILE of ours that clears the line first, and
@@ -159,7 +189,7 @@ int cmd_record(int argc, char **argv)
 {
 	enum { O_MODE = 256, O_LOAD, O_ENTRY, O_MEM, O_NO_STEP, O_BLOCK_IRQ, O_IRQCHIP, O_IRQ,
 	       O_MAX_STEPS, O_TIMEOUT, O_CAPTURE, O_KTRACE, O_IDT, O_SW_BP, O_HW_BP, O_CONSOLE,
-	       O_APPEND, O_QUIET, O_SCENARIO, O_NO_IDT, O_ONE_THREAD };
+	       O_APPEND, O_QUIET, O_SCENARIO, O_NO_IDT, O_ONE_THREAD, O_CMDLINE, O_MODULE, O_INITRD };
 	static const struct option opts[] = {
 		{ "output", required_argument, NULL, 'o' },
 		{ "scenario", required_argument, NULL, O_SCENARIO },
@@ -181,16 +211,23 @@ int cmd_record(int argc, char **argv)
 		{ "hw-bp", required_argument, NULL, O_HW_BP },
 		{ "console", required_argument, NULL, O_CONSOLE },
 		{ "append", required_argument, NULL, O_APPEND },
+		{ "cmdline", required_argument, NULL, O_CMDLINE },
+		{ "module", required_argument, NULL, O_MODULE },
+		{ "initrd", required_argument, NULL, O_INITRD },
 		{ "quiet", no_argument, NULL, O_QUIET },
 		{ "one-thread", no_argument, NULL, O_ONE_THREAD },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
-	struct record_options o = { .mem_size = 64ull << 20, .irqchip = XT_IRQCHIP_KERNEL,
+	struct record_options o = { .mem_size = 128ull << 20,	/* QEMU's default: test kernels expect it */
+				    .irqchip = XT_IRQCHIP_KERNEL,
 				    .capture = XT_CAPTURE_DEFAULT };
 	const char *scenario_name = NULL, *console_path = NULL;
 	const char *irq_specs[INJECT_MAX];
 	size_t n_irq_specs = 0;
+	const char *module_specs[LOADER_MODULES_MAX];
+	size_t n_module_specs = 0;
+	struct boot_module modules[LOADER_MODULES_MAX];
 	bool quiet = false, irqchip_set = false, max_steps_set = false, idt_set = false, idt = false;
 	bool mode_set = false, timeout_set = false;
 	int c;
@@ -262,6 +299,15 @@ int cmd_record(int argc, char **argv)
 			break;
 		case O_CONSOLE: console_path = optarg; break;
 		case O_APPEND: o.load.append = optarg; break;
+		case O_CMDLINE: o.load.cmdline = optarg; break;
+		case O_MODULE:
+		case O_INITRD:
+			if (n_module_specs == LOADER_MODULES_MAX)
+				return cli_usage_error("record", "at most %d --module/--initrd", LOADER_MODULES_MAX);
+			module_specs[n_module_specs++] = optarg;
+			if (c == O_INITRD && strchr(optarg, ','))
+				return cli_usage_error("record", "--initrd takes a file only; give its string with --module FILE,STRING");
+			break;
 		case O_QUIET: quiet = true; break;
 		case O_ONE_THREAD: o.writer_on_step_thread = true; break;
 		case 'h': cli_print_usage(stdout, "record"); return XT_EXIT_OK;
@@ -278,9 +324,12 @@ int cmd_record(int argc, char **argv)
 		return cli_usage_error("record", "give a guest image or --scenario NAME (one of them)");
 	if (mode_set && !o.load.have_load)
 		return cli_usage_error("record", "--mode applies to flat images: give --load ADDR too");
+	if (o.load.append && o.load.cmdline)
+		return cli_usage_error("record", "--append or --cmdline, not both (--cmdline is the whole line)");
 
 	uint8_t *image = NULL;
 	const struct scenario *sc = NULL;
+	int rc;
 	struct xt_error err = { 0 };
 	if (scenario_name) {
 		sc = scenario_find(scenario_name);
@@ -316,6 +365,12 @@ int cmd_record(int argc, char **argv)
 		o.image_name = guest;
 	}
 	o.idt = idt;
+	if ((rc = read_modules(module_specs, n_module_specs, modules, &err)) < 0) {
+		free(image);
+		return cli_error("record", "%s", err.msg);
+	}
+	o.load.modules = modules;
+	o.load.n_modules = n_module_specs;
 	for (size_t i = 0; i < n_irq_specs; i++) {
 		if (injector_parse(irq_specs[i], o.irqchip, &o.irqs[o.n_irqs++]) < 0) {
 			free(image);
@@ -349,10 +404,11 @@ int cmd_record(int argc, char **argv)
 	}
 
 	struct record_result res;
-	int rc = record_run(&o, &res);
+	rc = record_run(&o, &res);
 	if (console != stderr)
 		fclose(console);
 	free(image);
+	free_modules(modules, n_module_specs);
 	clear_progress(&progress);
 	if (rc < 0)
 		return cli_error("record", "%s", res.err.msg);

@@ -58,7 +58,9 @@ int main(int argc, char **argv)
 	TEST_ASSERT(s, "the kernel reports mem_upper on port 0x84");
 	/* 32 MiB less the first MiB and exitrace's top 64 KiB, in KiB */
 	TEST_EQ_U64((32u << 10) - 1024 - 64, t->steps[s].io_value, "mem_upper");
-	TEST_EQ_STR("hello-multiboot", t->console, "the command line from the info block");
+	char line[600];
+	snprintf(line, sizeof(line), "%s hello-multiboot", kt_arg(5));
+	TEST_EQ_STR(line, t->console, "the command line from the info block: the kernel's name, then --append");
 	kt_free(t);
 
 	/* the ELF loader rejects what is not a loadable image, before anything runs */
