@@ -10,11 +10,12 @@
 /* DCD, DSR, CTS: a terminal is attached and ready */
 #define UART_MSR_READY 0xb0
 
-void devices_init(struct devices *d, FILE *console, uint64_t ram_size, uint16_t nb_cpus)
+void devices_init(struct devices *d, FILE *console, const struct kvm_vm *vm, uint16_t nb_cpus)
 {
 	memset(d, 0, sizeof(*d));
 	d->console = console;
-	fw_cfg_init(&d->fw_cfg, ram_size, nb_cpus);
+	fw_cfg_init(&d->fw_cfg, vm->mem_size, nb_cpus);
+	pc_testdev_init(&d->testdev, vm->irqchip == XT_IRQCHIP_NONE ? -1 : vm->vm_fd);
 }
 
 static uint8_t serial_read(struct devices *d, unsigned reg)
@@ -86,6 +87,39 @@ static void fw_cfg_out(struct devices *d, uint16_t port, const uint8_t *data, un
 	fw_cfg_write(&d->fw_cfg, port, data, size);
 }
 
+static void testdev_in(struct devices *d, uint16_t port, uint8_t *data, unsigned size)
+{
+	(void)port;
+	pc_testdev_scratch_read(&d->testdev, data, size);
+}
+
+static void testdev_out(struct devices *d, uint16_t port, const uint8_t *data, unsigned size)
+{
+	(void)port;
+	pc_testdev_scratch_write(&d->testdev, data, size);
+}
+
+static void testdev_flush_in(struct devices *d, uint16_t port, uint8_t *data, unsigned size)
+{
+	(void)d;
+	(void)port;
+	memset(data, 0, size);
+}
+
+static void testdev_flush_out(struct devices *d, uint16_t port, const uint8_t *data, unsigned size)
+{
+	(void)d;
+	(void)port;
+	(void)data;
+	(void)size;	/* QEMU flushes its TLB for the MMIO window; ours has none */
+}
+
+/* A failed KVM_IRQ_LINE (no in-kernel irqchip) leaves the line as it was: the exit is in the trace. */
+static void testdev_irq_out(struct devices *d, uint16_t port, const uint8_t *data, unsigned size)
+{
+	pc_testdev_irq_line(&d->testdev, port - PC_TESTDEV_IRQ_BASE, data, size);
+}
+
 struct port_device {
 	uint16_t base, len;
 	void (*in)(struct devices *d, uint16_t port, uint8_t *data, unsigned size);	/* NULL: all-ones */
@@ -96,6 +130,9 @@ static const struct port_device port_devices[] = {
 	{ SERIAL_BASE, 8, serial_in, serial_out },
 	{ DEBUG_EXIT_PORT, 1, NULL, debug_exit_out },
 	{ FW_CFG_PORT_SEL, 2, fw_cfg_in, fw_cfg_out },
+	{ PC_TESTDEV_PORT, 4, testdev_in, testdev_out },
+	{ PC_TESTDEV_FLUSH, 4, testdev_flush_in, testdev_flush_out },
+	{ PC_TESTDEV_IRQ_BASE, PC_TESTDEV_IRQ_LINES, NULL, testdev_irq_out },
 };
 
 static const struct port_device *port_device(uint16_t port)
@@ -130,7 +167,9 @@ void devices_io(struct devices *d, struct kvm_run *run)
 
 void devices_mmio(struct devices *d, struct kvm_run *run)
 {
-	(void)d;
+	unsigned len = run->mmio.len <= sizeof(run->mmio.data) ? run->mmio.len : sizeof(run->mmio.data);
+	if (pc_testdev_mmio(&d->testdev, run->mmio.phys_addr, run->mmio.data, len, run->mmio.is_write))
+		return;
 	if (!run->mmio.is_write)
 		memset(run->mmio.data, 0xff, sizeof(run->mmio.data));
 }

@@ -2,7 +2,8 @@
 /*
  * The devices guests expect, in one table of ports: a 16550-style UART at
  * 0x3f8 (transmit only; the transmitter is always empty) as the console,
- * isa-debug-exit at 0xf4, and fw_cfg at 0x510-0x511.  Every other port
+ * isa-debug-exit at 0xf4, fw_cfg at 0x510-0x511 and QEMU's pc-testdev
+ * (ports 0xe0, 0xe4, 0x2000-0x2017, MMIO at 0xff000000).  Every other port
  * and all unbacked MMIO read as all-ones and drop writes; the trace
  * records each access as the exit it is.  Only exits that reach userspace
  * look a device up, so the step loop pays nothing for them.
@@ -14,6 +15,7 @@
 #include <stdio.h>
 
 #include "fw_cfg.h"
+#include "pc_testdev.h"
 #include "kvm_vm.h"
 
 #define SERIAL_BASE 0x3f8
@@ -25,13 +27,14 @@ struct devices {
 	bool exited;		/* isa-debug-exit was written */
 	uint32_t exit_status;	/* (value << 1) | 1 */
 	struct fw_cfg fw_cfg;
+	struct pc_testdev testdev;
 	/* what the last exit wrote to the console (for the trace's console event) */
 	uint8_t out[XT_IO_DATA_MAX];
 	size_t out_len;
 };
 
-/* ram_size and nb_cpus: the VM's, as fw_cfg tells them to the guest. */
-void devices_init(struct devices *d, FILE *console, uint64_t ram_size, uint16_t nb_cpus);
+/* For vm (its RAM size for fw_cfg, its irqchip for pc-testdev's IRQ lines), with nb_cpus vCPUs. */
+void devices_init(struct devices *d, FILE *console, const struct kvm_vm *vm, uint16_t nb_cpus);
 
 /*
  * Handle the I/O exit in vm->run: answer reads (in place, so the trace

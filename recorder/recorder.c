@@ -251,7 +251,7 @@ static int setup(struct recorder *r)
 	    (rc = wthread_start(&r->wt, r->w, &r->cur, err)))
 		return rc;
 
-	devices_init(&r->dev, o->console, r->vm.mem_size, 1);
+	devices_init(&r->dev, o->console, &r->vm, 1);
 	injector_init(&r->inj, o->irqs, o->n_irqs);
 	return 0;
 }

@@ -189,7 +189,7 @@ static int setup(struct replay *r)
 	r->rec = *h->initial;
 	r->prev = r->cur;
 	injector_init(&r->inj, h->vm.injections, h->vm.n_injections);
-	devices_init(&r->dev, NULL, h->vm.mem_size, 1);
+	devices_init(&r->dev, NULL, &r->vm, 1);
 	if (r->o->output && (rc = open_output(r)))
 		return rc;
 	return 0;
