@@ -69,8 +69,12 @@ void fmt_exit(char *buf, size_t size, const struct xt_state *s)
 		       le_value(e->mmio_data, e->mmio_data_len));
 		break;
 	case KVM_EXIT_DEBUG:
-		APPEND(buf, size, len, " exception=%" PRIu64 " dr6=0x%" PRIx64 " dr7=0x%" PRIx64
-		       " pc=0x%" PRIx64, e->debug_exception, e->debug_dr6, e->debug_dr7, e->debug_pc);
+		APPEND(buf, size, len, " exception=%" PRIu64 " dr6=0x%" PRIx64, e->debug_exception,
+		       e->debug_dr6);
+		/* a dr7 KVM did not write is left out, never shown as a value */
+		if (xt_dr7_valid(e->debug_dr7))
+			APPEND(buf, size, len, " dr7=0x%" PRIx64, e->debug_dr7);
+		APPEND(buf, size, len, " pc=0x%" PRIx64, e->debug_pc);
 		break;
 	case KVM_EXIT_FAIL_ENTRY:
 		APPEND(buf, size, len, " hardware_entry_failure_reason=0x%" PRIx64, e->fail_hw_reason);
@@ -92,6 +96,10 @@ void fmt_exit(char *buf, size_t size, const struct xt_state *s)
 
 void fmt_field(char *buf, size_t size, const struct xt_state *s, const struct xt_field *f)
 {
+	if (!xt_field_written(s, f)) {
+		snprintf(buf, size, "not-written");
+		return;
+	}
 	if (f->kind == XT_KIND_U64) {
 		snprintf(buf, size, "0x%" PRIx64, xt_field_get(s, f));
 		return;

@@ -67,6 +67,8 @@ void json_state_fields(FILE *f, const struct xt_state *s, const struct xt_field_
 			continue;
 		if (set ? !xt_field_set_has(set, (unsigned)id) : !(capture & (1u << fd->block)))
 			continue;
+		if (!xt_field_written(s, fd))
+			continue;	/* absent: not written, not a value */
 		fputs(sep, f);
 		json_str(f, fd->name);
 		fputc(':', f);
@@ -90,7 +92,8 @@ void json_exit(FILE *f, const struct xt_state *s)
 	size_t n = xt_fields(&table);
 	for (size_t id = 0; id < n; id++) {
 		const struct xt_field *fd = &table[id];
-		if (!fd->name || fd->exit_reason == XT_ANY_EXIT || fd->exit_reason != s->exit.reason)
+		if (!fd->name || fd->exit_reason == XT_ANY_EXIT || fd->exit_reason != s->exit.reason ||
+		    !xt_field_written(s, fd))
 			continue;
 		fputc(',', f);
 		json_str(f, fd->name);
