@@ -151,7 +151,21 @@ bool fmt_is_exit_payload(const struct xt_field *f)
 }
 
 static const char *evidence_names[] = { "stack-frame", "idt", "lapic-isr", "events",
-					"injection", "instruction" };
+					"injection", "instruction", "lapic-irr", "frame-size" };
+
+size_t fmt_taken_vector(char *buf, size_t size, const struct xt_event *ev)
+{
+	if (!xt_taken_ambiguous(ev))
+		return (size_t)snprintf(buf, size, "0x%x", ev->taken.vector);
+	/* "? (0x30|0x31)": never one of them as if it were known */
+	size_t len = (size_t)snprintf(buf, size, "? (");
+	len += xt_taken_candidates_str(len < size ? buf + len : NULL, len < size ? size - len : 0, ev);
+	if (len + 1 < size) {
+		buf[len] = ')';
+		buf[len + 1] = 0;
+	}
+	return len + 1;
+}
 
 void fmt_event(char *buf, size_t size, const struct xt_event *ev, const struct xt_header *h)
 {
@@ -169,8 +183,12 @@ void fmt_event(char *buf, size_t size, const struct xt_event *ev, const struct x
 			APPEND(buf, size, len, " (not delivered: the local APIC refused it)");
 		break;
 	case XT_EV_IRQ_TAKEN:
-		APPEND(buf, size, len, " vector=0x%x %s rip 0x%" PRIx64, ev->taken.vector,
+	{
+		char vec[1400];
+		fmt_taken_vector(vec, sizeof(vec), ev);
+		APPEND(buf, size, len, " vector=%s %s rip 0x%" PRIx64, vec,
 		       xt_taken_type_name(ev->taken.type), ev->taken.rip_before);
+	}
 		if (ev->taken.outcome == XT_TAKEN_HANDLER)
 			APPEND(buf, size, len, " -> 0x%" PRIx64 " (handler 0x%" PRIx64 ")",
 			       ev->taken.rip_after, ev->taken.handler);

@@ -103,6 +103,23 @@ void json_exit(FILE *f, const struct xt_state *s)
 	fputc('}', f);
 }
 
+void json_taken_vector(FILE *f, const struct xt_event *ev)
+{
+	if (!xt_taken_ambiguous(ev)) {
+		fprintf(f, ",\"vector\":%u", ev->taken.vector);
+		return;
+	}
+	fputs(",\"vector\":null,\"candidates\":[", f);
+	const char *sep = "";
+	for (unsigned v = 0; v < 256; v++) {
+		if (xt_taken_candidate(ev, v)) {
+			fprintf(f, "%s%u", sep, v);
+			sep = ",";
+		}
+	}
+	fputc(']', f);
+}
+
 void json_event(FILE *f, const struct xt_event *ev)
 {
 	char text[1024];
@@ -116,7 +133,8 @@ void json_event(FILE *f, const struct xt_event *ev)
 		fprintf(f, ",\"result\":%d,\"port\":%" PRId64, ev->inject.result, ev->inject.port);
 		break;
 	case XT_EV_IRQ_TAKEN:
-		fprintf(f, ",\"vector\":%u,\"type\":", ev->taken.vector);
+		json_taken_vector(f, ev);
+		fputs(",\"type\":", f);
 		json_str(f, xt_taken_type_name(ev->taken.type));
 		fputs(",\"outcome\":", f);
 		json_str(f, xt_taken_outcome_name(ev->taken.outcome));

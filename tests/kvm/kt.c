@@ -144,6 +144,8 @@ static void flatten(const struct xt_state *s, uint64_t step, struct kt_step *k)
 	k->guest_dr7 = s->dregs.dr7;
 	k->run_errno = s->exit.run_errno;
 	k->lapic_svr = s->lapic.svr;
+	memcpy(k->lapic_isr, s->lapic.isr, sizeof(k->lapic_isr));
+	memcpy(k->lapic_irr, s->lapic.irr, sizeof(k->lapic_irr));
 	k->fpu_len = s->fpu.len;
 }
 

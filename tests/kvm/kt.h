@@ -28,6 +28,7 @@ struct kt_step {
 	uint64_t guest_dr6, guest_dr7;	/* KVM_GET_DEBUGREGS (capture debugregs) */
 	uint64_t run_errno;
 	uint64_t lapic_svr;		/* capture lapic */
+	uint64_t lapic_isr[4], lapic_irr[4];	/* capture lapic: 256-bit sets */
 	uint64_t fpu_len;		/* capture fpu: XT_FPU_SIZE when captured */
 };
 
