@@ -170,10 +170,13 @@ void render_cause(char *buf, size_t size, const struct xd_hunk *hunk)
 	case XD_CAUSE_IRQ_TIMING: {
 		const struct xt_event *ev = c->ev_a;
 		int64_t d = (int64_t)(c->step_b - c->step_a);
-		snprintf(buf, size, "%s 0x%x taken at different points: A at step %" PRIu64 " (rip 0x%" PRIx64
-			 "), B at step %" PRIu64 " (rip 0x%" PRIx64 "), %" PRId64 " steps %s",
-			 taken_kind(ev), ev->taken.vector, c->step_a, c->ev_a->taken.rip_before, c->step_b,
-			 c->ev_b->taken.rip_before, d < 0 ? -d : d, d < 0 ? "earlier" : "later");
+		char vec[120];
+		size_t len = 0;
+		fmt_taken_vector(vec, sizeof(vec), ev);
+		APPEND(buf, size, len, "%s %s taken at different points: A at step %" PRIu64 " (rip 0x%" PRIx64
+		       "), B at step %" PRIu64 " (rip 0x%" PRIx64 "), %" PRId64 " steps %s",
+		       taken_kind(ev), vec, c->step_a, c->ev_a->taken.rip_before, c->step_b,
+		       c->ev_b->taken.rip_before, d < 0 ? -d : d, d < 0 ? "earlier" : "later");
 		return;
 	}
 	case XD_CAUSE_IRQ_DIFFERENT:
