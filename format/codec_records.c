@@ -8,7 +8,7 @@
 #define TRY(x) do { int rc_ = (x); if (rc_) return rc_; } while (0)
 
 /* Event keys after kind (1) and step (2). */
-enum { EK_3 = 3, EK_4, EK_5, EK_6, EK_7, EK_8, EK_9, EK_10 };
+enum { EK_3 = 3, EK_4, EK_5, EK_6, EK_7, EK_8, EK_9, EK_10, EK_11 };
 
 static void kv_uint(struct xti_buf *b, uint64_t k, uint64_t v)
 {
@@ -27,7 +27,7 @@ void xti_put_event(struct xti_buf *b, const struct xt_event *ev)
 	size_t n = 3;
 	switch (ev->kind) {
 	case XT_EV_IRQ_INJECT: n += 3 + (ev->inject.port >= 0); break;
-	case XT_EV_IRQ_TAKEN: n += 7 + (ev->taken.has_error_code != 0); break;
+	case XT_EV_IRQ_TAKEN: n += 7 + (ev->taken.has_error_code != 0) + xt_taken_ambiguous(ev); break;
 	case XT_EV_CONSOLE: case XT_EV_NOTE: case XT_EV_STATS: n += 1; break;
 	case XT_EV_INPUT: n += 2; break;
 	case XT_EV_KTRACE: n += 4; break;
@@ -54,6 +54,16 @@ void xti_put_event(struct xti_buf *b, const struct xt_event *ev)
 		kv_uint(b, EK_9, ev->taken.handler);
 		if (ev->taken.has_error_code)
 			kv_uint(b, EK_10, ev->taken.error_code);
+		if (xt_taken_ambiguous(ev)) {
+			size_t k = 0;
+			for (unsigned v = 0; v < 256; v++)
+				k += xt_taken_candidate(ev, v);
+			xti_put_uint(b, EK_11);
+			xti_put_array(b, k);
+			for (unsigned v = 0; v < 256; v++)
+				if (xt_taken_candidate(ev, v))
+					xti_put_uint(b, v);
+		}
 		break;
 	case XT_EV_CONSOLE:
 		xti_put_uint(b, EK_3);
@@ -105,6 +115,33 @@ static int get_u32(struct xti_in *in, const struct xti_tok *t, uint32_t *v)
 	return 0;
 }
 
+/* An ambiguous arrival's candidates: two or more vectors, ascending. */
+static int get_candidates(struct xti_in *in, const struct xti_tok *v, struct xt_event *ev)
+{
+	if (v->type != XTI_ARRAY)
+		return xti_bad(in, "irq-taken candidates: expected an array");
+	if (v->u < 2)
+		return xti_bad(in, "irq-taken candidates: %llu, an ambiguous arrival has two or more",
+			       (unsigned long long)v->u);
+	if (v->u > 256)
+		return xti_bad(in, "irq-taken candidates: more than 256");
+	memset(ev->taken.candidates, 0, sizeof(ev->taken.candidates));
+	uint64_t last = 0;
+	for (uint64_t i = 0; i < v->u; i++) {
+		struct xti_tok t;
+		uint64_t c;
+		TRY(xti_next(in, &t));
+		TRY(xti_uint(in, &t, &c));
+		if (c > 255)
+			return xti_bad(in, "irq-taken candidate %llu is not a vector", (unsigned long long)c);
+		if (i && c <= last)
+			return xti_bad(in, "irq-taken candidates: not in ascending order");
+		ev->taken.candidates[c / 64] |= 1ull << (c % 64);
+		last = c;
+	}
+	return 0;
+}
+
 static int get_event_value(struct xti_in *in, uint64_t key, const struct xti_tok *v,
 			   struct xt_event *ev, struct xti_arena *a)
 {
@@ -130,6 +167,7 @@ static int get_event_value(struct xti_in *in, uint64_t key, const struct xti_tok
 	case XT_EV_IRQ_TAKEN * 16 + EK_10:
 		ev->taken.has_error_code = 1;
 		return xti_uint(in, v, &ev->taken.error_code);
+	case XT_EV_IRQ_TAKEN * 16 + EK_11: return get_candidates(in, v, ev);
 	case XT_EV_CONSOLE * 16 + EK_3:
 		return xti_blob(in, v, a, &ev->console.data, &ev->console.len);
 	case XT_EV_INPUT * 16 + EK_3: return get_u32(in, v, &ev->input.what);

@@ -68,6 +68,33 @@ static const char *const irqchips[] = {
 	[XT_IRQCHIP_SPLIT] = "split",
 };
 
+size_t xt_taken_candidates_str(char *buf, size_t size, const struct xt_event *ev)
+{
+	size_t len = 0;
+	if (size)
+		buf[0] = 0;
+	for (unsigned v = 0; v < 256; v++) {
+		if (!xt_taken_candidate(ev, v))
+			continue;
+		unsigned end = v;
+		while (end < 255 && xt_taken_candidate(ev, end + 1))
+			end++;
+		char part[24];
+		int n;
+		if (end >= v + 2)
+			n = snprintf(part, sizeof(part), "%s0x%x-0x%x", len ? "|" : "", v, end);
+		else
+			n = snprintf(part, sizeof(part), "%s0x%x", len ? "|" : "", v), end = v;
+		if (len + (size_t)n < size)
+			memcpy(buf + len, part, (size_t)n + 1);
+		else if (len < size)
+			buf[len] = 0;
+		len += (size_t)n;
+		v = end;
+	}
+	return len;
+}
+
 const char *xt_end_reason_name(uint32_t v) { return NAME_OF(end_names, v); }
 const char *xt_event_kind_name(uint32_t v) { return NAME_OF(event_names, v); }
 const char *xt_taken_type_name(uint32_t v) { return NAME_OF(taken_types, v); }

@@ -22,7 +22,7 @@ extern "C" {
 #endif
 
 #define XT_FORMAT_MAJOR 1
-#define XT_FORMAT_MINOR 0
+#define XT_FORMAT_MINOR 1
 
 /* Record types: the value of key 0 of every record. */
 enum xt_record_type {
@@ -153,6 +153,7 @@ enum xt_event_kind {
 };
 
 enum xt_taken_type {
+	XT_TAKEN_UNKNOWN = 0,	/* ambiguous, and the candidates are not all of one type */
 	XT_TAKEN_EXTERNAL = 1,	/* a maskable interrupt */
 	XT_TAKEN_NMI = 2,
 	XT_TAKEN_EXCEPTION = 3,
@@ -172,6 +173,8 @@ enum xt_taken_outcome {
 #define XT_EVIDENCE_EVENTS 0x08		/* the vCPU events said it was injected */
 #define XT_EVIDENCE_INJECTION 0x10	/* an injection of ours was outstanding */
 #define XT_EVIDENCE_INSTRUCTION 0x20	/* the instruction raises it (INT n, UD2, ...) */
+#define XT_EVIDENCE_LAPIC_IRR 0x40	/* our injection's request bit is clear: accepted */
+#define XT_EVIDENCE_FRAME_SIZE 0x80	/* the frame's size: whether an error code was pushed */
 
 enum xt_input_what {
 	XT_INPUT_RDTSC = 1,
@@ -209,6 +212,12 @@ struct xt_event {
 			uint64_t rip_before, rip_after, handler;
 			uint32_t has_error_code;
 			uint64_t error_code;
+			/*
+			 * Ambiguous: the vectors it may have been, a 256-bit set of
+			 * two or more (vector is then the lowest of them, for older
+			 * readers).  All zero: vector is decided.
+			 */
+			uint64_t candidates[4];
 		} taken;
 		struct {
 			const uint8_t *data;
@@ -278,6 +287,27 @@ struct xt_footer {
 	const struct xt_frame_index *index;
 	size_t n_index;
 };
+
+/* Is this irq-taken event ambiguous (candidates set)? */
+static inline bool xt_taken_ambiguous(const struct xt_event *ev)
+{
+	return ev->kind == XT_EV_IRQ_TAKEN &&
+	       (ev->taken.candidates[0] | ev->taken.candidates[1] | ev->taken.candidates[2] |
+		ev->taken.candidates[3]) != 0;
+}
+
+/* Is vector v one of an ambiguous arrival's candidates? */
+static inline bool xt_taken_candidate(const struct xt_event *ev, unsigned v)
+{
+	return v < 256 && (ev->taken.candidates[v / 64] >> (v % 64) & 1);
+}
+
+/*
+ * The candidates as text, runs of three or more as ranges: "0x30|0x31",
+ * "0x0-0xff", "0x2|0x8-0xe".  Returns the length it needed (like
+ * snprintf); a short buffer gets the parts that fit whole.
+ */
+size_t xt_taken_candidates_str(char *buf, size_t size, const struct xt_event *ev);
 
 /* "hlt", "debug-exit", ... */
 const char *xt_end_reason_name(uint32_t reason);

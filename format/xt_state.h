@@ -283,6 +283,28 @@ static inline bool xt_field_applies(const struct xt_field *f, uint64_t reason)
 	return f->exit_reason == XT_ANY_EXIT || f->exit_reason == reason;
 }
 
+/*
+ * Is v a DR7 as a CPU holds it: bit 10 set (it reads as 1), bits 63:32
+ * and 15:14 clear (Intel SDM vol. 3, 18.2.4; AMD APM vol. 2, 13.1.1.5)?
+ * KVM leaves debug.arch.dr7 unwritten on many DEBUG exits (a single-step
+ * its emulator completes, a #BP), and some hosts leave other bytes there;
+ * the recorder stores 0 then, which no DR7 is.
+ */
+static inline bool xt_dr7_valid(uint64_t v)
+{
+	return (v & 0x400) && !(v & 0xffffffff0000c000ull);
+}
+
+/*
+ * Did KVM write field f of s?  False only for debug.dr7 holding what is not
+ * a DR7 (0 in traces of this version, any such value in older ones): tools
+ * show it as not written, never as a value.
+ */
+static inline bool xt_field_written(const struct xt_state *s, const struct xt_field *f)
+{
+	return f->id != XT_F_DEBUG_DR7 || xt_dr7_valid(s->exit.debug_dr7);
+}
+
 /* Are fields f of states a and b equal (whole value, ignoring masks)? */
 bool xt_field_equal(const struct xt_state *a, const struct xt_state *b, const struct xt_field *f);
 

@@ -160,25 +160,6 @@ static bool at_handler(const struct kvm_vm *vm, const struct xt_state *prev, con
 	return rip >= *target && rip <= *target + 15;
 }
 
-/*
- * The vector whose handler RIP landed in: the gate target closest below
- * RIP, so handlers a few bytes apart are told apart (the step may have run
- * the handler's first instruction).  Handlers that share code stay
- * ambiguous; the lowest vector is taken.
- */
-static bool vector_at_rip(const struct kvm_vm *vm, const struct xt_state *prev, const struct xt_state *cur,
-			  unsigned *vector)
-{
-	uint64_t rip = gmem_code_linear(cur), best = 16, t;
-	for (unsigned v = 0; v < 256; v++) {
-		if (arrival_idt_target(vm, prev, v, &t) && rip >= t && rip - t < best) {
-			best = rip - t;
-			*vector = v;
-		}
-	}
-	return best < 16;
-}
-
 static int highest_bit(const uint64_t set[4])
 {
 	for (int w = 3; w >= 0; w--)
@@ -187,12 +168,169 @@ static int highest_bit(const uint64_t set[4])
 	return -1;
 }
 
-/* The vector of a delivery whose frame was found; evidence bits are added to *ev. */
+/* A set of vectors, as the local APIC's ISR and IRR are. */
+struct vset {
+	uint64_t w[4];
+};
+
+static void vset_add(struct vset *s, unsigned v)
+{
+	s->w[v / 64] |= 1ull << (v % 64);
+}
+
+static bool vset_has(const struct vset *s, unsigned v)
+{
+	return s->w[v / 64] >> (v % 64) & 1;
+}
+
+static unsigned vset_count(const struct vset *s)
+{
+	unsigned n = 0;
+	for (int i = 0; i < 4; i++)
+		n += (unsigned)__builtin_popcountll(s->w[i]);
+	return n;
+}
+
+static unsigned vset_first(const struct vset *s)
+{
+	for (unsigned i = 0; i < 4; i++)
+		if (s->w[i])
+			return i * 64 + (unsigned)__builtin_ctzll(s->w[i]);
+	return 256;
+}
+
+/* Keep in *s only what keep has, if that leaves any: whether it did. */
+static bool vset_narrow(struct vset *s, const struct vset *keep)
+{
+	struct vset both;
+	for (int i = 0; i < 4; i++)
+		both.w[i] = s->w[i] & keep->w[i];
+	if (!vset_count(&both))
+		return false;
+	*s = both;
+	return true;
+}
+
+/* What a vector arrives as when nothing but its number says: NMI, exception or interrupt. */
+static uint32_t type_of(unsigned v)
+{
+	return v == 2 ? XT_TAKEN_NMI : v < 32 ? XT_TAKEN_EXCEPTION : XT_TAKEN_EXTERNAL;
+}
+
+/*
+ * The vectors whose handler RIP landed in: those whose gate target is the
+ * closest below RIP (the step may have run the handler's first
+ * instruction), so handlers a few bytes apart are told apart.  Gates that
+ * share a handler all stay: the IDT cannot tell them apart.  Returns how
+ * many, with their handler in *target.
+ */
+static unsigned idt_candidates(const struct kvm_vm *vm, const struct xt_state *prev,
+			       const struct xt_state *cur, struct vset *c, uint64_t *target)
+{
+	uint64_t rip = gmem_code_linear(cur), best = UINT64_MAX, t;
+	memset(c, 0, sizeof(*c));
+	for (unsigned v = 0; v < 256; v++) {
+		if (!arrival_idt_target(vm, prev, v, &t) || rip < t || rip - t > 15 || rip - t > best)
+			continue;
+		if (rip - t < best) {
+			memset(c, 0, sizeof(*c));
+			best = rip - t;
+			*target = t;
+		}
+		vset_add(c, v);
+	}
+	return vset_count(c);
+}
+
+/*
+ * Gates that share one handler: narrow the candidates with what else the
+ * step left, each source only keeping the candidates it names.
+ *  - The frame's size, while RIP is still at the handler (nothing has
+ *    pushed since): an error code below the frame, or none, rules out the
+ *    vectors that push the other (SDM vol. 3, table 6-1).
+ *  - The vCPU events: KVM records the number of each interrupt and
+ *    exception it queues; one that changed in this step and is no longer
+ *    waiting to be injected was delivered in it.
+ *  - Our injections still outstanding, less those whose request bit (IRR)
+ *    is still set in the local APIC: those were not accepted yet.  The
+ *    in-service bit cannot be relied on: some hosts EOI on delivery.
+ * One candidate left decides the vector; more leave the arrival ambiguous,
+ * recorded with its candidates, never a guess.
+ */
+static void shared_handler(const struct xt_state *prev, const struct xt_state *cur,
+			   const struct injector *inj, const struct xt_lapic *lapic, const struct frame *f,
+			   uint64_t target, struct vset *c, uint32_t *type, uint32_t *evidence)
+{
+	const struct xt_events *pe = &prev->events, *ce = &cur->events;
+	uint64_t sp = gmem_stack_linear(cur, 0);
+	if (gmem_code_linear(cur) == target && (prev->sregs.cr0 & 1) && (sp == f->at || sp == f->at - f->width)) {
+		struct vset ec = { { 0 } };
+		bool pushed = sp == f->at - f->width;
+		for (unsigned v = 0; v < 256; v++)
+			if (has_error_code(v) == pushed)
+				vset_add(&ec, v);
+		unsigned before = vset_count(c);
+		if (vset_narrow(c, &ec) && vset_count(c) < before)
+			*evidence |= XT_EVIDENCE_FRAME_SIZE;
+	}
+	if (vset_count(c) > 1) {
+		struct vset ev = { { 0 } };
+		bool irq = ce->interrupt_nr != pe->interrupt_nr && !ce->interrupt_injected &&
+			   ce->interrupt_nr < 256 && vset_has(c, (unsigned)ce->interrupt_nr);
+		bool exc = ce->exception_nr != pe->exception_nr && !ce->exception_injected &&
+			   !ce->exception_pending && ce->exception_nr < 32 &&
+			   vset_has(c, (unsigned)ce->exception_nr);
+		if (irq)
+			vset_add(&ev, (unsigned)ce->interrupt_nr);
+		if (exc)
+			vset_add(&ev, (unsigned)ce->exception_nr);
+		if (vset_narrow(c, &ev)) {
+			*evidence |= XT_EVIDENCE_EVENTS;
+			if (vset_count(c) == 1)
+				*type = irq ? (ce->interrupt_soft ? XT_TAKEN_SOFTWARE : XT_TAKEN_EXTERNAL)
+					    : XT_TAKEN_EXCEPTION;
+		}
+	}
+	if (vset_count(c) > 1) {
+		struct vset ours = { { 0 } };
+		bool irr_checked = false;
+		for (unsigned v = 0; v < 256; v++) {
+			if (!vset_has(c, v) || !injector_outstanding(inj, v))
+				continue;
+			if (lapic && v >= 16) {
+				if (lapic->irr[v / 64] >> (v % 64) & 1)
+					continue;	/* still requested: not accepted in this step */
+				irr_checked = true;
+			}
+			vset_add(&ours, v);
+		}
+		if (vset_narrow(c, &ours) && irr_checked)
+			*evidence |= XT_EVIDENCE_LAPIC_IRR;
+	}
+	if (vset_count(c) == 1) {
+		if (!*type)
+			*type = type_of(vset_first(c));
+		return;
+	}
+	/* ambiguous: a type only if every candidate has the same one */
+	*type = type_of(vset_first(c));
+	for (unsigned v = 0; v < 256; v++)
+		if (vset_has(c, v) && type_of(v) != *type)
+			*type = XT_TAKEN_UNKNOWN;
+}
+
+/*
+ * The vector of a delivery whose frame was found; evidence bits are added
+ * to *evidence.  Where the evidence leaves more than one vector, *cand
+ * holds them and *vector is the lowest.
+ */
 static bool pick_vector(struct kvm_vm *vm, const struct xt_state *prev, const struct xt_state *cur,
 			const struct insn *insn, struct injector *inj, const struct frame *f,
-			unsigned *vector, uint32_t *type, uint32_t *evidence, uint64_t *handler)
+			unsigned *vector, uint32_t *type, uint32_t *evidence, uint64_t *handler,
+			struct vset *cand)
 {
 	uint64_t t;
+	memset(cand, 0, sizeof(*cand));
 	/* the vCPU events said KVM was about to inject it */
 	if (prev->events.exception_injected || prev->events.exception_pending) {
 		*vector = (unsigned)prev->events.exception_nr;
@@ -221,21 +359,32 @@ static bool pick_vector(struct kvm_vm *vm, const struct xt_state *prev, const st
 	} else {
 		/* an external interrupt sets its in-service bit when the CPU accepts it */
 		struct xt_lapic lapic;
-		int isr = -1;
-		if (vm->irqchip != XT_IRQCHIP_NONE && kvm_vm_get_lapic(vm, &lapic) == 0)
-			isr = highest_bit(lapic.isr);
+		bool have_lapic = vm->irqchip != XT_IRQCHIP_NONE && kvm_vm_get_lapic(vm, &lapic) == 0;
+		int isr = have_lapic ? highest_bit(lapic.isr) : -1;
 		if (isr >= 32 && at_handler(vm, prev, cur, (unsigned)isr, &t)) {
 			*vector = (unsigned)isr;
 			*type = XT_TAKEN_EXTERNAL;
 			*evidence |= XT_EVIDENCE_LAPIC_ISR;
 		} else {
-			if (!vector_at_rip(vm, prev, cur, vector))
+			struct vset c;
+			uint64_t target = 0;
+			if (!idt_candidates(vm, prev, cur, &c, &target))
 				return false;
-			*type = *vector < 32 ? XT_TAKEN_EXCEPTION : XT_TAKEN_EXTERNAL;
+			*type = 0;
+			if (vset_count(&c) > 1)
+				shared_handler(prev, cur, inj, have_lapic ? &lapic : NULL, f, target, &c, type,
+					       evidence);
+			else
+				*type = type_of(vset_first(&c));
+			*vector = vset_first(&c);
+			if (vset_count(&c) > 1)
+				*cand = c;
 		}
 	}
 	if (at_handler(vm, prev, cur, *vector, handler))
 		*evidence |= XT_EVIDENCE_IDT;
+	if (vset_count(cand))
+		return true;	/* undecided: no injection of ours is marked taken */
 	if (injector_taken(inj, *vector))
 		*evidence |= XT_EVIDENCE_INJECTION;
 	/* vector 2 is only ever an NMI, unless an INT 2 raised it */
@@ -253,7 +402,8 @@ bool arrival_detect(struct kvm_vm *vm, const struct xt_state *prev, const struct
 	unsigned vector = 0;
 	uint32_t type = 0, evidence = XT_EVIDENCE_STACK_FRAME;
 	uint64_t handler = 0;
-	if (!pick_vector(vm, prev, cur, insn, inj, &f, &vector, &type, &evidence, &handler))
+	struct vset cand;
+	if (!pick_vector(vm, prev, cur, insn, inj, &f, &vector, &type, &evidence, &handler, &cand))
 		return false;
 	*ev = (struct xt_event){ .kind = XT_EV_IRQ_TAKEN, .step = step };
 	ev->taken.vector = vector;
@@ -263,8 +413,16 @@ bool arrival_detect(struct kvm_vm *vm, const struct xt_state *prev, const struct
 	ev->taken.rip_before = prev->regs.rip;
 	ev->taken.rip_after = cur->regs.rip;
 	ev->taken.handler = handler;
-	/* only exceptions push error codes, never in real mode (SDM vol. 3, 6.13, 20.1.4) */
-	if (type == XT_TAKEN_EXCEPTION && has_error_code(vector) && (prev->sregs.cr0 & 1)) {
+	memcpy(ev->taken.candidates, cand.w, sizeof(cand.w));
+	/*
+	 * Only exceptions push error codes, never in real mode (SDM vol. 3,
+	 * 6.13, 20.1.4); of an ambiguous arrival, only if every candidate does.
+	 */
+	bool pushes = type == XT_TAKEN_EXCEPTION && has_error_code(vector);
+	for (unsigned v = 0; v < 256; v++)
+		if (vset_has(&cand, v) && !has_error_code(v))
+			pushes = false;
+	if (pushes && (prev->sregs.cr0 & 1)) {
 		uint64_t ec = 0;
 		if (gmem_read(vm, &cur->sregs, f.at - f.width, &ec, f.width) == f.width) {
 			ev->taken.has_error_code = 1;

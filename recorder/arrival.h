@@ -8,7 +8,9 @@
  * the interrupt frame pushed at the interrupted stack pointer (holding the
  * interrupted RIP, CS, RFLAGS and, in 64-bit mode, RSP and SS), the gate in
  * the guest's IDT, and for the vector the vCPU events, the instruction
- * (INT n, UD2, ...), our own injections and the local APIC's ISR.
+ * (INT n, UD2, ...), our own injections and the local APIC's ISR and IRR.
+ * Where gates share a handler and none of these decides, the arrival is
+ * recorded as ambiguous with its candidate vectors, never a guess.
  */
 #ifndef XT_ARRIVAL_H
 #define XT_ARRIVAL_H

@@ -141,6 +141,14 @@ bool injector_pending(const struct injector *in, uint64_t step)
 	return false;
 }
 
+bool injector_outstanding(const struct injector *in, uint32_t vector)
+{
+	for (size_t i = 0; i < in->noutstanding; i++)
+		if (in->outstanding[i] == vector)
+			return true;
+	return false;
+}
+
 bool injector_taken(struct injector *in, uint32_t vector)
 {
 	for (size_t i = 0; i < in->noutstanding; i++) {

@@ -58,6 +58,9 @@ void injector_replay_window(const struct injector *in, struct kvm_vm *vm);
 /* Is anything queued or scheduled at or after step? */
 bool injector_pending(const struct injector *in, uint64_t step);
 
+/* Is an injection of vector outstanding (made, and not yet seen taken)? */
+bool injector_outstanding(const struct injector *in, uint32_t vector);
+
 /* An arrival of vector was seen: it is no longer outstanding.  Returns whether it was ours. */
 bool injector_taken(struct injector *in, uint32_t vector);
 

@@ -291,6 +291,27 @@ static void set_end(struct recorder *r, uint32_t reason, int64_t code, const cha
 	va_end(ap);
 }
 
+/*
+ * ", bytes 0f 01 d0 ..." when an emulation failure carries the instruction
+ * bytes (kvm_run's emulation_failure overlay of internal.data: flags, then
+ * insn_size and insn_bytes[15], api.rst "KVM_EXIT_INTERNAL_ERROR"), else "".
+ */
+static void emulation_bytes(const struct xt_exit *e, char *buf, size_t size)
+{
+	const uint8_t *d = e->internal_data;
+	uint64_t flags;
+	buf[0] = 0;
+	if (e->internal_suberror != KVM_INTERNAL_ERROR_EMULATION || e->internal_data_len < 24)
+		return;
+	memcpy(&flags, d, 8);
+	if (!(flags & KVM_INTERNAL_ERROR_EMULATION_FLAG_INSTRUCTION_BYTES))
+		return;
+	unsigned n = d[8] <= 15 ? d[8] : 15;
+	size_t len = n ? (size_t)snprintf(buf, size, ", bytes") : 0;
+	for (unsigned i = 0; i < n && len + 4 < size; i++)
+		len += (size_t)snprintf(buf + len, size - len, " %02x", d[9 + i]);
+}
+
 /* Decide whether this exit ends the recording; returns true if so. */
 static bool exit_ends(struct recorder *r, const struct insn *in)
 {
@@ -315,13 +336,21 @@ static bool exit_ends(struct recorder *r, const struct insn *in)
 		set_end(r, XT_END_FAIL_ENTRY, (int64_t)e->fail_hw_reason,
 			"VM entry failed, hardware reason 0x%llx", (unsigned long long)e->fail_hw_reason);
 		return true;
-	case KVM_EXIT_INTERNAL_ERROR:
+	case KVM_EXIT_INTERNAL_ERROR: {
+		/*
+		 * The instruction that failed is where the vCPU stands now: it did
+		 * not run.  The previous step's RIP is the last exit's, which under
+		 * --no-step may be any distance before it.
+		 */
+		char bytes[64];
+		emulation_bytes(e, bytes, sizeof(bytes));
 		set_end(r, XT_END_INTERNAL_ERROR, (int64_t)e->internal_suberror,
-			"KVM internal error, suberror %llu%s at rip 0x%llx",
+			"KVM internal error, suberror %llu%s at rip 0x%llx%s",
 			(unsigned long long)e->internal_suberror,
 			e->internal_suberror == KVM_INTERNAL_ERROR_EMULATION ? " (emulation failure)" : "",
-			(unsigned long long)r->prev.regs.rip);
+			(unsigned long long)r->cur.regs.rip, bytes);
 		return true;
+	}
 	case KVM_EXIT_SYSTEM_EVENT:
 		set_end(r, XT_END_SYSTEM_EVENT, (int64_t)e->system_event_type, "system event %llu",
 			(unsigned long long)e->system_event_type);

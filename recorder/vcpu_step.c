@@ -118,7 +118,8 @@ bool vstep_capture_exit(struct vcpu_stepper *st, struct xt_state *cur, int ret, 
 	case KVM_EXIT_DEBUG:
 		e->debug_exception = run->debug.arch.exception;
 		e->debug_dr6 = run->debug.arch.dr6;
-		e->debug_dr7 = run->debug.arch.dr7;
+		/* what is not a DR7 was not written as one: 0, "not written" (SPEC.md) */
+		e->debug_dr7 = xt_dr7_valid(run->debug.arch.dr7) ? run->debug.arch.dr7 : 0;
 		e->debug_pc = run->debug.arch.pc;
 		break;
 	case KVM_EXIT_FAIL_ENTRY:

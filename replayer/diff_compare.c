@@ -139,7 +139,8 @@ bool xd_event_same(const struct xt_event *a, const struct xt_event *b)
 		       a->taken.rip_before == b->taken.rip_before &&
 		       a->taken.rip_after == b->taken.rip_after && a->taken.handler == b->taken.handler &&
 		       a->taken.has_error_code == b->taken.has_error_code &&
-		       a->taken.error_code == b->taken.error_code;
+		       a->taken.error_code == b->taken.error_code &&
+		       !memcmp(a->taken.candidates, b->taken.candidates, sizeof(a->taken.candidates));
 	case XT_EV_IRQ_INJECT:
 		return a->inject.vector == b->inject.vector && a->inject.method == b->inject.method &&
 		       a->inject.result == b->inject.result && a->inject.port == b->inject.port;

@@ -143,7 +143,11 @@ static bool exits_differ(const struct xd_line *l)
 	return false;
 }
 
-/* One side takes an IRQ here and the other none: the vector, or -1. */
+/*
+ * One side takes an IRQ here and the other none: the vector, or -1.  An
+ * ambiguous arrival gives 0x100 | its lowest candidate, so that it only
+ * matches another ambiguous one, never a decided vector.
+ */
 static int one_sided_irq(const struct xd_line *l, uint32_t *side)
 {
 	const struct xt_event *ta = find_event(&l->a, XT_EV_IRQ_TAKEN);
@@ -151,7 +155,8 @@ static int one_sided_irq(const struct xd_line *l, uint32_t *side)
 	if (!ta == !tb)
 		return -1;
 	*side = ta ? XD_A : XD_B;
-	return (int)(ta ? ta : tb)->taken.vector;
+	const struct xt_event *t = ta ? ta : tb;
+	return (int)t->taken.vector | (xt_taken_ambiguous(t) ? 0x100 : 0);
 }
 
 static void name_cause(const struct xd_line *lines, size_t n, const struct xd_cmp *cmp,

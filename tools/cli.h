@@ -70,6 +70,10 @@ struct rec_own_time;
 void fmt_own_time(char *buf, size_t size, const struct rec_own_time *o);
 /* An event in a few words, without its step; stats counters by their names in h, if given. */
 void fmt_event(char *buf, size_t size, const struct xt_event *ev, const struct xt_header *h);
+/* An irq-taken event's vector, "0x30", or when ambiguous "? (0x30|0x31)"; returns the length needed. */
+size_t fmt_taken_vector(char *buf, size_t size, const struct xt_event *ev);
+/* ,"vector":48 or, when ambiguous, ,"vector":null,"candidates":[48,49] */
+void json_taken_vector(FILE *f, const struct xt_event *ev);
 /* Is the field part of the exit's description (payload or reason) rather than state? */
 bool fmt_is_exit_payload(const struct xt_field *f);
 

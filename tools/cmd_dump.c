@@ -58,8 +58,10 @@ static void print_step_text(struct text_out *o, const struct xt_record *rec,
 		p = text_dec(p, s->exit.debug_exception);
 		p = TEXT_LIT(p, " dr6=");
 		p = text_hex(p, s->exit.debug_dr6);
-		p = TEXT_LIT(p, " dr7=");
-		p = text_hex(p, s->exit.debug_dr7);
+		if (xt_dr7_valid(s->exit.debug_dr7)) {	/* else KVM did not write it */
+			p = TEXT_LIT(p, " dr7=");
+			p = text_hex(p, s->exit.debug_dr7);
+		}
 		p = TEXT_LIT(p, " pc=");
 		p = text_hex(p, s->exit.debug_pc);
 	} else {

@@ -103,6 +103,7 @@ int cmd_stat(int argc, char **argv)
 
 	uint64_t reasons[REASONS] = { 0 }, other = 0, steps = 0;
 	uint64_t injected[256] = { 0 }, taken[256] = { 0 }, events[XT_EV_KIND_LIMIT] = { 0 };
+	uint64_t ambiguous = 0;	/* arrivals whose vector the recorder could not decide */
 	struct rip_table rips = { 0 };
 	struct xt_record rec;
 	int rc;
@@ -121,7 +122,9 @@ int cmd_stat(int argc, char **argv)
 				events[ev->kind]++;
 			if (ev->kind == XT_EV_IRQ_INJECT)
 				injected[ev->inject.vector & 0xff]++;
-			if (ev->kind == XT_EV_IRQ_TAKEN)
+			if (ev->kind == XT_EV_IRQ_TAKEN && xt_taken_ambiguous(ev))
+				ambiguous++;
+			else if (ev->kind == XT_EV_IRQ_TAKEN)
 				taken[ev->taken.vector & 0xff]++;
 		}
 	}
@@ -162,7 +165,7 @@ int cmd_stat(int argc, char **argv)
 				sep = ",";
 			}
 		}
-		printf("],\"hot_rips\":[");
+		printf("],\"irqs_ambiguous\":%" PRIu64 ",\"hot_rips\":[", ambiguous);
 		for (size_t i = 0; i < ntop; i++)
 			printf("%s{\"rip\":\"0x%" PRIx64 "\",\"count\":%" PRIu64 "}", i ? "," : "", top[i].rip,
 			       top[i].count);
@@ -194,6 +197,11 @@ int cmd_stat(int argc, char **argv)
 				printf("0x%02x        %8" PRIu64 "  %6" PRIu64 "\n", v, injected[v], taken[v]);
 				any = true;
 			}
+		}
+		if (ambiguous) {
+			printf("?                     %6" PRIu64 "  (vector undecided: dump lists the candidates)\n",
+			       ambiguous);
+			any = true;
 		}
 		if (!any)
 			printf("(none)\n");

@@ -147,7 +147,7 @@ void render_hunk_json(FILE *o, const struct xt_header *const h[2], const struct 
 	if (c->ev_a || c->ev_b) {
 		const struct xt_event *ev = c->ev_a ? c->ev_a : c->ev_b;
 		if (ev->kind == XT_EV_IRQ_TAKEN)
-			fprintf(o, ",\"vector\":%u", ev->taken.vector);
+			json_taken_vector(o, ev);
 	}
 	if (c->kind == XD_CAUSE_IRQ_TIMING)
 		fprintf(o, ",\"a_step\":%" PRIu64 ",\"b_step\":%" PRIu64, c->step_a, c->step_b);

@@ -113,12 +113,15 @@ static const char *taken_kind(const struct xt_event *ev)
 
 static void describe_taken(char *buf, size_t size, const struct xt_event *ev, uint64_t step)
 {
+	char vec[200];	/* a long candidate list is cut: the dump has it whole */
+	size_t len = 0;
+	fmt_taken_vector(vec, sizeof(vec), ev);
 	if (ev->taken.outcome == XT_TAKEN_HANDLER)
-		snprintf(buf, size, "%s 0x%x delivered (step %" PRIu64 " -> handler 0x%" PRIx64 ")",
-			 taken_kind(ev), ev->taken.vector, step, ev->taken.handler);
+		APPEND(buf, size, len, "%s %s delivered (step %" PRIu64 " -> handler 0x%" PRIx64 ")",
+		       taken_kind(ev), vec, step, ev->taken.handler);
 	else
-		snprintf(buf, size, "%s 0x%x delivery failed at step %" PRIu64 ": %s", taken_kind(ev),
-			 ev->taken.vector, step,
+		APPEND(buf, size, len, "%s %s delivery failed at step %" PRIu64 ": %s", taken_kind(ev),
+		       vec, step,
 			 ev->taken.outcome == XT_TAKEN_SHUTDOWN ? "SHUTDOWN (triple fault)"
 								: "the entry failed");
 }
@@ -167,10 +170,13 @@ void render_cause(char *buf, size_t size, const struct xd_hunk *hunk)
 	case XD_CAUSE_IRQ_TIMING: {
 		const struct xt_event *ev = c->ev_a;
 		int64_t d = (int64_t)(c->step_b - c->step_a);
-		snprintf(buf, size, "%s 0x%x taken at different points: A at step %" PRIu64 " (rip 0x%" PRIx64
-			 "), B at step %" PRIu64 " (rip 0x%" PRIx64 "), %" PRId64 " steps %s",
-			 taken_kind(ev), ev->taken.vector, c->step_a, c->ev_a->taken.rip_before, c->step_b,
-			 c->ev_b->taken.rip_before, d < 0 ? -d : d, d < 0 ? "earlier" : "later");
+		char vec[120];
+		size_t len = 0;
+		fmt_taken_vector(vec, sizeof(vec), ev);
+		APPEND(buf, size, len, "%s %s taken at different points: A at step %" PRIu64 " (rip 0x%" PRIx64
+		       "), B at step %" PRIu64 " (rip 0x%" PRIx64 "), %" PRId64 " steps %s",
+		       taken_kind(ev), vec, c->step_a, c->ev_a->taken.rip_before, c->step_b,
+		       c->ev_b->taken.rip_before, d < 0 ? -d : d, d < 0 ? "earlier" : "later");
 		return;
 	}
 	case XD_CAUSE_IRQ_DIFFERENT:

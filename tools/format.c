@@ -69,8 +69,12 @@ void fmt_exit(char *buf, size_t size, const struct xt_state *s)
 		       le_value(e->mmio_data, e->mmio_data_len));
 		break;
 	case KVM_EXIT_DEBUG:
-		APPEND(buf, size, len, " exception=%" PRIu64 " dr6=0x%" PRIx64 " dr7=0x%" PRIx64
-		       " pc=0x%" PRIx64, e->debug_exception, e->debug_dr6, e->debug_dr7, e->debug_pc);
+		APPEND(buf, size, len, " exception=%" PRIu64 " dr6=0x%" PRIx64, e->debug_exception,
+		       e->debug_dr6);
+		/* a dr7 KVM did not write is left out, never shown as a value */
+		if (xt_dr7_valid(e->debug_dr7))
+			APPEND(buf, size, len, " dr7=0x%" PRIx64, e->debug_dr7);
+		APPEND(buf, size, len, " pc=0x%" PRIx64, e->debug_pc);
 		break;
 	case KVM_EXIT_FAIL_ENTRY:
 		APPEND(buf, size, len, " hardware_entry_failure_reason=0x%" PRIx64, e->fail_hw_reason);
@@ -92,6 +96,10 @@ void fmt_exit(char *buf, size_t size, const struct xt_state *s)
 
 void fmt_field(char *buf, size_t size, const struct xt_state *s, const struct xt_field *f)
 {
+	if (!xt_field_written(s, f)) {
+		snprintf(buf, size, "not-written");
+		return;
+	}
 	if (f->kind == XT_KIND_U64) {
 		snprintf(buf, size, "0x%" PRIx64, xt_field_get(s, f));
 		return;
@@ -143,7 +151,21 @@ bool fmt_is_exit_payload(const struct xt_field *f)
 }
 
 static const char *evidence_names[] = { "stack-frame", "idt", "lapic-isr", "events",
-					"injection", "instruction" };
+					"injection", "instruction", "lapic-irr", "frame-size" };
+
+size_t fmt_taken_vector(char *buf, size_t size, const struct xt_event *ev)
+{
+	if (!xt_taken_ambiguous(ev))
+		return (size_t)snprintf(buf, size, "0x%x", ev->taken.vector);
+	/* "? (0x30|0x31)": never one of them as if it were known */
+	size_t len = (size_t)snprintf(buf, size, "? (");
+	len += xt_taken_candidates_str(len < size ? buf + len : NULL, len < size ? size - len : 0, ev);
+	if (len + 1 < size) {
+		buf[len] = ')';
+		buf[len + 1] = 0;
+	}
+	return len + 1;
+}
 
 void fmt_event(char *buf, size_t size, const struct xt_event *ev, const struct xt_header *h)
 {
@@ -161,8 +183,12 @@ void fmt_event(char *buf, size_t size, const struct xt_event *ev, const struct x
 			APPEND(buf, size, len, " (not delivered: the local APIC refused it)");
 		break;
 	case XT_EV_IRQ_TAKEN:
-		APPEND(buf, size, len, " vector=0x%x %s rip 0x%" PRIx64, ev->taken.vector,
+	{
+		char vec[1400];
+		fmt_taken_vector(vec, sizeof(vec), ev);
+		APPEND(buf, size, len, " vector=%s %s rip 0x%" PRIx64, vec,
 		       xt_taken_type_name(ev->taken.type), ev->taken.rip_before);
+	}
 		if (ev->taken.outcome == XT_TAKEN_HANDLER)
 			APPEND(buf, size, len, " -> 0x%" PRIx64 " (handler 0x%" PRIx64 ")",
 			       ev->taken.rip_after, ev->taken.handler);

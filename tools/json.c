@@ -67,6 +67,8 @@ void json_state_fields(FILE *f, const struct xt_state *s, const struct xt_field_
 			continue;
 		if (set ? !xt_field_set_has(set, (unsigned)id) : !(capture & (1u << fd->block)))
 			continue;
+		if (!xt_field_written(s, fd))
+			continue;	/* absent: not written, not a value */
 		fputs(sep, f);
 		json_str(f, fd->name);
 		fputc(':', f);
@@ -90,7 +92,8 @@ void json_exit(FILE *f, const struct xt_state *s)
 	size_t n = xt_fields(&table);
 	for (size_t id = 0; id < n; id++) {
 		const struct xt_field *fd = &table[id];
-		if (!fd->name || fd->exit_reason == XT_ANY_EXIT || fd->exit_reason != s->exit.reason)
+		if (!fd->name || fd->exit_reason == XT_ANY_EXIT || fd->exit_reason != s->exit.reason ||
+		    !xt_field_written(s, fd))
 			continue;
 		fputc(',', f);
 		json_str(f, fd->name);
@@ -98,6 +101,23 @@ void json_exit(FILE *f, const struct xt_state *s)
 		json_field(f, s, fd);
 	}
 	fputc('}', f);
+}
+
+void json_taken_vector(FILE *f, const struct xt_event *ev)
+{
+	if (!xt_taken_ambiguous(ev)) {
+		fprintf(f, ",\"vector\":%u", ev->taken.vector);
+		return;
+	}
+	fputs(",\"vector\":null,\"candidates\":[", f);
+	const char *sep = "";
+	for (unsigned v = 0; v < 256; v++) {
+		if (xt_taken_candidate(ev, v)) {
+			fprintf(f, "%s%u", sep, v);
+			sep = ",";
+		}
+	}
+	fputc(']', f);
 }
 
 void json_event(FILE *f, const struct xt_event *ev)
@@ -113,7 +133,8 @@ void json_event(FILE *f, const struct xt_event *ev)
 		fprintf(f, ",\"result\":%d,\"port\":%" PRId64, ev->inject.result, ev->inject.port);
 		break;
 	case XT_EV_IRQ_TAKEN:
-		fprintf(f, ",\"vector\":%u,\"type\":", ev->taken.vector);
+		json_taken_vector(f, ev);
+		fputs(",\"type\":", f);
 		json_str(f, xt_taken_type_name(ev->taken.type));
 		fputs(",\"outcome\":", f);
 		json_str(f, xt_taken_outcome_name(ev->taken.outcome));

@@ -126,6 +126,7 @@ static void flatten(const struct xt_state *s, uint64_t step, struct kt_step *k)
 	k->idt_limit = s->sregs.idt_limit;
 	k->shadow = s->events.interrupt_shadow;
 	k->dr6 = s->exit.debug_dr6;
+	k->dr7 = s->exit.debug_dr7;
 	k->pc = s->exit.debug_pc;
 	k->debug_exception = s->exit.debug_exception;
 	k->io_port = s->exit.io_port;
@@ -143,6 +144,8 @@ static void flatten(const struct xt_state *s, uint64_t step, struct kt_step *k)
 	k->guest_dr7 = s->dregs.dr7;
 	k->run_errno = s->exit.run_errno;
 	k->lapic_svr = s->lapic.svr;
+	memcpy(k->lapic_isr, s->lapic.isr, sizeof(k->lapic_isr));
+	memcpy(k->lapic_irr, s->lapic.irr, sizeof(k->lapic_irr));
 	k->fpu_len = s->fpu.len;
 }
 

@@ -20,7 +20,7 @@ struct kt_step {
 	uint64_t exit_reason;
 	uint64_t cs_selector, ss_selector, cr0, cr2, efer, idt_limit;
 	uint64_t shadow;		/* events.interrupt.shadow */
-	uint64_t dr6, pc, debug_exception;
+	uint64_t dr6, dr7, pc, debug_exception;	/* dr7: 0 where KVM did not write it */
 	uint64_t io_port, io_dir, io_size, io_count, io_value;	/* io_value: first 8 bytes, LE */
 	uint64_t mmio_addr, mmio_write, mmio_len, mmio_value;
 	uint64_t internal_suberror;
@@ -28,6 +28,7 @@ struct kt_step {
 	uint64_t guest_dr6, guest_dr7;	/* KVM_GET_DEBUGREGS (capture debugregs) */
 	uint64_t run_errno;
 	uint64_t lapic_svr;		/* capture lapic */
+	uint64_t lapic_isr[4], lapic_irr[4];	/* capture lapic: 256-bit sets */
 	uint64_t fpu_len;		/* capture fpu: XT_FPU_SIZE when captured */
 };
 

@@ -52,6 +52,7 @@ int main(int argc, char **argv)
 {
 	kt_init(argc, argv);
 	const char *spin = kt_arg(1), *triple = kt_arg(2), *hlt = kt_arg(3), *int3 = kt_arg(4);
+	const char *late_fault = kt_arg(5);
 
 	/* no IDT: UD2's #UD cannot be delivered, #DF neither: the vCPU shuts down */
 	struct kt_trace *t = record(triple, "triple.xtr", "", 0);
@@ -92,6 +93,29 @@ int main(int argc, char **argv)
 	TEST_EQ_U64(KVM_INTERNAL_ERROR_EMULATION, t->steps[t->nsteps].internal_suberror,
 		    "suberror 1: emulation failure");
 	TEST_EQ_U64(1, t->end_code, "the suberror in the footer");
+	kt_free(t);
+
+	/*
+	 * The failing instruction's RIP is named, not the last exit's: under
+	 * --no-step the OUT before a 100000-iteration loop is the only exit
+	 * before the XGETBV this host cannot emulate.
+	 */
+	t = record(late_fault, "late-fault.xtr", "--no-step", 0);
+	uint64_t xgetbv = 0;
+	for (size_t i = 0; i + 3 <= t->image_size && !xgetbv; i++)
+		if (!memcmp(t->image + i, "\x0f\x01\xd0", 3))
+			xgetbv = 0x100000 + i;
+	TEST_ASSERT(xgetbv, "the guest has an XGETBV");
+	TEST_EQ_U64(2, t->nsteps, "two exits: the OUT, then the XGETBV's");
+	TEST_EQ_U64(XT_END_INTERNAL_ERROR, t->end_reason, "late fault: %s", t->end_detail);
+	TEST_EQ_U64(KVM_EXIT_INTERNAL_ERROR, t->steps[2].exit_reason, "INTERNAL_ERROR exit");
+	TEST_EQ_U64(xgetbv, t->steps[2].regs.rip, "the trace stands at the XGETBV");
+	char want[64];
+	snprintf(want, sizeof(want), "at rip 0x%" PRIx64 ",", xgetbv);
+	TEST_CONTAINS(t->end_detail, want, "the footer names the XGETBV's RIP, not the OUT's 0x%" PRIx64,
+		      t->steps[1].regs.rip);
+	TEST_CONTAINS(t->end_detail, "bytes 0f 01 d0", "and the instruction bytes KVM reported");
+	TEST_CONTAINS(kt_err(), want, "so does record's summary");
 	kt_free(t);
 
 	t = record(spin, "max.xtr", "--max-steps 1234", 0);

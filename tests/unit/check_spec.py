@@ -516,6 +516,11 @@ def check_trace(path, fields, tables):
                     pending_inject = r[2]
                 else:
                     check(r[2] == steps, "%s: an event follows the step it belongs to" % rw)
+                if kind == 2 and 11 in r:
+                    c = r[11]
+                    check(len(c) >= 2 and all(is_uint(v) and v <= 255 for v in c)
+                          and c == sorted(set(c)), "%s: candidates are two or more vectors, ascending" % rw)
+                    check(r[3] == min(c), "%s: an ambiguous arrival's vector is its lowest candidate" % rw)
                 if kind == 4:
                     check(all(fid in fields and is_uint(v) for fid, v in r[4].items()),
                           "%s: input values are field id to value" % rw)

@@ -101,6 +101,10 @@ static void event(struct xt_writer *w, struct fx_rng *rng, uint32_t kind, uint64
 		ev.taken.has_error_code = (uint32_t)variant;
 		ev.taken.error_code = variant ? 0x18 : 0;
 		ev.taken.type = variant ? XT_TAKEN_EXCEPTION : XT_TAKEN_EXTERNAL;
+		if (!variant) {	/* ambiguous: 0x30 or 0x31 */
+			ev.taken.vector = 0x30;
+			ev.taken.candidates[0] = 3ull << 48;
+		}
 	}
 	int rc = xt_writer_event(w, &ev);
 	TEST_ASSERT(rc == 0, "event of kind %u at step %" PRIu64 ": %s", kind, step,

@@ -160,6 +160,147 @@ static void no_delivery(struct kvm_vm *vm)
 	TEST_ASSERT(!detect(vm, &prev, &cur, &ev), "a push is not an arrival");
 }
 
+static void set_gate(unsigned v, uint64_t t)
+{
+	put64(IDT + 16 * v, (t & 0xffff) | 0x08ull << 16 | 0x8eull << 40 | ((t >> 16) & 0xffff) << 48);
+	put64(IDT + 16 * v + 8, t >> 32);
+}
+
+/* Every gate to one handler (the first stub); RIP after the step at handler + rip_off. */
+static void one_handler(void)
+{
+	for (unsigned v = 0; v < 256; v++)
+		set_gate(v, stub(0));
+}
+
+static unsigned n_candidates(const struct xt_event *ev)
+{
+	unsigned n = 0;
+	for (unsigned v = 0; v < 256; v++)
+		n += xt_taken_candidate(ev, v);
+	return n;
+}
+
+/*
+ * All 256 gates share one handler: the IDT cannot name the vector.  With
+ * nothing else to go on (no injection of ours, no local APIC, the vCPU
+ * events as before, the handler's first instruction already run so the
+ * frame's size says nothing) the arrival is recorded as ambiguous with
+ * every vector a candidate, never as the lowest gate's #DE.
+ */
+static void shared_handler_undecided(struct kvm_vm *vm)
+{
+	one_handler();
+	struct xt_state prev = state(CODE, SP, 0x202), cur = state(stub(0) + 2, ALIGNED_SP - 48, 0x2);
+	prev.events.interrupt_nr = cur.events.interrupt_nr = 0x30;	/* a stale number, unchanged */
+	push_frame(&prev, CODE, 0x202, false, 0);
+	struct xt_event ev;
+	TEST_ASSERT(detect(vm, &prev, &cur, &ev), "the delivery is found");
+	TEST_ASSERT(xt_taken_ambiguous(&ev), "ambiguous");
+	TEST_EQ_U64(256, n_candidates(&ev), "every vector a candidate");
+	TEST_EQ_U64(XT_TAKEN_UNKNOWN, ev.taken.type, "exceptions and interrupts: the type is unknown too");
+	TEST_EQ_U64(0, ev.taken.vector, "key 3 holds the lowest candidate, for older readers");
+	TEST_EQ_U64(stub(0), ev.taken.handler, "the shared handler");
+	TEST_EQ_U64(0, ev.taken.has_error_code, "no error code read for undecided vectors");
+	TEST_ASSERT(ev.taken.evidence & XT_EVIDENCE_IDT, "RIP is at the handler");
+	char text[64];
+	xt_taken_candidates_str(text, sizeof(text), &ev);
+	TEST_EQ_STR("0x0-0xff", text, "the candidates as text");
+
+	/* two of them share a handler, the rest have their own stubs */
+	setup_idt();
+	set_gate(0x31, stub(0x30));
+	cur = state(stub(0x30) + 2, ALIGNED_SP - 48, 0x2);
+	TEST_ASSERT(detect(vm, &prev, &cur, &ev), "found");
+	TEST_ASSERT(xt_taken_ambiguous(&ev), "0x30 or 0x31");
+	TEST_EQ_U64(2, n_candidates(&ev), "two candidates");
+	TEST_ASSERT(xt_taken_candidate(&ev, 0x30) && xt_taken_candidate(&ev, 0x31), "0x30 and 0x31");
+	TEST_EQ_U64(XT_TAKEN_EXTERNAL, ev.taken.type, "both above 31: an external interrupt");
+	xt_taken_candidates_str(text, sizeof(text), &ev);
+	TEST_EQ_STR("0x30|0x31", text, "the candidates as text");
+	size_t need = xt_taken_candidates_str(text, 7, &ev);
+	TEST_EQ_U64(strlen("0x30|0x31"), need, "a short buffer: the length needed");
+	TEST_EQ_STR("0x30", text, "and the candidates that fit whole");
+	setup_idt();
+}
+
+/* With a shared handler, the other evidence decides when it can. */
+static void shared_handler_decided(struct kvm_vm *vm)
+{
+	one_handler();
+	struct xt_event ev;
+	struct xt_state prev = state(CODE, SP, 0x202), cur = state(stub(0) + 2, ALIGNED_SP - 48, 0x2);
+	push_frame(&prev, CODE, 0x202, false, 0);
+
+	/* KVM queued interrupt 0x30 in this step, and it is no longer waiting */
+	cur.events.interrupt_nr = 0x30;
+	TEST_ASSERT(detect(vm, &prev, &cur, &ev), "found");
+	TEST_ASSERT(!xt_taken_ambiguous(&ev), "the events decide");
+	TEST_EQ_U64(0x30, ev.taken.vector, "0x30");
+	TEST_EQ_U64(XT_TAKEN_EXTERNAL, ev.taken.type, "external");
+	TEST_ASSERT(ev.taken.evidence & XT_EVIDENCE_EVENTS, "from the events");
+	/* still injected: not delivered yet, so no evidence */
+	cur.events.interrupt_injected = 1;
+	TEST_ASSERT(detect(vm, &prev, &cur, &ev), "found");
+	TEST_ASSERT(xt_taken_ambiguous(&ev), "a queued interrupt is not a delivered one");
+	cur.events.interrupt_injected = 0;
+	cur.events.interrupt_nr = 0;
+
+	/* an exception KVM queued: #GP, whose error code the frame has below it */
+	prev = state(CODE, SP, 0x2);
+	cur = state(stub(0) + 2, ALIGNED_SP - 56, 0x2);
+	push_frame(&prev, CODE, 0x10002, true, 0x50);
+	cur.events.exception_nr = 13;
+	TEST_ASSERT(detect(vm, &prev, &cur, &ev), "found");
+	TEST_ASSERT(!xt_taken_ambiguous(&ev), "decided");
+	TEST_EQ_U64(13, ev.taken.vector, "#GP");
+	TEST_EQ_U64(XT_TAKEN_EXCEPTION, ev.taken.type, "an exception");
+	TEST_EQ_U64(1, ev.taken.has_error_code, "with its error code");
+	TEST_EQ_U64(0x50, ev.taken.error_code, "read below the frame");
+	cur.events.exception_nr = 0;
+
+	/* RIP still at the handler: the frame's size says an error code was pushed */
+	cur = state(stub(0), ALIGNED_SP - 48, 0x2);
+	TEST_ASSERT(detect(vm, &prev, &cur, &ev), "found");
+	TEST_ASSERT(xt_taken_ambiguous(&ev), "which of the vectors that push one, it cannot say");
+	TEST_EQ_U64(10, n_candidates(&ev), "#DF, #TS, #NP, #SS, #GP, #PF, #AC, #CP, #VC, #SX");
+	TEST_ASSERT(xt_taken_candidate(&ev, 8) && xt_taken_candidate(&ev, 14) && !xt_taken_candidate(&ev, 6),
+		    "#DF and #PF, not #UD");
+	TEST_EQ_U64(XT_TAKEN_EXCEPTION, ev.taken.type, "all exceptions");
+	TEST_ASSERT(ev.taken.evidence & XT_EVIDENCE_FRAME_SIZE, "from the frame's size");
+	TEST_EQ_U64(1, ev.taken.has_error_code, "every candidate pushes one: it is recorded");
+	TEST_EQ_U64(0x50, ev.taken.error_code, "the error code");
+	/* and no error code: those are ruled out */
+	prev = state(CODE, SP, 0x202);
+	push_frame(&prev, CODE, 0x202, false, 0);
+	cur = state(stub(0), ALIGNED_SP - 40, 0x2);
+	TEST_ASSERT(detect(vm, &prev, &cur, &ev), "found");
+	TEST_EQ_U64(246, n_candidates(&ev), "all but the ten");
+	TEST_ASSERT(!xt_taken_candidate(&ev, 13), "not #GP");
+
+	/* an injection of ours outstanding decides, and is marked taken */
+	struct injector inj;
+	struct insn in;
+	injector_init(&inj, NULL, 0);
+	inj.outstanding[inj.noutstanding++] = 0x31;
+	cur = state(stub(0) + 2, ALIGNED_SP - 48, 0x2);
+	insn_decode(mem + prev.regs.rip, 16, 64, &in);
+	TEST_ASSERT(arrival_detect(vm, &prev, &cur, &in, &inj, 7, &ev), "found");
+	TEST_ASSERT(!xt_taken_ambiguous(&ev), "our injection decides");
+	TEST_EQ_U64(0x31, ev.taken.vector, "0x31");
+	TEST_EQ_U64(XT_TAKEN_EXTERNAL, ev.taken.type, "external");
+	TEST_ASSERT(ev.taken.evidence & XT_EVIDENCE_INJECTION, "from the injection");
+	TEST_EQ_U64(0, inj.noutstanding, "and it is no longer outstanding");
+	/* an undecided arrival leaves our injections outstanding */
+	inj.outstanding[inj.noutstanding++] = 0x31;
+	inj.outstanding[inj.noutstanding++] = 0x32;
+	TEST_ASSERT(arrival_detect(vm, &prev, &cur, &in, &inj, 7, &ev), "found");
+	TEST_ASSERT(xt_taken_ambiguous(&ev), "two of ours: either");
+	TEST_EQ_U64(2, n_candidates(&ev), "0x31 or 0x32");
+	TEST_EQ_U64(2, inj.noutstanding, "neither marked taken");
+	setup_idt();
+}
+
 static bool failure(struct kvm_vm *vm, uint8_t op0, uint8_t op1, uint32_t reason, struct xt_event *ev)
 {
 	struct xt_state prev = state(CODE, SP, 0x2), cur = prev;
@@ -206,6 +347,8 @@ int main(void)
 	exception_with_error_code(&vm);
 	iret_then_interrupt(&vm);
 	no_delivery(&vm);
+	shared_handler_undecided(&vm);
+	shared_handler_decided(&vm);
 	failures(&vm);
 	return 0;
 }

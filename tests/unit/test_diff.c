@@ -80,10 +80,15 @@ static void write_base(const char *path, const char *apicv)
 	tb_close(&b, XT_END_MAX_STEPS);
 }
 
+/* taken_event() makes arrivals ambiguous between VECTOR and VECTOR + 1 */
+static bool ambiguous_arrivals;
+
 static struct xt_event taken_event(uint64_t step, uint64_t rip_before, uint64_t rip_after)
 {
 	struct xt_event ev = { .kind = XT_EV_IRQ_TAKEN, .step = step };
 	ev.taken.vector = VECTOR;
+	if (ambiguous_arrivals)
+		ev.taken.candidates[VECTOR / 64] = 3ull << (VECTOR % 64);
 	ev.taken.type = XT_TAKEN_EXTERNAL;
 	ev.taken.outcome = XT_TAKEN_HANDLER;
 	ev.taken.evidence = XT_EVIDENCE_STACK_FRAME | XT_EVIDENCE_IDT;
@@ -364,6 +369,44 @@ static void test_irq_timing(void)
 	TEST_EQ_U64(n, hunks[0].cause_step_a, "A takes it at step n");
 	TEST_EQ_U64(n + later, hunks[0].cause_step_b, "B two steps later");
 	TEST_EQ_STR("CCCDSRCDSRCCC", shape(&hunks[0]), "both handlers skipped");
+}
+
+/*
+ * An ambiguous arrival is not the same event as a decided one, even of its
+ * lowest candidate; nor is an IRQ at different steps, ambiguous in one
+ * trace and decided in the other, the same IRQ taken at different points.
+ */
+static void test_ambiguous(void)
+{
+	struct xt_event a = taken_event(5, 0x1000, HANDLER + 1), b = a;
+	b.taken.candidates[VECTOR / 64] = 3ull << (VECTOR % 64);	/* VECTOR or VECTOR + 1 */
+	TEST_ASSERT(xd_event_same(&a, &a) && xd_event_same(&b, &b), "each is itself");
+	TEST_ASSERT(!xd_event_same(&a, &b), "decided and ambiguous differ");
+
+	const uint64_t n = 200, later = 2;
+	struct tb ta, tb;
+	tb_open(&ta, tmp("early.xtr"), NULL);
+	tb_open(&tb, tmp("late-ambiguous.xtr"), NULL);
+	for (uint64_t k = 1; k <= STEPS; k++) {
+		if (k == n)
+			write_handler(&ta, &base[k - 1], &base[k], true);
+		if (k == n + later) {
+			ambiguous_arrivals = true;
+			write_handler(&tb, &base[k - 1], &base[k], true);
+			ambiguous_arrivals = false;
+		}
+		if (k != n)
+			tb_step(&ta, &base[k]);
+		if (k != n + later)
+			tb_step(&tb, &base[k]);
+	}
+	tb_close(&ta, XT_END_MAX_STEPS);
+	tb_close(&tb, XT_END_MAX_STEPS);
+	struct xd_summary s = run(tmp("early.xtr"), tmp("late-ambiguous.xtr"));
+	TEST_ASSERT(s.hunks >= 1, "they differ");
+	TEST_ASSERT(hunks[0].cause != XD_CAUSE_IRQ_TIMING,
+		    "an undecided vector is not named the same IRQ taken later");
+	TEST_EQ_U64(XD_CAUSE_IRQ_ONE_SIDE, hunks[0].cause, "A's IRQ, one side only");
 }
 
 /* B takes a detour of 5 steps elsewhere, with no event to say why. */
@@ -671,6 +714,7 @@ int main(void)
 	test_extra_handler(true);
 	test_extra_handler(false);
 	test_irq_timing();
+	test_ambiguous();
 	test_detour(1000, true);
 	test_detour(64, false);
 	test_shutdown();
