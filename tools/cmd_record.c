@@ -327,10 +327,17 @@ int cmd_record(int argc, char **argv)
 	struct progress progress = { .at_line_start = true };
 	bool tty = !quiet && isatty(STDERR_FILENO);
 	FILE *console = stderr;
-	if (console_path && !(console = fopen(console_path, "w"))) {
-		int e = errno;
-		free(image);
-		return cli_error("record", "cannot create --console %s: %s", console_path, strerror(e));
+	if (console_path) {
+		/* as -o: no symbolic link planted in /tmp, no device truncated, no FIFO waited on */
+		int fd = xt_open_output(console_path, &err);
+		if (fd < 0 || !(console = fdopen(fd, "w"))) {
+			if (fd >= 0) {
+				snprintf(err.msg, sizeof(err.msg), "%s", strerror(errno));
+				close(fd);
+			}
+			free(image);
+			return cli_error("record", "--console: %s", err.msg);
+		}
 	}
 	if (!console_path && tty) {
 		cookie_io_functions_t io = { .write = console_to_tty };
