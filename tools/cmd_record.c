@@ -144,6 +144,11 @@ static ssize_t console_to_tty(void *ctx, const char *buf, size_t n)
 	return (ssize_t)done;
 }
 
+static void print_notice(const char *msg)
+{
+	fprintf(stderr, "exitrace record: %s\n", msg);
+}
+
 static void show_progress(void *ctx, uint64_t steps, uint64_t bytes, double seconds)
 {
 	struct progress *p = ctx;
@@ -324,6 +329,7 @@ int cmd_record(int argc, char **argv)
 		}
 	}
 
+	o.notice = print_notice;
 	struct progress progress = { .at_line_start = true };
 	bool tty = !quiet && isatty(STDERR_FILENO);
 	FILE *console = stderr;
