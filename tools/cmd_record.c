@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "text_escape.h"
 #include "rec_util.h"
 #include "recorder.h"
 #include "scenarios.h"
@@ -370,13 +371,13 @@ int cmd_record(int argc, char **argv)
 	if (rc < 0)
 		return cli_error("record", "%s", res.err.msg);
 	if (!quiet) {
-		char own[64];
+		char own[64], detail[4 * sizeof(res.detail)];
 		fmt_own_time(own, sizeof(own), &res.own);
 		fprintf(stderr, "exitrace record: %" PRIu64 " steps in %.2f s (%.0f steps/s%s) to %s, %" PRIu64
 				" bytes (%.2f bytes/step); ended: %s (%s)\n",
 			res.steps, res.seconds, res.seconds > 0 ? (double)res.steps / res.seconds : 0.0, own,
 			o.output, res.bytes, res.steps ? (double)res.bytes / (double)res.steps : 0.0,
-			xt_end_reason_name(res.end_reason), res.detail);
+			xt_end_reason_name(res.end_reason), text_esc(detail, sizeof(detail), res.detail));
 	}
 	/* scripts get the guest's own status when it used isa-debug-exit */
 	if (res.end_reason == XT_END_DEBUG_EXIT)
