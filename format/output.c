@@ -67,14 +67,11 @@ int xt_open_output(const char *path, struct xt_error *err)
 	}
 	if (S_ISREG(st.st_mode)) {
 		/* the lock first: a second writer must not truncate what the first is writing */
-		if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
-			int e = errno;
+		if (flock(fd, LOCK_EX | LOCK_NB) < 0 && errno == EWOULDBLOCK) {
 			close(fd);
-			if (e == EWOULDBLOCK)
-				return xti_err(err, -EBUSY, "%s is being written by another exitrace (it holds the "
-					       "file's lock): not overwritten", path);
-			return xti_err(err, -e, "cannot lock %s: %s", path, strerror(e));
-		}
+			return xti_err(err, -EBUSY, "%s is being written by another exitrace (it holds the "
+				       "file's lock): not overwritten", path);
+		}	/* a file system without flock() (ENOLCK, EOPNOTSUPP): written unlocked, as before */
 		if (ftruncate(fd, 0) < 0) {
 			int e = errno;
 			close(fd);
