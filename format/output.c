@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
  * Opening a file to write a trace (or a guest's console) to, without the
- * ways that goes wrong on a shared machine: a symbolic link planted where
- * others can create names, a FIFO nobody reads (open() would block for
+ * ways that goes wrong on a shared machine: a symbolic link or a hard link
+ * planted where others can create names, a FIFO nobody reads (open() would block for
  * ever), a device truncated, two writers interleaving their frames.
  */
 #include <errno.h>
@@ -66,6 +66,17 @@ int xt_open_output(const char *path, struct xt_error *err)
 		return xti_err(err, -e, "cannot stat %s: %s", path, strerror(e));
 	}
 	if (S_ISREG(st.st_mode)) {
+		/*
+		 * Where others can create names, an existing file may be their
+		 * trap too: a hard link to a file of ours, or a file of theirs
+		 * (what the kernel's fs.protected_regular refuses).
+		 */
+		if ((st.st_nlink > 1 || st.st_uid != geteuid()) && dir_open_to_others(path)) {
+			close(fd);
+			return xti_err(err, -EPERM, "%s is in a directory others can write to and %s: not truncated "
+				       "(remove it first)", path,
+				       st.st_nlink > 1 ? "has other hard links" : "belongs to another user");
+		}
 		/* the lock first: a second writer must not truncate what the first is writing */
 		if (flock(fd, LOCK_EX | LOCK_NB) < 0 && errno == EWOULDBLOCK) {
 			close(fd);

@@ -40,7 +40,8 @@ struct xt_writer_options {
  * reads is refused rather than waited on; anything else is refused.  A
  * symbolic link as the last component is followed only when its directory
  * is neither sticky nor writable by others (so /dev/stdout works and a link
- * planted in /tmp does not).  Returns the descriptor (blocking, O_CLOEXEC)
+ * planted in /tmp does not); in such a directory an existing file with
+ * other hard links, or of another user, is not truncated either.  Returns the descriptor (blocking, O_CLOEXEC)
  * or a negative errno value with err saying why.
  */
 int xt_open_output(const char *path, struct xt_error *err);

@@ -12,7 +12,7 @@
  * - a FIFO where a trace or a guest image is read: every command exits 2
  *   at once instead of waiting in open() for a writer;
  * - xt_open_output(), what record -o, replay -o and --console open: a FIFO
- *   no process reads, a symbolic link planted in a sticky directory, a
+ *   no process reads, a symbolic or hard link planted in a sticky directory, a
  *   second writer of a file being written, a directory, /dev/null.
  *
  * Every exitrace run has an alarm: a regression that blocks fails, not hangs.
@@ -288,16 +288,41 @@ static void outputs(void)
 	close(rd);
 
 	/* a symbolic link in a sticky, world-writable directory: not followed, its target untouched */
-	const char *sticky = tmp("sticky"), *target = tmp("target"), *link = tmp("sticky/out.xtr");
+	const char *sticky = tmp("sticky"), *target = tmp("target"), *planted = tmp("sticky/out.xtr");
 	TEST_ASSERT(mkdir(sticky, 0777) == 0 && chmod(sticky, 01777) == 0, "sticky dir");
 	fd = open(target, O_WRONLY | O_CREAT | O_TRUNC, 0600);
 	TEST_ASSERT(fd >= 0 && write(fd, "keep", 4) == 4, "target");
 	close(fd);
-	TEST_ASSERT(symlink(target, link) == 0, "symlink");
-	TEST_EQ_U64((uint64_t)-ELOOP, xt_open_output(link, &e), "a planted symlink");
+	TEST_ASSERT(symlink(target, planted) == 0, "symlink");
+	TEST_EQ_U64((uint64_t)-ELOOP, xt_open_output(planted, &e), "a planted symlink");
 	TEST_CONTAINS(e.msg, "symbolic link in a directory others can write to", "says so");
 	struct stat st;
 	TEST_ASSERT(stat(target, &st) == 0 && st.st_size == 4, "the target is not truncated");
+	/* nor a hard link planted there */
+	const char *hard = tmp("sticky/hard.xtr");
+	TEST_ASSERT(link(target, hard) == 0, "link");
+	TEST_EQ_U64((uint64_t)-EPERM, xt_open_output(hard, &e), "a planted hard link");
+	TEST_CONTAINS(e.msg, "has other hard links: not truncated", "says so");
+	TEST_ASSERT(stat(target, &st) == 0 && st.st_size == 4, "the target is not truncated");
+	/* nor, as root, a file another user left there (the kernel's fs.protected_regular) */
+	if (geteuid() == 0) {
+		const char *theirs = tmp("sticky/theirs.xtr");
+		fd = open(theirs, O_WRONLY | O_CREAT | O_TRUNC, 0666);
+		TEST_ASSERT(fd >= 0 && write(fd, "theirs", 6) == 6 && fchown(fd, 65534, 65534) == 0, "theirs");
+		close(fd);
+		TEST_EQ_U64((uint64_t)-EPERM, xt_open_output(theirs, &e), "another user's file");
+		TEST_CONTAINS(e.msg, "belongs to another user: not truncated", "says so");
+		TEST_ASSERT(stat(theirs, &st) == 0 && st.st_size == 6, "not truncated");
+	}
+	/* a file of our own there, with one name, is ours to overwrite */
+	const char *mine = tmp("sticky/mine.xtr");
+	fd = open(mine, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	TEST_ASSERT(fd >= 0 && write(fd, "old", 3) == 3, "mine");
+	close(fd);
+	fd = xt_open_output(mine, &e);
+	TEST_ASSERT(fd >= 0, "our own file in a sticky directory: %s", e.msg);
+	TEST_ASSERT(fstat(fd, &st) == 0 && st.st_size == 0, "truncated");
+	close(fd);
 	/* in a directory only its owner writes, a link is the owner's own: followed (as /dev/stdout) */
 	const char *own = tmp("own.xtr");
 	TEST_ASSERT(symlink(target, own) == 0, "symlink");
