@@ -462,7 +462,7 @@ int xt_reader_open(struct xt_reader **out, const char *path, struct xt_error *er
 	struct xt_reader *r = calloc(1, sizeof(*r));
 	if (!r)
 		return xti_err(err, -ENOMEM, "out of memory");
-	r->fd = open(path, O_RDONLY | O_CLOEXEC);
+	r->fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);	/* a FIFO is refused below, not waited on */
 	int rc;
 	if (r->fd < 0) {
 		rc = xti_err(&r->err, -errno, "cannot open %s: %s", path, strerror(errno));

@@ -363,11 +363,12 @@ int xt_writer_open(struct xt_writer **out, const char *path, const struct xt_hea
 		return xti_err(err, -ENOMEM, "cannot set up the zstd compressor (level %d)", level);
 	}
 
-	w->fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	w->fd = xt_open_output(path, err);
 	if (w->fd < 0) {
-		int e = errno;
+		int rc = w->fd;
+		w->fd = -1;
 		writer_free(w);
-		return xti_err(err, -e, "cannot create %s: %s", path, strerror(e));
+		return rc;
 	}
 
 	struct xti_buf hb = { 0 };

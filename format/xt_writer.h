@@ -32,7 +32,23 @@ struct xt_writer_options {
 };
 
 /*
- * Create (or truncate) path and write the file magic and the header frame.
+ * Open path to write a trace (or other output) to, as xt_writer_open() does:
+ * a regular file is created or truncated, after taking an exclusive flock()
+ * that is held while the descriptor is open (a second writer gets -EBUSY
+ * and the file is left alone); a FIFO, socket or character device (a pipe,
+ * /dev/null) is written as it is, never truncated, and a FIFO no process
+ * reads is refused rather than waited on; anything else is refused.  A
+ * symbolic link as the last component is followed only when its directory
+ * is neither sticky nor writable by others (so /dev/stdout works and a link
+ * planted in /tmp does not); in such a directory an existing file with
+ * other hard links, or of another user, is not truncated either.  Returns the descriptor (blocking, O_CLOEXEC)
+ * or a negative errno value with err saying why.
+ */
+int xt_open_output(const char *path, struct xt_error *err);
+
+/*
+ * Create (or truncate) path (with xt_open_output()) and write the file magic
+ * and the header frame.
  * The header is copied; h->initial is the state deltas start from.
  * opts may be NULL.  On failure *out is NULL and err (if not NULL) says why.
  */

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,17 +40,79 @@ static uint64_t now_ns(void)
 	return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
 }
 
-int ktrace_open(struct ktrace **out, pid_t pid, struct xt_error *err)
+#define INSTANCE_PREFIX "exitrace-"
+#define STALE_MAX 64
+
+struct stale {
+	pid_t self;
+	char names[STALE_MAX][32];
+	size_t n;
+};
+
+/* An instance of ours whose process is gone (or is this one: it has made none yet). */
+static int find_stale(const char *name, void *ctx)
+{
+	struct stale *st = ctx;
+	const char *p = name + strlen(INSTANCE_PREFIX);
+	if (strncmp(name, INSTANCE_PREFIX, strlen(INSTANCE_PREFIX)) || *p < '1' || *p > '9')
+		return 0;
+	char *end;
+	errno = 0;
+	long pid = strtol(p, &end, 10);
+	if (*end || errno || pid <= 0 || pid > INT32_MAX || strlen(name) >= sizeof(st->names[0]))
+		return 0;
+	if (pid != st->self && !(kill((pid_t)pid, 0) < 0 && errno == ESRCH))
+		return 0;	/* a recorder running now (or a process we may not signal: left alone) */
+	if (st->n < STALE_MAX)
+		snprintf(st->names[st->n++], sizeof(st->names[0]), "%s", name);
+	return 0;
+}
+
+/*
+ * A recorder killed by SIGKILL leaves its instance tracing, its events on,
+ * for ever: remove those, as ktrace_close() would have.
+ */
+static void remove_stale(pid_t self, void (*notice)(const char *msg))
+{
+	struct stale st = { .self = self };
+	tracefs_instances_walk(find_stale, &st);
+	char msg[512];
+	size_t len = 0, removed = 0;
+	msg[0] = 0;
+	for (size_t i = 0; i < st.n; i++) {
+		struct tracefs_instance *inst = tracefs_instance_alloc(NULL, st.names[i]);
+		if (!inst)
+			continue;
+		tracefs_trace_off(inst);
+		tracefs_event_disable(inst, NULL, NULL);
+		if (tracefs_instance_destroy(inst) == 0) {
+			if (len < sizeof(msg))
+				len += (size_t)snprintf(msg + len, sizeof(msg) - len, "%s%s", removed ? ", " : "",
+							st.names[i]);
+			removed++;
+		}
+		tracefs_instance_free(inst);
+	}
+	if (removed && notice) {
+		char line[640];
+		snprintf(line, sizeof(line), "--ktrace: removed %zu stale trace instance%s of exitrace processes "
+			 "no longer running: %s", removed, removed == 1 ? "" : "s", msg);
+		notice(line);
+	}
+}
+
+int ktrace_open(struct ktrace **out, pid_t pid, void (*notice)(const char *msg), struct xt_error *err)
 {
 	*out = NULL;
 	const char *dir = NULL;
 	if (!tracefs_tracing_dir_is_mounted(true, &dir) && !dir)
 		return rec_err(err, -ENOENT, "--ktrace: tracefs is not mounted and cannot be mounted here");
+	remove_stale(pid, notice);
 	struct ktrace *kt = calloc(1, sizeof(*kt));
 	if (!kt)
 		return rec_err(err, -ENOMEM, "out of memory");
 	char name[64];
-	snprintf(name, sizeof(name), "exitrace-%d", (int)pid);
+	snprintf(name, sizeof(name), INSTANCE_PREFIX "%d", (int)pid);
 	kt->inst = tracefs_instance_create(name);
 	if (!kt->inst) {
 		int e = errno ? errno : EACCES;

@@ -17,8 +17,13 @@
 
 struct ktrace;
 
-/* Create the instance and enable the events, before the VM exists. */
-int ktrace_open(struct ktrace **out, pid_t pid, struct xt_error *err);
+/*
+ * Create the instance and enable the events, before the VM exists.  First
+ * remove the instances that exitrace processes no longer running left
+ * behind (killed by SIGKILL, they could not remove theirs), and say so
+ * through notice (one line, without a newline) if it is set.
+ */
+int ktrace_open(struct ktrace **out, pid_t pid, void (*notice)(const char *msg), struct xt_error *err);
 /* KVM_RUN for this step has returned now (step 0: the first KVM_RUN is about to start). */
 void ktrace_mark(struct ktrace *kt, uint64_t step);
 /* Move the events gathered so far into the trace as XT_EV_KTRACE events. */

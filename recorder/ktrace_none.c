@@ -5,9 +5,10 @@
 #include "ktrace.h"
 #include "rec_util.h"
 
-int ktrace_open(struct ktrace **out, pid_t pid, struct xt_error *err)
+int ktrace_open(struct ktrace **out, pid_t pid, void (*notice)(const char *msg), struct xt_error *err)
 {
 	(void)pid;
+	(void)notice;
 	*out = NULL;
 	return rec_err(err, -ENOTSUP, "--ktrace: this exitrace was built without libtracefs");
 }

@@ -28,14 +28,19 @@ int rec_err(struct xt_error *err, int code, const char *fmt, ...)
 int rec_read_file(const char *path, size_t max, uint8_t **data, size_t *size,
 		  struct xt_error *err)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* not blocking: a FIFO would wait for a writer in open(); it is refused below */
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0)
 		return rec_err(err, -errno, "cannot open %s: %s", path, strerror(errno));
 	struct stat st;
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		int e = errno ? errno : EINVAL;
+	if (fstat(fd, &st) < 0) {
+		int e = errno;
 		close(fd);
-		return rec_err(err, -e, "%s is not a regular file", path);
+		return rec_err(err, -e, "cannot stat %s: %s", path, strerror(e));
+	}
+	if (!S_ISREG(st.st_mode)) {
+		close(fd);
+		return rec_err(err, -EINVAL, "%s is not a regular file", path);
 	}
 	if ((uint64_t)st.st_size > max) {
 		close(fd);

@@ -165,7 +165,7 @@ static int setup(struct recorder *r)
 	if ((r->capture & XT_CAPTURE_LAPIC) && o->irqchip == XT_IRQCHIP_NONE)
 		return rec_err(err, -EINVAL, "--capture lapic needs an in-kernel local APIC (--irqchip kernel or split)");
 
-	if (o->ktrace && (rc = ktrace_open(&r->kt, getpid(), err)))
+	if (o->ktrace && (rc = ktrace_open(&r->kt, getpid(), o->notice, err)))
 		return rc;
 	if ((rc = kvm_vm_open(&r->vm, o->mem_size, o->irqchip, err)))
 		return rc;

@@ -42,6 +42,8 @@ struct record_options {
 	size_t argc;
 	struct xt_writer_options writer;
 	bool writer_on_step_thread;	/* no writer thread: diff, encode and compress between steps */
+	/* something the user should know that is no error (one line, no newline), if set */
+	void (*notice)(const char *msg);
 	/* called about every 100 ms while recording, if set */
 	void (*progress)(void *ctx, uint64_t steps, uint64_t bytes, double seconds);
 	void *progress_ctx;

@@ -13,6 +13,7 @@
 
 #include "cli.h"
 #include "replay_report.h"
+#include "text_escape.h"
 
 #define HOST_ITEMS_SHOWN 3
 
@@ -111,12 +112,15 @@ int cmd_check(int argc, char **argv)
 	bool diverged = false, failed = false;
 	size_t i;
 	for (i = 0; i < l.n; i++) {
-		const char *name = base_name(l.paths[i]);
+		/* a file's name, like every string from a trace, cannot start a TAP line of its own */
+		char name_esc[1024], msg[4 * sizeof(((struct xt_error *)0)->msg)];
+		const char *name = text_esc(name_esc, sizeof(name_esc), base_name(l.paths[i]));
 		struct replay_options o = { .path = l.paths[i] };
 		struct replay_result res;
 		char what[600], end[400];
 		if (replay_run(&o, &res) < 0) {
-			printf("not ok %zu - %s: cannot replay: %s\n", i + 1, name, res.err.msg);
+			printf("not ok %zu - %s: cannot replay: %s\n", i + 1, name,
+			       text_esc(msg, sizeof(msg), res.err.msg));
 			failed = true;
 		} else if (res.outcome == REPLAY_IDENTICAL) {
 			printf("ok %zu - %s: %" PRIu64 " steps identical%s", i + 1, name, res.steps,

@@ -11,6 +11,7 @@
 #include "cli.h"
 #include "diff.h"
 #include "diff_render.h"
+#include "text_escape.h"
 
 static void print_header_text(FILE *o, const struct xd_hdiffs *d)
 {
@@ -27,7 +28,9 @@ static void print_header_text(FILE *o, const struct xd_hdiffs *d)
 				continue;
 			if (*sep == ':')
 				fputs(group_names[g], o);
-			fprintf(o, "%s%s %s (A) vs %s (B)", sep, h->what, h->a, h->b);
+			char what[4 * sizeof(h->what)], a[4 * sizeof(h->a)], b[4 * sizeof(h->b)];
+			fprintf(o, "%s%s %s (A) vs %s (B)", sep, text_esc(what, sizeof(what), h->what),
+				text_esc(a, sizeof(a), h->a), text_esc(b, sizeof(b), h->b));
 			sep = "; ";
 		}
 		if (*sep == ';')

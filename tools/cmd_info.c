@@ -6,6 +6,10 @@
 #include <time.h>
 
 #include "cli.h"
+#include "text_escape.h"
+
+/* Room for one string of the header, escaped: a longer one is cut, marked "..." */
+#define ESC_ROOM 512
 
 static void print_status(const struct xt_reader *r, int64_t steps, size_t nframes)
 {
@@ -17,8 +21,9 @@ static void print_status(const struct xt_reader *r, int64_t steps, size_t nframe
 	}
 	printf("status:    complete: %" PRIu64 " steps, ended %s", f->steps,
 	       xt_end_reason_name(f->end_reason));
+	char detail[ESC_ROOM];
 	if (f->end_detail && *f->end_detail)
-		printf(" (%s)", f->end_detail);
+		printf(" (%s)", text_esc(detail, sizeof(detail), f->end_detail));
 	printf(", %.3f s recording, %zu frames\n", (double)f->duration_ns / 1e9, f->n_index);
 	printf("exits:    ");
 	for (size_t i = 0; i < f->n_hist; i++) {
@@ -48,25 +53,29 @@ static void print_text(const char *path, struct xt_reader *r, int64_t steps, siz
 	if (gmtime_r(&t, &tm))
 		strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S UTC", &tm);
 
-	printf("trace:     %s (%" PRIu64 " bytes), format %u.%u, written by exitrace %s\n", path,
-	       xt_reader_file_size(r), h->version_major, h->version_minor,
-	       h->tool_version ? h->tool_version : "?");
+	/* every string of the header escaped: whoever wrote the trace does not write to the terminal */
+	char e1[ESC_ROOM], e2[ESC_ROOM], e3[ESC_ROOM], e4[ESC_ROOM];
+	printf("trace:     %s (%" PRIu64 " bytes), format %u.%u, written by exitrace %s\n",
+	       text_esc(e1, sizeof(e1), path), xt_reader_file_size(r), h->version_major, h->version_minor,
+	       text_esc(e2, sizeof(e2), h->tool_version));
 	printf("recorded:  %s by:", when);
 	for (size_t i = 0; i < h->argc; i++)
-		printf(" %s", h->argv[i]);
+		printf(" %s", text_esc(e1, sizeof(e1), h->argv[i]));
 	printf("\n");
 	const struct xt_host *ho = &h->host;
 	printf("host:      Linux %s %s; %s (%s family %u model %u stepping %u, microcode 0x%" PRIx64 ")\n",
-	       ho->kernel_release ? ho->kernel_release : "?", ho->machine ? ho->machine : "",
-	       ho->cpu_model_name ? ho->cpu_model_name : "?", ho->cpu_vendor ? ho->cpu_vendor : "?",
+	       text_esc(e1, sizeof(e1), ho->kernel_release),
+	       ho->machine ? text_esc(e2, sizeof(e2), ho->machine) : "",
+	       text_esc(e3, sizeof(e3), ho->cpu_model_name), text_esc(e4, sizeof(e4), ho->cpu_vendor),
 	       ho->cpu_family, ho->cpu_model, ho->cpu_stepping, ho->microcode);
 	printf("kvm:       %s, API %" PRId64 ", %zu module parameters, %zu capabilities\n",
-	       ho->kvm_module ? ho->kvm_module : "?", ho->api_version, ho->n_kvm_params, ho->n_caps);
+	       text_esc(e1, sizeof(e1), ho->kvm_module), ho->api_version, ho->n_kvm_params, ho->n_caps);
 	printf("apicv:    ");
 	bool any = false;
 	for (size_t i = 0; i < ho->n_kvm_params; i++) {
 		if (xt_kvm_param_is_apicv(ho->kvm_params[i].key)) {
-			printf(" %s=%s", ho->kvm_params[i].key, ho->kvm_params[i].value);
+			printf(" %s=%s", text_esc(e1, sizeof(e1), ho->kvm_params[i].key),
+			       text_esc(e2, sizeof(e2), ho->kvm_params[i].value));
 			any = true;
 		}
 	}
@@ -76,9 +85,9 @@ static void print_text(const char *path, struct xt_reader *r, int64_t steps, siz
 	char gd[128], cap[128];
 	xt_guest_debug_str(gd, sizeof(gd), vm->guest_debug);
 	xt_capture_str(cap, sizeof(cap), vm->capture);
-	printf("guest:     %s%s%s (%s, %zu bytes, sha256 ", h->image.name ? h->image.name : "?",
-	       vm->scenario ? ", scenario " : "", vm->scenario ? vm->scenario : "",
-	       vm->loader ? vm->loader : "?", h->image.size);
+	printf("guest:     %s%s%s (%s, %zu bytes, sha256 ", text_esc(e1, sizeof(e1), h->image.name),
+	       vm->scenario ? ", scenario " : "", vm->scenario ? text_esc(e2, sizeof(e2), vm->scenario) : "",
+	       text_esc(e3, sizeof(e3), vm->loader), h->image.size);
 	for (int i = 0; i < 32; i++)
 		printf("%02x", h->image.sha256[i]);
 	printf(")\n");

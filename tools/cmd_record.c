@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "text_escape.h"
 #include "rec_util.h"
 #include "recorder.h"
 #include "scenarios.h"
@@ -172,6 +173,11 @@ static ssize_t console_to_tty(void *ctx, const char *buf, size_t n)
 	if (n)
 		p->at_line_start = buf[n - 1] == '\n';
 	return (ssize_t)done;
+}
+
+static void print_notice(const char *msg)
+{
+	fprintf(stderr, "exitrace record: %s\n", msg);
 }
 
 static void show_progress(void *ctx, uint64_t steps, uint64_t bytes, double seconds)
@@ -379,13 +385,21 @@ int cmd_record(int argc, char **argv)
 		}
 	}
 
+	o.notice = print_notice;
 	struct progress progress = { .at_line_start = true };
 	bool tty = !quiet && isatty(STDERR_FILENO);
 	FILE *console = stderr;
-	if (console_path && !(console = fopen(console_path, "w"))) {
-		int e = errno;
-		free(image);
-		return cli_error("record", "cannot create --console %s: %s", console_path, strerror(e));
+	if (console_path) {
+		/* as -o: no symbolic link planted in /tmp, no device truncated, no FIFO waited on */
+		int fd = xt_open_output(console_path, &err);
+		if (fd < 0 || !(console = fdopen(fd, "w"))) {
+			if (fd >= 0) {
+				snprintf(err.msg, sizeof(err.msg), "%s", strerror(errno));
+				close(fd);
+			}
+			free(image);
+			return cli_error("record", "--console: %s", err.msg);
+		}
 	}
 	if (!console_path && tty) {
 		cookie_io_functions_t io = { .write = console_to_tty };
@@ -413,13 +427,13 @@ int cmd_record(int argc, char **argv)
 	if (rc < 0)
 		return cli_error("record", "%s", res.err.msg);
 	if (!quiet) {
-		char own[64];
+		char own[64], detail[4 * sizeof(res.detail)];
 		fmt_own_time(own, sizeof(own), &res.own);
 		fprintf(stderr, "exitrace record: %" PRIu64 " steps in %.2f s (%.0f steps/s%s) to %s, %" PRIu64
 				" bytes (%.2f bytes/step); ended: %s (%s)\n",
 			res.steps, res.seconds, res.seconds > 0 ? (double)res.steps / res.seconds : 0.0, own,
 			o.output, res.bytes, res.steps ? (double)res.bytes / (double)res.steps : 0.0,
-			xt_end_reason_name(res.end_reason), res.detail);
+			xt_end_reason_name(res.end_reason), text_esc(detail, sizeof(detail), res.detail));
 	}
 	/* scripts get the guest's own status when it used isa-debug-exit */
 	if (res.end_reason == XT_END_DEBUG_EXIT)

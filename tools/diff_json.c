@@ -185,9 +185,10 @@ void render_json_end(FILE *o, const struct xd_summary *s)
 		fprintf(o, ",\"%c\":{\"last_step\":%" PRIu64 ",\"truncated\":%s,\"skipped\":%" PRIu64,
 			i ? 'b' : 'a', t->last_step, t->truncated ? "true" : "false", t->skipped);
 		if (t->footer) {
-			fprintf(o, ",\"steps\":%" PRIu64 ",\"end\":\"%s\",\"end_code\":%" PRId64,
-				t->footer->steps, xt_end_reason_name(t->footer->end_reason),
+			fprintf(o, ",\"steps\":%" PRIu64 ",\"end\":\"%s\",\"end_code\":%" PRId64
+				   ",\"end_detail\":", t->footer->steps, xt_end_reason_name(t->footer->end_reason),
 				t->footer->end_code);
+			json_str(o, t->footer->end_detail);	/* exact: the text has it escaped */
 		}
 		fputs(",\"text\":", o);
 		json_str(o, text);

@@ -11,6 +11,7 @@
 
 #include "cli.h"
 #include "diff_render.h"
+#include "text_escape.h"
 
 /* Fields listed per step line, at most; a step seldom changes more. */
 #define LINE_FIELDS 6
@@ -401,9 +402,10 @@ void render_end(char *buf, size_t size, const struct xd_trace_summary *t)
 		return;
 	}
 	const struct xt_footer *f = t->footer;
+	char detail[256];	/* the trace's words, escaped */
 	if (f->end_detail && *f->end_detail)
 		snprintf(buf, size, "ends %s (%s) at step %" PRIu64, xt_end_reason_name(f->end_reason),
-			 f->end_detail, f->steps);
+			 text_esc(detail, sizeof(detail), f->end_detail), f->steps);
 	else
 		snprintf(buf, size, "ends %s at step %" PRIu64, xt_end_reason_name(f->end_reason), f->steps);
 }

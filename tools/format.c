@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "text_escape.h"
 #include "rec_util.h"
 
 static void fmt_hex_bytes(char *buf, size_t size, const uint8_t *p, size_t n)
@@ -150,6 +151,20 @@ bool fmt_is_exit_payload(const struct xt_field *f)
 	return f->id == XT_F_EXIT_REASON || f->exit_reason != XT_ANY_EXIT;
 }
 
+/* A string from the trace, escaped (text_escape.h), appended as APPEND does. */
+static void append_esc(char *buf, size_t size, size_t *len, const void *p, size_t n, unsigned flags)
+{
+	if (*len < size)
+		*len += text_esc_mem(buf + *len, size - *len, p, n, flags);
+}
+
+static void append_str(char *buf, size_t size, size_t *len, const char *s)
+{
+	if (!s)
+		s = "?";
+	append_esc(buf, size, len, s, strlen(s), 0);
+}
+
 static const char *evidence_names[] = { "stack-frame", "idt", "lapic-isr", "events",
 					"injection", "instruction", "lapic-irr", "frame-size" };
 
@@ -208,17 +223,7 @@ void fmt_event(char *buf, size_t size, const struct xt_event *ev, const struct x
 		break;
 	case XT_EV_CONSOLE: {
 		APPEND(buf, size, len, " \"");
-		for (size_t i = 0; i < ev->console.len; i++) {
-			uint8_t c = ev->console.data[i];
-			if (c == '\n')
-				APPEND(buf, size, len, "\\n");
-			else if (c == '"' || c == '\\')
-				APPEND(buf, size, len, "\\%c", c);
-			else if (c >= 0x20 && c < 0x7f)
-				APPEND(buf, size, len, "%c", c);
-			else
-				APPEND(buf, size, len, "\\x%02x", c);
-		}
+		append_esc(buf, size, &len, ev->console.data, ev->console.len, TEXT_ESC_QUOTE);
 		APPEND(buf, size, len, "\"");
 		break;
 	}
@@ -230,27 +235,34 @@ void fmt_event(char *buf, size_t size, const struct xt_event *ev, const struct x
 		}
 		break;
 	case XT_EV_KTRACE:
-		APPEND(buf, size, len, " %s", ev->ktrace.name);
+		APPEND(buf, size, len, " ");
+		append_str(buf, size, &len, ev->ktrace.name);
 		for (size_t i = 0; i < ev->ktrace.n_fields; i++) {
 			const struct xt_ktrace_field *f = &ev->ktrace.fields[i];
-			if (f->str)
-				APPEND(buf, size, len, " %s=%s", f->name, f->str);
-			else if (f->num < 0)
-				APPEND(buf, size, len, " %s=%" PRId64, f->name, f->num);
-			else
-				APPEND(buf, size, len, " %s=0x%" PRIx64, f->name, (uint64_t)f->num);
+			APPEND(buf, size, len, " ");
+			append_str(buf, size, &len, f->name);
+			if (f->str) {
+				APPEND(buf, size, len, "=");
+				append_str(buf, size, &len, f->str);
+			} else if (f->num < 0) {
+				APPEND(buf, size, len, "=%" PRId64, f->num);
+			} else {
+				APPEND(buf, size, len, "=0x%" PRIx64, (uint64_t)f->num);
+			}
 		}
 		break;
 	case XT_EV_NOTE:
-		APPEND(buf, size, len, " %s", ev->note.text);
+		APPEND(buf, size, len, " ");
+		append_str(buf, size, &len, ev->note.text);
 		break;
 	case XT_EV_STATS:
 		for (size_t i = 0; i < ev->stats.n; i++) {
 			uint32_t k = ev->stats.index[i];
-			if (h && k < h->vm.n_stats)
-				APPEND(buf, size, len, " %s%+" PRId64, h->vm.stats_names[k],
-				       ev->stats.delta[i]);
-			else
+			if (h && k < h->vm.n_stats) {
+				APPEND(buf, size, len, " ");
+				append_str(buf, size, &len, h->vm.stats_names[k]);
+				APPEND(buf, size, len, "%+" PRId64, ev->stats.delta[i]);
+			} else
 				APPEND(buf, size, len, " #%u%+" PRId64, k, ev->stats.delta[i]);
 		}
 		break;

@@ -149,6 +149,10 @@ void json_event(FILE *f, const struct xt_event *ev)
 		fputs(",\"data\":", f);
 		json_bytes_hex(f, ev->console.data, ev->console.len);
 		break;
+	case XT_EV_NOTE:
+		fputs(",\"note\":", f);	/* exact: the text has it escaped */
+		json_str(f, ev->note.text);
+		break;
 	case XT_EV_KTRACE:
 		fputs(",\"name\":", f);
 		json_str(f, ev->ktrace.name);

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "text_escape.h"
 
 static const struct xt_command commands[] = {
 	{ "record", cmd_record,
@@ -59,25 +60,34 @@ void cli_print_usage(FILE *f, const char *cmd)
 		fprintf(f, "usage: exitrace %s %s\n  %s\n", c->name, c->args, c->summary);
 }
 
+/*
+ * A message is one line whatever it quotes (a name from a trace in the
+ * library's error, a file name): its controls and newlines are escaped.
+ */
+static void print_message(const char *cmd, const char *fmt, va_list ap)
+{
+	char msg[1024], esc[4096];
+	int n = vsnprintf(msg, sizeof(msg), fmt, ap);
+	text_esc_mem(esc, sizeof(esc), msg, n < 0 ? 0 : (size_t)n < sizeof(msg) ? (size_t)n : sizeof(msg) - 1, 0);
+	fprintf(stderr, "exitrace %s: %s\n", cmd, esc);
+}
+
 int cli_error(const char *cmd, const char *fmt, ...)
 {
 	va_list ap;
-	fprintf(stderr, "exitrace %s: ", cmd);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	print_message(cmd, fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 	return XT_EXIT_ERROR;
 }
 
 int cli_usage_error(const char *cmd, const char *fmt, ...)
 {
 	va_list ap;
-	fprintf(stderr, "exitrace %s: ", cmd);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	print_message(cmd, fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "\ntry 'exitrace %s --help'\n", cmd);
+	fprintf(stderr, "try 'exitrace %s --help'\n", cmd);
 	return XT_EXIT_ERROR;
 }
 

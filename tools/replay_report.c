@@ -5,16 +5,22 @@
 
 #include "cli.h"
 #include "replay_report.h"
+#include "text_escape.h"
 
 void report_hosts(FILE *o, const char *indent, const struct host_diff *d, size_t max)
 {
+	/* the recorded side (and a parameter's name) come from the trace: escaped */
+	char what[4 * sizeof(d->items[0].what)], rec[4 * sizeof(d->items[0].recorded)],
+		here[4 * sizeof(d->items[0].here)];
 	size_t w = 0;
 	for (size_t i = 0; i < d->n && i < max; i++)
-		if (strlen(d->items[i].what) > w)
-			w = strlen(d->items[i].what);
+		if (strlen(text_esc(what, sizeof(what), d->items[i].what)) > w)
+			w = strlen(what);
 	for (size_t i = 0; i < d->n && i < max; i++)
-		fprintf(o, "%s%-*s  recorded %s, here %s%s\n", indent, (int)w, d->items[i].what,
-			d->items[i].recorded, d->items[i].here,
+		fprintf(o, "%s%-*s  recorded %s, here %s%s\n", indent, (int)w,
+			text_esc(what, sizeof(what), d->items[i].what),
+			text_esc(rec, sizeof(rec), d->items[i].recorded),
+			text_esc(here, sizeof(here), d->items[i].here),
 			d->items[i].important ? "  (decides how interrupts are delivered)" : "");
 	if (d->n > max)
 		fprintf(o, "%s... and %zu more (exitrace info FILE shows the recording host)\n", indent,
@@ -54,8 +60,10 @@ void report_fields_short(char *buf, size_t size, const struct replay_divergence 
 		APPEND(buf, size, len, "%s%s %s vs %s", shown ? ", " : "", table[id].name, a, b);
 		shown++;
 	}
-	if (d->note[0])
-		APPEND(buf, size, len, "%s%s", len ? "; " : "", d->note);
+	if (d->note[0]) {
+		char note[4 * sizeof(d->note)];
+		APPEND(buf, size, len, "%s%s", len ? "; " : "", text_esc(note, sizeof(note), d->note));
+	}
 }
 
 /* Events of step: injections (made before the step's run) when before, the rest after. */
@@ -109,8 +117,9 @@ void report_divergence(FILE *o, const struct replay_result *res)
 			fprintf(o, " (compared bits 0x%" PRIx64 ")", res->masks[id]);
 		fputc('\n', o);
 	}
+	char note[4 * sizeof(d->note)];
 	if (d->note[0])
-		fprintf(o, "  %s\n", d->note);
+		fprintf(o, "  %s\n", text_esc(note, sizeof(note), d->note));
 	if (d->step == 0)
 		return;
 
@@ -127,12 +136,13 @@ void report_divergence(FILE *o, const struct replay_result *res)
 
 const char *report_end(char *buf, size_t size, const struct replay_result *res)
 {
+	char detail[4 * sizeof(res->end_detail)];	/* the trace's words, escaped */
 	if (res->truncated)
 		snprintf(buf, size, "the trace is truncated: its recorder did not finish, %" PRIu64
 				    " steps were recovered", res->recorded_steps);
 	else if (res->end_detail[0])
 		snprintf(buf, size, "the recording ended there: %s (%s)", xt_end_reason_name(res->end_reason),
-			 res->end_detail);
+			 text_esc(detail, sizeof(detail), res->end_detail));
 	else
 		snprintf(buf, size, "the recording ended there: %s", xt_end_reason_name(res->end_reason));
 	return buf;

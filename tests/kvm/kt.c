@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include <elf.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -62,13 +63,10 @@ static void slurp_fd(int fd, char *buf, size_t size)
 	buf[n > 0 ? n : 0] = 0;
 }
 
-int kt_exitrace(const char *fmt, ...)
+static int run_exitrace(unsigned seconds, const char *fmt, va_list ap)
 {
 	char args[4096];
-	va_list ap;
-	va_start(ap, fmt);
 	vsnprintf(args, sizeof(args), fmt, ap);
-	va_end(ap);
 
 	char *argv[128];
 	int n = 0;
@@ -88,6 +86,7 @@ int kt_exitrace(const char *fmt, ...)
 	if (pid == 0) {
 		dup2(out, 1);
 		dup2(err, 2);
+		alarm(seconds);	/* kept across exec */
 		execv(exitrace_path, argv);
 		_exit(127);
 	}
@@ -97,9 +96,29 @@ int kt_exitrace(const char *fmt, ...)
 	slurp_fd(err, err_buf, sizeof(err_buf));
 	close(out);
 	close(err);
+	if (WIFSIGNALED(status) && WTERMSIG(status) == SIGALRM && seconds)
+		TEST_FAIL("exitrace %s did not finish within %u s: it hangs\nstderr: %s", fmt, seconds, err_buf);
 	if (WIFSIGNALED(status))
 		TEST_FAIL("exitrace %s died of signal %d\nstderr: %s", fmt, WTERMSIG(status), err_buf);
 	return WEXITSTATUS(status);
+}
+
+int kt_exitrace(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int rc = run_exitrace(0, fmt, ap);
+	va_end(ap);
+	return rc;
+}
+
+int kt_exitrace_within(unsigned seconds, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int rc = run_exitrace(seconds, fmt, ap);
+	va_end(ap);
+	return rc;
 }
 
 const char *kt_out(void)

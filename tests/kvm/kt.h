@@ -71,6 +71,8 @@ const char *kt_tmp(const char *name);
  * for kt_out() / kt_err().
  */
 int kt_exitrace(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* The same, failing the test if it has not finished within seconds (a hang). */
+int kt_exitrace_within(unsigned seconds, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 const char *kt_out(void);
 const char *kt_err(void);
 

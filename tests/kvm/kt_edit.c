@@ -43,7 +43,8 @@ void kt_rewrite_with(const char *src, const char *dst, const struct xt_writer_op
 	const struct xt_footer *f = xt_reader_footer(r);
 	if (f) {
 		struct xt_footer nf = { .end_reason = f->end_reason, .end_code = f->end_code,
-					.end_detail = f->end_detail, .duration_ns = f->duration_ns };
+					.end_detail = e.end_detail ? e.end_detail : f->end_detail,
+					.duration_ns = f->duration_ns };
 		TEST_ASSERT(xt_writer_close(e.w, &nf, &err) == 0, "close %s: %s", dst, err.msg);
 	} else {
 		xt_writer_abandon(e.w);

@@ -12,6 +12,7 @@
 struct kt_edit {
 	struct xt_writer *w;	/* the new trace: a callback may write records of its own */
 	uint64_t shift;		/* added to every later event's step (count the steps you insert) */
+	const char *end_detail;	/* if a callback sets it: the footer's end detail instead of the source's */
 };
 
 /*
