@@ -95,10 +95,10 @@ static void print_text(const char *path, struct xt_reader *r, int64_t steps, siz
 	       xt_cpu_mode_name(vm->cpu_mode), vm->entry, vm->mem_size >> 20,
 	       xt_irqchip_name(vm->irqchip));
 	if (vm->append)
-		printf("cmdline:   %s\n", vm->append);
+		printf("cmdline:   %s\n", text_esc(e1, sizeof(e1), vm->append));
 	for (size_t i = 0; i < h->n_extra; i++)
 		if (!strncmp(h->extra[i].key, "module.", 7))
-			printf("module:    %s\n", h->extra[i].value);
+			printf("module:    %s\n", text_esc(e1, sizeof(e1), h->extra[i].value));
 	printf("debug:     guest debug %s, capture %s\n", gd, cap);
 	if (vm->n_injections)
 		printf("irqs:      %zu scheduled injections\n", vm->n_injections);
