@@ -16,6 +16,7 @@ void devices_init(struct devices *d, FILE *console, const struct kvm_vm *vm, uin
 	d->console = console;
 	fw_cfg_init(&d->fw_cfg, vm->mem_size, nb_cpus);
 	pc_testdev_init(&d->testdev, vm->irqchip == XT_IRQCHIP_NONE ? -1 : vm->vm_fd);
+	acpi_pm_init(&d->pm);
 }
 
 static uint8_t serial_read(struct devices *d, unsigned reg)
@@ -120,6 +121,16 @@ static void testdev_irq_out(struct devices *d, uint16_t port, const uint8_t *dat
 	pc_testdev_irq_line(&d->testdev, port - PC_TESTDEV_IRQ_BASE, data, size);
 }
 
+static void acpi_pm_in(struct devices *d, uint16_t port, uint8_t *data, unsigned size)
+{
+	acpi_pm_read(&d->pm, port, data, size);
+}
+
+static void acpi_pm_out(struct devices *d, uint16_t port, const uint8_t *data, unsigned size)
+{
+	acpi_pm_write(&d->pm, port, data, size);
+}
+
 struct port_device {
 	uint16_t base, len;
 	void (*in)(struct devices *d, uint16_t port, uint8_t *data, unsigned size);	/* NULL: all-ones */
@@ -133,6 +144,7 @@ static const struct port_device port_devices[] = {
 	{ PC_TESTDEV_PORT, 4, testdev_in, testdev_out },
 	{ PC_TESTDEV_FLUSH, 4, testdev_flush_in, testdev_flush_out },
 	{ PC_TESTDEV_IRQ_BASE, PC_TESTDEV_IRQ_LINES, NULL, testdev_irq_out },
+	{ ACPI_PM_BASE, 12, acpi_pm_in, acpi_pm_out },
 };
 
 static const struct port_device *port_device(uint16_t port)

@@ -2,8 +2,9 @@
 /*
  * The devices guests expect, in one table of ports: a 16550-style UART at
  * 0x3f8 (transmit only; the transmitter is always empty) as the console,
- * isa-debug-exit at 0xf4, fw_cfg at 0x510-0x511 and QEMU's pc-testdev
- * (ports 0xe0, 0xe4, 0x2000-0x2017, MMIO at 0xff000000).  Every other port
+ * isa-debug-exit at 0xf4, fw_cfg at 0x510-0x511, QEMU's pc-testdev
+ * (ports 0xe0, 0xe4, 0x2000-0x2017, MMIO at 0xff000000) and the ACPI PM
+ * block with its timer at 0xb000-0xb00b.  Every other port
  * and all unbacked MMIO read as all-ones and drop writes; the trace
  * records each access as the exit it is.  Only exits that reach userspace
  * look a device up, so the step loop pays nothing for them.
@@ -14,6 +15,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+#include "acpi_pm.h"
 #include "fw_cfg.h"
 #include "pc_testdev.h"
 #include "kvm_vm.h"
@@ -28,6 +30,7 @@ struct devices {
 	uint32_t exit_status;	/* (value << 1) | 1 */
 	struct fw_cfg fw_cfg;
 	struct pc_testdev testdev;
+	struct acpi_pm pm;
 	/* what the last exit wrote to the console (for the trace's console event) */
 	uint8_t out[XT_IO_DATA_MAX];
 	size_t out_len;

@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "acpi_tables.h"
 #include "arrival.h"
 #include "cpu_setup.h"
 #include "devices.h"
@@ -186,6 +187,10 @@ static int setup(struct recorder *r)
 	if (o->load.n_modules && !r->img.multiboot)
 		return rec_err(err, -EINVAL, "--module is for a multiboot kernel; %s is %s", r->img.name,
 			       r->img.kind);
+	/* a PC's ACPI tables in the BIOS area, unless the guest itself was loaded there */
+	if (r->vm.mem_size > ACPI_TABLES_BASE + ACPI_TABLES_SIZE &&
+	    !(r->img.load_addr < ACPI_TABLES_BASE + ACPI_TABLES_SIZE && r->img.end > ACPI_TABLES_BASE))
+		acpi_tables_build(r->vm.mem + ACPI_TABLES_BASE, ACPI_TABLES_SIZE, 1);
 	uint64_t stack = cpu_default_stack(&r->vm, r->img.mode, r->img.entry);
 	if ((rc = cpu_setup(&r->vm, r->img.mode, r->img.entry, stack, o->idt, err)) ||
 	    (rc = loader_multiboot_regs(&r->vm, &r->img, &o->load, err)) || (rc = setup_debug(r)))
