@@ -8,6 +8,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -47,6 +48,10 @@ struct memo {
 	struct memo_entry e[MEMO_SETS][MEMO_WAYS];
 	uint8_t next_way[MEMO_SETS];
 };
+
+/* exit reasons counted in a plain array; the few others (RUN_FAILED, NONE) in a list */
+#define HIST_DIRECT 64
+#define HIST_OTHER 8
 
 enum frame_kind { FRAME_ZSTD, FRAME_SKIPPABLE, FRAME_EOF, FRAME_TRUNCATED };
 
@@ -103,8 +108,26 @@ struct xt_reader {
 	struct xt_frame_index *index;	/* from the footer, or rebuilt */
 	size_t n_index;
 	bool index_known;
+	bool index_scanned;		/* the index was rebuilt from the frames */
 	struct xt_frame_index *scan_index;
 	size_t n_scan, cap_scan;
+
+	/*
+	 * The footer is only a claim: reading holds it against what the
+	 * frames really hold, and when they disagree the data wins and
+	 * inconsistent says how (the reader reads on).
+	 */
+	struct xt_state keyframe;	/* the keyframe being read, before it is checked */
+	bool running;			/* state is what the steps so far built */
+	bool from_start;		/* the stream began at step 0: its counts are whole */
+	size_t frame_no;		/* the footer's index entry the next frame must match */
+	uint64_t hist[HIST_DIRECT];	/* steps by exit reason, when from_start */
+	struct xt_hist_entry hist_other[HIST_OTHER];
+	size_t n_hist_other;
+	bool hist_lost;			/* more odd exit reasons than hist_other holds */
+	uint64_t event_counts[XT_EV_KIND_LIMIT];
+	bool inconsistent;
+	struct xt_error inconsistency;
 };
 
 #define TRY(x) do { int rc_ = (x); if (rc_) return rc_; } while (0)
@@ -454,6 +477,16 @@ static void rewind_stream(struct xt_reader *r)
 	r->seeking = false;
 	r->expect_step = 0;
 	r->step = 0;
+	/* before the first step the state is the initial one: the first keyframe must hold it */
+	r->running = r->header.initial != NULL;
+	if (r->running)
+		r->state = *r->header.initial;
+	r->from_start = true;
+	r->frame_no = 0;
+	memset(r->hist, 0, sizeof(r->hist));
+	r->n_hist_other = 0;
+	r->hist_lost = false;
+	memset(r->event_counts, 0, sizeof(r->event_counts));
 }
 
 int xt_reader_open(struct xt_reader **out, const char *path, struct xt_error *err)
@@ -618,6 +651,31 @@ static void memo_insert(struct xt_reader *r, const uint8_t *start, size_t len)
 	r->last_m = e;
 }
 
+static void count_odd_reason(struct xt_reader *r, uint64_t reason)
+{
+	for (size_t i = 0; i < r->n_hist_other; i++) {
+		if (r->hist_other[i].reason == reason) {
+			r->hist_other[i].count++;
+			return;
+		}
+	}
+	if (r->n_hist_other == HIST_OTHER) {
+		r->hist_lost = true;
+		return;
+	}
+	r->hist_other[r->n_hist_other++] = (struct xt_hist_entry){ .reason = reason, .count = 1 };
+}
+
+static uint64_t hist_count(const struct xt_reader *r, uint64_t reason)
+{
+	if (reason < HIST_DIRECT)
+		return r->hist[reason];
+	for (size_t i = 0; i < r->n_hist_other; i++)
+		if (r->hist_other[i].reason == reason)
+			return r->hist_other[i].count;
+	return 0;
+}
+
 /* A step record was read: the fast path and advance() must count it alike. */
 static inline void count_step(struct xt_reader *r)
 {
@@ -625,6 +683,108 @@ static inline void count_step(struct xt_reader *r)
 	r->expect_step = r->step;
 	if (!r->index_known && r->n_scan)
 		r->scan_index[r->n_scan - 1].nsteps++;
+	uint64_t reason = r->state.exit.reason;
+	if (reason < HIST_DIRECT)
+		r->hist[reason]++;
+	else
+		count_odd_reason(r, reason);
+}
+
+/* The footer says otherwise than the data: keep the first disagreement, read on. */
+__attribute__((format(printf, 2, 3)))
+static void footer_disagrees(struct xt_reader *r, const char *fmt, ...)
+{
+	if (r->inconsistent)
+		return;
+	char what[400];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	r->inconsistent = true;
+	xti_err_at(&r->inconsistency, -EBADMSG, r->data_end,
+		   "inconsistent trace: %s (footer at offset %llu)", what, (unsigned long long)r->data_end);
+}
+
+/* A data frame begins at off with step: is it the one the footer's index lists next? */
+static void check_index_entry(struct xt_reader *r, uint64_t off, uint64_t step)
+{
+	const struct xt_footer *f = &r->footer;
+	size_t k = r->frame_no++;
+	if (!r->have_footer)
+		return;
+	if (k && k <= f->n_index && f->index[k - 1].first_step + f->index[k - 1].nsteps != step)
+		footer_disagrees(r, "the footer's index says frame %zu holds %llu steps, the data holds %llu",
+				 k - 1, (unsigned long long)f->index[k - 1].nsteps,
+				 (unsigned long long)(step - f->index[k - 1].first_step));
+	else if (k >= f->n_index)
+		footer_disagrees(r, "the data holds a frame at offset %llu (from step %llu) that the footer's index does not list",
+				 (unsigned long long)off, (unsigned long long)step);
+	else if (f->index[k].offset != off || f->index[k].first_step != step)
+		footer_disagrees(r, "the footer's index puts frame %zu at offset %llu from step %llu, the data has it at offset %llu from step %llu",
+				 k, (unsigned long long)f->index[k].offset,
+				 (unsigned long long)f->index[k].first_step, (unsigned long long)off,
+				 (unsigned long long)step);
+}
+
+/* The stream reached the end of the data: does the footer say what the data holds? */
+static void check_footer_at_end(struct xt_reader *r)
+{
+	const struct xt_footer *f = &r->footer;
+	if (!r->have_footer || r->inconsistent)
+		return;
+	if (r->step != f->steps) {
+		footer_disagrees(r, "the footer says %llu steps, the data holds %llu",
+				 (unsigned long long)f->steps, (unsigned long long)r->step);
+		return;
+	}
+	if (r->frame_no != f->n_index) {
+		footer_disagrees(r, "the footer's index lists %zu frames, the data holds %zu", f->n_index,
+				 r->frame_no);
+		return;
+	}
+	if (r->frame_no && f->index[r->frame_no - 1].first_step + f->index[r->frame_no - 1].nsteps != r->step) {
+		footer_disagrees(r, "the footer's index says the last frame holds %llu steps, the data holds %llu",
+				 (unsigned long long)f->index[r->frame_no - 1].nsteps,
+				 (unsigned long long)(r->step - f->index[r->frame_no - 1].first_step));
+		return;
+	}
+	if (!r->from_start)
+		return;	/* a seek skipped the counts of the frames before it */
+	uint64_t listed = 0;
+	for (size_t i = 0; i < f->n_hist && !r->hist_lost; i++) {
+		const char *name = xt_exit_reason_name(f->hist[i].reason);
+		uint64_t have = hist_count(r, f->hist[i].reason);
+		listed += f->hist[i].count;
+		if (have != f->hist[i].count) {
+			footer_disagrees(r, "the footer counts %llu steps with exit %s, the data holds %llu",
+					 (unsigned long long)f->hist[i].count, name ? name : "?",
+					 (unsigned long long)have);
+			return;
+		}
+	}
+	if (!r->hist_lost && listed != r->step) {
+		footer_disagrees(r, "the footer's exit histogram counts %llu steps, the data holds %llu",
+				 (unsigned long long)listed, (unsigned long long)r->step);
+		return;
+	}
+	for (unsigned k = 1; k < XT_EV_KIND_LIMIT; k++) {
+		if (f->event_counts[k] != r->event_counts[k]) {
+			footer_disagrees(r, "the footer counts %llu %s events, the data holds %llu",
+					 (unsigned long long)f->event_counts[k], xt_event_kind_name(k),
+					 (unsigned long long)r->event_counts[k]);
+			return;
+		}
+	}
+	struct xt_field_set d;
+	if (f->final && r->running && xt_state_diff(f->final, &r->state, r->header.vm.capture, &d)) {
+		unsigned id = 0;
+		while (!xt_field_set_has(&d, id))
+			id++;
+		const struct xt_field *fd = xt_field_by_id(id);
+		footer_disagrees(r, "the footer's final state differs from the state after the last step in %s",
+				 fd && fd->name ? fd->name : "a field");
+	}
 }
 
 /* The caller hands out e->changed as the step's changed set, or copies it. */
@@ -695,6 +855,32 @@ static int add_scan_entry(struct xt_reader *r, uint64_t off, uint64_t first_step
 	return 0;
 }
 
+/*
+ * A keyframe repeats the state the steps before it built (the initial
+ * state for the first): one that does not was edited or miswritten, and
+ * reading on from either would show another trace than replay runs.
+ */
+static int check_keyframe(struct xt_reader *r, uint64_t off, uint64_t step)
+{
+	struct xt_field_set d;
+	if (!r->running || !xt_state_diff(&r->state, &r->keyframe, r->header.vm.capture, &d))
+		return 0;
+	unsigned id = 0;
+	while (!xt_field_set_has(&d, id))
+		id++;
+	const struct xt_field *f = xt_field_by_id(id);
+	char was[64] = "";
+	if (f && f->kind == XT_KIND_U64) {
+		snprintf(was, sizeof(was), " (0x%llx by the steps, 0x%llx in the keyframe)",
+			 (unsigned long long)xt_field_get(&r->state, f),
+			 (unsigned long long)xt_field_get(&r->keyframe, f));
+	}
+	return xti_err_at(&r->err, -EBADMSG, off,
+			  "keyframe at offset %llu (step %llu) disagrees with the state the steps before it built: %s differs%s",
+			  (unsigned long long)off, (unsigned long long)step,
+			  f && f->name ? f->name : "a field", was);
+}
+
 /* Load the next frame and its keyframe.  1: a frame is ready; 0: end of trace. */
 static int next_frame(struct xt_reader *r)
 {
@@ -729,7 +915,7 @@ static int next_frame(struct xt_reader *r)
 					  (unsigned long long)off);
 		uint64_t step = UINT64_MAX;
 		bool have_state = false;
-		memset(&r->state, 0, sizeof(r->state));
+		memset(&r->keyframe, 0, sizeof(r->keyframe));
 		for (size_t i = 0; i < npairs; i++) {
 			uint64_t key;
 			struct xti_tok v;
@@ -737,7 +923,7 @@ static int next_frame(struct xt_reader *r)
 			if (key == XTK_K_STEP) {
 				TRY(xti_uint(&r->cur, &v, &step));
 			} else if (key == XTK_K_STATE) {
-				TRY(xti_get_state(&r->cur, &v, &r->state));
+				TRY(xti_get_state(&r->cur, &v, &r->keyframe));
 				have_state = true;
 			} else {
 				TRY(xti_skip(&r->cur, &v));
@@ -757,6 +943,10 @@ static int next_frame(struct xt_reader *r)
 					  "frame at offset %llu starts at step %llu, but step %llu was expected",
 					  (unsigned long long)off, (unsigned long long)step,
 					  (unsigned long long)r->expect_step);
+		TRY(check_keyframe(r, off, step));
+		check_index_entry(r, off, step);
+		r->state = r->keyframe;
+		r->running = true;
 		r->step = step;
 		r->expect_step = step;
 		/* the changed set of the last step stays: xt_reader_peek() may get here */
@@ -779,9 +969,15 @@ static int advance(struct xt_reader *r, struct xt_record *rec, bool peek)
 		if (!r->in_frame) {
 			int k = next_frame(r);
 			if (k <= 0) {
-				if (k == 0)
-					r->at_end = true;
-				return k;
+				if (k < 0)
+					return k;
+				r->at_end = true;
+				check_footer_at_end(r);
+				if (r->seeking)
+					return xti_err(&r->err, -ERANGE, "step %llu is past the trace's last step %llu",
+						       (unsigned long long)r->seek_target,
+						       (unsigned long long)r->step);
+				return 0;
 			}
 			r->keyframe_due = r->keyframes && !r->seeking;
 		}
@@ -835,6 +1031,8 @@ static int advance(struct xt_reader *r, struct xt_record *rec, bool peek)
 		case XT_REC_EVENT:
 			xti_arena_reset(&r->event_arena);
 			TRY(xti_get_event(&r->cur, npairs, &r->event, &r->event_arena));
+			if (r->event.kind < XT_EV_KIND_LIMIT && !peek)
+				r->event_counts[r->event.kind]++;
 			if (r->seeking && r->event.step < r->seek_target)
 				continue;
 			/* peeking while a seek skips: decoded to read its step, decoded again by next */
@@ -910,10 +1108,10 @@ void xt_reader_set_keyframes(struct xt_reader *r, bool keyframes)
 	r->keyframes = keyframes;
 }
 
-int64_t xt_reader_count_steps(struct xt_reader *r)
+/* Read every frame from the start and take the frame index from them. */
+static int64_t scan_frames(struct xt_reader *r)
 {
-	if (r->have_footer && r->index_known)
-		return (int64_t)r->footer.steps;
+	r->index_known = false;
 	r->n_scan = 0;
 	rewind_stream(r);
 	struct xt_record rec;
@@ -924,13 +1122,81 @@ int64_t xt_reader_count_steps(struct xt_reader *r)
 			steps = rec.step;
 	if (rc < 0)
 		return rc;
-	if (!r->index_known) {
-		r->index = r->scan_index;
-		r->n_index = r->n_scan;
-		r->index_known = true;
-	}
+	r->index = r->scan_index;
+	r->n_index = r->n_scan;
+	r->index_known = true;
+	r->index_scanned = true;
 	rewind_stream(r);
-	return r->have_footer ? (int64_t)r->footer.steps : (int64_t)steps;
+	return (int64_t)steps;
+}
+
+int64_t xt_reader_count_steps(struct xt_reader *r)
+{
+	if (r->have_footer && r->index_known && !r->index_scanned)
+		return (int64_t)r->footer.steps;
+	if (!r->index_scanned) {
+		int64_t n = scan_frames(r);
+		if (n < 0)
+			return n;
+	}
+	size_t n = r->n_index;
+	return n ? (int64_t)(r->index[n - 1].first_step + r->index[n - 1].nsteps) : 0;
+}
+
+int64_t xt_reader_verify(struct xt_reader *r)
+{
+	if (!r->index_scanned) {
+		int64_t n = scan_frames(r);
+		if (n < 0)
+			return n;
+	}
+	return xt_reader_count_steps(r);
+}
+
+const struct xt_error *xt_reader_inconsistency(const struct xt_reader *r)
+{
+	return r->inconsistent ? &r->inconsistency : NULL;
+}
+
+/* The step a keyframe at off says it starts from, without disturbing more than the stream. */
+static int keyframe_step_at(struct xt_reader *r, uint64_t off, uint64_t *step)
+{
+	uint64_t next, type;
+	size_t npairs;
+	*step = UINT64_MAX;
+	int k = load_frame(r, off, XTI_DATA_FRAME_MAX, &next);
+	if (k < 0)
+		return k;
+	if (k != FRAME_ZSTD)
+		return 0;
+	start_cursor(r, off);
+	TRY(record_head(&r->cur, &type, &npairs));
+	for (size_t i = 0; type == XT_REC_KEYFRAME && i < npairs; i++) {
+		uint64_t key;
+		struct xti_tok v;
+		TRY(xti_map_key(&r->cur, &key, &v));
+		if (key == XTK_K_STEP)
+			return xti_uint(&r->cur, &v, step);
+		TRY(xti_skip(&r->cur, &v));
+	}
+	return 0;
+}
+
+/* The index entry of the frame that holds step, or NULL. */
+static const struct xt_frame_index *frame_of_step(const struct xt_reader *r, uint64_t step)
+{
+	/* the last frame whose keyframe is before the step */
+	size_t lo = 0, hi = r->n_index;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (r->index[mid].first_step < step)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo == 0 || step > r->index[lo - 1].first_step + r->index[lo - 1].nsteps)
+		return NULL;
+	return &r->index[lo - 1];
 }
 
 int xt_reader_seek(struct xt_reader *r, uint64_t step)
@@ -943,25 +1209,37 @@ int xt_reader_seek(struct xt_reader *r, uint64_t step)
 	rewind_stream(r);
 	if (step <= 1)
 		return 0;
-	/* the last frame whose keyframe is before the step */
-	size_t lo = 0, hi = r->n_index;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (r->index[mid].first_step < step)
-			lo = mid + 1;
-		else
-			hi = mid;
+	const struct xt_frame_index *e = frame_of_step(r, step);
+	if (!r->index_scanned) {
+		/*
+		 * The footer's index is only a claim: where it has no such step,
+		 * or its frame is not there, the frames decide (and the reader
+		 * reports the footer as inconsistent).
+		 */
+		uint64_t found = UINT64_MAX;
+		if (e)
+			TRY(keyframe_step_at(r, e->offset, &found));
+		if (!e || found != e->first_step) {
+			int64_t n = scan_frames(r);
+			if (n < 0)
+				return (int)n;
+			e = frame_of_step(r, step);
+		}
 	}
-	if (lo == 0)
-		return xti_err(&r->err, -ERANGE, "step %llu is not in the trace", (unsigned long long)step);
-	const struct xt_frame_index *e = &r->index[lo - 1];
-	if (step > e->first_step + e->nsteps)
+	if (!e) {
+		size_t n = r->n_index;
 		return xti_err(&r->err, -ERANGE, "step %llu is past the trace's last step %llu",
-			       (unsigned long long)step, (unsigned long long)(e->first_step + e->nsteps));
+			       (unsigned long long)step,
+			       (unsigned long long)(n ? r->index[n - 1].first_step + r->index[n - 1].nsteps : 0));
+	}
+	rewind_stream(r);
 	r->pos = e->offset;
 	r->seeking = true;
 	r->seek_target = step;
 	r->expect_step = e->first_step;
+	r->running = false;
+	r->from_start = false;
+	r->frame_no = (size_t)(e - r->index);
 	return 0;
 }
 

@@ -480,7 +480,15 @@ static int replay_loop(struct replay *r)
 	}
 	if (rc < 0)
 		return reader_fail(r, rc);
-	return finish_step(r);
+	if ((rc = finish_step(r)))
+		return rc;
+	/* every step replayed the same, but of a trace whose footer says otherwise: not a pass */
+	const struct xt_error *inc = xt_reader_inconsistency(r->rd);
+	if (inc) {
+		r->res->err = *inc;
+		return inc->code;
+	}
+	return 0;
 }
 
 static int close_output(struct replay *r)
