@@ -1,0 +1,138 @@
+// SPDX-License-Identifier: MIT
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zstd.h>
+
+#include "fixture.h"
+#include "forge.h"
+#include "test_util.h"
+#include "xt_internal.h"
+
+void fg_split(struct fg_trace *t, const char *path)
+{
+	memset(t, 0, sizeof(*t));
+	struct xt_error err = { 0 };
+	TEST_ASSERT(xt_reader_open(&t->r, path, &err) == 0, "open %s: %s", path, err.msg);
+	const struct xt_footer *f = xt_reader_footer(t->r);
+	TEST_ASSERT(f, "%s has a footer", path);
+	t->footer = *f;
+	t->capture = xt_reader_header(t->r)->vm.capture;
+	t->n = f->n_index;
+
+	int fd = open(path, O_RDONLY);
+	struct stat st;
+	TEST_ASSERT(fd >= 0 && fstat(fd, &st) == 0, "open %s", path);
+	size_t size = (size_t)st.st_size;
+	uint8_t *all = malloc(size);
+	TEST_ASSERT(all && read(fd, all, size) == (ssize_t)size, "read %s", path);
+	close(fd);
+	uint64_t footer_at = xti_rd64(all + size - 8);
+
+	t->head_len = t->n ? (size_t)f->index[0].offset : (size_t)footer_at;
+	t->head = malloc(t->head_len);
+	memcpy(t->head, all, t->head_len);
+	t->frame = calloc(t->n + 1, sizeof(*t->frame));
+	t->frame_len = calloc(t->n + 1, sizeof(*t->frame_len));
+	for (size_t i = 0; i < t->n; i++) {
+		uint64_t at = f->index[i].offset, end = i + 1 < t->n ? f->index[i + 1].offset : footer_at;
+		unsigned long long len = ZSTD_getFrameContentSize(all + at, (size_t)(end - at));
+		TEST_ASSERT(len != ZSTD_CONTENTSIZE_ERROR && len != ZSTD_CONTENTSIZE_UNKNOWN, "frame %zu", i);
+		t->frame[i] = malloc((size_t)len + 1);
+		size_t got = ZSTD_decompress(t->frame[i], (size_t)len + 1, all + at, (size_t)(end - at));
+		TEST_ASSERT(!ZSTD_isError(got) && got == len, "decompress frame %zu", i);
+		t->frame_len[i] = got;
+	}
+	free(all);
+}
+
+void fg_free(struct fg_trace *t)
+{
+	for (size_t i = 0; i < t->n; i++)
+		free(t->frame[i]);
+	free(t->frame);
+	free(t->frame_len);
+	free(t->head);
+	xt_reader_close(t->r);
+}
+
+static void put_content(struct xti_buf *file, const uint8_t *p, size_t n)
+{
+	struct xti_buf b = { 0 };
+	xti_put_raw(&b, p, n);
+	TEST_ASSERT(!b.oom, "out of memory");
+	fx_put_frame(file, &b);
+	xti_buf_free(&b);
+}
+
+void fg_write(const struct fg_trace *t, const char *path, const size_t *which, size_t n,
+	      struct xt_footer *f, bool fix_index, uint64_t *at)
+{
+	struct xti_buf file = { 0 };
+	struct xt_frame_index *ix = calloc(n + 1, sizeof(*ix));
+	xti_put_raw(&file, t->head, t->head_len);
+	for (size_t i = 0; i < n; i++) {
+		size_t k = which[i];
+		TEST_ASSERT(k < t->n, "frame %zu", k);
+		ix[i] = t->footer.index[k];
+		ix[i].offset = file.len;
+		if (at)
+			at[i] = file.len;
+		put_content(&file, t->frame[k], t->frame_len[k]);
+	}
+	if (fix_index) {
+		f->index = ix;
+		f->n_index = n;
+	}
+	uint64_t footer_at = file.len;
+	struct xti_buf fb = { 0 };
+	xti_put_footer(&fb, f, t->capture);
+	fx_put_frame(&file, &fb);
+	xti_buf_free(&fb);
+	uint8_t tr[XTI_TRAILER_SIZE];
+	xti_trailer(tr, footer_at);
+	xti_put_raw(&file, tr, sizeof(tr));
+	TEST_ASSERT(!file.oom, "out of memory");
+
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	TEST_ASSERT(fd >= 0 && write(fd, file.p, file.len) == (ssize_t)file.len, "write %s", path);
+	close(fd);
+	xti_buf_free(&file);
+	if (fix_index) {
+		/* the footer was written: the caller's copy must not keep the freed index */
+		f->index = NULL;
+		f->n_index = 0;
+	}
+	free(ix);
+}
+
+uint64_t fg_edit_keyframe(struct fg_trace *t, size_t k, unsigned id)
+{
+	struct xt_error err = { 0 };
+	struct xti_in in = { .p = t->frame[k], .start = t->frame[k], .end = t->frame[k] + t->frame_len[k],
+			     .err = &err };
+	struct xti_tok tok, v;
+	TEST_ASSERT(xti_expect(&in, &tok, XTI_MAP, "a keyframe") == 0, "%s", err.msg);
+	for (uint64_t i = 0; i < tok.u; i++) {
+		uint64_t key;
+		TEST_ASSERT(xti_map_key(&in, &key, &v) == 0, "%s", err.msg);
+		if (key != XTK_K_STATE) {
+			TEST_ASSERT(xti_skip(&in, &v) == 0, "%s", err.msg);
+			continue;
+		}
+		TEST_ASSERT(v.type == XTI_MAP, "a state map");
+		for (uint64_t j = 0; j < v.u; j++) {
+			struct xti_tok fv;
+			uint64_t fid;
+			TEST_ASSERT(xti_map_key(&in, &fid, &fv) == 0, "%s", err.msg);
+			if (fid == id) {
+				/* the value's last byte is its lowest: flipping bit 0 keeps its head */
+				TEST_ASSERT(fv.type == XTI_UINT, "field %u is an integer", id);
+				((uint8_t *)in.p)[-1] ^= 1;
+				return fv.u ^ 1;
+			}
+			TEST_ASSERT(xti_skip(&in, &fv) == 0, "%s", err.msg);
+		}
+	}
+	TEST_FAIL("frame %zu's keyframe holds no field %u", k, id);
+}

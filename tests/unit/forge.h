@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Forging a written trace into what the writer never writes, for tests of
+ * the reader's checks: its pieces (file mark and header, each data frame
+ * decompressed, the footer as read), then a new file of chosen frames and
+ * a footer of the test's choice, every frame compressed and checksummed
+ * like the writer's.  A failure fails the test.
+ */
+#ifndef XT_TEST_FORGE_H
+#define XT_TEST_FORGE_H
+
+#include "exitrace.h"
+
+struct fg_trace {
+	struct xt_reader *r;		/* keeps the footer's storage */
+	uint8_t *head;			/* the bytes before the first data frame */
+	size_t head_len;
+	uint8_t **frame;		/* each data frame's content, decompressed */
+	size_t *frame_len;
+	size_t n;
+	struct xt_footer footer;	/* as read; index[i] describes frame[i] */
+	uint32_t capture;
+};
+
+void fg_split(struct fg_trace *t, const char *path);
+void fg_free(struct fg_trace *t);
+
+/*
+ * Write frames which[0..n) of t, then f as the footer and a trailer.  With
+ * fix_index, f's index is made to list the frames written, at their new
+ * offsets, with their first steps and step counts from t's index.  Returns
+ * the offset each frame was written at in at[] (may be NULL).
+ */
+void fg_write(const struct fg_trace *t, const char *path, const size_t *which, size_t n,
+	      struct xt_footer *f, bool fix_index, uint64_t *at);
+
+/*
+ * Flip the lowest bit of field id's value in the keyframe of frame k's
+ * content (the encoded length stays the same).  Returns the new value.
+ */
+uint64_t fg_edit_keyframe(struct fg_trace *t, size_t k, unsigned id);
+
+#endif
