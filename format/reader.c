@@ -19,6 +19,7 @@
 #include "xt_reader.h"
 
 #define WINDOW (256u << 10)
+#define BOUNCE (1u << 20)
 
 /*
  * Step records of loop-heavy guests repeat byte for byte (the same deltas
@@ -117,6 +118,10 @@ struct xt_reader {
 	 * frames really hold, and when they disagree the data wins and
 	 * inconsistent says how (the reader reads on).
 	 */
+	struct xti_hole *holes;		/* the header's long byte strings, not kept */
+	size_t n_holes, cap_holes;
+	uint8_t *bounce;		/* a piece of a frame read piece by piece */
+
 	struct xt_state keyframe;	/* the keyframe being read, before it is checked */
 	bool running;			/* state is what the steps so far built */
 	bool from_start;		/* the stream began at step 0: its counts are whole */
@@ -233,11 +238,17 @@ static int parse_zstd_head(const uint8_t *p, size_t n, struct zhead *h)
 	return 0;
 }
 
+/* Takes the content of a frame in pieces, at its offset at in the content. */
+typedef int (*content_sink)(struct xt_reader *r, void *ctx, uint64_t at, const uint8_t *p, size_t n);
+
 /*
- * Load the frame at off.  Returns a negative errno, or a frame_kind with
- * *next set to the offset after the frame (FRAME_ZSTD, FRAME_SKIPPABLE).
+ * Load the frame at off: into r->frame, or with sink set piece by piece
+ * into sink (nothing of it is kept).  Returns a negative errno, or a
+ * frame_kind with *next set to the offset after the frame (FRAME_ZSTD,
+ * FRAME_SKIPPABLE).
  */
-static int load_frame(struct xt_reader *r, uint64_t off, size_t max_content, uint64_t *next)
+static int decode_frame(struct xt_reader *r, uint64_t off, size_t max_content, uint64_t *next,
+			content_sink sink, void *ctx)
 {
 	uint8_t head[ZSTD_HEAD_MAX];
 	size_t got;
@@ -289,10 +300,17 @@ static int load_frame(struct xt_reader *r, uint64_t off, size_t max_content, uin
 	 */
 	size_t limit = content + 1;
 	size_t cap = limit < (1u << 20) ? limit : (1u << 20);
-	if (!grow_frame(r, cap))
-		return xti_err(&r->err, -ENOMEM, "out of memory for a frame");
 	ZSTD_outBuffer out = { r->frame, cap, 0 };
-	uint64_t p = off;
+	if (sink) {
+		if (!r->bounce && !(r->bounce = malloc(BOUNCE)))
+			return xti_err(&r->err, -ENOMEM, "out of memory for a frame");
+		out = (ZSTD_outBuffer){ r->bounce, BOUNCE, 0 };
+	} else if (!grow_frame(r, cap)) {
+		return xti_err(&r->err, -ENOMEM, "out of memory for a frame");
+	} else {
+		out.dst = r->frame;
+	}
+	uint64_t p = off, sunk = 0;
 	for (;;) {
 		const uint8_t *src;
 		size_t avail;
@@ -305,9 +323,18 @@ static int load_frame(struct xt_reader *r, uint64_t off, size_t max_content, uin
 		if (ZSTD_isError(ret))
 			return xti_err_at(&r->err, -EBADMSG, off, "frame at offset %llu: %s",
 					  (unsigned long long)off, ZSTD_getErrorName(ret));
+		if (sink && out.pos) {
+			if (sunk + out.pos > content)
+				return xti_err_at(&r->err, -EBADMSG, off,
+						  "frame at offset %llu holds more than its declared %zu bytes",
+						  (unsigned long long)off, content);
+			TRY(sink(r, ctx, sunk, r->bounce, out.pos));
+			sunk += out.pos;
+			out.pos = 0;
+		}
 		if (ret == 0)
 			break;
-		if (out.pos == out.size) {
+		if (!sink && out.pos == out.size) {
 			if (out.size >= limit)
 				return xti_err_at(&r->err, -EBADMSG, off,
 						  "frame at offset %llu holds more than its declared %zu bytes",
@@ -319,13 +346,261 @@ static int load_frame(struct xt_reader *r, uint64_t off, size_t max_content, uin
 			out.size = ncap;
 		}
 	}
-	if (out.pos != content)
+	size_t produced = sink ? (size_t)sunk : out.pos;
+	if (produced != content)
 		return xti_err_at(&r->err, -EBADMSG, off,
 				  "frame at offset %llu: %zu bytes, %zu declared", (unsigned long long)off,
-				  out.pos, content);
-	r->frame_len = out.pos;
+				  produced, content);
+	if (!sink)
+		r->frame_len = out.pos;
 	*next = p;
 	return FRAME_ZSTD;
+}
+
+static int load_frame(struct xt_reader *r, uint64_t off, size_t max_content, uint64_t *next)
+{
+	return decode_frame(r, off, max_content, next, NULL, NULL);
+}
+
+/* ---- the header's long byte strings ---- */
+
+/*
+ * A header frame may declare up to 512 MiB, nearly all of it guest memory
+ * (or a guest image), which a few KiB of zstd can hold.  Only replay needs
+ * those bytes, and only once, in the guest's memory: so the reader keeps
+ * the header without its byte strings of HOLE_MIN bytes or more (their
+ * length, a digest, and where they are in the content: a hole), and reads
+ * them again from the file when asked (xt_reader_load_memory(), _image()).
+ * Reading a header costs what the rest of it holds, plus BOUNCE.
+ */
+#define HOLE_MIN (64u << 10)
+
+static void digest_word(struct xti_hole *h, uint64_t w)
+{
+	h->digest = (h->digest ^ w) * 0x9e3779b97f4a7c15ull;
+	h->digest ^= h->digest >> 29;
+}
+
+static void digest_add(struct xti_hole *h, const uint8_t *p, size_t n)
+{
+	while (n) {
+		if (!h->ntail && n >= 8) {
+			uint64_t w;
+			memcpy(&w, p, 8);
+			digest_word(h, w);
+			p += 8;
+			n -= 8;
+			continue;
+		}
+		h->tail |= (uint64_t)*p++ << (8 * h->ntail++);
+		n--;
+		if (h->ntail == 8) {
+			digest_word(h, h->tail);
+			h->tail = 0;
+			h->ntail = 0;
+		}
+	}
+}
+
+static uint64_t digest_end(struct xti_hole *h)
+{
+	if (h->ntail)
+		digest_word(h, h->tail);
+	digest_word(h, h->len);
+	return h->digest;
+}
+
+/* Where the walk over the header's CBOR items is, between pieces of content. */
+struct hole_walk {
+	uint8_t head[9];		/* an item's head, as far as it came */
+	unsigned have, need;
+	uint64_t left;			/* bytes of a string's content still to come */
+	struct xti_hole *skip;		/* the hole whose bytes they are, or NULL: kept */
+};
+
+static int keep_bytes(struct xt_reader *r, const uint8_t *p, size_t n)
+{
+	if (r->frame_len + n > r->frame_cap) {
+		size_t cap = r->frame_cap ? r->frame_cap : 4096;
+		while (cap < r->frame_len + n)
+			cap *= 2;
+		if (!grow_frame(r, cap))
+			return xti_err(&r->err, -ENOMEM, "out of memory for the header");
+	}
+	memcpy(r->frame + r->frame_len, p, n);
+	r->frame_len += n;
+	return 0;
+}
+
+static int add_hole(struct xt_reader *r, uint64_t src, uint64_t len)
+{
+	if (r->n_holes == r->cap_holes) {
+		size_t cap = r->cap_holes ? r->cap_holes * 2 : 8;
+		struct xti_hole *h = realloc(r->holes, cap * sizeof(*h));
+		if (!h)
+			return xti_err(&r->err, -ENOMEM, "out of memory for the header");
+		r->holes = h;
+		r->cap_holes = cap;
+	}
+	r->holes[r->n_holes++] = (struct xti_hole){ .at = r->frame_len, .src = src, .len = len,
+						    .digest = 0xcbf29ce484222325ull };
+	static const uint8_t empty_bytes = 0x40;	/* stands in the kept input for the string */
+	return keep_bytes(r, &empty_bytes, 1);
+}
+
+/*
+ * A sink for the header frame: keeps the content but the long byte
+ * strings.  Item heads alone tell where strings are (their nesting does
+ * not matter); whatever else is wrong is the decoder's to find.
+ */
+static int keep_short(struct xt_reader *r, void *ctx, uint64_t at, const uint8_t *p, size_t n)
+{
+	struct hole_walk *w = ctx;
+	const uint8_t *end = p + n;
+	while (p < end) {
+		size_t avail = (size_t)(end - p);
+		if (w->left) {
+			size_t k = w->left < avail ? (size_t)w->left : avail;
+			if (w->skip)
+				digest_add(w->skip, p, k);
+			else
+				TRY(keep_bytes(r, p, k));
+			w->left -= k;
+			p += k;
+			continue;
+		}
+		if (!w->have) {
+			static const uint8_t head_len[32] = { [24] = 2, [25] = 3, [26] = 5, [27] = 9 };
+			w->need = head_len[*p & 31] ? head_len[*p & 31] : 1;
+		}
+		size_t k = w->need - w->have < avail ? w->need - w->have : avail;
+		memcpy(w->head + w->have, p, k);
+		w->have += (unsigned)k;
+		p += k;
+		if (w->have < w->need)
+			continue;
+		unsigned major = w->head[0] >> 5, ai = w->head[0] & 31;
+		uint64_t len = ai < 24 ? ai : 0;
+		for (unsigned i = 1; ai >= 24 && ai <= 27 && i < w->need; i++)
+			len = len << 8 | w->head[i];
+		w->have = 0;
+		w->skip = NULL;
+		if (major == 2 && ai <= 27 && len >= HOLE_MIN) {
+			uint64_t src = at + (uint64_t)(p - (end - n));
+			TRY(add_hole(r, src, len));
+			w->skip = &r->holes[r->n_holes - 1];
+			w->left = len;
+			continue;
+		}
+		TRY(keep_bytes(r, w->head, w->need));
+		if ((major == 2 || major == 3) && ai <= 27)
+			w->left = len;
+	}
+	return 0;
+}
+
+/* The hole xti_blob() left slot NULL for, or NULL. */
+static struct xti_hole *hole_of(const struct xt_reader *r, const uint8_t *const *slot)
+{
+	for (size_t i = 0; i < r->n_holes; i++)
+		if (r->holes[i].slot == slot)
+			return &r->holes[i];
+	return NULL;
+}
+
+struct hole_copy {
+	const struct xti_hole *h;
+	uint8_t *dst;
+	bool sparse;		/* dst is zero already: leave its pages alone where the bytes are zero */
+};
+
+struct hole_copies {
+	struct hole_copy *v;
+	size_t n;
+};
+
+static bool all_zero(const uint8_t *p, size_t n)
+{
+	return !n || (!p[0] && !memcmp(p, p + 1, n - 1));
+}
+
+/* A sink that copies the holes' bytes where they are wanted. */
+static int copy_holes(struct xt_reader *r, void *ctx, uint64_t at, const uint8_t *p, size_t n)
+{
+	(void)r;
+	const struct hole_copies *c = ctx;
+	for (size_t i = 0; i < c->n; i++) {
+		const struct hole_copy *hc = &c->v[i];
+		uint64_t from = hc->h->src > at ? hc->h->src : at;
+		uint64_t to = hc->h->src + hc->h->len < at + n ? hc->h->src + hc->h->len : at + n;
+		for (uint64_t o = from; o < to;) {
+			/* page by page of the destination, so that a zero page stays untouched */
+			uint64_t d = o - hc->h->src;
+			uint64_t k = 4096 - (((uintptr_t)hc->dst + d) & 4095);
+			if (k > to - o)
+				k = to - o;
+			const uint8_t *q = p + (o - at);
+			if (!hc->sparse || !all_zero(q, (size_t)k))
+				memcpy(hc->dst + d, q, (size_t)k);
+			o += k;
+		}
+	}
+	return 0;
+}
+
+static int load_holes(struct xt_reader *r, struct hole_copy *v, size_t n)
+{
+	if (!n)
+		return 0;
+	struct hole_copies c = { v, n };
+	uint64_t next;
+	int k = decode_frame(r, XTI_FILE_MARK_SIZE, XTI_HEADER_FRAME_MAX, &next, copy_holes, &c);
+	if (k < 0)
+		return k;
+	if (k != FRAME_ZSTD)
+		return xti_err_at(&r->err, -EBADMSG, XTI_FILE_MARK_SIZE,
+				  "the header frame can no longer be read whole");
+	return 0;
+}
+
+int xt_reader_load_memory(struct xt_reader *r, uint8_t *mem, uint64_t mem_size)
+{
+	const struct xt_vm_config *vm = &r->header.vm;
+	struct hole_copy *v = calloc(vm->n_memory + 1, sizeof(*v));
+	if (!v)
+		return xti_err(&r->err, -ENOMEM, "out of memory");
+	size_t n = 0;
+	int rc = 0;
+	for (size_t i = 0; i < vm->n_memory && !rc; i++) {
+		const struct xt_mem_region *m = &vm->memory[i];
+		if (m->gpa > mem_size || m->size > mem_size - m->gpa)
+			rc = xti_err(&r->err, -ERANGE,
+				     "memory region at 0x%llx (%zu bytes) lies outside the guest's %llu bytes",
+				     (unsigned long long)m->gpa, m->size, (unsigned long long)mem_size);
+		else if (m->data)
+			memcpy(mem + m->gpa, m->data, m->size);
+		else if (m->size)
+			v[n++] = (struct hole_copy){ hole_of(r, &m->data), mem + m->gpa, true };
+		if (n && !v[n - 1].h)
+			rc = xti_err(&r->err, -EINVAL, "memory region %zu has no bytes", i);
+	}
+	if (!rc)
+		rc = load_holes(r, v, n);
+	free(v);
+	return rc;
+}
+
+int xt_reader_load_image(struct xt_reader *r, uint8_t *dst)
+{
+	const struct xt_image *im = &r->header.image;
+	if (im->data || !im->size) {
+		memcpy(dst, im->data, im->size);
+		return 0;
+	}
+	struct hole_copy c = { hole_of(r, &im->data), dst, false };
+	if (!c.h)
+		return xti_err(&r->err, -EINVAL, "the guest image has no bytes");
+	return load_holes(r, &c, 1);
 }
 
 static void start_cursor(struct xt_reader *r, uint64_t frame_off)
@@ -422,17 +697,49 @@ static int check_mark(struct xt_reader *r, const char *path)
 	return 0;
 }
 
+/* Every region's digest: comparing initial memory must not need the bytes. */
+static int digest_memory(struct xt_reader *r)
+{
+	struct xt_vm_config *vm = &r->header.vm;
+	uint64_t *d = xti_alloc(&r->header_arena, (vm->n_memory + 1) * sizeof(*d));
+	if (!d)
+		return xti_err(&r->err, -ENOMEM, "out of memory");
+	for (size_t i = 0; i < vm->n_memory; i++) {
+		const struct xt_mem_region *m = &vm->memory[i];
+		const struct xti_hole *h = m->data ? NULL : hole_of(r, &m->data);
+		struct xti_hole one = { .len = m->size, .digest = 0xcbf29ce484222325ull };
+		if (!h) {
+			digest_add(&one, m->data, m->size);
+			digest_end(&one);
+			h = &one;
+		}
+		d[i] = h->digest;
+	}
+	vm->memory_digests = d;
+	return 0;
+}
+
 static int read_header(struct xt_reader *r, const char *path)
 {
 	uint64_t next;
-	int k = load_frame(r, XTI_FILE_MARK_SIZE, XTI_HEADER_FRAME_MAX, &next);
+	struct hole_walk walk = { 0 };
+	r->frame_len = 0;
+	int k = decode_frame(r, XTI_FILE_MARK_SIZE, XTI_HEADER_FRAME_MAX, &next, keep_short, &walk);
 	if (k < 0)
 		return k;
 	if (k != FRAME_ZSTD)
 		return xti_err_at(&r->err, -EBADMSG, XTI_FILE_MARK_SIZE,
 				  "%s is cut short inside its header frame (%llu bytes in the file)", path,
 				  (unsigned long long)r->size);
+	if (walk.skip && walk.left)
+		return xti_err_at(&r->err, -EBADMSG, XTI_FILE_MARK_SIZE,
+				  "%s: a byte string of %llu bytes runs past the end of the header frame",
+				  path, (unsigned long long)walk.skip->len);
+	for (size_t i = 0; i < r->n_holes; i++)
+		digest_end(&r->holes[i]);
 	start_cursor(r, XTI_FILE_MARK_SIZE);
+	r->cur.holes = r->holes;
+	r->cur.n_holes = r->n_holes;
 	uint64_t type;
 	size_t npairs;
 	TRY(record_head(&r->cur, &type, &npairs));
@@ -447,7 +754,7 @@ static int read_header(struct xt_reader *r, const char *path)
 	if (!r->header.vm.capture)
 		r->header.vm.capture = XT_CAPTURE_DEFAULT;
 	r->data_start = next;
-	return 0;
+	return digest_memory(r);
 }
 
 static int read_trailer(struct xt_reader *r)
@@ -545,6 +852,8 @@ void xt_reader_close(struct xt_reader *r)
 	xti_arena_free(&r->event_arena);
 	free(r->scan_index);
 	free(r->memo);
+	free(r->holes);
+	free(r->bounce);
 	free(r);
 }
 

@@ -56,10 +56,28 @@ struct xti_tok {
 	double f;
 };
 
+/*
+ * A long byte string the reader did not keep (the header's guest memory
+ * and image, reader.c): the input holds an empty byte string in its place,
+ * which xti_next() hands out as a BYTES token of the real length with a
+ * NULL p and u = the hole's index + 1.
+ */
+struct xti_hole {
+	uint64_t at;		/* where the empty string stands in the input */
+	uint64_t src;		/* where the bytes began in the frame's content */
+	uint64_t len;
+	const uint8_t **slot;	/* the data pointer xti_blob() left NULL for it */
+	uint64_t digest;	/* of the bytes: xti_digest() */
+	uint64_t tail;		/* bytes of the digest's last word not yet mixed in */
+	unsigned ntail;
+};
+
 struct xti_in {
 	const uint8_t *p, *start, *end;
 	uint64_t file_offset;	/* of the frame the input came from, for messages */
 	struct xt_error *err;
+	struct xti_hole *holes;	/* sorted by at */
+	size_t n_holes;
 };
 
 /* Decode the next token.  0, or -EBADMSG with the error set. */

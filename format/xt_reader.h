@@ -58,6 +58,21 @@ void xt_reader_close(struct xt_reader *r);
 
 const struct xt_header *xt_reader_header(const struct xt_reader *r);
 
+/*
+ * The header's guest memory regions and guest image of 64 KiB or more are
+ * not held by the reader (their data is NULL; size is set): a header may
+ * declare far more memory than its file holds, and only replay needs the
+ * bytes.  These read them again from the file, piece by piece.
+ *
+ * xt_reader_load_memory() writes every region at mem + its address (mem
+ * holds mem_size bytes, and must be zero already: the pages of a region
+ * whose bytes are zero are left untouched, so a fresh anonymous mapping
+ * costs only what the regions really hold).  xt_reader_load_image() writes
+ * the image's size bytes to dst.
+ */
+int xt_reader_load_memory(struct xt_reader *r, uint8_t *mem, uint64_t mem_size);
+int xt_reader_load_image(struct xt_reader *r, uint8_t *dst);
+
 /* The footer, or NULL if the trace has none (truncated). */
 const struct xt_footer *xt_reader_footer(const struct xt_reader *r);
 

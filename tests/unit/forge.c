@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: MIT
+#define _GNU_SOURCE
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -135,4 +136,72 @@ uint64_t fg_edit_keyframe(struct fg_trace *t, size_t k, unsigned id)
 		}
 	}
 	TEST_FAIL("frame %zu's keyframe holds no field %u", k, id);
+}
+
+static void compress_piece(ZSTD_CCtx *c, struct xti_buf *out, const void *p, size_t n, bool last)
+{
+	ZSTD_inBuffer in = { p, n, 0 };
+	for (;;) {
+		TEST_ASSERT(xti_buf_reserve(out, ZSTD_CStreamOutSize()), "out of memory");
+		ZSTD_outBuffer o = { out->p + out->len, out->cap - out->len, 0 };
+		size_t left = ZSTD_compressStream2(c, &o, &in, last ? ZSTD_e_end : ZSTD_e_continue);
+		TEST_ASSERT(!ZSTD_isError(left), "compress: %s", ZSTD_getErrorName(left));
+		out->len += o.pos;
+		if (last ? left == 0 : in.pos == in.size)
+			return;
+	}
+}
+
+void fg_add_region(struct fg_trace *t, uint64_t gpa, uint64_t size, uint8_t fill)
+{
+	/* a stand-in region of a pattern found nowhere else, whose head then says size */
+	enum { STAND_IN = 1 << 16 };
+	struct xt_header h = *xt_reader_header(t->r);
+	struct xt_mem_region *m = calloc(h.vm.n_memory + 1, sizeof(*m));
+	uint8_t *pattern = malloc(STAND_IN);
+	TEST_ASSERT(m && pattern && size <= UINT32_MAX && size > STAND_IN, "a region of %" PRIu64, size);
+	struct fx_rng rng = { 99 };
+	for (size_t i = 0; i < STAND_IN; i += 8) {
+		uint64_t v = fx_rand(&rng);
+		memcpy(pattern + i, &v, 8);
+	}
+	memcpy(m, h.vm.memory, h.vm.n_memory * sizeof(*m));
+	m[h.vm.n_memory] = (struct xt_mem_region){ .gpa = gpa, .data = pattern, .size = STAND_IN };
+	h.vm.memory = m;
+	h.vm.n_memory++;
+	if (h.vm.mem_size < gpa + size)
+		h.vm.mem_size = gpa + size;
+	struct xti_buf b = { 0 };
+	xti_put_header(&b, &h);
+	TEST_ASSERT(!b.oom, "out of memory");
+	const uint8_t *at = memmem(b.p, b.len, pattern, STAND_IN);
+	TEST_ASSERT(at && at - b.p >= 5 && at[-5] == 0x5a, "the stand-in region and its 4-byte head");
+	size_t prefix = (size_t)(at - b.p), suffix = b.len - prefix - STAND_IN;
+	uint8_t *len = b.p + prefix - 4;
+	len[0] = (uint8_t)(size >> 24);
+	len[1] = (uint8_t)(size >> 16);
+	len[2] = (uint8_t)(size >> 8);
+	len[3] = (uint8_t)size;
+
+	ZSTD_CCtx *c = ZSTD_createCCtx();
+	TEST_ASSERT(c && !ZSTD_isError(ZSTD_CCtx_setParameter(c, ZSTD_c_checksumFlag, 1)) &&
+		    !ZSTD_isError(ZSTD_CCtx_setPledgedSrcSize(c, prefix + size + suffix)), "zstd");
+	struct xti_buf out = { 0 };
+	xti_put_raw(&out, t->head, XTI_FILE_MARK_SIZE);
+	compress_piece(c, &out, b.p, prefix, false);
+	enum { PIECE = 1 << 20 };
+	uint8_t *piece = malloc(PIECE);
+	TEST_ASSERT(piece, "out of memory");
+	memset(piece, fill, PIECE);
+	for (uint64_t done = 0; done < size; done += PIECE)
+		compress_piece(c, &out, piece, size - done < PIECE ? (size_t)(size - done) : PIECE, false);
+	compress_piece(c, &out, at + STAND_IN, suffix, true);
+	ZSTD_freeCCtx(c);
+	free(piece);
+	free(t->head);
+	t->head = out.p;
+	t->head_len = out.len;
+	xti_buf_free(&b);
+	free(pattern);
+	free(m);
 }

@@ -40,4 +40,13 @@ void fg_write(const struct fg_trace *t, const char *path, const size_t *which, s
  */
 uint64_t fg_edit_keyframe(struct fg_trace *t, size_t k, unsigned id);
 
+
+
+/*
+ * Give t's header one more memory region: size bytes of fill at gpa (the
+ * guest's memory grown to hold it), compressed piece by piece as zstd
+ * does it for the writer, so that a 500 MiB region costs the test nothing
+ * like 500 MiB.  fg_write() then writes it.
+ */
+void fg_add_region(struct fg_trace *t, uint64_t gpa, uint64_t size, uint8_t fill);
 #endif
