@@ -27,7 +27,15 @@ struct xti_buf {
 	uint8_t *p;
 	size_t len, cap;
 	bool oom;		/* an allocation failed; the content is incomplete */
+	/*
+	 * Set: a byte string of XTI_SPILL_MIN bytes or more is not copied in;
+	 * spill is handed the buffer (its head written) and the bytes, and
+	 * empties the buffer.  The writer streams guest memory this way.
+	 */
+	void (*spill)(struct xti_buf *b, const void *p, size_t n, void *ctx);
+	void *spill_ctx;
 };
+#define XTI_SPILL_MIN (64u << 10)
 
 void xti_buf_free(struct xti_buf *b);
 bool xti_buf_reserve(struct xti_buf *b, size_t n);

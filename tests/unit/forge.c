@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: MIT
 #define _GNU_SOURCE
 #include <fcntl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <zstd.h>
 
@@ -204,4 +206,25 @@ void fg_add_region(struct fg_trace *t, uint64_t gpa, uint64_t size, uint8_t fill
 	xti_buf_free(&b);
 	free(pattern);
 	free(m);
+}
+
+int fg_run_peak(const char *exe, const char *const *args, uint64_t *rss)
+{
+	char *argv[16] = { (char *)exe };
+	for (int i = 0; args[i] && i < 14; i++)
+		argv[i + 1] = (char *)args[i];
+	pid_t pid = fork();
+	TEST_ASSERT(pid >= 0, "fork");
+	if (!pid) {
+		int fd = open("/dev/null", O_WRONLY);
+		dup2(fd, 1);
+		dup2(fd, 2);
+		execv(exe, argv);
+		_exit(127);
+	}
+	int st;
+	struct rusage ru;
+	TEST_ASSERT(wait4(pid, &st, 0, &ru) == pid, "wait4");
+	*rss = (uint64_t)ru.ru_maxrss * 1024;
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }

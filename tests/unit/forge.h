@@ -49,4 +49,10 @@ uint64_t fg_edit_keyframe(struct fg_trace *t, size_t k, unsigned id);
  * like 500 MiB.  fg_write() then writes it.
  */
 void fg_add_region(struct fg_trace *t, uint64_t gpa, uint64_t size, uint8_t fill);
+/*
+ * Run exe with args (NULL-terminated; output thrown away) as a child: its
+ * exit status (-1: killed), its peak resident set size in bytes in *rss.
+ */
+int fg_run_peak(const char *exe, const char *const *args, uint64_t *rss);
+
 #endif

@@ -12,9 +12,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
-#include <sys/resource.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "fixture.h"
@@ -76,33 +74,11 @@ static void with_region(const char *src, const char *dst, uint64_t size, uint8_t
 	fg_free(&t);
 }
 
-/* Run exitrace with args (output thrown away); its exit status, its peak RSS in *rss. */
-static int run(uint64_t *rss, const char *const *args)
-{
-	char *argv[8] = { (char *)exe };
-	for (int i = 0; args[i] && i < 6; i++)
-		argv[i + 1] = (char *)args[i];
-	pid_t pid = fork();
-	TEST_ASSERT(pid >= 0, "fork");
-	if (!pid) {
-		int fd = open("/dev/null", O_WRONLY);
-		dup2(fd, 1);
-		dup2(fd, 2);
-		execv(exe, argv);
-		_exit(127);
-	}
-	int st;
-	struct rusage ru;
-	TEST_ASSERT(wait4(pid, &st, 0, &ru) == pid, "wait4");
-	*rss = (uint64_t)ru.ru_maxrss * 1024;
-	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
-
 static void bounded(const char *trace, const char *cmd, const char *second)
 {
 	const char *args[] = { cmd, trace, second, NULL };
 	uint64_t rss;
-	int status = run(&rss, args);
+	int status = fg_run_peak(exe, args, &rss);
 	TEST_ASSERT(status == 0, "%s %s: exit %d", cmd, trace, status);
 	printf("%-5s %s: peak RSS %.1f MiB (at most %.0f)\n", cmd, strrchr(trace, '/') + 1,
 	       (double)rss / MiB, (double)LIMIT / MiB);
