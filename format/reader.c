@@ -593,10 +593,10 @@ int xt_reader_load_memory(struct xt_reader *r, uint8_t *mem, uint64_t mem_size)
 int xt_reader_load_image(struct xt_reader *r, uint8_t *dst)
 {
 	const struct xt_image *im = &r->header.image;
-	if (im->data || !im->size) {
+	if (im->data && im->size)
 		memcpy(dst, im->data, im->size);
+	if (im->data || !im->size)
 		return 0;
-	}
 	struct hole_copy c = { hole_of(r, &im->data), dst, false };
 	if (!c.h)
 		return xti_err(&r->err, -EINVAL, "the guest image has no bytes");

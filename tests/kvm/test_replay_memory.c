@@ -17,7 +17,7 @@
 #define GPA 0x10000000ull
 
 #if defined(__SANITIZE_ADDRESS__)
-#define SLACK (384ull * MiB)
+#define SLACK (64ull * MiB)
 #else
 #define SLACK 0
 #endif
