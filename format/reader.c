@@ -371,9 +371,10 @@ static int load_frame(struct xt_reader *r, uint64_t off, size_t max_content, uin
  * the header without its byte strings of HOLE_MIN bytes or more (their
  * length, a digest, and where they are in the content: a hole), and reads
  * them again from the file when asked (xt_reader_load_memory(), _image()).
- * Reading a header costs what the rest of it holds, plus BOUNCE.
+ * Reading a header costs what the rest of it holds (at most
+ * XTI_HEADER_KEPT_MAX, as for the writer), plus BOUNCE.
  */
-#define HOLE_MIN (64u << 10)
+#define HOLE_MIN XTI_SPILL_MIN
 
 static void digest_word(struct xti_hole *h, uint64_t w)
 {
@@ -420,6 +421,11 @@ struct hole_walk {
 
 static int keep_bytes(struct xt_reader *r, const uint8_t *p, size_t n)
 {
+	/* the rest of a header is lists and names: many MiB of them are made, not recorded */
+	if (r->frame_len + n > XTI_HEADER_KEPT_MAX)
+		return xti_err_at(&r->err, -EFBIG, XTI_FILE_MARK_SIZE,
+				  "the header frame holds more than %u MiB besides guest memory and image",
+				  XTI_HEADER_KEPT_MAX >> 20);
 	if (r->frame_len + n > r->frame_cap) {
 		size_t cap = r->frame_cap ? r->frame_cap : 4096;
 		while (cap < r->frame_len + n)

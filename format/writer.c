@@ -112,6 +112,7 @@ struct header_stream {
 	struct xt_writer *w;
 	bool counting;
 	uint64_t size;		/* counting: the content's size */
+	uint64_t spilled;	/* counting: of which long byte strings */
 	int rc;
 };
 
@@ -138,6 +139,7 @@ static void header_spill(struct xti_buf *b, const void *p, size_t n, void *ctx)
 	struct header_stream *hs = ctx;
 	if (hs->counting) {
 		hs->size += b->len + n;
+		hs->spilled += n;
 	} else if (!hs->rc) {
 		header_piece(hs, b->p, b->len, ZSTD_e_continue);
 		if (!hs->rc)
@@ -159,6 +161,9 @@ static int write_header(struct xt_writer *w, const struct xt_header *h)
 	} else if (hs.size > XTI_HEADER_FRAME_MAX) {
 		rc = xti_err(&w->err, -EFBIG, "the header (guest image and memory) is %llu bytes; at most %u",
 			     (unsigned long long)hs.size, XTI_HEADER_FRAME_MAX);
+	} else if (hs.size - hs.spilled > XTI_HEADER_KEPT_MAX) {
+		rc = xti_err(&w->err, -EFBIG, "the header is %llu bytes besides guest memory and image; at most %u",
+			     (unsigned long long)(hs.size - hs.spilled), XTI_HEADER_KEPT_MAX);
 	} else if (!xti_buf_reserve(&w->packed, ZSTD_CStreamOutSize())) {
 		w->failed = true;
 		rc = xti_err(&w->err, -ENOMEM, "out of memory compressing the header");

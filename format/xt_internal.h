@@ -36,6 +36,8 @@ struct xti_buf {
 	void *spill_ctx;
 };
 #define XTI_SPILL_MIN (64u << 10)
+/* A header's bytes besides its byte strings of XTI_SPILL_MIN or more: what a reader holds of it. */
+#define XTI_HEADER_KEPT_MAX (16u << 20)
 
 void xti_buf_free(struct xti_buf *b);
 bool xti_buf_reserve(struct xti_buf *b, size_t n);

@@ -154,6 +154,47 @@ static void compress_piece(ZSTD_CCtx *c, struct xti_buf *out, const void *p, siz
 	}
 }
 
+/*
+ * t's header h, encoded, with the stand-in string (its head byte head:
+ * 0x5a a byte string, 0x7a a text, both of 4-byte length) grown to size
+ * bytes of fill, compressed piece by piece.
+ */
+static void grow_stand_in(struct fg_trace *t, const struct xt_header *h, const uint8_t *stand_in,
+			  size_t stand_in_len, uint8_t head, uint64_t size, uint8_t fill)
+{
+	struct xti_buf b = { 0 };
+	xti_put_header(&b, h);
+	TEST_ASSERT(!b.oom, "out of memory");
+	const uint8_t *at = memmem(b.p, b.len, stand_in, stand_in_len);
+	TEST_ASSERT(at && at - b.p >= 5 && at[-5] == head, "the stand-in and its 4-byte head");
+	size_t prefix = (size_t)(at - b.p), suffix = b.len - prefix - stand_in_len;
+	uint8_t *len = b.p + prefix - 4;
+	len[0] = (uint8_t)(size >> 24);
+	len[1] = (uint8_t)(size >> 16);
+	len[2] = (uint8_t)(size >> 8);
+	len[3] = (uint8_t)size;
+
+	ZSTD_CCtx *c = ZSTD_createCCtx();
+	TEST_ASSERT(c && !ZSTD_isError(ZSTD_CCtx_setParameter(c, ZSTD_c_checksumFlag, 1)) &&
+		    !ZSTD_isError(ZSTD_CCtx_setPledgedSrcSize(c, prefix + size + suffix)), "zstd");
+	struct xti_buf out = { 0 };
+	xti_put_raw(&out, t->head, XTI_FILE_MARK_SIZE);
+	compress_piece(c, &out, b.p, prefix, false);
+	enum { PIECE = 1 << 20 };
+	uint8_t *piece = malloc(PIECE);
+	TEST_ASSERT(piece, "out of memory");
+	memset(piece, fill, PIECE);
+	for (uint64_t done = 0; done < size; done += PIECE)
+		compress_piece(c, &out, piece, size - done < PIECE ? (size_t)(size - done) : PIECE, false);
+	compress_piece(c, &out, at + stand_in_len, suffix, true);
+	ZSTD_freeCCtx(c);
+	free(piece);
+	free(t->head);
+	t->head = out.p;
+	t->head_len = out.len;
+	xti_buf_free(&b);
+}
+
 void fg_add_region(struct fg_trace *t, uint64_t gpa, uint64_t size, uint8_t fill)
 {
 	/* a stand-in region of a pattern found nowhere else, whose head then says size */
@@ -173,39 +214,30 @@ void fg_add_region(struct fg_trace *t, uint64_t gpa, uint64_t size, uint8_t fill
 	h.vm.n_memory++;
 	if (h.vm.mem_size < gpa + size)
 		h.vm.mem_size = gpa + size;
-	struct xti_buf b = { 0 };
-	xti_put_header(&b, &h);
-	TEST_ASSERT(!b.oom, "out of memory");
-	const uint8_t *at = memmem(b.p, b.len, pattern, STAND_IN);
-	TEST_ASSERT(at && at - b.p >= 5 && at[-5] == 0x5a, "the stand-in region and its 4-byte head");
-	size_t prefix = (size_t)(at - b.p), suffix = b.len - prefix - STAND_IN;
-	uint8_t *len = b.p + prefix - 4;
-	len[0] = (uint8_t)(size >> 24);
-	len[1] = (uint8_t)(size >> 16);
-	len[2] = (uint8_t)(size >> 8);
-	len[3] = (uint8_t)size;
-
-	ZSTD_CCtx *c = ZSTD_createCCtx();
-	TEST_ASSERT(c && !ZSTD_isError(ZSTD_CCtx_setParameter(c, ZSTD_c_checksumFlag, 1)) &&
-		    !ZSTD_isError(ZSTD_CCtx_setPledgedSrcSize(c, prefix + size + suffix)), "zstd");
-	struct xti_buf out = { 0 };
-	xti_put_raw(&out, t->head, XTI_FILE_MARK_SIZE);
-	compress_piece(c, &out, b.p, prefix, false);
-	enum { PIECE = 1 << 20 };
-	uint8_t *piece = malloc(PIECE);
-	TEST_ASSERT(piece, "out of memory");
-	memset(piece, fill, PIECE);
-	for (uint64_t done = 0; done < size; done += PIECE)
-		compress_piece(c, &out, piece, size - done < PIECE ? (size_t)(size - done) : PIECE, false);
-	compress_piece(c, &out, at + STAND_IN, suffix, true);
-	ZSTD_freeCCtx(c);
-	free(piece);
-	free(t->head);
-	t->head = out.p;
-	t->head_len = out.len;
-	xti_buf_free(&b);
+	grow_stand_in(t, &h, pattern, STAND_IN, 0x5a, size, fill);
 	free(pattern);
 	free(m);
+}
+
+void fg_add_text(struct fg_trace *t, uint64_t size)
+{
+	/* 64 KiB of text, so that its head takes 4 bytes */
+	enum { STAND_IN = 1 << 16 };
+	struct xt_header h = *xt_reader_header(t->r);
+	struct xt_kv *extra = calloc(h.n_extra + 1, sizeof(*extra));
+	char *text = malloc(STAND_IN + 1);
+	TEST_ASSERT(extra && text && size <= UINT32_MAX && size > STAND_IN, "a text of %" PRIu64, size);
+	struct fx_rng rng = { 98 };
+	for (size_t i = 0; i < STAND_IN; i++)
+		text[i] = (char)('a' + fx_rand(&rng) % 26);
+	text[STAND_IN] = 0;
+	memcpy(extra, h.extra, h.n_extra * sizeof(*extra));
+	extra[h.n_extra] = (struct xt_kv){ "filler", text };
+	h.extra = extra;
+	h.n_extra++;
+	grow_stand_in(t, &h, (const uint8_t *)text, STAND_IN, 0x7a, size, 'x');
+	free(text);
+	free(extra);
 }
 
 int fg_run_peak(const char *exe, const char *const *args, uint64_t *rss)

@@ -49,6 +49,8 @@ uint64_t fg_edit_keyframe(struct fg_trace *t, size_t k, unsigned id);
  * like 500 MiB.  fg_write() then writes it.
  */
 void fg_add_region(struct fg_trace *t, uint64_t gpa, uint64_t size, uint8_t fill);
+/* The same with a text of size bytes ("x") in the header's extra metadata. */
+void fg_add_text(struct fg_trace *t, uint64_t size);
 /*
  * Run exe with args (NULL-terminated; output thrown away) as a child: its
  * exit status (-1: killed), its peak resident set size in bytes in *rss.

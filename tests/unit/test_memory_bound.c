@@ -7,7 +7,8 @@
  * + 2 x what the command must hold, and these hold none of the region),
  * measured as each child's peak RSS.  The reader hands a region it does
  * not hold out again, byte for byte (xt_reader_load_memory); diff tells two
- * such regions apart by their digests.  argv[1]: the exitrace binary.
+ * such regions apart by their digests.  The rest of a header (a 100 MiB
+ * text here) may take 16 MiB at most.  argv[1]: the exitrace binary.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -142,6 +143,29 @@ int main(int argc, char **argv)
 		bounded(t, "stat", NULL);
 		bounded(t, "diff", t);
 	}
+	/*
+	 * What is not a long byte string counts against the 16 MiB a header
+	 * may hold besides them: a 100 MiB text is refused early, cheaply.
+	 */
+	struct fg_trace t;
+	fg_split(&t, orig);
+	fg_add_text(&t, 100ull * MiB);
+	size_t all[64];
+	for (size_t i = 0; i < t.n && i < 64; i++)
+		all[i] = i;
+	struct xt_footer f = t.footer;
+	const char *text = path_in("big-text.xtr");
+	fg_write(&t, text, all, t.n, &f, true, NULL);
+	fg_free(&t);
+	TEST_ASSERT(xt_reader_open(&r, text, &err) == -EFBIG, "a 100 MiB text in the header is refused");
+	TEST_ASSERT(strstr(err.msg, "more than 16 MiB besides guest memory and image"), "%s", err.msg);
+	const char *args[] = { "info", text, NULL };
+	uint64_t rss;
+	TEST_EQ_U64(2, fg_run_peak(exe, args, &rss), "info refuses it");
+	printf("info  big-text.xtr: refused, peak RSS %.1f MiB (at most %.0f)\n", (double)rss / MiB,
+	       (double)LIMIT / MiB);
+	TEST_ASSERT(rss <= LIMIT, "info of a 100 MiB text: peak RSS %" PRIu64, rss);
+
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
 	TEST_EQ_U64(0, system(cmd), "clean up");
 	return 0;
