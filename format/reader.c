@@ -476,6 +476,15 @@ static int keep_short(struct xt_reader *r, void *ctx, uint64_t at, const uint8_t
 			continue;
 		}
 		if (!w->have) {
+			/* a run of one-byte items that are no strings is kept in one go */
+			const uint8_t *q = p;
+			while (q < end && (*q & 31) < 24 && (*q >> 5) != 2 && (*q >> 5) != 3)
+				q++;
+			if (q > p) {
+				TRY(keep_bytes(r, p, (size_t)(q - p)));
+				p = q;
+				continue;
+			}
 			static const uint8_t head_len[32] = { [24] = 2, [25] = 3, [26] = 5, [27] = 9 };
 			w->need = head_len[*p & 31] ? head_len[*p & 31] : 1;
 		}
