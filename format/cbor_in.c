@@ -76,6 +76,25 @@ int xti_bad(struct xti_in *in, const char *fmt, ...)
 			  (unsigned long long)in->file_offset, (unsigned long long)xti_pos(in), what);
 }
 
+/* Is the empty byte string at head a long one the reader did not keep? */
+static void fill_hole(struct xti_in *in, const uint8_t *head, struct xti_tok *t)
+{
+	uint64_t at = (uint64_t)(head - in->start);
+	size_t lo = 0, hi = in->n_holes;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (in->holes[mid].at < at)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo < in->n_holes && in->holes[lo].at == at) {
+		t->p = NULL;
+		t->len = (size_t)in->holes[lo].len;
+		t->u = lo + 1;
+	}
+}
+
 int xti_next(struct xti_in *in, struct xti_tok *t)
 {
 	if (in->p >= in->end)
@@ -85,6 +104,8 @@ int xti_next(struct xti_in *in, struct xti_tok *t)
 	if (r.status != CBOR_DECODER_FINISHED || r.read == 0)
 		return xti_bad(in, r.status == CBOR_DECODER_NEDATA ? "record cut short"
 								   : "invalid CBOR");
+	if (in->n_holes && t->type == XTI_BYTES && !t->len)
+		fill_hole(in, in->p, t);
 	in->p += r.read;
 	/* Each item takes at least one byte: a count larger than what is left is a lie. */
 	if ((t->type == XTI_ARRAY || t->type == XTI_MAP) &&
@@ -182,6 +203,13 @@ int xti_blob(struct xti_in *in, const struct xti_tok *t, struct xti_arena *a,
 {
 	if (t->type != XTI_BYTES)
 		return xti_bad(in, "expected a byte string");
+	if (!t->p && t->len) {
+		/* not kept: the reader reads the bytes again when asked, for this slot */
+		in->holes[t->u - 1].slot = p;
+		*p = NULL;
+		*n = t->len;
+		return 0;
+	}
 	uint8_t *copy = xti_alloc(a, t->len);
 	if (!copy)
 		return xti_err(in->err, -ENOMEM, "out of memory decoding %zu bytes", t->len);

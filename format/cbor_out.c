@@ -74,9 +74,14 @@ void xti_put_array(struct xti_buf *b, size_t n)
 
 void xti_put_bytes(struct xti_buf *b, const void *p, size_t n)
 {
-	if (!xti_buf_reserve(b, HEAD_MAX + n))
+	bool spill = b->spill && n >= XTI_SPILL_MIN;
+	if (!xti_buf_reserve(b, HEAD_MAX + (spill ? 0 : n)))
 		return;
 	b->len += cbor_encode_bytestring_start(n, b->p + b->len, HEAD_MAX);
+	if (spill) {
+		b->spill(b, p, n, b->spill_ctx);
+		return;
+	}
 	if (n)
 		memcpy(b->p + b->len, p, n);
 	b->len += n;

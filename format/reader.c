@@ -8,6 +8,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -18,6 +19,7 @@
 #include "xt_reader.h"
 
 #define WINDOW (256u << 10)
+#define BOUNCE (1u << 20)
 
 /*
  * Step records of loop-heavy guests repeat byte for byte (the same deltas
@@ -47,6 +49,10 @@ struct memo {
 	struct memo_entry e[MEMO_SETS][MEMO_WAYS];
 	uint8_t next_way[MEMO_SETS];
 };
+
+/* exit reasons counted in a plain array; the few others (RUN_FAILED, NONE) in a list */
+#define HIST_DIRECT 64
+#define HIST_OTHER 8
 
 enum frame_kind { FRAME_ZSTD, FRAME_SKIPPABLE, FRAME_EOF, FRAME_TRUNCATED };
 
@@ -103,8 +109,30 @@ struct xt_reader {
 	struct xt_frame_index *index;	/* from the footer, or rebuilt */
 	size_t n_index;
 	bool index_known;
+	bool index_scanned;		/* the index was rebuilt from the frames */
 	struct xt_frame_index *scan_index;
 	size_t n_scan, cap_scan;
+
+	/*
+	 * The footer is only a claim: reading holds it against what the
+	 * frames really hold, and when they disagree the data wins and
+	 * inconsistent says how (the reader reads on).
+	 */
+	struct xti_hole *holes;		/* the header's long byte strings, not kept */
+	size_t n_holes, cap_holes;
+	uint8_t *bounce;		/* a piece of a frame read piece by piece */
+
+	struct xt_state keyframe;	/* the keyframe being read, before it is checked */
+	bool running;			/* state is what the steps so far built */
+	bool from_start;		/* the stream began at step 0: its counts are whole */
+	size_t frame_no;		/* the footer's index entry the next frame must match */
+	uint64_t hist[HIST_DIRECT];	/* steps by exit reason, when from_start */
+	struct xt_hist_entry hist_other[HIST_OTHER];
+	size_t n_hist_other;
+	bool hist_lost;			/* more odd exit reasons than hist_other holds */
+	uint64_t event_counts[XT_EV_KIND_LIMIT];
+	bool inconsistent;
+	struct xt_error inconsistency;
 };
 
 #define TRY(x) do { int rc_ = (x); if (rc_) return rc_; } while (0)
@@ -210,11 +238,17 @@ static int parse_zstd_head(const uint8_t *p, size_t n, struct zhead *h)
 	return 0;
 }
 
+/* Takes the content of a frame in pieces, at its offset at in the content. */
+typedef int (*content_sink)(struct xt_reader *r, void *ctx, uint64_t at, const uint8_t *p, size_t n);
+
 /*
- * Load the frame at off.  Returns a negative errno, or a frame_kind with
- * *next set to the offset after the frame (FRAME_ZSTD, FRAME_SKIPPABLE).
+ * Load the frame at off: into r->frame, or with sink set piece by piece
+ * into sink (nothing of it is kept).  Returns a negative errno, or a
+ * frame_kind with *next set to the offset after the frame (FRAME_ZSTD,
+ * FRAME_SKIPPABLE).
  */
-static int load_frame(struct xt_reader *r, uint64_t off, size_t max_content, uint64_t *next)
+static int decode_frame(struct xt_reader *r, uint64_t off, size_t max_content, uint64_t *next,
+			content_sink sink, void *ctx)
 {
 	uint8_t head[ZSTD_HEAD_MAX];
 	size_t got;
@@ -266,10 +300,17 @@ static int load_frame(struct xt_reader *r, uint64_t off, size_t max_content, uin
 	 */
 	size_t limit = content + 1;
 	size_t cap = limit < (1u << 20) ? limit : (1u << 20);
-	if (!grow_frame(r, cap))
-		return xti_err(&r->err, -ENOMEM, "out of memory for a frame");
 	ZSTD_outBuffer out = { r->frame, cap, 0 };
-	uint64_t p = off;
+	if (sink) {
+		if (!r->bounce && !(r->bounce = malloc(BOUNCE)))
+			return xti_err(&r->err, -ENOMEM, "out of memory for a frame");
+		out = (ZSTD_outBuffer){ r->bounce, BOUNCE, 0 };
+	} else if (!grow_frame(r, cap)) {
+		return xti_err(&r->err, -ENOMEM, "out of memory for a frame");
+	} else {
+		out.dst = r->frame;
+	}
+	uint64_t p = off, sunk = 0;
 	for (;;) {
 		const uint8_t *src;
 		size_t avail;
@@ -282,9 +323,18 @@ static int load_frame(struct xt_reader *r, uint64_t off, size_t max_content, uin
 		if (ZSTD_isError(ret))
 			return xti_err_at(&r->err, -EBADMSG, off, "frame at offset %llu: %s",
 					  (unsigned long long)off, ZSTD_getErrorName(ret));
+		if (sink && out.pos) {
+			if (sunk + out.pos > content)
+				return xti_err_at(&r->err, -EBADMSG, off,
+						  "frame at offset %llu holds more than its declared %zu bytes",
+						  (unsigned long long)off, content);
+			TRY(sink(r, ctx, sunk, r->bounce, out.pos));
+			sunk += out.pos;
+			out.pos = 0;
+		}
 		if (ret == 0)
 			break;
-		if (out.pos == out.size) {
+		if (!sink && out.pos == out.size) {
 			if (out.size >= limit)
 				return xti_err_at(&r->err, -EBADMSG, off,
 						  "frame at offset %llu holds more than its declared %zu bytes",
@@ -296,13 +346,276 @@ static int load_frame(struct xt_reader *r, uint64_t off, size_t max_content, uin
 			out.size = ncap;
 		}
 	}
-	if (out.pos != content)
+	size_t produced = sink ? (size_t)sunk : out.pos;
+	if (produced != content)
 		return xti_err_at(&r->err, -EBADMSG, off,
 				  "frame at offset %llu: %zu bytes, %zu declared", (unsigned long long)off,
-				  out.pos, content);
-	r->frame_len = out.pos;
+				  produced, content);
+	if (!sink)
+		r->frame_len = out.pos;
 	*next = p;
 	return FRAME_ZSTD;
+}
+
+static int load_frame(struct xt_reader *r, uint64_t off, size_t max_content, uint64_t *next)
+{
+	return decode_frame(r, off, max_content, next, NULL, NULL);
+}
+
+/* ---- the header's long byte strings ---- */
+
+/*
+ * A header frame may declare up to 512 MiB, nearly all of it guest memory
+ * (or a guest image), which a few KiB of zstd can hold.  Only replay needs
+ * those bytes, and only once, in the guest's memory: so the reader keeps
+ * the header without its byte strings of HOLE_MIN bytes or more (their
+ * length, a digest, and where they are in the content: a hole), and reads
+ * them again from the file when asked (xt_reader_load_memory(), _image()).
+ * Reading a header costs what the rest of it holds (at most
+ * XTI_HEADER_KEPT_MAX, as for the writer), plus BOUNCE.
+ */
+#define HOLE_MIN XTI_SPILL_MIN
+
+static void digest_word(struct xti_hole *h, uint64_t w)
+{
+	h->digest = (h->digest ^ w) * 0x9e3779b97f4a7c15ull;
+	h->digest ^= h->digest >> 29;
+}
+
+static void digest_add(struct xti_hole *h, const uint8_t *p, size_t n)
+{
+	while (n) {
+		if (!h->ntail && n >= 8) {
+			uint64_t w;
+			memcpy(&w, p, 8);
+			digest_word(h, w);
+			p += 8;
+			n -= 8;
+			continue;
+		}
+		h->tail |= (uint64_t)*p++ << (8 * h->ntail++);
+		n--;
+		if (h->ntail == 8) {
+			digest_word(h, h->tail);
+			h->tail = 0;
+			h->ntail = 0;
+		}
+	}
+}
+
+static uint64_t digest_end(struct xti_hole *h)
+{
+	if (h->ntail)
+		digest_word(h, h->tail);
+	digest_word(h, h->len);
+	return h->digest;
+}
+
+/* Where the walk over the header's CBOR items is, between pieces of content. */
+struct hole_walk {
+	uint8_t head[9];		/* an item's head, as far as it came */
+	unsigned have, need;
+	uint64_t left;			/* bytes of a string's content still to come */
+	struct xti_hole *skip;		/* the hole whose bytes they are, or NULL: kept */
+};
+
+static int keep_bytes(struct xt_reader *r, const uint8_t *p, size_t n)
+{
+	/* the rest of a header is lists and names: many MiB of them are made, not recorded */
+	if (r->frame_len + n > XTI_HEADER_KEPT_MAX)
+		return xti_err_at(&r->err, -EFBIG, XTI_FILE_MARK_SIZE,
+				  "the header frame holds more than %u MiB besides guest memory and image",
+				  XTI_HEADER_KEPT_MAX >> 20);
+	if (r->frame_len + n > r->frame_cap) {
+		size_t cap = r->frame_cap ? r->frame_cap : 4096;
+		while (cap < r->frame_len + n)
+			cap *= 2;
+		if (!grow_frame(r, cap))
+			return xti_err(&r->err, -ENOMEM, "out of memory for the header");
+	}
+	memcpy(r->frame + r->frame_len, p, n);
+	r->frame_len += n;
+	return 0;
+}
+
+static int add_hole(struct xt_reader *r, uint64_t src, uint64_t len)
+{
+	if (r->n_holes == r->cap_holes) {
+		size_t cap = r->cap_holes ? r->cap_holes * 2 : 8;
+		struct xti_hole *h = realloc(r->holes, cap * sizeof(*h));
+		if (!h)
+			return xti_err(&r->err, -ENOMEM, "out of memory for the header");
+		r->holes = h;
+		r->cap_holes = cap;
+	}
+	r->holes[r->n_holes++] = (struct xti_hole){ .at = r->frame_len, .src = src, .len = len,
+						    .digest = 0xcbf29ce484222325ull };
+	static const uint8_t empty_bytes = 0x40;	/* stands in the kept input for the string */
+	return keep_bytes(r, &empty_bytes, 1);
+}
+
+/*
+ * A sink for the header frame: keeps the content but the long byte
+ * strings.  Item heads alone tell where strings are (their nesting does
+ * not matter); whatever else is wrong is the decoder's to find.
+ */
+static int keep_short(struct xt_reader *r, void *ctx, uint64_t at, const uint8_t *p, size_t n)
+{
+	struct hole_walk *w = ctx;
+	const uint8_t *end = p + n;
+	while (p < end) {
+		size_t avail = (size_t)(end - p);
+		if (w->left) {
+			size_t k = w->left < avail ? (size_t)w->left : avail;
+			if (w->skip)
+				digest_add(w->skip, p, k);
+			else
+				TRY(keep_bytes(r, p, k));
+			w->left -= k;
+			p += k;
+			continue;
+		}
+		if (!w->have) {
+			/* a run of one-byte items that are no strings is kept in one go */
+			const uint8_t *q = p;
+			while (q < end && (*q & 31) < 24 && (*q >> 5) != 2 && (*q >> 5) != 3)
+				q++;
+			if (q > p) {
+				TRY(keep_bytes(r, p, (size_t)(q - p)));
+				p = q;
+				continue;
+			}
+			static const uint8_t head_len[32] = { [24] = 2, [25] = 3, [26] = 5, [27] = 9 };
+			w->need = head_len[*p & 31] ? head_len[*p & 31] : 1;
+		}
+		size_t k = w->need - w->have < avail ? w->need - w->have : avail;
+		memcpy(w->head + w->have, p, k);
+		w->have += (unsigned)k;
+		p += k;
+		if (w->have < w->need)
+			continue;
+		unsigned major = w->head[0] >> 5, ai = w->head[0] & 31;
+		uint64_t len = ai < 24 ? ai : 0;
+		for (unsigned i = 1; ai >= 24 && ai <= 27 && i < w->need; i++)
+			len = len << 8 | w->head[i];
+		w->have = 0;
+		w->skip = NULL;
+		if (major == 2 && ai <= 27 && len >= HOLE_MIN) {
+			uint64_t src = at + (uint64_t)(p - (end - n));
+			TRY(add_hole(r, src, len));
+			w->skip = &r->holes[r->n_holes - 1];
+			w->left = len;
+			continue;
+		}
+		TRY(keep_bytes(r, w->head, w->need));
+		if ((major == 2 || major == 3) && ai <= 27)
+			w->left = len;
+	}
+	return 0;
+}
+
+/* The hole xti_blob() left slot NULL for, or NULL. */
+static struct xti_hole *hole_of(const struct xt_reader *r, const uint8_t *const *slot)
+{
+	for (size_t i = 0; i < r->n_holes; i++)
+		if (r->holes[i].slot == slot)
+			return &r->holes[i];
+	return NULL;
+}
+
+struct hole_copy {
+	const struct xti_hole *h;
+	uint8_t *dst;
+	bool sparse;		/* dst is zero already: leave its pages alone where the bytes are zero */
+};
+
+struct hole_copies {
+	struct hole_copy *v;
+	size_t n;
+};
+
+static bool all_zero(const uint8_t *p, size_t n)
+{
+	return !n || (!p[0] && !memcmp(p, p + 1, n - 1));
+}
+
+/* A sink that copies the holes' bytes where they are wanted. */
+static int copy_holes(struct xt_reader *r, void *ctx, uint64_t at, const uint8_t *p, size_t n)
+{
+	(void)r;
+	const struct hole_copies *c = ctx;
+	for (size_t i = 0; i < c->n; i++) {
+		const struct hole_copy *hc = &c->v[i];
+		uint64_t from = hc->h->src > at ? hc->h->src : at;
+		uint64_t to = hc->h->src + hc->h->len < at + n ? hc->h->src + hc->h->len : at + n;
+		for (uint64_t o = from; o < to;) {
+			/* page by page of the destination, so that a zero page stays untouched */
+			uint64_t d = o - hc->h->src;
+			uint64_t k = 4096 - (((uintptr_t)hc->dst + d) & 4095);
+			if (k > to - o)
+				k = to - o;
+			const uint8_t *q = p + (o - at);
+			if (!hc->sparse || !all_zero(q, (size_t)k))
+				memcpy(hc->dst + d, q, (size_t)k);
+			o += k;
+		}
+	}
+	return 0;
+}
+
+static int load_holes(struct xt_reader *r, struct hole_copy *v, size_t n)
+{
+	if (!n)
+		return 0;
+	struct hole_copies c = { v, n };
+	uint64_t next;
+	int k = decode_frame(r, XTI_FILE_MARK_SIZE, XTI_HEADER_FRAME_MAX, &next, copy_holes, &c);
+	if (k < 0)
+		return k;
+	if (k != FRAME_ZSTD)
+		return xti_err_at(&r->err, -EBADMSG, XTI_FILE_MARK_SIZE,
+				  "the header frame can no longer be read whole");
+	return 0;
+}
+
+int xt_reader_load_memory(struct xt_reader *r, uint8_t *mem, uint64_t mem_size)
+{
+	const struct xt_vm_config *vm = &r->header.vm;
+	struct hole_copy *v = calloc(vm->n_memory + 1, sizeof(*v));
+	if (!v)
+		return xti_err(&r->err, -ENOMEM, "out of memory");
+	size_t n = 0;
+	int rc = 0;
+	for (size_t i = 0; i < vm->n_memory && !rc; i++) {
+		const struct xt_mem_region *m = &vm->memory[i];
+		if (m->gpa > mem_size || m->size > mem_size - m->gpa)
+			rc = xti_err(&r->err, -ERANGE,
+				     "memory region at 0x%llx (%zu bytes) lies outside the guest's %llu bytes",
+				     (unsigned long long)m->gpa, m->size, (unsigned long long)mem_size);
+		else if (m->data)
+			memcpy(mem + m->gpa, m->data, m->size);
+		else if (m->size)
+			v[n++] = (struct hole_copy){ hole_of(r, &m->data), mem + m->gpa, true };
+		if (n && !v[n - 1].h)
+			rc = xti_err(&r->err, -EINVAL, "memory region %zu has no bytes", i);
+	}
+	if (!rc)
+		rc = load_holes(r, v, n);
+	free(v);
+	return rc;
+}
+
+int xt_reader_load_image(struct xt_reader *r, uint8_t *dst)
+{
+	const struct xt_image *im = &r->header.image;
+	if (im->data && im->size)
+		memcpy(dst, im->data, im->size);
+	if (im->data || !im->size)
+		return 0;
+	struct hole_copy c = { hole_of(r, &im->data), dst, false };
+	if (!c.h)
+		return xti_err(&r->err, -EINVAL, "the guest image has no bytes");
+	return load_holes(r, &c, 1);
 }
 
 static void start_cursor(struct xt_reader *r, uint64_t frame_off)
@@ -399,17 +712,49 @@ static int check_mark(struct xt_reader *r, const char *path)
 	return 0;
 }
 
+/* Every region's digest: comparing initial memory must not need the bytes. */
+static int digest_memory(struct xt_reader *r)
+{
+	struct xt_vm_config *vm = &r->header.vm;
+	uint64_t *d = xti_alloc(&r->header_arena, (vm->n_memory + 1) * sizeof(*d));
+	if (!d)
+		return xti_err(&r->err, -ENOMEM, "out of memory");
+	for (size_t i = 0; i < vm->n_memory; i++) {
+		const struct xt_mem_region *m = &vm->memory[i];
+		const struct xti_hole *h = m->data ? NULL : hole_of(r, &m->data);
+		struct xti_hole one = { .len = m->size, .digest = 0xcbf29ce484222325ull };
+		if (!h) {
+			digest_add(&one, m->data, m->size);
+			digest_end(&one);
+			h = &one;
+		}
+		d[i] = h->digest;
+	}
+	vm->memory_digests = d;
+	return 0;
+}
+
 static int read_header(struct xt_reader *r, const char *path)
 {
 	uint64_t next;
-	int k = load_frame(r, XTI_FILE_MARK_SIZE, XTI_HEADER_FRAME_MAX, &next);
+	struct hole_walk walk = { 0 };
+	r->frame_len = 0;
+	int k = decode_frame(r, XTI_FILE_MARK_SIZE, XTI_HEADER_FRAME_MAX, &next, keep_short, &walk);
 	if (k < 0)
 		return k;
 	if (k != FRAME_ZSTD)
 		return xti_err_at(&r->err, -EBADMSG, XTI_FILE_MARK_SIZE,
 				  "%s is cut short inside its header frame (%llu bytes in the file)", path,
 				  (unsigned long long)r->size);
+	if (walk.skip && walk.left)
+		return xti_err_at(&r->err, -EBADMSG, XTI_FILE_MARK_SIZE,
+				  "%s: a byte string of %llu bytes runs past the end of the header frame",
+				  path, (unsigned long long)walk.skip->len);
+	for (size_t i = 0; i < r->n_holes; i++)
+		digest_end(&r->holes[i]);
 	start_cursor(r, XTI_FILE_MARK_SIZE);
+	r->cur.holes = r->holes;
+	r->cur.n_holes = r->n_holes;
 	uint64_t type;
 	size_t npairs;
 	TRY(record_head(&r->cur, &type, &npairs));
@@ -424,7 +769,7 @@ static int read_header(struct xt_reader *r, const char *path)
 	if (!r->header.vm.capture)
 		r->header.vm.capture = XT_CAPTURE_DEFAULT;
 	r->data_start = next;
-	return 0;
+	return digest_memory(r);
 }
 
 static int read_trailer(struct xt_reader *r)
@@ -454,6 +799,16 @@ static void rewind_stream(struct xt_reader *r)
 	r->seeking = false;
 	r->expect_step = 0;
 	r->step = 0;
+	/* before the first step the state is the initial one: the first keyframe must hold it */
+	r->running = r->header.initial != NULL;
+	if (r->running)
+		r->state = *r->header.initial;
+	r->from_start = true;
+	r->frame_no = 0;
+	memset(r->hist, 0, sizeof(r->hist));
+	r->n_hist_other = 0;
+	r->hist_lost = false;
+	memset(r->event_counts, 0, sizeof(r->event_counts));
 }
 
 int xt_reader_open(struct xt_reader **out, const char *path, struct xt_error *err)
@@ -512,6 +867,8 @@ void xt_reader_close(struct xt_reader *r)
 	xti_arena_free(&r->event_arena);
 	free(r->scan_index);
 	free(r->memo);
+	free(r->holes);
+	free(r->bounce);
 	free(r);
 }
 
@@ -618,6 +975,31 @@ static void memo_insert(struct xt_reader *r, const uint8_t *start, size_t len)
 	r->last_m = e;
 }
 
+static void count_odd_reason(struct xt_reader *r, uint64_t reason)
+{
+	for (size_t i = 0; i < r->n_hist_other; i++) {
+		if (r->hist_other[i].reason == reason) {
+			r->hist_other[i].count++;
+			return;
+		}
+	}
+	if (r->n_hist_other == HIST_OTHER) {
+		r->hist_lost = true;
+		return;
+	}
+	r->hist_other[r->n_hist_other++] = (struct xt_hist_entry){ .reason = reason, .count = 1 };
+}
+
+static uint64_t hist_count(const struct xt_reader *r, uint64_t reason)
+{
+	if (reason < HIST_DIRECT)
+		return r->hist[reason];
+	for (size_t i = 0; i < r->n_hist_other; i++)
+		if (r->hist_other[i].reason == reason)
+			return r->hist_other[i].count;
+	return 0;
+}
+
 /* A step record was read: the fast path and advance() must count it alike. */
 static inline void count_step(struct xt_reader *r)
 {
@@ -625,6 +1007,108 @@ static inline void count_step(struct xt_reader *r)
 	r->expect_step = r->step;
 	if (!r->index_known && r->n_scan)
 		r->scan_index[r->n_scan - 1].nsteps++;
+	uint64_t reason = r->state.exit.reason;
+	if (reason < HIST_DIRECT)
+		r->hist[reason]++;
+	else
+		count_odd_reason(r, reason);
+}
+
+/* The footer says otherwise than the data: keep the first disagreement, read on. */
+__attribute__((format(printf, 2, 3)))
+static void footer_disagrees(struct xt_reader *r, const char *fmt, ...)
+{
+	if (r->inconsistent)
+		return;
+	char what[400];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	r->inconsistent = true;
+	xti_err_at(&r->inconsistency, -EBADMSG, r->data_end,
+		   "inconsistent trace: %s (footer at offset %llu)", what, (unsigned long long)r->data_end);
+}
+
+/* A data frame begins at off with step: is it the one the footer's index lists next? */
+static void check_index_entry(struct xt_reader *r, uint64_t off, uint64_t step)
+{
+	const struct xt_footer *f = &r->footer;
+	size_t k = r->frame_no++;
+	if (!r->have_footer)
+		return;
+	if (k && k <= f->n_index && f->index[k - 1].first_step + f->index[k - 1].nsteps != step)
+		footer_disagrees(r, "the footer's index says frame %zu holds %llu steps, the data holds %llu",
+				 k - 1, (unsigned long long)f->index[k - 1].nsteps,
+				 (unsigned long long)(step - f->index[k - 1].first_step));
+	else if (k >= f->n_index)
+		footer_disagrees(r, "the data holds a frame at offset %llu (from step %llu) that the footer's index does not list",
+				 (unsigned long long)off, (unsigned long long)step);
+	else if (f->index[k].offset != off || f->index[k].first_step != step)
+		footer_disagrees(r, "the footer's index puts frame %zu at offset %llu from step %llu, the data has it at offset %llu from step %llu",
+				 k, (unsigned long long)f->index[k].offset,
+				 (unsigned long long)f->index[k].first_step, (unsigned long long)off,
+				 (unsigned long long)step);
+}
+
+/* The stream reached the end of the data: does the footer say what the data holds? */
+static void check_footer_at_end(struct xt_reader *r)
+{
+	const struct xt_footer *f = &r->footer;
+	if (!r->have_footer || r->inconsistent)
+		return;
+	if (r->step != f->steps) {
+		footer_disagrees(r, "the footer says %llu steps, the data holds %llu",
+				 (unsigned long long)f->steps, (unsigned long long)r->step);
+		return;
+	}
+	if (r->frame_no != f->n_index) {
+		footer_disagrees(r, "the footer's index lists %zu frames, the data holds %zu", f->n_index,
+				 r->frame_no);
+		return;
+	}
+	if (r->frame_no && f->index[r->frame_no - 1].first_step + f->index[r->frame_no - 1].nsteps != r->step) {
+		footer_disagrees(r, "the footer's index says the last frame holds %llu steps, the data holds %llu",
+				 (unsigned long long)f->index[r->frame_no - 1].nsteps,
+				 (unsigned long long)(r->step - f->index[r->frame_no - 1].first_step));
+		return;
+	}
+	if (!r->from_start)
+		return;	/* a seek skipped the counts of the frames before it */
+	uint64_t listed = 0;
+	for (size_t i = 0; i < f->n_hist && !r->hist_lost; i++) {
+		const char *name = xt_exit_reason_name(f->hist[i].reason);
+		uint64_t have = hist_count(r, f->hist[i].reason);
+		listed += f->hist[i].count;
+		if (have != f->hist[i].count) {
+			footer_disagrees(r, "the footer counts %llu steps with exit %s, the data holds %llu",
+					 (unsigned long long)f->hist[i].count, name ? name : "?",
+					 (unsigned long long)have);
+			return;
+		}
+	}
+	if (!r->hist_lost && listed != r->step) {
+		footer_disagrees(r, "the footer's exit histogram counts %llu steps, the data holds %llu",
+				 (unsigned long long)listed, (unsigned long long)r->step);
+		return;
+	}
+	for (unsigned k = 1; k < XT_EV_KIND_LIMIT; k++) {
+		if (f->event_counts[k] != r->event_counts[k]) {
+			footer_disagrees(r, "the footer counts %llu %s events, the data holds %llu",
+					 (unsigned long long)f->event_counts[k], xt_event_kind_name(k),
+					 (unsigned long long)r->event_counts[k]);
+			return;
+		}
+	}
+	struct xt_field_set d;
+	if (f->final && r->running && xt_state_diff(f->final, &r->state, r->header.vm.capture, &d)) {
+		unsigned id = 0;
+		while (!xt_field_set_has(&d, id))
+			id++;
+		const struct xt_field *fd = xt_field_by_id(id);
+		footer_disagrees(r, "the footer's final state differs from the state after the last step in %s",
+				 fd && fd->name ? fd->name : "a field");
+	}
 }
 
 /* The caller hands out e->changed as the step's changed set, or copies it. */
@@ -695,6 +1179,32 @@ static int add_scan_entry(struct xt_reader *r, uint64_t off, uint64_t first_step
 	return 0;
 }
 
+/*
+ * A keyframe repeats the state the steps before it built (the initial
+ * state for the first): one that does not was edited or miswritten, and
+ * reading on from either would show another trace than replay runs.
+ */
+static int check_keyframe(struct xt_reader *r, uint64_t off, uint64_t step)
+{
+	struct xt_field_set d;
+	if (!r->running || !xt_state_diff(&r->state, &r->keyframe, r->header.vm.capture, &d))
+		return 0;
+	unsigned id = 0;
+	while (!xt_field_set_has(&d, id))
+		id++;
+	const struct xt_field *f = xt_field_by_id(id);
+	char was[64] = "";
+	if (f && f->kind == XT_KIND_U64) {
+		snprintf(was, sizeof(was), " (0x%llx by the steps, 0x%llx in the keyframe)",
+			 (unsigned long long)xt_field_get(&r->state, f),
+			 (unsigned long long)xt_field_get(&r->keyframe, f));
+	}
+	return xti_err_at(&r->err, -EBADMSG, off,
+			  "keyframe at offset %llu (step %llu) disagrees with the state the steps before it built: %s differs%s",
+			  (unsigned long long)off, (unsigned long long)step,
+			  f && f->name ? f->name : "a field", was);
+}
+
 /* Load the next frame and its keyframe.  1: a frame is ready; 0: end of trace. */
 static int next_frame(struct xt_reader *r)
 {
@@ -729,7 +1239,7 @@ static int next_frame(struct xt_reader *r)
 					  (unsigned long long)off);
 		uint64_t step = UINT64_MAX;
 		bool have_state = false;
-		memset(&r->state, 0, sizeof(r->state));
+		memset(&r->keyframe, 0, sizeof(r->keyframe));
 		for (size_t i = 0; i < npairs; i++) {
 			uint64_t key;
 			struct xti_tok v;
@@ -737,7 +1247,7 @@ static int next_frame(struct xt_reader *r)
 			if (key == XTK_K_STEP) {
 				TRY(xti_uint(&r->cur, &v, &step));
 			} else if (key == XTK_K_STATE) {
-				TRY(xti_get_state(&r->cur, &v, &r->state));
+				TRY(xti_get_state(&r->cur, &v, &r->keyframe));
 				have_state = true;
 			} else {
 				TRY(xti_skip(&r->cur, &v));
@@ -757,6 +1267,10 @@ static int next_frame(struct xt_reader *r)
 					  "frame at offset %llu starts at step %llu, but step %llu was expected",
 					  (unsigned long long)off, (unsigned long long)step,
 					  (unsigned long long)r->expect_step);
+		TRY(check_keyframe(r, off, step));
+		check_index_entry(r, off, step);
+		r->state = r->keyframe;
+		r->running = true;
 		r->step = step;
 		r->expect_step = step;
 		/* the changed set of the last step stays: xt_reader_peek() may get here */
@@ -779,9 +1293,15 @@ static int advance(struct xt_reader *r, struct xt_record *rec, bool peek)
 		if (!r->in_frame) {
 			int k = next_frame(r);
 			if (k <= 0) {
-				if (k == 0)
-					r->at_end = true;
-				return k;
+				if (k < 0)
+					return k;
+				r->at_end = true;
+				check_footer_at_end(r);
+				if (r->seeking)
+					return xti_err(&r->err, -ERANGE, "step %llu is past the trace's last step %llu",
+						       (unsigned long long)r->seek_target,
+						       (unsigned long long)r->step);
+				return 0;
 			}
 			r->keyframe_due = r->keyframes && !r->seeking;
 		}
@@ -835,6 +1355,8 @@ static int advance(struct xt_reader *r, struct xt_record *rec, bool peek)
 		case XT_REC_EVENT:
 			xti_arena_reset(&r->event_arena);
 			TRY(xti_get_event(&r->cur, npairs, &r->event, &r->event_arena));
+			if (r->event.kind < XT_EV_KIND_LIMIT && !peek)
+				r->event_counts[r->event.kind]++;
 			if (r->seeking && r->event.step < r->seek_target)
 				continue;
 			/* peeking while a seek skips: decoded to read its step, decoded again by next */
@@ -910,10 +1432,10 @@ void xt_reader_set_keyframes(struct xt_reader *r, bool keyframes)
 	r->keyframes = keyframes;
 }
 
-int64_t xt_reader_count_steps(struct xt_reader *r)
+/* Read every frame from the start and take the frame index from them. */
+static int64_t scan_frames(struct xt_reader *r)
 {
-	if (r->have_footer && r->index_known)
-		return (int64_t)r->footer.steps;
+	r->index_known = false;
 	r->n_scan = 0;
 	rewind_stream(r);
 	struct xt_record rec;
@@ -924,13 +1446,81 @@ int64_t xt_reader_count_steps(struct xt_reader *r)
 			steps = rec.step;
 	if (rc < 0)
 		return rc;
-	if (!r->index_known) {
-		r->index = r->scan_index;
-		r->n_index = r->n_scan;
-		r->index_known = true;
-	}
+	r->index = r->scan_index;
+	r->n_index = r->n_scan;
+	r->index_known = true;
+	r->index_scanned = true;
 	rewind_stream(r);
-	return r->have_footer ? (int64_t)r->footer.steps : (int64_t)steps;
+	return (int64_t)steps;
+}
+
+int64_t xt_reader_count_steps(struct xt_reader *r)
+{
+	if (r->have_footer && r->index_known && !r->index_scanned)
+		return (int64_t)r->footer.steps;
+	if (!r->index_scanned) {
+		int64_t n = scan_frames(r);
+		if (n < 0)
+			return n;
+	}
+	size_t n = r->n_index;
+	return n ? (int64_t)(r->index[n - 1].first_step + r->index[n - 1].nsteps) : 0;
+}
+
+int64_t xt_reader_verify(struct xt_reader *r)
+{
+	if (!r->index_scanned) {
+		int64_t n = scan_frames(r);
+		if (n < 0)
+			return n;
+	}
+	return xt_reader_count_steps(r);
+}
+
+const struct xt_error *xt_reader_inconsistency(const struct xt_reader *r)
+{
+	return r->inconsistent ? &r->inconsistency : NULL;
+}
+
+/* The step a keyframe at off says it starts from, without disturbing more than the stream. */
+static int keyframe_step_at(struct xt_reader *r, uint64_t off, uint64_t *step)
+{
+	uint64_t next, type;
+	size_t npairs;
+	*step = UINT64_MAX;
+	int k = load_frame(r, off, XTI_DATA_FRAME_MAX, &next);
+	if (k < 0)
+		return k;
+	if (k != FRAME_ZSTD)
+		return 0;
+	start_cursor(r, off);
+	TRY(record_head(&r->cur, &type, &npairs));
+	for (size_t i = 0; type == XT_REC_KEYFRAME && i < npairs; i++) {
+		uint64_t key;
+		struct xti_tok v;
+		TRY(xti_map_key(&r->cur, &key, &v));
+		if (key == XTK_K_STEP)
+			return xti_uint(&r->cur, &v, step);
+		TRY(xti_skip(&r->cur, &v));
+	}
+	return 0;
+}
+
+/* The index entry of the frame that holds step, or NULL. */
+static const struct xt_frame_index *frame_of_step(const struct xt_reader *r, uint64_t step)
+{
+	/* the last frame whose keyframe is before the step */
+	size_t lo = 0, hi = r->n_index;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (r->index[mid].first_step < step)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo == 0 || step > r->index[lo - 1].first_step + r->index[lo - 1].nsteps)
+		return NULL;
+	return &r->index[lo - 1];
 }
 
 int xt_reader_seek(struct xt_reader *r, uint64_t step)
@@ -943,25 +1533,37 @@ int xt_reader_seek(struct xt_reader *r, uint64_t step)
 	rewind_stream(r);
 	if (step <= 1)
 		return 0;
-	/* the last frame whose keyframe is before the step */
-	size_t lo = 0, hi = r->n_index;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (r->index[mid].first_step < step)
-			lo = mid + 1;
-		else
-			hi = mid;
+	const struct xt_frame_index *e = frame_of_step(r, step);
+	if (!r->index_scanned) {
+		/*
+		 * The footer's index is only a claim: where it has no such step,
+		 * or its frame is not there, the frames decide (and the reader
+		 * reports the footer as inconsistent).
+		 */
+		uint64_t found = UINT64_MAX;
+		if (e)
+			TRY(keyframe_step_at(r, e->offset, &found));
+		if (!e || found != e->first_step) {
+			int64_t n = scan_frames(r);
+			if (n < 0)
+				return (int)n;
+			e = frame_of_step(r, step);
+		}
 	}
-	if (lo == 0)
-		return xti_err(&r->err, -ERANGE, "step %llu is not in the trace", (unsigned long long)step);
-	const struct xt_frame_index *e = &r->index[lo - 1];
-	if (step > e->first_step + e->nsteps)
+	if (!e) {
+		size_t n = r->n_index;
 		return xti_err(&r->err, -ERANGE, "step %llu is past the trace's last step %llu",
-			       (unsigned long long)step, (unsigned long long)(e->first_step + e->nsteps));
+			       (unsigned long long)step,
+			       (unsigned long long)(n ? r->index[n - 1].first_step + r->index[n - 1].nsteps : 0));
+	}
+	rewind_stream(r);
 	r->pos = e->offset;
 	r->seeking = true;
 	r->seek_target = step;
 	r->expect_step = e->first_step;
+	r->running = false;
+	r->from_start = false;
+	r->frame_no = (size_t)(e - r->index);
 	return 0;
 }
 

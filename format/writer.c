@@ -102,6 +102,90 @@ static int write_frame(struct xt_writer *w, const struct xti_buf *raw, const cha
 	return write_all(w, w->packed.p, n, what);
 }
 
+/*
+ * The header, whose guest memory and image may be hundreds of MiB: its
+ * long byte strings go to zstd straight from the caller's memory, so the
+ * writer holds no copy of them (encoded once to count the frame's size,
+ * which the frame declares first, then again to compress it).
+ */
+struct header_stream {
+	struct xt_writer *w;
+	bool counting;
+	uint64_t size;		/* counting: the content's size */
+	uint64_t spilled;	/* counting: of which long byte strings */
+	int rc;
+};
+
+static void header_piece(struct header_stream *hs, const void *p, size_t n, ZSTD_EndDirective end)
+{
+	struct xt_writer *w = hs->w;
+	ZSTD_inBuffer in = { p, n, 0 };
+	size_t left;
+	do {
+		ZSTD_outBuffer out = { w->packed.p, w->packed.cap, 0 };
+		left = ZSTD_compressStream2(w->cctx, &out, &in, end);
+		if (ZSTD_isError(left)) {
+			w->failed = true;
+			hs->rc = xti_err(&w->err, -EIO, "compressing the header: %s", ZSTD_getErrorName(left));
+			return;
+		}
+		if ((hs->rc = write_all(w, w->packed.p, out.pos, "the header")))
+			return;
+	} while (end == ZSTD_e_end ? left != 0 : in.pos < in.size);
+}
+
+static void header_spill(struct xti_buf *b, const void *p, size_t n, void *ctx)
+{
+	struct header_stream *hs = ctx;
+	if (hs->counting) {
+		hs->size += b->len + n;
+		hs->spilled += n;
+	} else if (!hs->rc) {
+		header_piece(hs, b->p, b->len, ZSTD_e_continue);
+		if (!hs->rc)
+			header_piece(hs, p, n, ZSTD_e_continue);
+	}
+	b->len = 0;
+}
+
+static int write_header(struct xt_writer *w, const struct xt_header *h)
+{
+	struct header_stream hs = { .w = w, .counting = true };
+	struct xti_buf hb = { .spill = header_spill, .spill_ctx = &hs };
+	xti_put_header(&hb, h);
+	hs.size += hb.len;
+	int rc = 0;
+	if (hb.oom) {
+		w->failed = true;
+		rc = xti_err(&w->err, -ENOMEM, "out of memory encoding the header");
+	} else if (hs.size > XTI_HEADER_FRAME_MAX) {
+		rc = xti_err(&w->err, -EFBIG, "the header (guest image and memory) is %llu bytes; at most %u",
+			     (unsigned long long)hs.size, XTI_HEADER_FRAME_MAX);
+	} else if (hs.size - hs.spilled > XTI_HEADER_KEPT_MAX) {
+		rc = xti_err(&w->err, -EFBIG, "the header is %llu bytes besides guest memory and image; at most %u",
+			     (unsigned long long)(hs.size - hs.spilled), XTI_HEADER_KEPT_MAX);
+	} else if (!xti_buf_reserve(&w->packed, ZSTD_CStreamOutSize())) {
+		w->failed = true;
+		rc = xti_err(&w->err, -ENOMEM, "out of memory compressing the header");
+	}
+	if (!rc) {
+		hb.len = 0;
+		hs.counting = false;
+		ZSTD_CCtx_reset(w->cctx, ZSTD_reset_session_only);
+		ZSTD_CCtx_setPledgedSrcSize(w->cctx, hs.size);
+		xti_put_header(&hb, h);
+		if (!hs.rc && hb.oom) {
+			w->failed = true;
+			hs.rc = xti_err(&w->err, -ENOMEM, "out of memory encoding the header");
+		}
+		if (!hs.rc)
+			header_piece(&hs, hb.p, hb.len, ZSTD_e_end);
+		rc = hs.rc;
+	}
+	xti_buf_free(&hb);
+	return rc;
+}
+
 static uint64_t elapsed_ns(const struct xt_writer *w)
 {
 	struct timespec now;
@@ -371,17 +455,11 @@ int xt_writer_open(struct xt_writer **out, const char *path, const struct xt_hea
 		return rc;
 	}
 
-	struct xti_buf hb = { 0 };
 	struct xt_header copy = *h;
 	copy.vm.capture = w->capture;
-	xti_put_header(&hb, &copy);
-	int rc;
-	if (hb.len > XTI_HEADER_FRAME_MAX)
-		rc = xti_err(&w->err, -EFBIG, "the header (guest image and memory) is %zu bytes; at most %u",
-			     hb.len, XTI_HEADER_FRAME_MAX);
-	else if (!(rc = write_file_mark(w)))
-		rc = write_frame(w, &hb, "the header");
-	xti_buf_free(&hb);
+	int rc = write_file_mark(w);
+	if (!rc)
+		rc = write_header(w, &copy);
 	if (rc) {
 		if (err)
 			*err = w->err;

@@ -27,7 +27,17 @@ struct xti_buf {
 	uint8_t *p;
 	size_t len, cap;
 	bool oom;		/* an allocation failed; the content is incomplete */
+	/*
+	 * Set: a byte string of XTI_SPILL_MIN bytes or more is not copied in;
+	 * spill is handed the buffer (its head written) and the bytes, and
+	 * empties the buffer.  The writer streams guest memory this way.
+	 */
+	void (*spill)(struct xti_buf *b, const void *p, size_t n, void *ctx);
+	void *spill_ctx;
 };
+#define XTI_SPILL_MIN (64u << 10)
+/* A header's bytes besides its byte strings of XTI_SPILL_MIN or more: what a reader holds of it. */
+#define XTI_HEADER_KEPT_MAX (16u << 20)
 
 void xti_buf_free(struct xti_buf *b);
 bool xti_buf_reserve(struct xti_buf *b, size_t n);
@@ -56,10 +66,28 @@ struct xti_tok {
 	double f;
 };
 
+/*
+ * A long byte string the reader did not keep (the header's guest memory
+ * and image, reader.c): the input holds an empty byte string in its place,
+ * which xti_next() hands out as a BYTES token of the real length with a
+ * NULL p and u = the hole's index + 1.
+ */
+struct xti_hole {
+	uint64_t at;		/* where the empty string stands in the input */
+	uint64_t src;		/* where the bytes began in the frame's content */
+	uint64_t len;
+	const uint8_t **slot;	/* the data pointer xti_blob() left NULL for it */
+	uint64_t digest;	/* of the bytes: xti_digest() */
+	uint64_t tail;		/* bytes of the digest's last word not yet mixed in */
+	unsigned ntail;
+};
+
 struct xti_in {
 	const uint8_t *p, *start, *end;
 	uint64_t file_offset;	/* of the frame the input came from, for messages */
 	struct xt_error *err;
+	struct xti_hole *holes;	/* sorted by at */
+	size_t n_holes;
 };
 
 /* Decode the next token.  0, or -EBADMSG with the error set. */

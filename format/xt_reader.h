@@ -58,6 +58,21 @@ void xt_reader_close(struct xt_reader *r);
 
 const struct xt_header *xt_reader_header(const struct xt_reader *r);
 
+/*
+ * The header's guest memory regions and guest image of 64 KiB or more are
+ * not held by the reader (their data is NULL; size is set): a header may
+ * declare far more memory than its file holds, and only replay needs the
+ * bytes.  These read them again from the file, piece by piece.
+ *
+ * xt_reader_load_memory() writes every region at mem + its address (mem
+ * holds mem_size bytes, and must be zero already: the pages of a region
+ * whose bytes are zero are left untouched, so a fresh anonymous mapping
+ * costs only what the regions really hold).  xt_reader_load_image() writes
+ * the image's size bytes to dst.
+ */
+int xt_reader_load_memory(struct xt_reader *r, uint8_t *mem, uint64_t mem_size);
+int xt_reader_load_image(struct xt_reader *r, uint8_t *dst);
+
 /* The footer, or NULL if the trace has none (truncated). */
 const struct xt_footer *xt_reader_footer(const struct xt_reader *r);
 
@@ -80,7 +95,9 @@ void xt_reader_set_keyframes(struct xt_reader *r, bool keyframes);
  * XT_REC_KEYFRAME), 0 at the end of the trace, or a negative errno.  The
  * state and event handed out last stay as they are, with one exception:
  * peeking past the end of a frame loads the next frame, whose keyframe
- * holds the state after the last step, so the state keeps its values.
+ * holds the state after the last step, so the state keeps its values
+ * (the reader checks that it does: a keyframe that disagrees with the
+ * state the steps before it built is an error naming its offset).
  * This lets a caller gather a step's events (which follow its step record)
  * before the next step record changes the state.
  */
@@ -96,10 +113,30 @@ int xt_reader_seek(struct xt_reader *r, uint64_t step);
 
 /*
  * Read every frame once to count the steps and rebuild the frame index
- * (cheap for complete traces: the footer already says).  Returns the number
- * of steps in complete frames, or a negative errno.
+ * (cheap for complete traces: the footer already says, and that is taken
+ * on trust until xt_reader_verify() or a read to the end checks it).
+ * Returns the number of steps in complete frames, or a negative errno.
  */
 int64_t xt_reader_count_steps(struct xt_reader *r);
+
+/*
+ * Read every frame from the start whatever the footer says, rebuild the
+ * frame index from the frames and check the footer against them.  Returns
+ * the number of steps the data holds, or a negative errno; then
+ * xt_reader_inconsistency() says whether the footer agreed.
+ */
+int64_t xt_reader_verify(struct xt_reader *r);
+
+/*
+ * The footer is a claim about the data.  Whenever the reader reaches the
+ * end of the data (and for each frame on the way) it holds the footer's
+ * step count, frame index, exit histogram, event counts and final state
+ * against what the frames hold; a seek that the footer's index cannot
+ * serve rebuilds the index from the frames.  Where they disagree the data
+ * wins, reading goes on, and this returns the first disagreement (named,
+ * with the footer's offset).  NULL while none has been found.
+ */
+const struct xt_error *xt_reader_inconsistency(const struct xt_reader *r);
 
 /* The frame index (from the footer, or from xt_reader_count_steps()). */
 const struct xt_frame_index *xt_reader_index(const struct xt_reader *r, size_t *n);

@@ -108,6 +108,12 @@ struct xt_vm_config {
 	size_t n_cpuid;
 	const struct xt_mem_region *memory;
 	size_t n_memory;
+	/*
+	 * Reader: a digest of each region's bytes, to compare initial memory
+	 * with.  A region of 64 KiB or more is not held (its data is NULL):
+	 * xt_reader_load_memory() reads it into guest memory.
+	 */
+	const uint64_t *memory_digests;
 	const struct xt_injection *injections;
 	size_t n_injections;
 	const char *const *stats_names;	/* names of the vCPU statistics (capture stats) */
@@ -116,7 +122,7 @@ struct xt_vm_config {
 
 struct xt_image {
 	const char *name;
-	const uint8_t *data;
+	const uint8_t *data;	/* reader: NULL for 64 KiB or more, see xt_reader_load_image() */
 	size_t size;
 	uint8_t sha256[32];
 };

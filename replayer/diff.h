@@ -200,6 +200,8 @@ const struct xt_header *xd_header(const struct xd_diff *d, enum xd_side side);
 int xd_run(struct xd_diff *d, void (*on_hunk)(void *ctx, const struct xd_hunk *h), void *ctx,
 	   struct xd_summary *s);
 const struct xt_error *xd_error(const struct xd_diff *d);
+/* How a trace's footer contradicts its data, as far as the walk read it, or NULL. */
+const struct xt_error *xd_inconsistency(const struct xd_diff *d, enum xd_side side);
 
 /* Are two events the same for the diff (when, on which CPU, and the evidence aside)? */
 bool xd_event_same(const struct xt_event *a, const struct xt_event *b);

@@ -239,6 +239,18 @@ static int compare_image(struct xd_hdiffs *d, const struct xt_header *a, const s
 				return add(d, XD_GROUP_IMAGE, false, "initial memory", pass ? NULL : x,
 					   pass ? x : NULL);
 			}
+			if (!r->data || !o->data) {
+				/* a region the reader does not hold: its digest says whether it differs */
+				uint64_t dr = p->memory_digests ? p->memory_digests[r - p->memory] : 0;
+				uint64_t dq = q->memory_digests ? q->memory_digests[o - q->memory] : 1;
+				if (r->size == o->size && dr == dq)
+					continue;
+				char what[48];
+				snprintf(x, sizeof(x), "%zu bytes, digest %016" PRIx64, r->size, dr);
+				snprintf(y, sizeof(y), "%zu bytes, digest %016" PRIx64, o->size, dq);
+				snprintf(what, sizeof(what), "memory at 0x%" PRIx64, r->gpa);
+				return add(d, XD_GROUP_IMAGE, false, what, x, y);
+			}
 			size_t n = r->size < o->size ? r->size : o->size, k = 0;
 			while (k < n && r->data[k] == o->data[k])
 				k++;

@@ -152,6 +152,11 @@ const struct xt_error *xd_error(const struct xd_diff *d)
 	return &d->err;
 }
 
+const struct xt_error *xd_inconsistency(const struct xd_diff *d, enum xd_side side)
+{
+	return xt_reader_inconsistency(d->cur[side].r);
+}
+
 /* ---- hunks ---- */
 
 static struct xd_view_src view_of(const struct xd_cursor *c)

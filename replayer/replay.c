@@ -132,7 +132,31 @@ static int open_output(struct replay *r)
 	extra[h->n_extra] = (struct xt_kv){ "replay-of", r->o->path };
 	nh.extra = extra;
 	nh.n_extra = h->n_extra + 1;
-	int rc = xt_writer_open(&r->w, r->o->output, &nh, NULL, &r->res->err);
+	/* regions the reader does not hold are in guest memory, untouched yet by the guest */
+	struct xt_mem_region *mem = calloc(h->vm.n_memory + 1, sizeof(*mem));
+	uint8_t *image = h->image.data ? NULL : malloc(h->image.size + 1);
+	int rc = -ENOMEM;
+	if (!mem || (!h->image.data && !image)) {
+		rec_err(&r->res->err, rc, "out of memory");
+		goto out;
+	}
+	for (size_t i = 0; i < h->vm.n_memory; i++) {
+		mem[i] = h->vm.memory[i];
+		if (!mem[i].data)
+			mem[i].data = r->vm.mem + mem[i].gpa;
+	}
+	nh.vm.memory = mem;
+	if (image) {
+		if ((rc = xt_reader_load_image(r->rd, image))) {
+			reader_fail(r, rc);
+			goto out;
+		}
+		nh.image.data = image;
+	}
+	rc = xt_writer_open(&r->w, r->o->output, &nh, NULL, &r->res->err);
+out:
+	free(image);
+	free(mem);
 	free(extra);
 	return rc;
 }
@@ -170,6 +194,9 @@ static int setup(struct replay *r)
 
 	if ((rc = vm_build(&r->vm, h, &res->err)))
 		return rc;
+	/* the regions the reader does not hold, read into guest memory once (zero pages stay untouched) */
+	if ((rc = xt_reader_load_memory(r->rd, r->vm.mem, h->vm.mem_size)))
+		return reader_fail(r, rc);
 	host_probe(&r->host, &r->vm);
 	struct xt_cpuid_entry *cpuid = NULL;
 	size_t n_cpuid = 0;
@@ -512,7 +539,15 @@ static int replay_loop(struct replay *r)
 	}
 	if (rc < 0)
 		return reader_fail(r, rc);
-	return finish_step(r);
+	if ((rc = finish_step(r)))
+		return rc;
+	/* every step replayed the same, but of a trace whose footer says otherwise: not a pass */
+	const struct xt_error *inc = xt_reader_inconsistency(r->rd);
+	if (inc) {
+		r->res->err = *inc;
+		return inc->code;
+	}
+	return 0;
 }
 
 static int close_output(struct replay *r)

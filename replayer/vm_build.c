@@ -36,9 +36,14 @@ int vm_build(struct kvm_vm *vm, const struct xt_header *h, struct xt_error *err)
 		return rec_err(err, -ENOTSUP, "this KVM lacks KVM_CAP_SYNC_REGS for regs, sregs and events");
 	if ((rc = kvm_vm_set_cpuid(vm, c->cpuid, c->n_cpuid, err)))
 		return rc;
-	/* fresh anonymous memory is zero: only the recorded regions need writing */
+	/*
+	 * fresh anonymous memory is zero: only the recorded regions need
+	 * writing; those the reader does not hold (data NULL), the caller
+	 * loads with xt_reader_load_memory()
+	 */
 	for (size_t i = 0; i < c->n_memory; i++)
-		memcpy(vm->mem + c->memory[i].gpa, c->memory[i].data, c->memory[i].size);
+		if (c->memory[i].data)
+			memcpy(vm->mem + c->memory[i].gpa, c->memory[i].data, c->memory[i].size);
 	if ((rc = kvm_vm_set_state(vm, h->initial, c->capture, err)))
 		return rc;
 	if ((c->capture & XT_CAPTURE_LAPIC) && (rc = kvm_vm_set_lapic(vm, &h->initial->lapic)))

@@ -40,6 +40,8 @@ bool cli_parse_u64(const char *s, uint64_t *v);
 
 /* Open a trace or print why not; NULL on failure. */
 struct xt_reader *cli_open_trace(const char *cmd, const char *path);
+/* Warn on stderr when reading found the trace's footer contradicting its data. */
+void cli_warn_inconsistent(const char *cmd, const char *path, const struct xt_reader *r);
 
 /* ---- formatting (format.c) ---- */
 

@@ -144,6 +144,12 @@ int cmd_diff(int argc, char **argv)
 	}
 	if (fflush(t.o) != 0 || ferror(t.o))
 		status = cli_error("diff", "writing the output failed");
+	for (int i = 0; i < 2; i++) {
+		const struct xt_error *inc = xd_inconsistency(d, i ? XD_B : XD_A);
+		if (inc)
+			fprintf(stderr, "exitrace diff: warning: %s: %s; compared as the data holds it\n",
+				path[i], inc->msg);
+	}
 	xd_hdiffs_free(&hd);
 	xd_close(d);
 	return status;

@@ -201,6 +201,8 @@ int cmd_dump(int argc, char **argv)
 		fprintf(stderr, "exitrace dump: %s is truncated: the recorder did not finish; "
 				"shown up to its last complete frame\n", argv[optind]);
 	}
+	fflush(o);
+	cli_warn_inconsistent("dump", argv[optind], r);
 	if (fflush(o) != 0 || ferror(o))
 		status = cli_error("dump", "writing the output failed");
 	xt_reader_close(r);

@@ -44,7 +44,25 @@ static void print_status(const struct xt_reader *r, int64_t steps, size_t nframe
 	printf("final:     rip 0x%" PRIx64 ", last exit %s\n", f->final->regs.rip, ex);
 }
 
-static void print_text(const char *path, struct xt_reader *r, int64_t steps, size_t nframes)
+/*
+ * What the footer says is a claim: info reads only the footer unless asked
+ * to verify, and says which it did.
+ */
+static void print_checked(const struct xt_reader *r, bool verified)
+{
+	const struct xt_error *inc = xt_reader_inconsistency(r);
+	if (!xt_reader_footer(r))
+		return;	/* a truncated trace was read frame by frame to count it */
+	if (inc)
+		printf("checked:   INCONSISTENT: %s\n", inc->msg);
+	else if (verified)
+		printf("checked:   every frame read: the footer agrees with the data\n");
+	else
+		printf("checked:   no: the footer's counts as written (--verify reads every frame to check them)\n");
+}
+
+static void print_text(const char *path, struct xt_reader *r, int64_t steps, size_t nframes,
+		       bool verified)
 {
 	const struct xt_header *h = xt_reader_header(r);
 	char when[64] = "?";
@@ -103,9 +121,11 @@ static void print_text(const char *path, struct xt_reader *r, int64_t steps, siz
 	if (vm->n_injections)
 		printf("irqs:      %zu scheduled injections\n", vm->n_injections);
 	print_status(r, steps, nframes);
+	print_checked(r, verified);
 }
 
-static void print_json(const char *path, struct xt_reader *r, int64_t steps, size_t nframes)
+static void print_json(const char *path, struct xt_reader *r, int64_t steps, size_t nframes,
+		       bool verified)
 {
 	const struct xt_header *h = xt_reader_header(r);
 	const struct xt_host *ho = &h->host;
@@ -191,6 +211,12 @@ static void print_json(const char *path, struct xt_reader *r, int64_t steps, siz
 		fputs("},\"final_exit\":", o);
 		json_exit(o, f->final);
 		fprintf(o, ",\"final_rip\":\"0x%" PRIx64 "\"", f->final->regs.rip);
+		const struct xt_error *inc = xt_reader_inconsistency(r);
+		fprintf(o, ",\"verified\":%s,\"inconsistency\":", verified ? "true" : "false");
+		if (inc)
+			json_str(o, inc->msg);
+		else
+			fputs("null", o);
 	}
 	fputs("}\n", o);
 }
@@ -199,15 +225,17 @@ int cmd_info(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "json", no_argument, NULL, 'j' },
+		{ "verify", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
-	bool json = false;
+	bool json = false, verify = false;
 	int c;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":jh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'j': json = true; break;
+		case 'V': verify = true; break;
 		case 'h': cli_print_usage(stdout, "info"); return XT_EXIT_OK;
 		default: return cli_usage_error("info", "unknown option '%s'", argv[optind - 1]);
 		}
@@ -219,8 +247,8 @@ int cmd_info(int argc, char **argv)
 	if (!r)
 		return XT_EXIT_ERROR;
 
-	/* A complete trace's footer says it all; a truncated one must be read to count. */
-	int64_t steps = xt_reader_count_steps(r);
+	/* A complete trace's footer says it all, unless checked; a truncated one must be read to count. */
+	int64_t steps = verify ? xt_reader_verify(r) : xt_reader_count_steps(r);
 	if (steps < 0) {
 		cli_error("info", "%s", xt_reader_error(r)->msg);
 		xt_reader_close(r);
@@ -229,9 +257,15 @@ int cmd_info(int argc, char **argv)
 	size_t nframes;
 	xt_reader_index(r, &nframes);
 	if (json)
-		print_json(path, r, steps, nframes);
+		print_json(path, r, steps, nframes, verify);
 	else
-		print_text(path, r, steps, nframes);
+		print_text(path, r, steps, nframes, verify);
+	/* asked to check, info fails a trace whose footer the data contradicts */
+	int status = XT_EXIT_OK;
+	if (xt_reader_inconsistency(r)) {
+		fflush(stdout);
+		status = cli_error("info", "%s: %s", path, xt_reader_inconsistency(r)->msg);
+	}
 	xt_reader_close(r);
-	return XT_EXIT_OK;
+	return status;
 }

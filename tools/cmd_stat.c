@@ -210,6 +210,8 @@ int cmd_stat(int argc, char **argv)
 			printf("  0x%-16" PRIx64 " %9" PRIu64 "\n", top[i].rip, top[i].count);
 	}
 	free(rips.slot);
+	fflush(stdout);
+	cli_warn_inconsistent("stat", argv[optind], r);
 	xt_reader_close(r);
 	return XT_EXIT_OK;
 }

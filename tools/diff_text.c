@@ -22,7 +22,7 @@ static size_t read_initial(const struct xt_header *h, uint64_t gpa, uint8_t *buf
 {
 	for (size_t i = 0; i < h->vm.n_memory; i++) {
 		const struct xt_mem_region *r = &h->vm.memory[i];
-		if (gpa >= r->gpa && gpa - r->gpa < r->size) {
+		if (r->data && gpa >= r->gpa && gpa - r->gpa < r->size) {
 			size_t k = (size_t)(r->size - (gpa - r->gpa));
 			k = k < n ? k : n;
 			memcpy(buf, r->data + (gpa - r->gpa), k);

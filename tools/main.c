@@ -24,7 +24,8 @@ static const struct xt_command commands[] = {
 	{ "replay", cmd_replay, "FILE [-o NEW] [--context N] [--quiet]",
 	  "re-run a trace on this host and stop at the first step that differs" },
 	{ "check", cmd_check, "DIR|FILE...", "replay an archive of traces (*.xtr in a directory); TAP output" },
-	{ "info", cmd_info, "FILE [--json]", "header, host and footer; says \"truncated\" when it is" },
+	{ "info", cmd_info, "FILE [--json] [--verify]",
+	  "header, host and footer (--verify: checked against every frame); says \"truncated\" when it is" },
 	{ "diff", cmd_diff,
 	  "A B [--context N] [--ignore FIELD,...] [--max-hunks N] [--first] [--window N] [--json]",
 	  "align two traces and explain every divergence" },
@@ -113,6 +114,14 @@ struct xt_reader *cli_open_trace(const char *cmd, const char *path)
 		return NULL;
 	}
 	return r;
+}
+
+void cli_warn_inconsistent(const char *cmd, const char *path, const struct xt_reader *r)
+{
+	const struct xt_error *inc = xt_reader_inconsistency(r);
+	if (inc)
+		fprintf(stderr, "exitrace %s: warning: %s: %s; shown as the data holds it\n", cmd, path,
+			inc->msg);
 }
 
 int main(int argc, char **argv)

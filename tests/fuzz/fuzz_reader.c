@@ -104,8 +104,11 @@ static void touch_header(const struct xt_header *h)
 	touch_str(vm->append);
 	touch(vm->cpuid, vm->n_cpuid * sizeof(*vm->cpuid));
 	touch(vm->memory, vm->n_memory * sizeof(*vm->memory));
+	/* regions of 64 KiB or more are not held: touch_lazy() reads them */
 	for (size_t i = 0; i < vm->n_memory; i++)
-		touch(vm->memory[i].data, vm->memory[i].size);
+		if (vm->memory[i].data || vm->memory[i].size < (64u << 10))
+			touch(vm->memory[i].data, vm->memory[i].size);
+	touch(vm->memory_digests, vm->n_memory * sizeof(*vm->memory_digests));
 	touch(vm->injections, vm->n_injections * sizeof(*vm->injections));
 	touch(vm->stats_names, vm->n_stats * sizeof(*vm->stats_names));
 	for (size_t i = 0; i < vm->n_stats; i++) {
@@ -114,11 +117,41 @@ static void touch_header(const struct xt_header *h)
 	}
 
 	touch_str(h->image.name);
-	touch(h->image.data, h->image.size);
+	if (h->image.data || h->image.size < (64u << 10))
+		touch(h->image.data, h->image.size);
 	touch_state(h->initial);
 	touch_kvs(h->extra, h->n_extra);
 	CHECK(h->compare_masks != NULL);
 	touch(h->compare_masks, XT_FIELD_ID_LIMIT * sizeof(*h->compare_masks));
+}
+
+/* The bytes of the header the reader does not hold, read again (when small enough to hold here). */
+static void touch_lazy(struct xt_reader *r)
+{
+	const struct xt_header *h = xt_reader_header(r);
+	const uint64_t most = 16u << 20;
+	uint64_t end = 0;
+	for (size_t i = 0; i < h->vm.n_memory; i++) {
+		const struct xt_mem_region *m = &h->vm.memory[i];
+		if (m->gpa > most || m->size > most - m->gpa)
+			return;
+		end = m->gpa + m->size > end ? m->gpa + m->size : end;
+	}
+	uint8_t *mem = calloc(1, end + 1);
+	CHECK(mem != NULL);
+	int rc = xt_reader_load_memory(r, mem, end);
+	CHECK(rc == 0 || xt_reader_error(r)->msg[0]);
+	touch(mem, end);
+	free(mem);
+	if (h->image.size <= most) {
+		uint8_t *im = malloc(h->image.size + 1);
+		CHECK(im != NULL);
+		rc = xt_reader_load_image(r, im);
+		CHECK(rc == 0 || xt_reader_error(r)->msg[0]);
+		if (rc == 0)
+			touch(im, h->image.size);
+		free(im);
+	}
 }
 
 static void touch_index(const struct xt_frame_index *ix, size_t n, uint64_t file_size)
@@ -271,6 +304,7 @@ static void fuzz_reader(const char *path, size_t size)
 	CHECK(rc == 0 && r != NULL);
 	CHECK(xt_reader_file_size(r) == size);
 	touch_header(xt_reader_header(r));
+	touch_lazy(r);
 	const struct xt_footer *foot = xt_reader_footer(r);
 	CHECK(xt_reader_truncated(r) == (foot == NULL));
 	if (foot)
