@@ -352,6 +352,8 @@ static int load_footer(struct xt_reader *r, uint64_t off, uint64_t expect_end)
 	memset(&r->footer, 0, sizeof(r->footer));
 	r->footer_final = *r->header.initial;
 	TRY(xti_get_footer(&r->cur, npairs, &r->footer, &r->footer_final, &r->footer_arena));
+	if (r->cur.p != r->cur.end)
+		return xti_bad(&r->cur, "the footer frame holds more than the footer record");
 	for (size_t i = 0; i < r->footer.n_index; i++) {
 		const struct xt_frame_index *e = &r->footer.index[i];
 		if (e->offset < r->data_start || e->offset >= off ||
@@ -389,6 +391,11 @@ static int check_mark(struct xt_reader *r, const char *path)
 	}
 	if (got < sizeof(m))
 		return xti_err_at(&r->err, -EBADMSG, got, "%s is cut short inside its file mark", path);
+	/* zstd -dc takes the length from here: a wrong one makes the file no zstd stream */
+	if (xti_rd32(m + 4) != XTI_FILE_MARK_SIZE - 8)
+		return xti_err_at(&r->err, -EBADMSG, 4,
+				  "%s: the file mark says its content is %u bytes, not %u", path,
+				  xti_rd32(m + 4), XTI_FILE_MARK_SIZE - 8);
 	unsigned major = xti_rd16(m + 16), minor = xti_rd16(m + 18);
 	if (major > XT_FORMAT_MAJOR)
 		return xti_err_at(&r->err, -EPROTONOSUPPORT, 16,
@@ -421,6 +428,12 @@ static int read_header(struct xt_reader *r, const char *path)
 		return xti_err_at(&r->err, -EPROTONOSUPPORT, XTI_FILE_MARK_SIZE,
 				  "%s: header says trace format %u.%u, newer than this exitrace reads (%u.x)",
 				  path, r->header.version_major, r->header.version_minor, XT_FORMAT_MAJOR);
+	if (r->header.version_major == 0)
+		return xti_err_at(&r->err, -EBADMSG, XTI_FILE_MARK_SIZE,
+				  "%s: header says format version %u.%u: major 0 is not valid", path,
+				  r->header.version_major, r->header.version_minor);
+	if (r->cur.p != r->cur.end)
+		return xti_bad(&r->cur, "the header frame holds more than the header record");
 	if (!r->header.vm.capture)
 		r->header.vm.capture = XT_CAPTURE_DEFAULT;
 	r->data_start = next;
@@ -645,12 +658,14 @@ static int decode_step(struct xt_reader *r, size_t npairs)
 	memset(&r->changed, 0, sizeof(r->changed));
 	r->pend_nops = 0;
 	r->pend_cacheable = npairs <= MEMO_OPS;
+	struct xti_keys seen = XTI_KEYS_RECORD;
 	for (size_t i = 0; i < npairs; i++) {
 		struct xti_tok k, v;
 		TRY(xti_next(in, &k));
 		TRY(xti_next(in, &v));
 		if (k.type != XTI_UINT)
 			return xti_bad(in, "step: expected a field id");
+		TRY(xti_key_once(in, &seen, k.u, "step"));
 		const struct xt_field *f = k.u < XT_FIELD_ID_LIMIT ? xt_field_by_id((unsigned)k.u) : NULL;
 		if (!f) {
 			r->pend_cacheable = false;
@@ -730,10 +745,11 @@ static int next_frame(struct xt_reader *r)
 		uint64_t step = UINT64_MAX;
 		bool have_state = false;
 		memset(&r->state, 0, sizeof(r->state));
+		struct xti_keys seen = XTI_KEYS_RECORD;
 		for (size_t i = 0; i < npairs; i++) {
 			uint64_t key;
 			struct xti_tok v;
-			TRY(xti_map_key(&r->cur, &key, &v));
+			TRY(xti_map_key_once(&r->cur, &seen, "keyframe", &key, &v));
 			if (key == XTK_K_STEP) {
 				TRY(xti_uint(&r->cur, &v, &step));
 			} else if (key == XTK_K_STATE) {
@@ -835,6 +851,16 @@ static int advance(struct xt_reader *r, struct xt_record *rec, bool peek)
 		case XT_REC_EVENT:
 			xti_arena_reset(&r->event_arena);
 			TRY(xti_get_event(&r->cur, npairs, &r->event, &r->event_arena));
+			/*
+			 * An event follows its step's record, an injection precedes
+			 * it (spec 6): any other step is not this place's, and a
+			 * seek, which goes by frames, would never find it.
+			 */
+			if (r->event.step != r->step && r->event.step - 1 != r->step)
+				return xti_bad(&r->cur, "an event for step %llu after step %llu "
+					       "(it belongs there or to the next step)",
+					       (unsigned long long)r->event.step,
+					       (unsigned long long)r->step);
 			if (r->seeking && r->event.step < r->seek_target)
 				continue;
 			/* peeking while a seek skips: decoded to read its step, decoded again by next */
@@ -849,10 +875,11 @@ static int advance(struct xt_reader *r, struct xt_record *rec, bool peek)
 				       type == XT_REC_KEYFRAME ? "second keyframe" : "footer");
 		default: {
 			/* a record type of a newer minor version: skip its pairs */
+			struct xti_keys seen = XTI_KEYS_RECORD;
 			for (size_t i = 0; i < npairs; i++) {
 				uint64_t key;
 				struct xti_tok v;
-				TRY(xti_map_key(&r->cur, &key, &v));
+				TRY(xti_map_key_once(&r->cur, &seen, "record", &key, &v));
 				TRY(xti_skip(&r->cur, &v));
 			}
 		}
@@ -910,10 +937,12 @@ void xt_reader_set_keyframes(struct xt_reader *r, bool keyframes)
 	r->keyframes = keyframes;
 }
 
-int64_t xt_reader_count_steps(struct xt_reader *r)
+int xt_reader_count_steps(struct xt_reader *r, uint64_t *count)
 {
-	if (r->have_footer && r->index_known)
-		return (int64_t)r->footer.steps;
+	if (r->have_footer && r->index_known) {
+		*count = r->footer.steps;
+		return 0;
+	}
 	r->n_scan = 0;
 	rewind_stream(r);
 	struct xt_record rec;
@@ -930,15 +959,15 @@ int64_t xt_reader_count_steps(struct xt_reader *r)
 		r->index_known = true;
 	}
 	rewind_stream(r);
-	return r->have_footer ? (int64_t)r->footer.steps : (int64_t)steps;
+	*count = r->have_footer ? r->footer.steps : steps;
+	return 0;
 }
 
 int xt_reader_seek(struct xt_reader *r, uint64_t step)
 {
 	if (!r->index_known) {
-		int64_t n = xt_reader_count_steps(r);
-		if (n < 0)
-			return (int)n;
+		uint64_t n;
+		TRY(xt_reader_count_steps(r, &n));
 	}
 	rewind_stream(r);
 	if (step <= 1)

@@ -96,10 +96,13 @@ int xt_reader_seek(struct xt_reader *r, uint64_t step);
 
 /*
  * Read every frame once to count the steps and rebuild the frame index
- * (cheap for complete traces: the footer already says).  Returns the number
- * of steps in complete frames, or a negative errno.
+ * (cheap for complete traces: the footer already says).  Sets *steps to
+ * the number of steps in complete frames (any u64: a count is never taken
+ * for an error) and returns 0, or a negative errno.  A footer frame met on
+ * the way (its trailer lost) makes the trace complete: xt_reader_footer()
+ * returns it afterwards.
  */
-int64_t xt_reader_count_steps(struct xt_reader *r);
+int xt_reader_count_steps(struct xt_reader *r, uint64_t *steps);
 
 /* The frame index (from the footer, or from xt_reader_count_steps()). */
 const struct xt_frame_index *xt_reader_index(const struct xt_reader *r, size_t *n);

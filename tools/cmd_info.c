@@ -7,11 +7,11 @@
 
 #include "cli.h"
 
-static void print_status(const struct xt_reader *r, int64_t steps, size_t nframes)
+static void print_status(const struct xt_reader *r, uint64_t steps, size_t nframes, bool verified)
 {
 	const struct xt_footer *f = xt_reader_footer(r);
 	if (!f) {
-		printf("status:    TRUNCATED: the recorder did not finish; %" PRId64
+		printf("status:    TRUNCATED: the recorder did not finish; %" PRIu64
 		       " steps recovered in %zu complete frames\n", steps, nframes);
 		return;
 	}
@@ -20,6 +20,9 @@ static void print_status(const struct xt_reader *r, int64_t steps, size_t nframe
 	if (f->end_detail && *f->end_detail)
 		printf(" (%s)", f->end_detail);
 	printf(", %.3f s recording, %zu frames\n", (double)f->duration_ns / 1e9, f->n_index);
+	/* the footer is a claim about the frames: say whether they were read */
+	printf("frames:    %s\n", verified ? "verified: every frame read, checksums and records good"
+				    : "not verified (the footer's word; --verify reads every frame)");
 	printf("exits:    ");
 	for (size_t i = 0; i < f->n_hist; i++) {
 		const char *n = xt_exit_reason_name(f->hist[i].reason);
@@ -34,12 +37,15 @@ static void print_status(const struct xt_reader *r, int64_t steps, size_t nframe
 		}
 	}
 	printf("%s\n", any ? "" : " none");
-	char ex[256];
-	fmt_exit(ex, sizeof(ex), f->final);
-	printf("final:     rip 0x%" PRIx64 ", last exit %s\n", f->final->regs.rip, ex);
+	if (f->final) {
+		char ex[256];
+		fmt_exit(ex, sizeof(ex), f->final);
+		printf("final:     rip 0x%" PRIx64 ", last exit %s\n", f->final->regs.rip, ex);
+	}
 }
 
-static void print_text(const char *path, struct xt_reader *r, int64_t steps, size_t nframes)
+static void print_text(const char *path, struct xt_reader *r, uint64_t steps, size_t nframes,
+		       bool verified)
 {
 	const struct xt_header *h = xt_reader_header(r);
 	char when[64] = "?";
@@ -88,10 +94,11 @@ static void print_text(const char *path, struct xt_reader *r, int64_t steps, siz
 	printf("debug:     guest debug %s, capture %s\n", gd, cap);
 	if (vm->n_injections)
 		printf("irqs:      %zu scheduled injections\n", vm->n_injections);
-	print_status(r, steps, nframes);
+	print_status(r, steps, nframes, verified);
 }
 
-static void print_json(const char *path, struct xt_reader *r, int64_t steps, size_t nframes)
+static void print_json(const char *path, struct xt_reader *r, uint64_t steps, size_t nframes,
+		       bool verified)
 {
 	const struct xt_header *h = xt_reader_header(r);
 	const struct xt_host *ho = &h->host;
@@ -150,8 +157,8 @@ static void print_json(const char *path, struct xt_reader *r, int64_t steps, siz
 	json_str(o, h->image.name);
 	fprintf(o, ",\"size\":%zu,\"sha256\":", h->image.size);
 	json_bytes_hex(o, h->image.sha256, 32);
-	fprintf(o, "},\"truncated\":%s,\"steps\":%" PRId64 ",\"frames\":%zu", f ? "false" : "true",
-		steps, nframes);
+	fprintf(o, "},\"truncated\":%s,\"verified\":%s,\"steps\":%" PRIu64 ",\"frames\":%zu",
+		f ? "false" : "true", verified ? "true" : "false", steps, nframes);
 	if (f) {
 		fputs(",\"end\":{\"reason\":", o);
 		json_str(o, xt_end_reason_name(f->end_reason));
@@ -174,26 +181,41 @@ static void print_json(const char *path, struct xt_reader *r, int64_t steps, siz
 			fprintf(o, ":%" PRIu64, f->event_counts[k]);
 			first = false;
 		}
-		fputs("},\"final_exit\":", o);
-		json_exit(o, f->final);
-		fprintf(o, ",\"final_rip\":\"0x%" PRIx64 "\"", f->final->regs.rip);
+		fputs("}", o);
+		if (f->final) {
+			fputs(",\"final_exit\":", o);
+			json_exit(o, f->final);
+			fprintf(o, ",\"final_rip\":\"0x%" PRIx64 "\"", f->final->regs.rip);
+		}
 	}
 	fputs("}\n", o);
+}
+
+/* Read every record of every frame: 0, or the reader's error. */
+static int read_every_frame(struct xt_reader *r)
+{
+	int rc = xt_reader_seek(r, 0);
+	struct xt_record rec;
+	while (!rc && (rc = xt_reader_next(r, &rec)) > 0)
+		rc = 0;
+	return rc;
 }
 
 int cmd_info(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "json", no_argument, NULL, 'j' },
+		{ "verify", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
-	bool json = false;
+	bool json = false, verify = false;
 	int c;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":jh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'j': json = true; break;
+		case 'v': verify = true; break;
 		case 'h': cli_print_usage(stdout, "info"); return XT_EXIT_OK;
 		default: return cli_usage_error("info", "unknown option '%s'", argv[optind - 1]);
 		}
@@ -205,9 +227,18 @@ int cmd_info(int argc, char **argv)
 	if (!r)
 		return XT_EXIT_ERROR;
 
-	/* A complete trace's footer says it all; a truncated one must be read to count. */
-	int64_t steps = xt_reader_count_steps(r);
-	if (steps < 0) {
+	/*
+	 * A complete trace's footer says it all; a truncated one must be read to
+	 * count, which reads every frame as replay would.  --verify reads them
+	 * for a complete one too, so that info never calls "complete" what
+	 * replay and check refuse.
+	 */
+	bool verified = verify || !xt_reader_footer(r);
+	uint64_t steps;
+	int rc = xt_reader_count_steps(r, &steps);
+	if (!rc && verify)
+		rc = read_every_frame(r);
+	if (rc < 0) {
 		cli_error("info", "%s", xt_reader_error(r)->msg);
 		xt_reader_close(r);
 		return XT_EXIT_ERROR;
@@ -215,9 +246,9 @@ int cmd_info(int argc, char **argv)
 	size_t nframes;
 	xt_reader_index(r, &nframes);
 	if (json)
-		print_json(path, r, steps, nframes);
+		print_json(path, r, steps, nframes, verified);
 	else
-		print_text(path, r, steps, nframes);
+		print_text(path, r, steps, nframes, verified);
 	xt_reader_close(r);
 	return XT_EXIT_OK;
 }

@@ -21,7 +21,7 @@ static const struct xt_command commands[] = {
 	{ "replay", cmd_replay, "FILE [-o NEW] [--context N] [--quiet]",
 	  "re-run a trace on this host and stop at the first step that differs" },
 	{ "check", cmd_check, "DIR|FILE...", "replay an archive of traces (*.xtr in a directory); TAP output" },
-	{ "info", cmd_info, "FILE [--json]", "header, host and footer; says \"truncated\" when it is" },
+	{ "info", cmd_info, "FILE [--json] [--verify]", "header, host and footer; says \"truncated\" when it is; --verify reads every frame" },
 	{ "diff", cmd_diff,
 	  "A B [--context N] [--ignore FIELD,...] [--max-hunks N] [--first] [--window N] [--json]",
 	  "align two traces and explain every divergence" },
