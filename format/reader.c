@@ -394,8 +394,8 @@ static int check_mark(struct xt_reader *r, const char *path)
 	/* zstd -dc takes the length from here: a wrong one makes the file no zstd stream */
 	if (xti_rd32(m + 4) != XTI_FILE_MARK_SIZE - 8)
 		return xti_err_at(&r->err, -EBADMSG, 4,
-				  "%s: the file mark says its content is %u bytes, not %u", path,
-				  xti_rd32(m + 4), XTI_FILE_MARK_SIZE - 8);
+				  "%s: the file mark says its content is %u bytes, not %u (offset 4)",
+				  path, xti_rd32(m + 4), XTI_FILE_MARK_SIZE - 8);
 	unsigned major = xti_rd16(m + 16), minor = xti_rd16(m + 18);
 	if (major > XT_FORMAT_MAJOR)
 		return xti_err_at(&r->err, -EPROTONOSUPPORT, 16,
@@ -430,8 +430,8 @@ static int read_header(struct xt_reader *r, const char *path)
 				  path, r->header.version_major, r->header.version_minor, XT_FORMAT_MAJOR);
 	if (r->header.version_major == 0)
 		return xti_err_at(&r->err, -EBADMSG, XTI_FILE_MARK_SIZE,
-				  "%s: header says format version %u.%u: major 0 is not valid", path,
-				  r->header.version_major, r->header.version_minor);
+				  "%s: the header (frame at offset %u) says format version %u.%u: major 0 is not valid",
+				  path, XTI_FILE_MARK_SIZE, r->header.version_major, r->header.version_minor);
 	if (r->cur.p != r->cur.end)
 		return xti_bad(&r->cur, "the header frame holds more than the header record");
 	if (!r->header.vm.capture)
