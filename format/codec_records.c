@@ -117,6 +117,8 @@ static int get_event_value(struct xti_in *in, uint64_t key, const struct xti_tok
 	case XT_EV_IRQ_INJECT * 16 + EK_4: return get_u32(in, v, &ev->inject.vector);
 	case XT_EV_IRQ_INJECT * 16 + EK_5:
 		TRY(xti_int(in, v, &i64));
+		if (i64 < INT32_MIN || i64 > INT32_MAX)
+			return xti_bad(in, "irq-inject result %lld does not fit 32 bits", (long long)i64);
 		ev->inject.result = (int32_t)i64;
 		return 0;
 	case XT_EV_IRQ_INJECT * 16 + EK_6: return xti_int(in, v, &ev->inject.port);
