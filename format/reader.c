@@ -783,6 +783,25 @@ static int next_frame(struct xt_reader *r)
 }
 
 /*
+ * An event follows its step's record, an injection precedes it (spec 6):
+ * an event for a later step is not in its place, and a seek, which goes
+ * by frames, would not find it.  ktrace events come from tracefs in
+ * batches, after later steps; events of kinds this reader does not know
+ * are not judged for being late.
+ */
+static int check_event_step(struct xt_reader *r)
+{
+	const struct xt_event *ev = &r->event;
+	bool may_be_late = ev->kind == XT_EV_KTRACE || ev->kind == 0 || ev->kind >= XT_EV_KIND_LIMIT;
+	if (ev->step > r->step + 1 || (ev->step < r->step && !may_be_late))
+		return xti_bad(&r->cur, "a %s event for step %llu after step %llu (it belongs %s)",
+			       xt_event_kind_name(ev->kind), (unsigned long long)ev->step,
+			       (unsigned long long)r->step,
+			       ev->step > r->step ? "before that step's record" : "after that step's record");
+	return 0;
+}
+
+/*
  * The next record: consumed and returned in *rec, or with peek set only
  * its type in *rec, the record left for the next call.  Records a seek
  * skips are consumed either way.
@@ -851,16 +870,7 @@ static int advance(struct xt_reader *r, struct xt_record *rec, bool peek)
 		case XT_REC_EVENT:
 			xti_arena_reset(&r->event_arena);
 			TRY(xti_get_event(&r->cur, npairs, &r->event, &r->event_arena));
-			/*
-			 * An event follows its step's record, an injection precedes
-			 * it (spec 6): any other step is not this place's, and a
-			 * seek, which goes by frames, would never find it.
-			 */
-			if (r->event.step != r->step && r->event.step - 1 != r->step)
-				return xti_bad(&r->cur, "an event for step %llu after step %llu "
-					       "(it belongs there or to the next step)",
-					       (unsigned long long)r->event.step,
-					       (unsigned long long)r->step);
+			TRY(check_event_step(r));
 			if (r->seeking && r->event.step < r->seek_target)
 				continue;
 			/* peeking while a seek skips: decoded to read its step, decoded again by next */

@@ -489,9 +489,15 @@ static const struct {
 	{ { "simple-24-in-2-bytes", "not well-formed" }, { RAW(0x18, 0xc8, 0xf8, 0x18) } },
 	/* simple values 32 and 16 are well-formed: skipped like any unknown value */
 	{ { "simple-32-skipped", NULL }, { RAW(0x18, 0xc8, 0x82, 0xf8, 0x20, 0xf0) } },
-	/* a note for step 9 after step 2 */
-	{ { "event-outside-frame", "an event for step 9 after step 2" },
+	/* a note for step 9 after step 2, one for step 1 after step 2 */
+	{ { "event-outside-frame", "a note event for step 9 after step 2" },
 	  { TAIL(0xa4, 0x00, 0x04, 0x01, 0x06, 0x02, 0x09, 0x03, 0x61, 0x78) } },
+	{ { "event-late", "a note event for step 1 after step 2" },
+	  { TAIL(0xa4, 0x00, 0x04, 0x01, 0x06, 0x02, 0x01, 0x03, 0x61, 0x78) } },
+	/* a ktrace event for step 0 after step 2: tracefs is read in batches */
+	{ { "event-ktrace-late", NULL },
+	  { TAIL(0xa7, 0x00, 0x04, 0x01, 0x05, 0x02, 0x00, 0x03, 0x61, 0x6b, 0x04, 0x00, 0x05, 0x00,
+		 0x06, 0xa0) } },
 	/* a note without its text */
 	{ { "event-no-text", "note event without its key 3" },
 	  { TAIL(0xa3, 0x00, 0x04, 0x01, 0x06, 0x02, 0x02) } },
