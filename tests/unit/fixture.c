@@ -501,6 +501,10 @@ static const struct {
 	/* a note without its text */
 	{ { "event-no-text", "note event without its key 3" },
 	  { TAIL(0xa3, 0x00, 0x04, 0x01, 0x06, 0x02, 0x02) } },
+	/* an injection for step 3 whose result, 2^40, was cut to 32 bits (0) */
+	{ { "inject-result-2e40", "irq-inject result 1099511627776 does not fit 32 bits" },
+	  { TAIL(0xa6, 0x00, 0x04, 0x01, 0x01, 0x02, 0x03, 0x03, 0x01, 0x04, 0x18, 0x30, 0x05, 0x1b,
+		 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00) } },
 	{ { "mark-length", "the file mark says its content is 13 bytes" }, { .mark_len = 13 } },
 	/* complete by the spec (section 9): a footer frame met while reading */
 	{ { "lost-trailer", NULL }, { .no_trailer = true } },
