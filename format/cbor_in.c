@@ -9,6 +9,7 @@
 #include <cbor.h>
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "xt_internal.h"
@@ -95,10 +96,56 @@ static void fill_hole(struct xti_in *in, const uint8_t *head, struct xti_tok *t)
 	}
 }
 
+/*
+ * RFC 8949 3.3: simple values 0..19 take one byte, 32..255 two (0xf8 n);
+ * 0xf8 with n < 32 is not well-formed.  libcbor 0.8 refuses every simple
+ * value it has no callback for, so a skipped value of a newer writer would
+ * be refused for one kind of item and not another: decode them here.
+ * 0: not a simple value of these kinds; 1: decoded; <0: an error.
+ */
+static int simple_value(struct xti_in *in, struct xti_tok *t)
+{
+	uint8_t b = in->p[0];
+	if (b >= 0xe0 && b <= 0xf3) {
+		*t = (struct xti_tok){ .type = XTI_SIMPLE, .u = b & 0x1fu };
+		in->p++;
+		return 1;
+	}
+	if (b != 0xf8)
+		return 0;
+	if (in->end - in->p < 2)
+		return xti_bad(in, "record cut short");
+	if (in->p[1] < 32)
+		return xti_bad(in, "simple value %u in two bytes (not well-formed CBOR)", in->p[1]);
+	*t = (struct xti_tok){ .type = XTI_SIMPLE, .u = in->p[1] };
+	in->p += 2;
+	return 1;
+}
+
+/*
+ * Text must be UTF-8 (RFC 8949 3.1) without NUL: the reader hands text out
+ * as C strings, where a NUL would silently cut it.
+ */
+static int check_text(struct xti_in *in, const uint8_t *p, size_t n)
+{
+	for (size_t i = 0; i < n;) {
+		if (p[i] == 0)
+			return xti_bad(in, "text holds a NUL byte at its byte %zu", i);
+		size_t k = xt_utf8_len(p + i, n - i);
+		if (!k)
+			return xti_bad(in, "text is not UTF-8 (byte 0x%02x at its byte %zu)", p[i], i);
+		i += k;
+	}
+	return 0;
+}
+
 int xti_next(struct xti_in *in, struct xti_tok *t)
 {
 	if (in->p >= in->end)
 		return xti_bad(in, "record cut short");
+	int sv = simple_value(in, t);
+	if (sv)
+		return sv < 0 ? sv : 0;
 	struct cbor_decoder_result r =
 		cbor_stream_decode(in->p, (size_t)(in->end - in->p), &callbacks, t);
 	if (r.status != CBOR_DECODER_FINISHED || r.read == 0)
@@ -112,6 +159,8 @@ int xti_next(struct xti_in *in, struct xti_tok *t)
 	    t->u > (uint64_t)(in->end - in->p))
 		return xti_bad(in, "count %llu exceeds the %zu bytes left",
 			       (unsigned long long)t->u, (size_t)(in->end - in->p));
+	if (t->type == XTI_TEXT)
+		return check_text(in, t->p, t->len);
 	return 0;
 }
 
@@ -119,13 +168,24 @@ int xti_skip(struct xti_in *in, const struct xti_tok *first)
 {
 	/* items still to come in each open container; UINT64_MAX: until a break */
 	uint64_t pending[MAX_DEPTH];
+	/* the token that opened it, and for indefinite maps the items seen so far */
+	int opened[MAX_DEPTH];
+	uint64_t seen[MAX_DEPTH];
 	int depth = 0;
 	struct xti_tok t = *first;
 
 	for (;;) {
+		/* an indefinite string holds definite strings of its own major type, nothing else */
+		if (depth > 0 && (opened[depth - 1] == XTI_INDEF_BYTES ||
+				  opened[depth - 1] == XTI_INDEF_TEXT) && t.type != XTI_BREAK &&
+		    t.type != (opened[depth - 1] == XTI_INDEF_BYTES ? XTI_BYTES : XTI_TEXT))
+			return xti_bad(in, "an indefinite-length %s string holds a chunk of another type",
+				       opened[depth - 1] == XTI_INDEF_BYTES ? "byte" : "text");
 		if (t.type == XTI_BREAK) {
 			if (depth == 0 || pending[depth - 1] != UINT64_MAX)
 				return xti_bad(in, "unexpected break");
+			if (opened[depth - 1] == XTI_INDEF_MAP && seen[depth - 1] % 2)
+				return xti_bad(in, "an indefinite-length map ends after a key without its value");
 			depth--;
 		} else {
 			uint64_t items = 0;
@@ -140,6 +200,8 @@ int xti_skip(struct xti_in *in, const struct xti_tok *first)
 			if (items) {
 				if (depth == MAX_DEPTH)
 					return xti_bad(in, "nested deeper than %d", MAX_DEPTH);
+				opened[depth] = t.type;
+				seen[depth] = 0;
 				pending[depth++] = items;
 				goto read_next;
 			}
@@ -149,6 +211,7 @@ int xti_skip(struct xti_in *in, const struct xti_tok *first)
 			depth--;
 		if (depth == 0)
 			return 0;
+		seen[depth - 1]++;
 read_next:;
 		int rc = xti_next(in, &t);
 		if (rc)
@@ -229,4 +292,52 @@ int xti_map_key(struct xti_in *in, uint64_t *key, struct xti_tok *value)
 		return xti_bad(in, "expected an integer map key");
 	*key = k.u;
 	return xti_next(in, value);
+}
+
+int xti_key_once(struct xti_in *in, struct xti_keys *k, uint64_t key, const char *map)
+{
+	if (key < 256) {
+		uint64_t bit = 1ull << (key % 64);
+		if (k->low[key / 64] & bit)
+			return xti_bad(in, "%s: key %llu appears twice", map, (unsigned long long)key);
+		k->low[key / 64] |= bit;
+		return 0;
+	}
+	for (unsigned i = 0; i < k->n_high; i++)
+		if (k->high[i] == key)
+			return xti_bad(in, "%s: key %llu appears twice", map, (unsigned long long)key);
+	if (k->n_high < XTI_KEYS_HIGH)
+		k->high[k->n_high++] = key;
+	return 0;
+}
+
+int xti_map_key_once(struct xti_in *in, struct xti_keys *k, const char *map, uint64_t *key,
+		     struct xti_tok *value)
+{
+	int rc = xti_map_key(in, key, value);
+	return rc ? rc : xti_key_once(in, k, *key, map);
+}
+
+static int cmp_text(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+int xti_texts_once(struct xti_in *in, const void *entries, size_t n, size_t stride,
+		   const char *map)
+{
+	if (n < 2)
+		return 0;
+	const char **sorted = malloc(n * sizeof(*sorted));
+	if (!sorted)
+		return xti_err(in->err, -ENOMEM, "out of memory checking the keys of %s", map);
+	for (size_t i = 0; i < n; i++)
+		memcpy(&sorted[i], (const char *)entries + i * stride, sizeof(*sorted));
+	qsort(sorted, n, sizeof(*sorted), cmp_text);
+	int rc = 0;
+	for (size_t i = 1; i < n && !rc; i++)
+		if (!strcmp(sorted[i - 1], sorted[i]))
+			rc = xti_bad(in, "%s: key \"%.60s\" appears twice", map, sorted[i]);
+	free(sorted);
+	return rc;
 }

@@ -229,6 +229,7 @@ static int get_kv_map(struct xti_in *in, const struct xti_tok *t, struct xti_are
 		TRY(xti_next(in, &v));
 		TRY(xti_text(in, &v, a, &kv[i].value));
 	}
+	TRY(xti_texts_once(in, kv, t->u, sizeof(*kv), "map of strings"));
 	*out = kv;
 	*n = t->u;
 	return 0;
@@ -240,9 +241,10 @@ static int get_host(struct xti_in *in, const struct xti_tok *t, struct xt_host *
 	struct xti_tok v;
 	if (t->type != XTI_MAP)
 		return xti_bad(in, "host: expected a map");
+	struct xti_keys seen = { 0 };
 	for (uint64_t i = 0; i < t->u; i++) {
 		uint64_t key;
-		TRY(xti_map_key(in, &key, &v));
+		TRY(xti_map_key_once(in, &seen, "host", &key, &v));
 		switch (key) {
 		case HK_RELEASE: TRY(xti_text(in, &v, a, &h->kernel_release)); break;
 		case HK_VERSION: TRY(xti_text(in, &v, a, &h->kernel_version)); break;
@@ -264,10 +266,11 @@ static int get_host(struct xti_in *in, const struct xti_tok *t, struct xt_host *
 			struct xt_cap *caps = xti_alloc(a, v.u * sizeof(*caps));
 			if (!caps && v.u)
 				return xti_err(in->err, -ENOMEM, "out of memory");
+			struct xti_keys caps_seen = { 0 };
 			for (uint64_t j = 0; j < v.u; j++) {
 				uint64_t cap;
 				struct xti_tok cv;
-				TRY(xti_map_key(in, &cap, &cv));
+				TRY(xti_map_key_once(in, &caps_seen, "host caps", &cap, &cv));
 				if (cap > UINT32_MAX)
 					return xti_bad(in, "host caps: capability number too large");
 				caps[j].cap = (uint32_t)cap;
@@ -376,9 +379,10 @@ static int get_vm(struct xti_in *in, const struct xti_tok *t, struct xt_vm_confi
 	struct xti_tok v;
 	if (t->type != XTI_MAP)
 		return xti_bad(in, "vm config: expected a map");
+	struct xti_keys seen = { 0 };
 	for (uint64_t i = 0; i < t->u; i++) {
 		uint64_t key;
-		TRY(xti_map_key(in, &key, &v));
+		TRY(xti_map_key_once(in, &seen, "vm config", &key, &v));
 		switch (key) {
 		case VK_MEM_SIZE: TRY(xti_uint(in, &v, &vm->mem_size)); break;
 		case VK_CPU_MODE: TRY(get_u32(in, &v, &vm->cpu_mode)); break;
@@ -418,9 +422,10 @@ static int get_image(struct xti_in *in, const struct xti_tok *t, struct xt_image
 	struct xti_tok v;
 	if (t->type != XTI_MAP)
 		return xti_bad(in, "image: expected a map");
+	struct xti_keys seen = { 0 };
 	for (uint64_t i = 0; i < t->u; i++) {
 		uint64_t key;
-		TRY(xti_map_key(in, &key, &v));
+		TRY(xti_map_key_once(in, &seen, "image", &key, &v));
 		switch (key) {
 		case IK_NAME: TRY(xti_text(in, &v, a, &im->name)); break;
 		case IK_DATA: TRY(xti_blob(in, &v, a, &im->data, &im->size)); break;
@@ -447,11 +452,12 @@ int xti_get_header(struct xti_in *in, size_t npairs, struct xt_header *h, struct
 	h->initial = initial;
 	h->compare_masks = masks;
 	bool have_version = false;
+	struct xti_keys seen = XTI_KEYS_RECORD;
 
 	for (size_t i = 0; i < npairs; i++) {
 		uint64_t key;
 		struct xti_tok v, e;
-		TRY(xti_map_key(in, &key, &v));
+		TRY(xti_map_key_once(in, &seen, "header", &key, &v));
 		switch (key) {
 		case XTK_H_VERSION: {
 			uint64_t ver[2];
@@ -504,9 +510,10 @@ int xti_get_header(struct xti_in *in, size_t npairs, struct xt_header *h, struct
 		case XTK_H_MASKS:
 			if (v.type != XTI_MAP)
 				return xti_bad(in, "compare masks: expected a map");
+			struct xti_keys ids = { 0 };
 			for (uint64_t j = 0; j < v.u; j++) {
 				uint64_t id, mask;
-				TRY(xti_map_key(in, &id, &e));
+				TRY(xti_map_key_once(in, &ids, "compare masks", &id, &e));
 				TRY(xti_uint(in, &e, &mask));
 				if (id < XT_FIELD_ID_LIMIT)
 					masks[id] = mask;

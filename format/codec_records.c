@@ -154,6 +154,8 @@ static int get_event_value(struct xti_in *in, uint64_t key, const struct xti_tok
 	case XT_EV_IRQ_INJECT * 16 + EK_4: return get_u32(in, v, &ev->inject.vector);
 	case XT_EV_IRQ_INJECT * 16 + EK_5:
 		TRY(xti_int(in, v, &i64));
+		if (i64 < INT32_MIN || i64 > INT32_MAX)
+			return xti_bad(in, "irq-inject result %lld does not fit 32 bits", (long long)i64);
 		ev->inject.result = (int32_t)i64;
 		return 0;
 	case XT_EV_IRQ_INJECT * 16 + EK_6: return xti_int(in, v, &ev->inject.port);
@@ -175,10 +177,11 @@ static int get_event_value(struct xti_in *in, uint64_t key, const struct xti_tok
 		if (v->type != XTI_MAP)
 			return xti_bad(in, "input: expected a map");
 		ev->input.n = 0;
+		struct xti_keys fields = { 0 };
 		for (uint64_t i = 0; i < v->u; i++) {
 			uint64_t field;
 			struct xti_tok t;
-			TRY(xti_map_key(in, &field, &t));
+			TRY(xti_map_key_once(in, &fields, "input values", &field, &t));
 			/* a field of a newer minor version: readers skip what they do not know */
 			if (!xt_field_by_id(field < XT_FIELD_ID_LIMIT ? (unsigned)field : 0)) {
 				TRY(xti_skip(in, &t));
@@ -210,6 +213,7 @@ static int get_event_value(struct xti_in *in, uint64_t key, const struct xti_tok
 			else
 				TRY(xti_int(in, &t, &f[i].num));
 		}
+		TRY(xti_texts_once(in, f, v->u, sizeof(*f), "ktrace fields"));
 		ev->ktrace.fields = f;
 		ev->ktrace.n_fields = v->u;
 		return 0;
@@ -222,10 +226,11 @@ static int get_event_value(struct xti_in *in, uint64_t key, const struct xti_tok
 		int64_t *delta = xti_alloc(a, v->u * sizeof(*delta));
 		if ((!idx || !delta) && v->u)
 			return xti_err(in->err, -ENOMEM, "out of memory");
+		struct xti_keys seen = { 0 };
 		for (uint64_t i = 0; i < v->u; i++) {
 			uint64_t k;
 			struct xti_tok t;
-			TRY(xti_map_key(in, &k, &t));
+			TRY(xti_map_key_once(in, &seen, "stats", &k, &t));
 			if (k > UINT32_MAX)
 				return xti_bad(in, "stats: index too large");
 			idx[i] = (uint32_t)k;
@@ -240,14 +245,29 @@ static int get_event_value(struct xti_in *in, uint64_t key, const struct xti_tok
 	return xti_skip(in, v);
 }
 
+/*
+ * The keys each kind this reader knows requires (bit k: key k): without
+ * them a tool would meet a NULL where the format promises a value.
+ */
+static const uint64_t event_required[XT_EV_KIND_LIMIT] = {
+	[XT_EV_IRQ_INJECT] = 0x38,	/* method, vector, result */
+	[XT_EV_IRQ_TAKEN] = 0x3f8,	/* vector .. handler */
+	[XT_EV_CONSOLE] = 0x08,		/* data */
+	[XT_EV_INPUT] = 0x18,		/* what, values */
+	[XT_EV_KTRACE] = 0x78,		/* name, ts_ns, cpu, fields */
+	[XT_EV_NOTE] = 0x08,		/* text */
+	[XT_EV_STATS] = 0x08,		/* deltas */
+};
+
 int xti_get_event(struct xti_in *in, size_t npairs, struct xt_event *ev, struct xti_arena *a)
 {
 	memset(ev, 0, sizeof(*ev));
 	bool have_kind = false, have_step = false;
+	struct xti_keys seen = XTI_KEYS_RECORD;
 	for (size_t i = 0; i < npairs; i++) {
 		uint64_t key;
 		struct xti_tok v;
-		TRY(xti_map_key(in, &key, &v));
+		TRY(xti_map_key_once(in, &seen, "event", &key, &v));
 		if (key == XTK_E_KIND) {
 			/*
 			 * The kind says which union member the keys fill: a second
@@ -273,6 +293,12 @@ int xti_get_event(struct xti_in *in, size_t npairs, struct xt_event *ev, struct 
 	}
 	if (!have_kind || !have_step)
 		return xti_bad(in, "event without %s", have_kind ? "a step" : "a kind");
+	if (ev->kind < XT_EV_KIND_LIMIT) {
+		uint64_t missing = event_required[ev->kind] & ~seen.low[0];
+		if (missing)
+			return xti_bad(in, "%s event without its key %d", xt_event_kind_name(ev->kind),
+				       __builtin_ctzll(missing));
+	}
 	return 0;
 }
 
@@ -313,10 +339,11 @@ void xti_put_footer(struct xti_buf *b, const struct xt_footer *f, uint32_t captu
 int xti_get_footer(struct xti_in *in, size_t npairs, struct xt_footer *f, struct xt_state *final,
 		   struct xti_arena *a)
 {
+	struct xti_keys seen = XTI_KEYS_RECORD;
 	for (size_t i = 0; i < npairs; i++) {
 		uint64_t key;
 		struct xti_tok v;
-		TRY(xti_map_key(in, &key, &v));
+		TRY(xti_map_key_once(in, &seen, "footer", &key, &v));
 		switch (key) {
 		case XTK_F_STEPS: TRY(xti_uint(in, &v, &f->steps)); break;
 		case XTK_F_END_REASON: TRY(get_u32(in, &v, &f->end_reason)); break;
@@ -328,9 +355,10 @@ int xti_get_footer(struct xti_in *in, size_t npairs, struct xt_footer *f, struct
 			struct xt_hist_entry *h = xti_alloc(a, v.u * sizeof(*h));
 			if (!h && v.u)
 				return xti_err(in->err, -ENOMEM, "out of memory");
+			struct xti_keys reasons = { 0 };
 			for (uint64_t j = 0; j < v.u; j++) {
 				struct xti_tok c;
-				TRY(xti_map_key(in, &h[j].reason, &c));
+				TRY(xti_map_key_once(in, &reasons, "histogram", &h[j].reason, &c));
 				TRY(xti_uint(in, &c, &h[j].count));
 			}
 			f->hist = h;
@@ -366,10 +394,11 @@ int xti_get_footer(struct xti_in *in, size_t npairs, struct xt_footer *f, struct
 		case XTK_F_EVENT_COUNTS:
 			if (v.type != XTI_MAP)
 				return xti_bad(in, "event counts: expected a map");
+			struct xti_keys kinds = { 0 };
 			for (uint64_t j = 0; j < v.u; j++) {
 				uint64_t kind, count;
 				struct xti_tok c;
-				TRY(xti_map_key(in, &kind, &c));
+				TRY(xti_map_key_once(in, &kinds, "event counts", &kind, &c));
 				TRY(xti_uint(in, &c, &count));
 				if (kind < XT_EV_KIND_LIMIT)
 					f->event_counts[kind] = count;
@@ -378,5 +407,19 @@ int xti_get_footer(struct xti_in *in, size_t npairs, struct xt_footer *f, struct
 		default: TRY(xti_skip(in, &v));
 		}
 	}
+	/*
+	 * Tools take these as given: a footer (written by anyone) without them
+	 * would hand out a NULL final state or an index of nothing.
+	 */
+	static const struct { unsigned key; const char *name; } required[] = {
+		{ XTK_F_STEPS, "step count" }, { XTK_F_FINAL, "final state" },
+		{ XTK_F_INDEX, "frame index" },
+	};
+	for (size_t i = 0; i < sizeof(required) / sizeof(required[0]); i++)
+		if (!xti_key_seen(&seen, required[i].key))
+			return xti_bad(in, "footer without its %s (key %u)", required[i].name,
+				       required[i].key);
+	if (!f->end_detail)
+		f->end_detail = "";
 	return 0;
 }

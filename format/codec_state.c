@@ -53,12 +53,15 @@ int xti_get_state(struct xti_in *in, const struct xti_tok *t, struct xt_state *s
 	int rc;
 	if (t->type != XTI_MAP)
 		return xti_bad(in, "expected a state map");
+	struct xti_keys seen = { 0 };
 	for (uint64_t i = 0, n = t->u; i < n; i++) {
 		struct xti_tok k, v;
 		if ((rc = xti_next(in, &k)) || (rc = xti_next(in, &v)))
 			return rc;
 		if (k.type != XTI_UINT)
 			return xti_bad(in, "state map: expected a field id");
+		if ((rc = xti_key_once(in, &seen, k.u, "state map")))
+			return rc;
 		const struct xt_field *f = k.u < XT_FIELD_ID_LIMIT ? xt_field_by_id((unsigned)k.u) : NULL;
 		rc = f ? xti_store_field(in, s, f, &v) : xti_skip(in, &v);
 		if (rc)

@@ -665,6 +665,8 @@ static int load_footer(struct xt_reader *r, uint64_t off, uint64_t expect_end)
 	memset(&r->footer, 0, sizeof(r->footer));
 	r->footer_final = *r->header.initial;
 	TRY(xti_get_footer(&r->cur, npairs, &r->footer, &r->footer_final, &r->footer_arena));
+	if (r->cur.p != r->cur.end)
+		return xti_bad(&r->cur, "the footer frame holds more than the footer record");
 	for (size_t i = 0; i < r->footer.n_index; i++) {
 		const struct xt_frame_index *e = &r->footer.index[i];
 		if (e->offset < r->data_start || e->offset >= off ||
@@ -702,6 +704,11 @@ static int check_mark(struct xt_reader *r, const char *path)
 	}
 	if (got < sizeof(m))
 		return xti_err_at(&r->err, -EBADMSG, got, "%s is cut short inside its file mark", path);
+	/* zstd -dc takes the length from here: a wrong one makes the file no zstd stream */
+	if (xti_rd32(m + 4) != XTI_FILE_MARK_SIZE - 8)
+		return xti_err_at(&r->err, -EBADMSG, 4,
+				  "%s: the file mark says its content is %u bytes, not %u (offset 4)",
+				  path, xti_rd32(m + 4), XTI_FILE_MARK_SIZE - 8);
 	unsigned major = xti_rd16(m + 16), minor = xti_rd16(m + 18);
 	if (major > XT_FORMAT_MAJOR)
 		return xti_err_at(&r->err, -EPROTONOSUPPORT, 16,
@@ -766,6 +773,12 @@ static int read_header(struct xt_reader *r, const char *path)
 		return xti_err_at(&r->err, -EPROTONOSUPPORT, XTI_FILE_MARK_SIZE,
 				  "%s: header says trace format %u.%u, newer than this exitrace reads (%u.x)",
 				  path, r->header.version_major, r->header.version_minor, XT_FORMAT_MAJOR);
+	if (r->header.version_major == 0)
+		return xti_err_at(&r->err, -EBADMSG, XTI_FILE_MARK_SIZE,
+				  "%s: the header (frame at offset %u) says format version %u.%u: major 0 is not valid",
+				  path, XTI_FILE_MARK_SIZE, r->header.version_major, r->header.version_minor);
+	if (r->cur.p != r->cur.end)
+		return xti_bad(&r->cur, "the header frame holds more than the header record");
 	if (!r->header.vm.capture)
 		r->header.vm.capture = XT_CAPTURE_DEFAULT;
 	r->data_start = next;
@@ -1129,12 +1142,14 @@ static int decode_step(struct xt_reader *r, size_t npairs)
 	memset(&r->changed, 0, sizeof(r->changed));
 	r->pend_nops = 0;
 	r->pend_cacheable = npairs <= MEMO_OPS;
+	struct xti_keys seen = XTI_KEYS_RECORD;
 	for (size_t i = 0; i < npairs; i++) {
 		struct xti_tok k, v;
 		TRY(xti_next(in, &k));
 		TRY(xti_next(in, &v));
 		if (k.type != XTI_UINT)
 			return xti_bad(in, "step: expected a field id");
+		TRY(xti_key_once(in, &seen, k.u, "step"));
 		const struct xt_field *f = k.u < XT_FIELD_ID_LIMIT ? xt_field_by_id((unsigned)k.u) : NULL;
 		if (!f) {
 			r->pend_cacheable = false;
@@ -1240,10 +1255,11 @@ static int next_frame(struct xt_reader *r)
 		uint64_t step = UINT64_MAX;
 		bool have_state = false;
 		memset(&r->keyframe, 0, sizeof(r->keyframe));
+		struct xti_keys seen = XTI_KEYS_RECORD;
 		for (size_t i = 0; i < npairs; i++) {
 			uint64_t key;
 			struct xti_tok v;
-			TRY(xti_map_key(&r->cur, &key, &v));
+			TRY(xti_map_key_once(&r->cur, &seen, "keyframe", &key, &v));
 			if (key == XTK_K_STEP) {
 				TRY(xti_uint(&r->cur, &v, &step));
 			} else if (key == XTK_K_STATE) {
@@ -1278,6 +1294,25 @@ static int next_frame(struct xt_reader *r)
 		r->in_frame = true;
 		return 1;
 	}
+}
+
+/*
+ * An event follows its step's record, an injection precedes it (spec 6):
+ * an event for a later step is not in its place, and a seek, which goes
+ * by frames, would not find it.  ktrace events come from tracefs in
+ * batches, after later steps; events of kinds this reader does not know
+ * are not judged for being late.
+ */
+static int check_event_step(struct xt_reader *r)
+{
+	const struct xt_event *ev = &r->event;
+	bool may_be_late = ev->kind == XT_EV_KTRACE || ev->kind == 0 || ev->kind >= XT_EV_KIND_LIMIT;
+	if (ev->step > r->step + 1 || (ev->step < r->step && !may_be_late))
+		return xti_bad(&r->cur, "a %s event for step %llu after step %llu (it belongs %s)",
+			       xt_event_kind_name(ev->kind), (unsigned long long)ev->step,
+			       (unsigned long long)r->step,
+			       ev->step > r->step ? "before that step's record" : "after that step's record");
+	return 0;
 }
 
 /*
@@ -1355,6 +1390,7 @@ static int advance(struct xt_reader *r, struct xt_record *rec, bool peek)
 		case XT_REC_EVENT:
 			xti_arena_reset(&r->event_arena);
 			TRY(xti_get_event(&r->cur, npairs, &r->event, &r->event_arena));
+			TRY(check_event_step(r));
 			if (r->event.kind < XT_EV_KIND_LIMIT && !peek)
 				r->event_counts[r->event.kind]++;
 			if (r->seeking && r->event.step < r->seek_target)
@@ -1371,10 +1407,11 @@ static int advance(struct xt_reader *r, struct xt_record *rec, bool peek)
 				       type == XT_REC_KEYFRAME ? "second keyframe" : "footer");
 		default: {
 			/* a record type of a newer minor version: skip its pairs */
+			struct xti_keys seen = XTI_KEYS_RECORD;
 			for (size_t i = 0; i < npairs; i++) {
 				uint64_t key;
 				struct xti_tok v;
-				TRY(xti_map_key(&r->cur, &key, &v));
+				TRY(xti_map_key_once(&r->cur, &seen, "record", &key, &v));
 				TRY(xti_skip(&r->cur, &v));
 			}
 		}
@@ -1433,17 +1470,15 @@ void xt_reader_set_keyframes(struct xt_reader *r, bool keyframes)
 }
 
 /* Read every frame from the start and take the frame index from them. */
-static int64_t scan_frames(struct xt_reader *r)
+static int scan_frames(struct xt_reader *r)
 {
 	r->index_known = false;
 	r->n_scan = 0;
 	rewind_stream(r);
 	struct xt_record rec;
-	uint64_t steps = 0;
 	int rc;
 	while ((rc = xt_reader_next(r, &rec)) > 0)
-		if (rec.type == XT_REC_STEP)
-			steps = rec.step;
+		;
 	if (rc < 0)
 		return rc;
 	r->index = r->scan_index;
@@ -1451,30 +1486,27 @@ static int64_t scan_frames(struct xt_reader *r)
 	r->index_known = true;
 	r->index_scanned = true;
 	rewind_stream(r);
-	return (int64_t)steps;
+	return 0;
 }
 
-int64_t xt_reader_count_steps(struct xt_reader *r)
+int xt_reader_count_steps(struct xt_reader *r, uint64_t *count)
 {
-	if (r->have_footer && r->index_known && !r->index_scanned)
-		return (int64_t)r->footer.steps;
-	if (!r->index_scanned) {
-		int64_t n = scan_frames(r);
-		if (n < 0)
-			return n;
+	if (r->have_footer && r->index_known && !r->index_scanned) {
+		*count = r->footer.steps;
+		return 0;
 	}
+	if (!r->index_scanned)
+		TRY(scan_frames(r));
 	size_t n = r->n_index;
-	return n ? (int64_t)(r->index[n - 1].first_step + r->index[n - 1].nsteps) : 0;
+	*count = n ? r->index[n - 1].first_step + r->index[n - 1].nsteps : 0;
+	return 0;
 }
 
-int64_t xt_reader_verify(struct xt_reader *r)
+int xt_reader_verify(struct xt_reader *r, uint64_t *count)
 {
-	if (!r->index_scanned) {
-		int64_t n = scan_frames(r);
-		if (n < 0)
-			return n;
-	}
-	return xt_reader_count_steps(r);
+	if (!r->index_scanned)
+		TRY(scan_frames(r));
+	return xt_reader_count_steps(r, count);
 }
 
 const struct xt_error *xt_reader_inconsistency(const struct xt_reader *r)
@@ -1526,9 +1558,8 @@ static const struct xt_frame_index *frame_of_step(const struct xt_reader *r, uin
 int xt_reader_seek(struct xt_reader *r, uint64_t step)
 {
 	if (!r->index_known) {
-		int64_t n = xt_reader_count_steps(r);
-		if (n < 0)
-			return (int)n;
+		uint64_t n;
+		TRY(xt_reader_count_steps(r, &n));
 	}
 	rewind_stream(r);
 	if (step <= 1)

@@ -56,6 +56,7 @@ enum xti_tok_type {
 	XTI_UINT, XTI_NEGINT, XTI_BYTES, XTI_TEXT, XTI_ARRAY, XTI_MAP,
 	XTI_TAG, XTI_BOOL, XTI_NULL, XTI_UNDEF, XTI_FLOAT, XTI_BREAK,
 	XTI_INDEF_BYTES, XTI_INDEF_TEXT, XTI_INDEF_ARRAY, XTI_INDEF_MAP,
+	XTI_SIMPLE,		/* an unassigned simple value (u): well-formed, only ever skipped */
 };
 
 struct xti_tok {
@@ -101,6 +102,37 @@ int xti_uint(struct xti_in *in, const struct xti_tok *t, uint64_t *v);
 int xti_expect(struct xti_in *in, struct xti_tok *t, int type, const char *what);
 /* Read one key (an unsigned integer) and the first token of its value. */
 int xti_map_key(struct xti_in *in, uint64_t *key, struct xti_tok *value);
+
+/*
+ * The integer keys met so far in one map, to refuse a map that holds a key
+ * twice (the format forbids it; which value would count is anyone's guess).
+ * Every key below 256 is remembered, and the first XTI_KEYS_HIGH larger ones:
+ * the format's own keys are all small.  Start with { 0 }, or with
+ * XTI_KEYS_RECORD for a record whose key 0 (its type) is read.
+ */
+#define XTI_KEYS_HIGH 32
+struct xti_keys {
+	uint64_t low[4];
+	uint64_t high[XTI_KEYS_HIGH];
+	unsigned n_high;
+};
+#define XTI_KEYS_RECORD ((struct xti_keys){ .low = { 1 } })
+/* Note key in k: 0, or -EBADMSG naming it when k holds it already. */
+int xti_key_once(struct xti_in *in, struct xti_keys *k, uint64_t key, const char *map);
+/* xti_map_key, and the key noted in k. */
+int xti_map_key_once(struct xti_in *in, struct xti_keys *k, const char *map, uint64_t *key,
+		     struct xti_tok *value);
+/* Was key noted in k (keys below 64 only: the records' own)? */
+static inline bool xti_key_seen(const struct xti_keys *k, unsigned key)
+{
+	return (k->low[0] >> key) & 1;
+}
+/*
+ * n decoded entries of a text-keyed map, each stride bytes from the last and
+ * starting with its key (a const char *): -EBADMSG if a key repeats.
+ */
+int xti_texts_once(struct xti_in *in, const void *entries, size_t n, size_t stride,
+		   const char *map);
 struct xti_arena;
 /* Copy a TEXT token (NUL-terminated) or a BYTES token into the arena. */
 int xti_text(struct xti_in *in, const struct xti_tok *t, struct xti_arena *a, const char **out);

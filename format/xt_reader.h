@@ -114,18 +114,22 @@ int xt_reader_seek(struct xt_reader *r, uint64_t step);
 /*
  * Read every frame once to count the steps and rebuild the frame index
  * (cheap for complete traces: the footer already says, and that is taken
- * on trust until xt_reader_verify() or a read to the end checks it).
- * Returns the number of steps in complete frames, or a negative errno.
+ * on trust until xt_reader_verify() or a read to the end checks it).  Sets
+ * *steps to the number of steps in complete frames (any u64: a count is
+ * never taken for an error) and returns 0, or a negative errno.  A footer
+ * frame met on the way (its trailer lost) makes the trace complete:
+ * xt_reader_footer() returns it afterwards.
  */
-int64_t xt_reader_count_steps(struct xt_reader *r);
+int xt_reader_count_steps(struct xt_reader *r, uint64_t *steps);
 
 /*
  * Read every frame from the start whatever the footer says, rebuild the
  * frame index from the frames and check the footer against them.  Returns
- * the number of steps the data holds, or a negative errno; then
+ * *steps to the number of steps the data holds and returns 0, or a
+ * negative errno; then
  * xt_reader_inconsistency() says whether the footer agreed.
  */
-int64_t xt_reader_verify(struct xt_reader *r);
+int xt_reader_verify(struct xt_reader *r, uint64_t *steps);
 
 /*
  * The footer is a claim about the data.  Whenever the reader reaches the

@@ -161,6 +161,17 @@ out:
 	return rc;
 }
 
+/* What the recording's footer says: how many steps, how it ended. */
+static void take_footer(struct replay_result *res, const struct xt_footer *f)
+{
+	res->truncated = false;
+	res->recorded_steps = f->steps;
+	res->end_reason = f->end_reason;
+	res->end_code = f->end_code;
+	snprintf(res->end_detail, sizeof(res->end_detail), "%s", f->end_detail ? f->end_detail : "");
+	res->record_seconds = (double)f->duration_ns / 1e9;
+}
+
 static int setup(struct replay *r)
 {
 	struct replay_result *res = r->res;
@@ -170,19 +181,17 @@ static int setup(struct replay *r)
 	r->h = xt_reader_header(r->rd);
 	const struct xt_header *h = r->h;
 	const struct xt_footer *f = xt_reader_footer(r->rd);
-	res->truncated = f == NULL;
 	if (f) {
-		res->recorded_steps = f->steps;
-		res->end_reason = f->end_reason;
-		res->end_code = f->end_code;
-		snprintf(res->end_detail, sizeof(res->end_detail), "%s", f->end_detail ? f->end_detail : "");
-		res->record_seconds = (double)f->duration_ns / 1e9;
+		take_footer(res, f);
 	} else {
+		res->truncated = true;
 		/* what a killed recorder left: its complete frames (read once, quickly) */
-		int64_t n = xt_reader_count_steps(r->rd);
-		if (n < 0)
-			return reader_fail(r, (int)n);
-		res->recorded_steps = (uint64_t)n;
+		if ((rc = xt_reader_count_steps(r->rd, &res->recorded_steps)))
+			return reader_fail(r, rc);
+		/* a footer frame whose trailer was lost makes the trace complete (spec 9) */
+		f = xt_reader_footer(r->rd);
+		if (f)
+			take_footer(res, f);
 	}
 	res->capture = h->vm.capture;
 	memcpy(res->masks, h->compare_masks, sizeof(res->masks));

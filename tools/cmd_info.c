@@ -11,11 +11,11 @@
 /* Room for one string of the header, escaped: a longer one is cut, marked "..." */
 #define ESC_ROOM 512
 
-static void print_status(const struct xt_reader *r, int64_t steps, size_t nframes)
+static void print_status(const struct xt_reader *r, uint64_t steps, size_t nframes)
 {
 	const struct xt_footer *f = xt_reader_footer(r);
 	if (!f) {
-		printf("status:    TRUNCATED: the recorder did not finish; %" PRId64
+		printf("status:    TRUNCATED: the recorder did not finish; %" PRIu64
 		       " steps recovered in %zu complete frames\n", steps, nframes);
 		return;
 	}
@@ -39,9 +39,11 @@ static void print_status(const struct xt_reader *r, int64_t steps, size_t nframe
 		}
 	}
 	printf("%s\n", any ? "" : " none");
-	char ex[256];
-	fmt_exit(ex, sizeof(ex), f->final);
-	printf("final:     rip 0x%" PRIx64 ", last exit %s\n", f->final->regs.rip, ex);
+	if (f->final) {
+		char ex[256];
+		fmt_exit(ex, sizeof(ex), f->final);
+		printf("final:     rip 0x%" PRIx64 ", last exit %s\n", f->final->regs.rip, ex);
+	}
 }
 
 /*
@@ -51,17 +53,17 @@ static void print_status(const struct xt_reader *r, int64_t steps, size_t nframe
 static void print_checked(const struct xt_reader *r, bool verified)
 {
 	const struct xt_error *inc = xt_reader_inconsistency(r);
-	if (!xt_reader_footer(r))
-		return;	/* a truncated trace was read frame by frame to count it */
+	char e[ESC_ROOM];
 	if (inc)
-		printf("checked:   INCONSISTENT: %s\n", inc->msg);
+		printf("frames:    INCONSISTENT: %s\n", text_esc(e, sizeof(e), inc->msg));
 	else if (verified)
-		printf("checked:   every frame read: the footer agrees with the data\n");
+		printf("frames:    verified: every frame read, checksums and records good%s\n",
+		       xt_reader_footer(r) ? ", the footer agrees with the data" : "");
 	else
-		printf("checked:   no: the footer's counts as written (--verify reads every frame to check them)\n");
+		printf("frames:    not verified: the footer's counts as written (--verify reads every frame)\n");
 }
 
-static void print_text(const char *path, struct xt_reader *r, int64_t steps, size_t nframes,
+static void print_text(const char *path, struct xt_reader *r, uint64_t steps, size_t nframes,
 		       bool verified)
 {
 	const struct xt_header *h = xt_reader_header(r);
@@ -124,7 +126,7 @@ static void print_text(const char *path, struct xt_reader *r, int64_t steps, siz
 	print_checked(r, verified);
 }
 
-static void print_json(const char *path, struct xt_reader *r, int64_t steps, size_t nframes,
+static void print_json(const char *path, struct xt_reader *r, uint64_t steps, size_t nframes,
 		       bool verified)
 {
 	const struct xt_header *h = xt_reader_header(r);
@@ -184,8 +186,8 @@ static void print_json(const char *path, struct xt_reader *r, int64_t steps, siz
 	json_str(o, h->image.name);
 	fprintf(o, ",\"size\":%zu,\"sha256\":", h->image.size);
 	json_bytes_hex(o, h->image.sha256, 32);
-	fprintf(o, "},\"truncated\":%s,\"steps\":%" PRId64 ",\"frames\":%zu", f ? "false" : "true",
-		steps, nframes);
+	fprintf(o, "},\"truncated\":%s,\"verified\":%s,\"steps\":%" PRIu64 ",\"frames\":%zu",
+		f ? "false" : "true", verified ? "true" : "false", steps, nframes);
 	if (f) {
 		fputs(",\"end\":{\"reason\":", o);
 		json_str(o, xt_end_reason_name(f->end_reason));
@@ -208,11 +210,14 @@ static void print_json(const char *path, struct xt_reader *r, int64_t steps, siz
 			fprintf(o, ":%" PRIu64, f->event_counts[k]);
 			first = false;
 		}
-		fputs("},\"final_exit\":", o);
-		json_exit(o, f->final);
-		fprintf(o, ",\"final_rip\":\"0x%" PRIx64 "\"", f->final->regs.rip);
+		fputs("}", o);
+		if (f->final) {
+			fputs(",\"final_exit\":", o);
+			json_exit(o, f->final);
+			fprintf(o, ",\"final_rip\":\"0x%" PRIx64 "\"", f->final->regs.rip);
+		}
 		const struct xt_error *inc = xt_reader_inconsistency(r);
-		fprintf(o, ",\"verified\":%s,\"inconsistency\":", verified ? "true" : "false");
+		fputs(",\"inconsistency\":", o);
 		if (inc)
 			json_str(o, inc->msg);
 		else
@@ -225,7 +230,7 @@ int cmd_info(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "json", no_argument, NULL, 'j' },
-		{ "verify", no_argument, NULL, 'V' },
+		{ "verify", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -235,7 +240,7 @@ int cmd_info(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, ":jh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'j': json = true; break;
-		case 'V': verify = true; break;
+		case 'v': verify = true; break;
 		case 'h': cli_print_usage(stdout, "info"); return XT_EXIT_OK;
 		default: return cli_usage_error("info", "unknown option '%s'", argv[optind - 1]);
 		}
@@ -247,9 +252,16 @@ int cmd_info(int argc, char **argv)
 	if (!r)
 		return XT_EXIT_ERROR;
 
-	/* A complete trace's footer says it all, unless checked; a truncated one must be read to count. */
-	int64_t steps = verify ? xt_reader_verify(r) : xt_reader_count_steps(r);
-	if (steps < 0) {
+	/*
+	 * A complete trace's footer says it all; a truncated one must be read to
+	 * count, which reads every frame as replay would.  --verify reads them
+	 * for a complete one too and holds the footer against them, so that info
+	 * never calls "complete" what replay and check refuse.
+	 */
+	bool verified = verify || !xt_reader_footer(r);
+	uint64_t steps;
+	int rc = verify ? xt_reader_verify(r, &steps) : xt_reader_count_steps(r, &steps);
+	if (rc < 0) {
 		cli_error("info", "%s", xt_reader_error(r)->msg);
 		xt_reader_close(r);
 		return XT_EXIT_ERROR;
@@ -257,9 +269,9 @@ int cmd_info(int argc, char **argv)
 	size_t nframes;
 	xt_reader_index(r, &nframes);
 	if (json)
-		print_json(path, r, steps, nframes, verify);
+		print_json(path, r, steps, nframes, verified);
 	else
-		print_text(path, r, steps, nframes, verify);
+		print_text(path, r, steps, nframes, verified);
 	/* asked to check, info fails a trace whose footer the data contradicts */
 	int status = XT_EXIT_OK;
 	if (xt_reader_inconsistency(r)) {

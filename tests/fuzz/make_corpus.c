@@ -7,7 +7,8 @@
  * (inside the header, mid-frame, inside the footer, inside the trailer, the
  * trailer missing), and hand-made files at the edges: empty, a bare mark, a
  * newer major version, plain zstd, a newer minor version full of unknown
- * keys, records, CBOR item kinds and frames.  Small is the point: libFuzzer
+ * keys, records, CBOR item kinds and frames, and the fixture's hostile
+ * traces (one per class of fault the reader must refuse).  Small is the point: libFuzzer
  * mutates small inputs many times faster.  Keyframes store the writer's
  * clock, so two runs give equivalent, not identical, files.
  */
@@ -399,6 +400,19 @@ static void write_newer_minor(void)
 	xti_buf_free(&h);
 }
 
+/* The fixture's hostile traces: one per class of fault the reader refuses (issue #15). */
+static void write_hostile(void)
+{
+	struct xti_buf f = { 0 };
+	char name[64];
+	for (size_t i = 0; i < fx_hostile_count(); i++) {
+		const struct fx_hostile *h = fx_hostile_make(i, &f);
+		snprintf(name, sizeof(name), "strict-%s", h->name);
+		spill(name, f.p, f.len);
+	}
+	xti_buf_free(&f);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc != 2) {
@@ -424,5 +438,6 @@ int main(int argc, char **argv)
 	write_cuts("trace-all-blocks");
 	write_edges();
 	write_newer_minor();
+	write_hostile();
 	return 0;
 }

@@ -154,6 +154,24 @@ static void interrupted(const char *spin)
 	TEST_CONTAINS(out, " of 200000 steps, all identical so far", "and how far it got");
 }
 
+/*
+ * A trace whose trailer was lost is complete (spec 9): the reader meets
+ * its footer frame while counting.  Replay must say so, as info does,
+ * rather than call it truncated.
+ */
+static void lost_trailer(const char *complete)
+{
+	const char *cut = kt_tmp("no-trailer.xtr");
+	char cmd[2048];
+	snprintf(cmd, sizeof(cmd), "head -c -24 %s > %s", complete, cut);
+	TEST_EQ_U64(0, system(cmd), "%s", cmd);
+	replay_identical(cut, 2000, "");
+	TEST_CONTAINS(kt_out(), "the recording ended there: max-steps", "the footer frame was found");
+	TEST_ASSERT(!strstr(kt_out(), "truncated"), "not called truncated: %s", kt_out());
+	TEST_EQ_U64(0, kt_exitrace("info %s", cut), "info: %s", kt_err());
+	TEST_CONTAINS(kt_out(), "status:    complete", "info agrees");
+}
+
 int main(int argc, char **argv)
 {
 	kt_init(argc, argv);
@@ -175,6 +193,7 @@ int main(int argc, char **argv)
 	const char *max = kt_record("max.xtr", 0, "%s --load 0x100000 --max-steps 2000", spin);
 	replay_identical(max, 2000, "");
 	TEST_CONTAINS(kt_out(), "the recording ended there: max-steps", "says why it stopped");
+	lost_trailer(max);
 	const char *timeout = kt_record("timeout.xtr", 0, "%s --load 0x100000 --timeout 0.2", spin);
 	struct kt_trace *t = kt_load(timeout);
 	TEST_EQ_U64(XT_END_TIMEOUT, t->end_reason, "ended by --timeout");

@@ -326,3 +326,203 @@ void fx_put_frame(struct xti_buf *f, const struct xti_buf *b)
 	f->len += n;
 	ZSTD_freeCCtx(c);
 }
+
+/* ---- hostile traces ---- */
+
+/*
+ * What to do to a small complete trace: mark, header, one data frame
+ * (keyframe at step 0, two steps, a note event), footer, trailer.
+ */
+struct tweak {
+	const uint8_t *header_pair;	/* one more key/value pair for the header, raw CBOR */
+	size_t header_pair_len;
+	bool header_major0;		/* header key 1 says 0.x */
+	bool header_twice;		/* a second header record in the header frame */
+	bool dup_extra;			/* header key 11 (a text-keyed map) holds a key twice */
+	const uint8_t *data_tail;	/* raw records after the note event */
+	size_t data_tail_len;
+	int footer;			/* 0 the writer's; 1 without final; 2 steps 2^63 */
+	uint32_t mark_len;		/* the file mark's length field, 0: 12 */
+	bool no_trailer;
+	bool bad_data_checksum;
+};
+
+static void put_small_footer(struct xti_buf *b, const struct tweak *t, uint64_t frame0,
+			     const struct xt_state *final)
+{
+	if (!t->footer) {
+		const struct xt_frame_index ix[1] = { { frame0, 0, 2 } };
+		/* what the data holds, or readers that check the footer call the trace inconsistent */
+		const struct xt_hist_entry hist[1] = { { final->exit.reason, 2 } };
+		struct xt_footer foot = { .steps = 2, .end_reason = XT_END_HLT, .end_detail = "hlt",
+					  .final = final, .index = ix, .n_index = 1, .hist = hist, .n_hist = 1 };
+		foot.event_counts[XT_EV_NOTE] = 1;
+		xti_put_footer(b, &foot, XT_CAPTURE_DEFAULT);
+		return;
+	}
+	/* by hand: the writer always writes every key */
+	uint64_t steps = t->footer == 2 ? 1ull << 63 : 2;
+	xti_put_map(b, t->footer == 2 ? 6 : 5);
+	xti_put_uint(b, XTK_TYPE);
+	xti_put_uint(b, XT_REC_FOOTER);
+	xti_put_uint(b, XTK_F_STEPS);
+	xti_put_uint(b, steps);
+	xti_put_uint(b, XTK_F_END_REASON);
+	xti_put_uint(b, XT_END_HLT);
+	xti_put_uint(b, XTK_F_END_DETAIL);
+	xti_put_text(b, "hand-made");
+	if (t->footer == 2) {
+		xti_put_uint(b, XTK_F_FINAL);
+		xti_put_state(b, final, XT_CAPTURE_DEFAULT);
+	}
+	xti_put_uint(b, XTK_F_INDEX);
+	xti_put_array(b, 1);
+	xti_put_array(b, 3);
+	xti_put_uint(b, frame0);
+	xti_put_uint(b, 0);
+	xti_put_uint(b, steps);
+}
+
+static void small_trace(struct xti_buf *f, const struct tweak *t)
+{
+	struct fx_header fh;
+	fx_header_init(&fh, XT_CAPTURE_DEFAULT);
+	fh.h.vm.n_memory = 1;
+	fh.h.image.size = 16;
+	xt_sha256(fh.image, 16, fh.h.image.sha256);
+	const struct xt_kv extra[2] = { { "same", "one" }, { "same", "two" } };
+	if (t->dup_extra) {
+		fh.h.extra = extra;
+		fh.h.n_extra = 2;
+	}
+	struct xti_buf b = { 0 }, h = { 0 };
+	fx_put_mark(f, XT_FORMAT_MAJOR, XT_FORMAT_MINOR);
+	if (t->mark_len)
+		xti_le32(f->p + 4, t->mark_len);
+
+	xti_put_header(&h, &fh.h);
+	TEST_ASSERT(h.p[0] == 0xac && h.p[3] == XTK_H_VERSION && h.p[5] == XT_FORMAT_MAJOR,
+		    "the header starts {0: 1, 1: [major, ...");
+	if (t->header_major0)
+		h.p[5] = 0;
+	xti_put_map(&b, 12 + (t->header_pair != NULL));
+	xti_put_raw(&b, h.p + 1, 2);
+	if (t->header_pair)
+		xti_put_raw(&b, t->header_pair, t->header_pair_len);
+	xti_put_raw(&b, h.p + 3, h.len - 3);
+	if (t->header_twice)
+		xti_put_raw(&b, h.p, h.len);
+	fx_put_frame(f, &b);
+
+	uint64_t frame0 = f->len;
+	b.len = 0;
+	xti_put_map(&b, 5);
+	xti_put_uint(&b, XTK_TYPE); xti_put_uint(&b, XT_REC_KEYFRAME);
+	xti_put_uint(&b, XTK_K_STEP); xti_put_uint(&b, 0);
+	xti_put_uint(&b, XTK_K_FRAME); xti_put_uint(&b, 0);
+	xti_put_uint(&b, XTK_K_TIME); xti_put_uint(&b, 0);
+	xti_put_uint(&b, XTK_K_STATE);
+	xti_put_state(&b, &fh.initial, XT_CAPTURE_DEFAULT);
+	for (int i = 0; i < 2; i++) {
+		xti_put_map(&b, 2);
+		xti_put_uint(&b, XTK_TYPE); xti_put_uint(&b, XT_REC_STEP);
+		xti_put_uint(&b, XT_F_RIP); xti_put_int(&b, 1);
+	}
+	xti_put_map(&b, 4);
+	xti_put_uint(&b, XTK_TYPE); xti_put_uint(&b, XT_REC_EVENT);
+	xti_put_uint(&b, XTK_E_KIND); xti_put_uint(&b, XT_EV_NOTE);
+	xti_put_uint(&b, XTK_E_STEP); xti_put_uint(&b, 2);
+	xti_put_uint(&b, 3); xti_put_text(&b, "two steps");
+	if (t->data_tail)
+		xti_put_raw(&b, t->data_tail, t->data_tail_len);
+	fx_put_frame(f, &b);
+	/* the last 4 bytes of a zstd frame are its content checksum */
+	if (t->bad_data_checksum)
+		f->p[f->len - 1] ^= 0x55;
+
+	uint64_t footer_at = f->len;
+	struct xt_state final = fh.initial;
+	final.regs.rip += 2;
+	b.len = 0;
+	put_small_footer(&b, t, frame0, &final);
+	fx_put_frame(f, &b);
+	if (!t->no_trailer) {
+		uint8_t tr[XTI_TRAILER_SIZE];
+		xti_trailer(tr, footer_at);
+		xti_put_raw(f, tr, sizeof(tr));
+	}
+	TEST_ASSERT(!f->oom && !b.oom && !h.oom, "out of memory");
+	xti_buf_free(&b);
+	xti_buf_free(&h);
+}
+
+#define RAW(...) .header_pair = (const uint8_t[]){ __VA_ARGS__ }, \
+	.header_pair_len = sizeof((const uint8_t[]){ __VA_ARGS__ })
+#define TAIL(...) .data_tail = (const uint8_t[]){ __VA_ARGS__ }, \
+	.data_tail_len = sizeof((const uint8_t[]){ __VA_ARGS__ })
+
+static const struct {
+	struct fx_hostile h;
+	struct tweak t;
+} hostile[] = {
+	{ { "ok-small", NULL }, { 0 } },
+	{ { "footer-no-final", "footer without its final state" }, { .footer = 1 } },
+	{ { "footer-steps-2e63", NULL }, { .footer = 2 } },
+	{ { "header-version-0", "major 0 is not valid" }, { .header_major0 = true } },
+	{ { "header-twice", "the header frame holds more than the header record" },
+	  { .header_twice = true } },
+	{ { "dup-key-header", "header: key 2 appears twice" }, { RAW(0x02, 0x61, 0x78) } },
+	{ { "dup-key-text", "key \"same\" appears twice" }, { .dup_extra = true } },
+	/* step {0: 3, rip: 1, rip: 2} */
+	{ { "dup-key-step", "step: key 17 appears twice" },
+	  { TAIL(0xa3, 0x00, 0x03, 0x11, 0x01, 0x11, 0x02) } },
+	/* header key 200: {_ 1: 2, 3 } */
+	{ { "indef-map-odd", "ends after a key without its value" },
+	  { RAW(0x18, 0xc8, 0xbf, 0x01, 0x02, 0x03, 0xff) } },
+	/* header key 200: (_ h'00', "a") */
+	{ { "indef-bytes-text-chunk", "holds a chunk of another type" },
+	  { RAW(0x18, 0xc8, 0x5f, 0x41, 0x00, 0x61, 0x61, 0xff) } },
+	{ { "text-not-utf8", "text is not UTF-8" }, { RAW(0x18, 0xc8, 0x62, 0x61, 0xff) } },
+	{ { "text-overlong-utf8", "text is not UTF-8" }, { RAW(0x18, 0xc8, 0x62, 0xc0, 0xaf) } },
+	{ { "text-nul", "text holds a NUL byte" }, { RAW(0x18, 0xc8, 0x63, 0x61, 0x00, 0x62) } },
+	/* the note's text, in a record a tool would print */
+	{ { "text-nul-note", "text holds a NUL byte" },
+	  { TAIL(0xa4, 0x00, 0x04, 0x01, 0x06, 0x02, 0x02, 0x03, 0x62, 0x61, 0x00) } },
+	{ { "simple-24-in-2-bytes", "not well-formed" }, { RAW(0x18, 0xc8, 0xf8, 0x18) } },
+	/* simple values 32 and 16 are well-formed: skipped like any unknown value */
+	{ { "simple-32-skipped", NULL }, { RAW(0x18, 0xc8, 0x82, 0xf8, 0x20, 0xf0) } },
+	/* a note for step 9 after step 2, one for step 1 after step 2 */
+	{ { "event-outside-frame", "a note event for step 9 after step 2" },
+	  { TAIL(0xa4, 0x00, 0x04, 0x01, 0x06, 0x02, 0x09, 0x03, 0x61, 0x78) } },
+	{ { "event-late", "a note event for step 1 after step 2" },
+	  { TAIL(0xa4, 0x00, 0x04, 0x01, 0x06, 0x02, 0x01, 0x03, 0x61, 0x78) } },
+	/* a ktrace event for step 0 after step 2: tracefs is read in batches */
+	{ { "event-ktrace-late", NULL },
+	  { TAIL(0xa7, 0x00, 0x04, 0x01, 0x05, 0x02, 0x00, 0x03, 0x61, 0x6b, 0x04, 0x00, 0x05, 0x00,
+		 0x06, 0xa0) } },
+	/* a note without its text */
+	{ { "event-no-text", "note event without its key 3" },
+	  { TAIL(0xa3, 0x00, 0x04, 0x01, 0x06, 0x02, 0x02) } },
+	/* an injection for step 3 whose result, 2^40, was cut to 32 bits (0) */
+	{ { "inject-result-2e40", "irq-inject result 1099511627776 does not fit 32 bits" },
+	  { TAIL(0xa6, 0x00, 0x04, 0x01, 0x01, 0x02, 0x03, 0x03, 0x01, 0x04, 0x18, 0x30, 0x05, 0x1b,
+		 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00) } },
+	{ { "mark-length", "the file mark says its content is 13 bytes" }, { .mark_len = 13 } },
+	/* complete by the spec (section 9): a footer frame met while reading */
+	{ { "lost-trailer", NULL }, { .no_trailer = true } },
+	/* opens (the footer is believed) but reading the frames fails */
+	{ { "bad-data-checksum", "checksum" }, { .bad_data_checksum = true } },
+};
+
+size_t fx_hostile_count(void)
+{
+	return sizeof(hostile) / sizeof(hostile[0]);
+}
+
+const struct fx_hostile *fx_hostile_make(size_t i, struct xti_buf *f)
+{
+	TEST_ASSERT(i < fx_hostile_count(), "hostile trace %zu", i);
+	f->len = 0;
+	small_trace(f, &hostile[i].t);
+	return &hostile[i].h;
+}

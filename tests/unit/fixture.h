@@ -69,4 +69,18 @@ struct xti_buf;
 void fx_put_mark(struct xti_buf *f, uint16_t major, uint16_t minor);
 void fx_put_frame(struct xti_buf *f, const struct xti_buf *b);
 
+/*
+ * Hostile traces, one per class of fault an independent tester found: a
+ * small complete trace (two steps, a note) with one thing wrong.  want is
+ * what the reader's error says when it opens or reads the file; NULL for
+ * the ones it must read (edges that look wrong but are not).
+ */
+struct fx_hostile {
+	const char *name;
+	const char *want;
+};
+size_t fx_hostile_count(void);
+/* Write hostile trace i into f (emptied first). */
+const struct fx_hostile *fx_hostile_make(size_t i, struct xti_buf *f);
+
 #endif

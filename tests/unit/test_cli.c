@@ -15,7 +15,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "fixture.h"
 #include "test_util.h"
+#include "xt_internal.h"
 
 static const char *exitrace;
 static char dir[] = "/tmp/xt-cli-XXXXXX";
@@ -75,6 +77,68 @@ static void spill(const char *path, const void *p, size_t n)
 	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
 	TEST_ASSERT(fd >= 0 && write(fd, p, n) == (ssize_t)n, "write %s", path);
 	close(fd);
+}
+
+/*
+ * info on the fixture's hostile traces (issue #15): it never dies of a
+ * signal, refuses what the reader refuses with the reader's message, and
+ * never calls "complete" what reading the frames would refuse.
+ */
+static void test_hostile_info(void)
+{
+	struct xti_buf f = { 0 };
+	for (size_t i = 0; i < fx_hostile_count(); i++) {
+		const struct fx_hostile *h = fx_hostile_make(i, &f);
+		char *path = strdup(tmp(h->name));
+		spill(path, f.p, f.len);
+		/* what the reader finds at open, info reports; the rest is in the frames */
+		struct xt_reader *r;
+		struct xt_error err;
+		bool opens = xt_reader_open(&r, path, &err) == 0;
+		xt_reader_close(r);
+		for (int json = 0; json < 2; json++) {
+			int status = run("info", path, json ? "--json" : NULL, NULL);
+			if (!opens) {
+				TEST_EQ_U64(2, status, "info %s; stdout: %s", h->name, out_text);
+				TEST_CONTAINS(err_text, h->want, "info %s names the problem", h->name);
+				continue;
+			}
+			TEST_EQ_U64(0, status, "info %s: %s", h->name, err_text);
+			TEST_CONTAINS(out_text, json ? "\"truncated\":false" : "status:    complete",
+				      "info %s: complete", h->name);
+			if (!h->want)
+				continue;
+			/* a fault inside a data frame: info did not read it, and says so */
+			TEST_CONTAINS(out_text, json ? "\"verified\":false" : "frames:    not verified",
+				      "info %s says what it did not check", h->name);
+			status = run("info", path, "--verify", json ? "--json" : NULL, NULL);
+			TEST_EQ_U64(2, status, "info --verify %s reads the frames", h->name);
+			TEST_CONTAINS(err_text, h->want, "info --verify %s names the problem", h->name);
+			TEST_CONTAINS(err_text, "offset", "info --verify %s: and where", h->name);
+		}
+		if (!strcmp(h->name, "footer-steps-2e63")) {
+			/* the count was taken for an error: "exitrace info: " and nothing more */
+			run("info", path, NULL);
+			TEST_CONTAINS(out_text, "complete: 9223372036854775808 steps", "a count of 2^63");
+			run("info", path, "--json", NULL);
+			TEST_CONTAINS(out_text, "\"steps\":9223372036854775808", "a count of 2^63 (json)");
+		} else if (!strcmp(h->name, "bad-data-checksum")) {
+			/* what info --verify refuses (above), stat refuses too */
+			TEST_EQ_U64(2, run("stat", path, NULL), "stat reads the frames");
+			TEST_CONTAINS(err_text, "checksum", "and names the damage: %s", err_text);
+		} else if (!strcmp(h->name, "ok-small")) {
+			TEST_EQ_U64(0, run("info", path, "--verify", "--json", NULL), "info --verify: %s", err_text);
+			TEST_CONTAINS(out_text, "\"verified\":true", "info --verify says it verified");
+		} else if (!strcmp(h->name, "lost-trailer")) {
+			/* read to count, so verified; stat agrees that it is complete */
+			run("info", path, NULL);
+			TEST_CONTAINS(out_text, "frames:    verified", "info read the frames");
+			TEST_EQ_U64(0, run("stat", path, "--json", NULL), "stat: %s", err_text);
+			TEST_CONTAINS(out_text, "\"truncated\":false", "stat says complete too");
+		}
+		free(path);
+	}
+	xti_buf_free(&f);
 }
 
 int main(int argc, char **argv)
@@ -177,6 +241,7 @@ int main(int argc, char **argv)
 		}
 	}
 	free(trace);
+	test_hostile_info();
 	for (size_t b = 0; b < sizeof(bad) / sizeof(bad[0]); b++)
 		free(bad[b].file);
 	char cmd[400];
