@@ -20,9 +20,9 @@
 #include "xt_internal.h"
 
 #define VCPUS 4		/* vCPU 3 never runs */
-#define STEPS 160
-#define LATE 60		/* vCPU 2's first step is after this one */
-#define CAPTURE (XT_CAPTURE_DEFAULT | XT_CAPTURE_LAPIC)
+#define STEPS 120
+#define LATE 45		/* vCPU 2's first step is after this one */
+#define CAPTURE XT_CAPTURE_DEFAULT
 
 /* what the writer was given, by global step */
 static struct xt_state states[STEPS + 1];	/* the state of the step's vCPU after it */
@@ -67,7 +67,7 @@ static void write_trace(const char *path, const struct fx_header *fh)
 {
 	struct xt_writer *w;
 	struct xt_error err = { 0 };
-	struct xt_writer_options opts = { .frame_max_steps = 7 };
+	struct xt_writer_options opts = { .frame_max_steps = 9 };
 	TEST_EQ_U64(0, xt_writer_open(&w, path, &fh->h, &opts, &err), "open: %s", err.msg);
 	struct xt_state cur[VCPUS];
 	cur[0] = fh->initial;
@@ -91,7 +91,7 @@ static void write_trace(const char *path, const struct fx_header *fh)
 			add_event(w, &rng, XT_EV_CONSOLE, step, vcpu);
 		if (step % 13 == 0)
 			add_event(w, &rng, XT_EV_NOTE, step, (vcpu + 1) % VCPUS);
-		if (step == 100) {	/* a frame of events only */
+		if (step == 80) {	/* a frame of events only */
 			TEST_EQ_U64(0, xt_writer_flush(w), "flush");
 			add_event(w, &rng, XT_EV_NOTE, step, 2);
 			TEST_EQ_U64(0, xt_writer_flush(w), "flush");
