@@ -1164,9 +1164,9 @@ int xt_reader_seek(struct xt_reader *r, uint64_t step)
 	return 0;
 }
 
-const struct xt_state *xt_reader_vcpu_state(struct xt_reader *r, uint32_t vcpu)
+const struct xt_state *xt_reader_vcpu_state(const struct xt_reader *r, uint32_t vcpu)
 {
-	return vcpu < r->n_vcpus ? state_of(r, vcpu) : NULL;
+	return vcpu < r->n_vcpus ? state_of((struct xt_reader *)r, vcpu) : NULL;
 }
 
 const struct xt_header *xt_reader_header(const struct xt_reader *r)

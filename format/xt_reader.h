@@ -92,7 +92,7 @@ void xt_reader_set_keyframes(struct xt_reader *r, bool keyframes);
  * read last (or as the last keyframes read gave it; before any, its state
  * at step 0); NULL for no such vCPU.  Valid until the next call that reads.
  */
-const struct xt_state *xt_reader_vcpu_state(struct xt_reader *r, uint32_t vcpu);
+const struct xt_state *xt_reader_vcpu_state(const struct xt_reader *r, uint32_t vcpu);
 
 /*
  * The type of the record xt_reader_next() will return next, without
