@@ -41,6 +41,13 @@ bool cli_parse_u64(const char *s, uint64_t *v);
 /* Open a trace or print why not; NULL on failure. */
 struct xt_reader *cli_open_trace(const char *cmd, const char *path);
 
+/* --vcpu N: no filter */
+#define CLI_ALL_VCPUS UINT64_MAX
+/* Parse --vcpu's value into *vcpu; false (a usage error printed) if it is not a number. */
+bool cli_parse_vcpu(const char *cmd, const char *s, uint64_t *vcpu);
+/* Is vcpu (or CLI_ALL_VCPUS) one the trace has?  If not, a usage error is printed. */
+bool cli_check_vcpu(const char *cmd, const struct xt_reader *r, uint64_t vcpu);
+
 /* ---- formatting (format.c) ---- */
 
 /*

@@ -7,6 +7,38 @@
 
 #include "cli.h"
 
+/* One vCPU's figures from the footer: of a trace of several, or the whole of a trace of one. */
+static struct xt_vcpu_summary vcpu_summary(const struct xt_footer *f, uint32_t v)
+{
+	if (f->n_vcpus)
+		return f->vcpus[v];
+	return (struct xt_vcpu_summary){ f->steps, f->hist, f->n_hist, f->final };
+}
+
+/* Each vCPU's line (or only vcpu's): its steps, exits and last RIP. */
+static void print_vcpus_text(const struct xt_reader *r, uint64_t vcpu)
+{
+	const struct xt_header *h = xt_reader_header(r);
+	const struct xt_footer *f = xt_reader_footer(r);
+	if (h->vm.n_vcpus == 1 && vcpu == CLI_ALL_VCPUS)
+		return;
+	if (!f) {
+		printf("vcpus:     per-vCPU figures need the footer: 'exitrace stat' counts them\n");
+		return;
+	}
+	for (uint32_t v = 0; v < h->vm.n_vcpus; v++) {
+		if (vcpu != CLI_ALL_VCPUS && v != vcpu)
+			continue;
+		struct xt_vcpu_summary s = vcpu_summary(f, v);
+		printf("vcpu %-4u  APIC ID %u, %" PRIu64 " steps:", v, h->vm.apic_ids[v], s.steps);
+		for (size_t i = 0; i < s.n_hist; i++) {
+			const char *n = xt_exit_reason_name(s.hist[i].reason);
+			printf(" %s %" PRIu64 "%s", n ? n : "?", s.hist[i].count, i + 1 < s.n_hist ? "," : "");
+		}
+		printf("; final rip 0x%" PRIx64 "\n", s.final->regs.rip);
+	}
+}
+
 static void print_status(const struct xt_reader *r, int64_t steps, size_t nframes)
 {
 	const struct xt_footer *f = xt_reader_footer(r);
@@ -39,7 +71,8 @@ static void print_status(const struct xt_reader *r, int64_t steps, size_t nframe
 	printf("final:     rip 0x%" PRIx64 ", last exit %s\n", f->final->regs.rip, ex);
 }
 
-static void print_text(const char *path, struct xt_reader *r, int64_t steps, size_t nframes)
+static void print_text(const char *path, struct xt_reader *r, int64_t steps, size_t nframes,
+		       uint64_t vcpu)
 {
 	const struct xt_header *h = xt_reader_header(r);
 	char when[64] = "?";
@@ -85,13 +118,47 @@ static void print_text(const char *path, struct xt_reader *r, int64_t steps, siz
 	printf("vm:        %s mode, entry 0x%" PRIx64 ", %" PRIu64 " MiB, irqchip %s\n",
 	       xt_cpu_mode_name(vm->cpu_mode), vm->entry, vm->mem_size >> 20,
 	       xt_irqchip_name(vm->irqchip));
+	if (vm->n_vcpus > 1) {
+		printf("vcpus:     %u, APIC IDs", vm->n_vcpus);
+		for (uint32_t v = 0; v < vm->n_vcpus; v++)
+			printf(" %u", vm->apic_ids[v]);
+		printf("\n");
+	}
 	printf("debug:     guest debug %s, capture %s\n", gd, cap);
 	if (vm->n_injections)
 		printf("irqs:      %zu scheduled injections\n", vm->n_injections);
 	print_status(r, steps, nframes);
+	print_vcpus_text(r, vcpu);
 }
 
-static void print_json(const char *path, struct xt_reader *r, int64_t steps, size_t nframes)
+static void print_vcpus_json(FILE *o, const struct xt_reader *r, uint64_t vcpu)
+{
+	const struct xt_header *h = xt_reader_header(r);
+	const struct xt_footer *f = xt_reader_footer(r);
+	if (!f || (h->vm.n_vcpus == 1 && vcpu == CLI_ALL_VCPUS))
+		return;
+	fputs(",\"vcpus\":[", o);
+	bool first = true;
+	for (uint32_t v = 0; v < h->vm.n_vcpus; v++) {
+		if (vcpu != CLI_ALL_VCPUS && v != vcpu)
+			continue;
+		struct xt_vcpu_summary s = vcpu_summary(f, v);
+		fprintf(o, "%s{\"vcpu\":%u,\"apic_id\":%u,\"steps\":%" PRIu64 ",\"exits\":{", first ? "" : ",",
+			v, h->vm.apic_ids[v], s.steps);
+		for (size_t i = 0; i < s.n_hist; i++) {
+			const char *n = xt_exit_reason_name(s.hist[i].reason);
+			fprintf(o, "%s", i ? "," : "");
+			json_str(o, n ? n : "UNKNOWN");
+			fprintf(o, ":%" PRIu64, s.hist[i].count);
+		}
+		fprintf(o, "},\"final_rip\":\"0x%" PRIx64 "\"}", s.final->regs.rip);
+		first = false;
+	}
+	fputc(']', o);
+}
+
+static void print_json(const char *path, struct xt_reader *r, int64_t steps, size_t nframes,
+		       uint64_t vcpu)
 {
 	const struct xt_header *h = xt_reader_header(r);
 	const struct xt_host *ho = &h->host;
@@ -145,8 +212,11 @@ static void print_json(const char *path, struct xt_reader *r, int64_t steps, siz
 		json_str(o, vm->scenario);
 	else
 		fputs("null", o);
-	fprintf(o, ",\"injections\":%zu,\"cpuid_entries\":%zu},\"image\":{\"name\":", vm->n_injections,
-		vm->n_cpuid);
+	fprintf(o, ",\"injections\":%zu,\"cpuid_entries\":%zu,\"vcpus\":%u,\"apic_ids\":[", vm->n_injections,
+		vm->n_cpuid, vm->n_vcpus);
+	for (uint32_t v = 0; v < vm->n_vcpus; v++)
+		fprintf(o, "%s%u", v ? "," : "", vm->apic_ids[v]);
+	fputs("]},\"image\":{\"name\":", o);
 	json_str(o, h->image.name);
 	fprintf(o, ",\"size\":%zu,\"sha256\":", h->image.size);
 	json_bytes_hex(o, h->image.sha256, 32);
@@ -178,6 +248,7 @@ static void print_json(const char *path, struct xt_reader *r, int64_t steps, siz
 		json_exit(o, f->final);
 		fprintf(o, ",\"final_rip\":\"0x%" PRIx64 "\"", f->final->regs.rip);
 	}
+	print_vcpus_json(o, r, vcpu);
 	fputs("}\n", o);
 }
 
@@ -185,15 +256,22 @@ int cmd_info(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "json", no_argument, NULL, 'j' },
+		{ "vcpu", required_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
 	bool json = false;
+	uint64_t vcpu = CLI_ALL_VCPUS;
 	int c;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":jh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":v:jh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'j': json = true; break;
+		case 'v':
+			if (!cli_parse_vcpu("info", optarg, &vcpu))
+				return XT_EXIT_ERROR;
+			break;
+		case ':': return cli_usage_error("info", "option '%s' needs a value", argv[optind - 1]);
 		case 'h': cli_print_usage(stdout, "info"); return XT_EXIT_OK;
 		default: return cli_usage_error("info", "unknown option '%s'", argv[optind - 1]);
 		}
@@ -204,6 +282,10 @@ int cmd_info(int argc, char **argv)
 	struct xt_reader *r = cli_open_trace("info", path);
 	if (!r)
 		return XT_EXIT_ERROR;
+	if (!cli_check_vcpu("info", r, vcpu)) {
+		xt_reader_close(r);
+		return XT_EXIT_ERROR;
+	}
 
 	/* A complete trace's footer says it all; a truncated one must be read to count. */
 	int64_t steps = xt_reader_count_steps(r);
@@ -215,9 +297,9 @@ int cmd_info(int argc, char **argv)
 	size_t nframes;
 	xt_reader_index(r, &nframes);
 	if (json)
-		print_json(path, r, steps, nframes);
+		print_json(path, r, steps, nframes, vcpu);
 	else
-		print_text(path, r, steps, nframes);
+		print_text(path, r, steps, nframes, vcpu);
 	xt_reader_close(r);
 	return XT_EXIT_OK;
 }
