@@ -697,8 +697,13 @@ static inline void count_step(struct xt_reader *r, uint32_t vcpu)
 		r->scan_index[r->n_scan - 1].nsteps++;
 }
 
-/* The caller hands out e->changed as the step's changed set, or copies it. */
-static void memo_apply(struct xt_reader *r, const struct memo_entry *e)
+/*
+ * The caller hands out e->changed as the step's changed set, or copies it.
+ * Inlined always: it is most of a step's cost, and gcc stopped inlining it
+ * once it found the state through the entry.
+ */
+static inline __attribute__((always_inline)) void memo_apply(struct xt_reader *r,
+							     const struct memo_entry *e)
 {
 	if (r->last_m)
 		r->last_m->next_hint = e;

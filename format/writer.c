@@ -250,11 +250,12 @@ static inline size_t put_int_at(uint8_t *p, int64_t v)
 }
 
 /*
- * Inlined into each caller, so that vCPU 0's path (vcpu a constant 0)
- * costs what it did before traces had several vCPUs.
+ * Inlined into each caller (always: gcc would otherwise keep one copy), so
+ * that vCPU 0's path, vcpu a constant 0, costs what it did before traces
+ * had several vCPUs.
  */
-static inline int append_step(struct xt_writer *w, uint32_t vcpu, const struct xt_state *s,
-			      uint32_t same)
+static inline __attribute__((always_inline))
+int append_step(struct xt_writer *w, uint32_t vcpu, const struct xt_state *s, uint32_t same)
 {
 	if (w->failed)
 		return w->err.code;
