@@ -115,6 +115,7 @@ struct xt_reader {
 	struct xt_state *vstate;
 	uint64_t *vsteps;		/* by vCPU: its steps so far */
 	bool vsteps_known;		/* false after a seek, until the next keyframes say */
+	bool *vkeyed;			/* by vCPU: its state came from a keyframe (or may have) */
 };
 
 #define TRY(x) do { int rc_ = (x); if (rc_) return rc_; } while (0)
@@ -368,7 +369,7 @@ static int check_footer_vcpus(struct xt_reader *r, uint64_t off)
 					  (unsigned long long)off, v);
 		sum += f->vcpus[v].steps;
 	}
-	((struct xt_vcpu_summary *)f->vcpus)[0].final = f->final;
+	((struct xt_vcpu_summary *)f->vcpus)[0].final = &r->footer_final;	/* key 6, or none */
 	if (sum != f->steps)
 		return xti_err_at(&r->err, -EBADMSG, off,
 				  "footer at offset %llu: the vCPUs' steps add up to %llu, not %llu",
@@ -496,9 +497,10 @@ static int alloc_vcpus(struct xt_reader *r)
 {
 	r->n_vcpus = r->header.vm.n_vcpus;
 	r->vsteps = calloc(r->n_vcpus, sizeof(*r->vsteps));
+	r->vkeyed = calloc(r->n_vcpus, sizeof(*r->vkeyed));
 	if (r->n_vcpus > 1)
 		r->vstate = calloc(r->n_vcpus, sizeof(*r->vstate));
-	if (!r->vsteps || (r->n_vcpus > 1 && !r->vstate))
+	if (!r->vsteps || !r->vkeyed || (r->n_vcpus > 1 && !r->vstate))
 		return xti_err(&r->err, -ENOMEM, "out of memory for %u vCPUs", r->n_vcpus);
 	r->state = *r->header.initial;
 	for (uint32_t v = 1; v < r->n_vcpus; v++)
@@ -508,8 +510,10 @@ static int alloc_vcpus(struct xt_reader *r)
 
 static void rewind_stream(struct xt_reader *r)
 {
-	if (r->vsteps)
+	if (r->vsteps) {
 		memset(r->vsteps, 0, r->n_vcpus * sizeof(*r->vsteps));
+		memset(r->vkeyed, true, r->n_vcpus * sizeof(*r->vkeyed));	/* states left as they were */
+	}
 	r->vsteps_known = true;
 	r->pos = r->data_start;
 	r->in_frame = false;
@@ -579,6 +583,7 @@ void xt_reader_close(struct xt_reader *r)
 	free(r->memo);
 	free(r->vstate);
 	free(r->vsteps);
+	free(r->vkeyed);
 	free(r);
 }
 
@@ -811,6 +816,21 @@ static int set_vcpu_steps(struct xt_reader *r, uint64_t off, uint32_t vcpu, uint
 }
 
 /*
+ * A vCPU without a keyframe in the frame: in its initial state.  Copied
+ * only when it may have left it (a step or a keyframe since the last
+ * copy), so that a frame costs no more than its records whatever the
+ * number of vCPUs.
+ */
+static int not_started(struct xt_reader *r, uint64_t off, uint32_t vcpu, uint64_t *left)
+{
+	if (r->vsteps[vcpu] || r->vkeyed[vcpu]) {
+		r->vstate[vcpu - 1] = r->header.initial_vcpus[vcpu - 1];
+		r->vkeyed[vcpu] = false;
+	}
+	return set_vcpu_steps(r, off, vcpu, 0, left);
+}
+
+/*
  * After vCPU 0's keyframe (steps0: its steps so far), those of the other
  * vCPUs that have made a step, in ascending order; a vCPU without one has
  * made none and is in its initial state.  Their counts add up to the
@@ -855,19 +875,16 @@ static int vcpu_keyframes(struct xt_reader *r, uint64_t off, uint64_t steps0)
 			return xti_bad(&r->cur, "keyframe of vCPU %u: %s", vcpu,
 				       vcpu < next ? "out of order or twice" :
 				       step != r->step ? "another step than the frame's" : "no state");
-		for (; next < vcpu; next++) {
-			TRY(set_vcpu_steps(r, off, next, 0, &left));
-			r->vstate[next - 1] = r->header.initial_vcpus[next - 1];
-		}
+		for (; next < vcpu; next++)
+			TRY(not_started(r, off, next, &left));
 		own = own == UINT64_MAX ? step : own;
 		TRY(set_vcpu_steps(r, off, vcpu, own, &left));
 		r->vstate[vcpu - 1] = *scratch;
+		r->vkeyed[vcpu] = true;
 		next = vcpu + 1;
 	}
-	for (; next < r->n_vcpus; next++) {
-		TRY(set_vcpu_steps(r, off, next, 0, &left));
-		r->vstate[next - 1] = r->header.initial_vcpus[next - 1];
-	}
+	for (; next < r->n_vcpus; next++)
+		TRY(not_started(r, off, next, &left));
 	if (left)
 		return xti_err_at(&r->err, -EBADMSG, off,
 				  "frame at offset %llu: its keyframes count %llu steps, it starts at step %llu",
