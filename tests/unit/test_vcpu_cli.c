@@ -4,8 +4,8 @@
  * joining late): each shows per-vCPU figures, --vcpu N narrows it to one,
  * and the figures agree with each other: what dump and stat count by
  * reading every record against what the writer put in the footer.  A
- * vCPU the trace does not have is a usage error; a trace of one vCPU
- * looks as it did before traces had several.
+ * vCPU the trace does not have is a usage error; replay refuses several
+ * vCPUs (not run yet); a trace of one vCPU looks as it did before.
  *
  * usage: test_vcpu_cli EXITRACE GEN_TRACE
  */
@@ -126,6 +126,10 @@ int main(int argc, char **argv)
 		TEST_EQ_U64(2, run("%s %s --vcpu 1 %s 2>&1", exitrace, cmds[i], one), "%s: one vCPU", cmds[i]);
 		TEST_CONTAINS(out, "--vcpu 1: the trace has one vCPU, vCPU 0", "%s: named", cmds[i]);
 	}
+
+	/* replay does not run several vCPUs yet: it says so rather than replay vCPU 0 alone */
+	TEST_EQ_U64(2, run("%s replay %s 2>&1", exitrace, three), "replay of 3 vCPUs");
+	TEST_CONTAINS(out, "has 3 vCPUs: this exitrace replays traces of one vCPU", "replay: named");
 
 	/* one vCPU: no vCPU columns, rows or lines, unless asked */
 	TEST_EQ_U64(0, run("%s dump %s", exitrace, one), "dump, one vCPU");
