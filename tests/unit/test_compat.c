@@ -246,7 +246,7 @@ static void test_not_utf8(void)
 
 /*
  * The archived traces (format 1.0, recorded before traces had several
- * vCPUs) read as traces of one vCPU: vCPU 0, APIC ID 0, every step and
+ * vCPUs; 1.1 if re-recorded) read as traces of one vCPU: vCPU 0, APIC ID 0, every step and
  * event of vCPU 0 with its own numbers the global ones, no per-vCPU footer.
  */
 static void test_archive_1_0(const char *data)
@@ -265,8 +265,9 @@ static void test_archive_1_0(const char *data)
 		struct xt_error err;
 		TEST_EQ_U64(0, xt_reader_open(&r, path, &err), "%s: %s", e->d_name, err.msg);
 		const struct xt_header *h = xt_reader_header(r);
+		/* 1.0 as archived; 1.1 once tests/data/rerecord.sh has run again */
 		TEST_EQ_U64(1, h->version_major, "%s: major", e->d_name);
-		TEST_EQ_U64(0, h->version_minor, "%s: minor", e->d_name);
+		TEST_ASSERT(h->version_minor <= 1, "%s: minor %u", e->d_name, h->version_minor);
 		TEST_EQ_U64(1, h->vm.n_vcpus, "%s: one vCPU", e->d_name);
 		TEST_EQ_U64(0, h->vm.apic_ids[0], "%s: APIC ID 0", e->d_name);
 		const struct xt_footer *f = xt_reader_footer(r);
@@ -288,7 +289,7 @@ static void test_archive_1_0(const char *data)
 	}
 	closedir(d);
 	TEST_ASSERT(traces >= 20, "the archive's traces: %d", traces);
-	printf("%d archived 1.0 traces read as one vCPU\n", traces);
+	printf("%d archived 1.x traces read as one vCPU\n", traces);
 }
 
 int main(int argc, char **argv)
