@@ -12,7 +12,7 @@ enum { HK_RELEASE = 1, HK_VERSION, HK_MACHINE, HK_VENDOR, HK_FAMILY, HK_MODEL,
 enum { VK_MEM_SIZE = 1, VK_CPU_MODE, VK_IRQCHIP, VK_GUEST_DEBUG, VK_DEBUGREG,
        VK_CAPTURE, VK_MAX_STEPS, VK_TIMEOUT_MS, VK_TSC_KHZ, VK_LOADER, VK_SCENARIO,
        VK_APPEND, VK_LOAD_ADDR, VK_ENTRY, VK_CPUID, VK_MEMORY, VK_INJECTIONS,
-       VK_STATS_NAMES };
+       VK_STATS_NAMES, VK_VCPUS, VK_APIC_IDS };
 
 enum { IK_NAME = 1, IK_DATA, IK_SHA256 };
 
@@ -70,7 +70,7 @@ static void put_host(struct xti_buf *b, const struct xt_host *h)
 static void put_vm(struct xti_buf *b, const struct xt_vm_config *vm)
 {
 	const char *texts[] = { vm->loader, vm->scenario, vm->append };
-	xti_put_map(b, count_set(texts, 3) + 14 + (vm->n_stats ? 1 : 0));
+	xti_put_map(b, count_set(texts, 3) + 16 + (vm->n_stats ? 1 : 0));
 	put_uint_kv(b, VK_MEM_SIZE, vm->mem_size);
 	put_uint_kv(b, VK_CPU_MODE, vm->cpu_mode);
 	put_uint_kv(b, VK_IRQCHIP, vm->irqchip);
@@ -124,6 +124,19 @@ static void put_vm(struct xti_buf *b, const struct xt_vm_config *vm)
 		for (size_t i = 0; i < vm->n_stats; i++)
 			xti_put_text(b, vm->stats_names[i]);
 	}
+	uint32_t n = vm->n_vcpus ? vm->n_vcpus : 1;
+	put_uint_kv(b, VK_VCPUS, n);
+	xti_put_uint(b, VK_APIC_IDS);
+	xti_put_array(b, n);
+	for (uint32_t i = 0; i < n; i++)
+		xti_put_uint(b, vm->apic_ids ? vm->apic_ids[i] : i);
+}
+
+void xti_format_version(const struct xt_vm_config *vm, uint16_t *major, uint16_t *minor)
+{
+	bool several = vm->n_vcpus > 1;
+	*major = several ? XT_FORMAT_MAJOR : XT_FORMAT_ONE_VCPU_MAJOR;
+	*minor = several ? XT_FORMAT_MINOR : XT_FORMAT_ONE_VCPU_MINOR;
 }
 
 static void put_image(struct xti_buf *b, const struct xt_image *im)
@@ -152,12 +165,14 @@ void xti_put_header(struct xti_buf *b, const struct xt_header *h)
 		}
 	}
 
-	xti_put_map(b, 12);
+	uint16_t major, minor;
+	xti_format_version(&h->vm, &major, &minor);
+	xti_put_map(b, 12 + (h->vm.n_vcpus > 1));
 	put_uint_kv(b, XTK_TYPE, XT_REC_HEADER);
 	xti_put_uint(b, XTK_H_VERSION);
 	xti_put_array(b, 2);
-	xti_put_uint(b, XT_FORMAT_MAJOR);
-	xti_put_uint(b, XT_FORMAT_MINOR);
+	xti_put_uint(b, major);
+	xti_put_uint(b, minor);
 	put_text_kv(b, XTK_H_TOOL, h->tool_version);
 	xti_put_uint(b, XTK_H_ARGV);
 	xti_put_array(b, h->argc);
@@ -197,6 +212,12 @@ void xti_put_header(struct xti_buf *b, const struct xt_header *h)
 	for (size_t i = 0; i < h->n_extra; i++) {
 		xti_put_text(b, h->extra[i].key);
 		xti_put_text(b, h->extra[i].value);
+	}
+	if (h->vm.n_vcpus > 1) {
+		xti_put_uint(b, XTK_H_INITIAL_VCPUS);
+		xti_put_array(b, h->vm.n_vcpus - 1);
+		for (uint32_t i = 0; i + 1 < h->vm.n_vcpus; i++)
+			xti_put_state(b, &h->initial_vcpus[i], h->vm.capture);
 	}
 }
 
@@ -373,10 +394,28 @@ static int get_vm_lists(struct xti_in *in, uint64_t key, const struct xti_tok *v
 	return 0;
 }
 
+static int get_apic_ids(struct xti_in *in, const struct xti_tok *v, struct xt_vm_config *vm,
+			struct xti_arena *a)
+{
+	if (v->type != XTI_ARRAY || v->u == 0 || v->u > XT_VCPUS_MAX)
+		return xti_bad(in, "apic ids: expected an array of 1 to %u integers", XT_VCPUS_MAX);
+	uint32_t *ids = xti_alloc(a, v->u * sizeof(*ids));
+	if (!ids)
+		return xti_err(in->err, -ENOMEM, "out of memory");
+	for (uint64_t i = 0; i < v->u; i++) {
+		struct xti_tok e;
+		TRY(xti_next(in, &e));
+		TRY(get_u32(in, &e, &ids[i]));
+	}
+	vm->apic_ids = ids;
+	return 0;
+}
+
 static int get_vm(struct xti_in *in, const struct xti_tok *t, struct xt_vm_config *vm,
 		  struct xti_arena *a)
 {
 	struct xti_tok v;
+	uint64_t n_apic = 0;
 	if (t->type != XTI_MAP)
 		return xti_bad(in, "vm config: expected a map");
 	struct xti_keys seen = { 0 };
@@ -409,10 +448,39 @@ static int get_vm(struct xti_in *in, const struct xti_tok *t, struct xt_vm_confi
 		case VK_CPUID: case VK_MEMORY: case VK_INJECTIONS: case VK_STATS_NAMES:
 			TRY(get_vm_lists(in, key, &v, vm, a));
 			break;
+		case VK_VCPUS:
+			TRY(get_u32(in, &v, &vm->n_vcpus));
+			if (vm->n_vcpus == 0 || vm->n_vcpus > XT_VCPUS_MAX)
+				return xti_bad(in, "vm config: %u vCPUs (1 to %u)", vm->n_vcpus,
+					       XT_VCPUS_MAX);
+			break;
+		case VK_APIC_IDS:
+			TRY(get_apic_ids(in, &v, vm, a));
+			n_apic = v.u;
+			break;
 		default:
 			TRY(xti_skip(in, &v));
 		}
 	}
+	if (n_apic && n_apic != (vm->n_vcpus ? vm->n_vcpus : 1))
+		return xti_bad(in, "vm config: %llu APIC IDs for %u vCPUs", (unsigned long long)n_apic,
+			       vm->n_vcpus ? vm->n_vcpus : 1);
+	return 0;
+}
+
+/* A 1.0 trace gives neither count nor APIC IDs: one vCPU, APIC ID 0. */
+static int default_vcpus(struct xti_in *in, struct xt_vm_config *vm, struct xti_arena *a)
+{
+	if (!vm->n_vcpus)
+		vm->n_vcpus = 1;
+	if (vm->apic_ids)
+		return 0;
+	uint32_t *ids = xti_alloc(a, vm->n_vcpus * sizeof(*ids));
+	if (!ids)
+		return xti_err(in->err, -ENOMEM, "out of memory");
+	for (uint32_t i = 0; i < vm->n_vcpus; i++)
+		ids[i] = i;
+	vm->apic_ids = ids;
 	return 0;
 }
 
@@ -440,8 +508,30 @@ static int get_image(struct xti_in *in, const struct xti_tok *t, struct xt_image
 	return 0;
 }
 
+/* The initial states of vCPUs 1, 2, ...: each starts as vCPU 0's does, with no exit yet. */
+static int get_initial_vcpus(struct xti_in *in, const struct xti_tok *v, struct xt_header *h,
+			     size_t *n, struct xti_arena *a)
+{
+	if (v->type != XTI_ARRAY || v->u >= XT_VCPUS_MAX)
+		return xti_bad(in, "initial vCPU states: expected an array of at most %u states",
+			       XT_VCPUS_MAX - 1);
+	struct xt_state *s = xti_alloc(a, v->u * sizeof(*s));
+	if (!s && v->u)
+		return xti_err(in->err, -ENOMEM, "out of memory");
+	for (uint64_t i = 0; i < v->u; i++) {
+		struct xti_tok t;
+		s[i].exit.reason = XT_EXIT_NONE;
+		TRY(xti_next(in, &t));
+		TRY(xti_get_state(in, &t, &s[i]));
+	}
+	h->initial_vcpus = s;
+	*n = v->u;
+	return 0;
+}
+
 int xti_get_header(struct xti_in *in, size_t npairs, struct xt_header *h, struct xti_arena *a)
 {
+	size_t n_initial = 0;
 	struct xt_state *initial = xti_alloc(a, sizeof(*initial));
 	uint64_t *masks = xti_alloc(a, XT_FIELD_ID_LIMIT * sizeof(*masks));
 	if (!initial || !masks)
@@ -520,10 +610,15 @@ int xti_get_header(struct xti_in *in, size_t npairs, struct xt_header *h, struct
 			}
 			break;
 		case XTK_H_EXTRA: TRY(get_kv_map(in, &v, a, &h->extra, &h->n_extra)); break;
+		case XTK_H_INITIAL_VCPUS: TRY(get_initial_vcpus(in, &v, h, &n_initial, a)); break;
 		default: TRY(xti_skip(in, &v));	/* field names (XTK_H_FIELDS) are for other readers */
 		}
 	}
 	if (!have_version)
 		return xti_bad(in, "header has no format version");
+	TRY(default_vcpus(in, &h->vm, a));
+	if (n_initial + 1 != h->vm.n_vcpus)
+		return xti_bad(in, "header: initial states of %zu vCPUs, but %u vCPUs", n_initial + 1,
+			       h->vm.n_vcpus);
 	return 0;
 }

@@ -32,7 +32,7 @@ void xti_put_event(struct xti_buf *b, const struct xt_event *ev)
 	case XT_EV_INPUT: n += 2; break;
 	case XT_EV_KTRACE: n += 4; break;
 	}
-	xti_put_map(b, n);
+	xti_put_map(b, n + (ev->vcpu != 0));
 	kv_uint(b, XTK_TYPE, XT_REC_EVENT);
 	kv_uint(b, XTK_E_KIND, ev->kind);
 	kv_uint(b, XTK_E_STEP, ev->step);
@@ -103,6 +103,9 @@ void xti_put_event(struct xti_buf *b, const struct xt_event *ev)
 			kv_int(b, ev->stats.index[i], ev->stats.delta[i]);
 		break;
 	}
+	/* the highest key, so last; vCPU 0 leaves it out, as a 1.x trace does */
+	if (ev->vcpu)
+		kv_uint(b, XTK_VCPU, ev->vcpu);
 }
 
 static int get_u32(struct xti_in *in, const struct xti_tok *t, uint32_t *v)
@@ -284,6 +287,8 @@ int xti_get_event(struct xti_in *in, size_t npairs, struct xt_event *ev, struct 
 		} else if (key == XTK_E_STEP) {
 			TRY(xti_uint(in, &v, &ev->step));
 			have_step = true;
+		} else if (key == XTK_VCPU) {
+			TRY(get_u32(in, &v, &ev->vcpu));
 		} else if (!have_kind) {
 			return xti_bad(in, "event: key %llu before the event kind",
 				       (unsigned long long)key);
@@ -302,12 +307,37 @@ int xti_get_event(struct xti_in *in, size_t npairs, struct xt_event *ev, struct 
 	return 0;
 }
 
+static void put_hist(struct xti_buf *b, const struct xt_hist_entry *h, size_t n)
+{
+	xti_put_map(b, n);
+	for (size_t i = 0; i < n; i++)
+		kv_uint(b, h[i].reason, h[i].count);
+}
+
+/* Per vCPU: steps, histogram, and the final state but vCPU 0's, which is the footer's own. */
+static void put_vcpu_summaries(struct xti_buf *b, const struct xt_footer *f, uint32_t capture)
+{
+	xti_put_uint(b, XTK_F_VCPUS);
+	xti_put_array(b, f->n_vcpus);
+	for (size_t v = 0; v < f->n_vcpus; v++) {
+		const struct xt_vcpu_summary *s = &f->vcpus[v];
+		xti_put_map(b, v ? 3 : 2);
+		kv_uint(b, XTK_FV_STEPS, s->steps);
+		xti_put_uint(b, XTK_FV_HIST);
+		put_hist(b, s->hist, s->n_hist);
+		if (v) {
+			xti_put_uint(b, XTK_FV_FINAL);
+			xti_put_state(b, s->final, capture);
+		}
+	}
+}
+
 void xti_put_footer(struct xti_buf *b, const struct xt_footer *f, uint32_t capture)
 {
 	size_t nev = 0;
 	for (unsigned k = 0; k < XT_EV_KIND_LIMIT; k++)
 		nev += f->event_counts[k] != 0;
-	xti_put_map(b, 10);
+	xti_put_map(b, 10 + (f->n_vcpus > 1));
 	kv_uint(b, XTK_TYPE, XT_REC_FOOTER);
 	kv_uint(b, XTK_F_STEPS, f->steps);
 	kv_uint(b, XTK_F_END_REASON, f->end_reason);
@@ -334,6 +364,62 @@ void xti_put_footer(struct xti_buf *b, const struct xt_footer *f, uint32_t captu
 	for (unsigned k = 0; k < XT_EV_KIND_LIMIT; k++)
 		if (f->event_counts[k])
 			kv_uint(b, k, f->event_counts[k]);
+	if (f->n_vcpus > 1)
+		put_vcpu_summaries(b, f, capture);
+}
+
+static int get_hist(struct xti_in *in, const struct xti_tok *v, const struct xt_hist_entry **out,
+		    size_t *n, struct xti_arena *a)
+{
+	if (v->type != XTI_MAP)
+		return xti_bad(in, "histogram: expected a map");
+	struct xt_hist_entry *h = xti_alloc(a, v->u * sizeof(*h));
+	if (!h && v->u)
+		return xti_err(in->err, -ENOMEM, "out of memory");
+	for (uint64_t j = 0; j < v->u; j++) {
+		struct xti_tok c;
+		TRY(xti_map_key(in, &h[j].reason, &c));
+		TRY(xti_uint(in, &c, &h[j].count));
+	}
+	*out = h;
+	*n = v->u;
+	return 0;
+}
+
+/* The per-vCPU summaries; vCPU 0's final state is the footer's own (the caller's). */
+static int get_vcpu_summaries(struct xti_in *in, const struct xti_tok *v, struct xt_footer *f,
+			      struct xti_arena *a)
+{
+	if (v->type != XTI_ARRAY || v->u == 0 || v->u > XT_VCPUS_MAX)
+		return xti_bad(in, "footer vCPUs: expected an array of 1 to %u maps", XT_VCPUS_MAX);
+	struct xt_vcpu_summary *s = xti_alloc(a, v->u * sizeof(*s));
+	if (!s)
+		return xti_err(in->err, -ENOMEM, "out of memory");
+	for (uint64_t i = 0; i < v->u; i++) {
+		struct xti_tok t;
+		TRY(xti_expect(in, &t, XTI_MAP, "a vCPU summary"));
+		for (uint64_t j = 0; j < t.u; j++) {
+			uint64_t key;
+			struct xti_tok c;
+			TRY(xti_map_key(in, &key, &c));
+			if (key == XTK_FV_STEPS) {
+				TRY(xti_uint(in, &c, &s[i].steps));
+			} else if (key == XTK_FV_HIST) {
+				TRY(get_hist(in, &c, &s[i].hist, &s[i].n_hist, a));
+			} else if (key == XTK_FV_FINAL && i > 0) {
+				struct xt_state *st = xti_alloc(a, sizeof(*st));
+				if (!st)
+					return xti_err(in->err, -ENOMEM, "out of memory");
+				TRY(xti_get_state(in, &c, st));
+				s[i].final = st;
+			} else {
+				TRY(xti_skip(in, &c));
+			}
+		}
+	}
+	f->vcpus = s;
+	f->n_vcpus = v->u;
+	return 0;
 }
 
 int xti_get_footer(struct xti_in *in, size_t npairs, struct xt_footer *f, struct xt_state *final,
@@ -365,6 +451,7 @@ int xti_get_footer(struct xti_in *in, size_t npairs, struct xt_footer *f, struct
 			f->n_hist = v.u;
 			break;
 		}
+		case XTK_F_VCPUS: TRY(get_vcpu_summaries(in, &v, f, a)); break;
 		case XTK_F_FINAL:
 			TRY(xti_get_state(in, &v, final));
 			f->final = final;

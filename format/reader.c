@@ -43,6 +43,8 @@ struct memo_entry {
 	uint64_t delta[MEMO_OPS];
 	struct xt_field_set changed;
 	const struct memo_entry *next_hint;	/* the entry of the record that followed last time */
+	struct xt_state *target;	/* the state of the record's vCPU */
+	uint32_t vcpu;
 };
 
 struct memo {
@@ -103,6 +105,8 @@ struct xt_reader {
 	/* the step record being decoded, for the memo */
 	uint8_t pend_nops;
 	bool pend_cacheable;
+	uint32_t pend_vcpu;
+	struct xt_state *pend_target;
 	uint16_t pend_offset[MEMO_OPS];
 	uint64_t pend_delta[MEMO_OPS];
 
@@ -133,9 +137,20 @@ struct xt_reader {
 	uint64_t event_counts[XT_EV_KIND_LIMIT];
 	bool inconsistent;
 	struct xt_error inconsistency;
+	/* several vCPUs: state is vCPU 0's, vstate[v - 1] vCPU v's, vstate[n_vcpus - 1] scratch */
+	uint32_t n_vcpus;
+	struct xt_state *vstate;
+	uint64_t *vsteps;		/* by vCPU: its steps so far */
+	bool vsteps_known;		/* false after a seek, until the next keyframes say */
+	bool *vkeyed;			/* by vCPU: its state came from a keyframe (or may have) */
 };
 
 #define TRY(x) do { int rc_ = (x); if (rc_) return rc_; } while (0)
+
+static inline struct xt_state *state_of(struct xt_reader *r, uint32_t vcpu)
+{
+	return vcpu ? &r->vstate[vcpu - 1] : &r->state;
+}
 
 /* ---- file window ---- */
 
@@ -645,6 +660,36 @@ static int record_head(struct xti_in *in, uint64_t *type, size_t *npairs)
 
 /* ---- the footer ---- */
 
+/* A trace of several vCPUs sums each one up; their steps add up to the trace's. */
+static int check_footer_vcpus(struct xt_reader *r, uint64_t off)
+{
+	struct xt_footer *f = &r->footer;
+	if (r->n_vcpus == 1 && f->n_vcpus <= 1) {
+		f->vcpus = NULL;	/* a trace of one: the footer's own figures are vCPU 0's */
+		f->n_vcpus = 0;
+		return 0;
+	}
+	if (f->n_vcpus != r->n_vcpus)
+		return xti_err_at(&r->err, -EBADMSG, off,
+				  "footer at offset %llu sums up %zu vCPUs, the header says %u",
+				  (unsigned long long)off, f->n_vcpus, r->n_vcpus);
+	uint64_t sum = 0;
+	for (size_t v = 0; v < f->n_vcpus; v++) {
+		if (v && !f->vcpus[v].final)
+			return xti_err_at(&r->err, -EBADMSG, off,
+					  "footer at offset %llu: vCPU %zu has no final state",
+					  (unsigned long long)off, v);
+		sum += f->vcpus[v].steps;
+	}
+	((struct xt_vcpu_summary *)f->vcpus)[0].final = &r->footer_final;	/* key 6, or none */
+	if (sum != f->steps)
+		return xti_err_at(&r->err, -EBADMSG, off,
+				  "footer at offset %llu: the vCPUs' steps add up to %llu, not %llu",
+				  (unsigned long long)off, (unsigned long long)sum,
+				  (unsigned long long)f->steps);
+	return 0;
+}
+
 static int load_footer(struct xt_reader *r, uint64_t off, uint64_t expect_end)
 {
 	uint64_t next;
@@ -675,6 +720,7 @@ static int load_footer(struct xt_reader *r, uint64_t off, uint64_t expect_end)
 					  "footer at offset %llu: frame index entry %zu is out of order",
 					  (unsigned long long)off, i);
 	}
+	TRY(check_footer_vcpus(r, off));
 	r->have_footer = true;
 	r->data_end = off;
 	r->index = (struct xt_frame_index *)r->footer.index;
@@ -803,8 +849,29 @@ static int read_trailer(struct xt_reader *r)
 	return load_footer(r, off, at);
 }
 
+/* Room for each vCPU's running state, once the header says how many. */
+static int alloc_vcpus(struct xt_reader *r)
+{
+	r->n_vcpus = r->header.vm.n_vcpus;
+	r->vsteps = calloc(r->n_vcpus, sizeof(*r->vsteps));
+	r->vkeyed = calloc(r->n_vcpus, sizeof(*r->vkeyed));
+	if (r->n_vcpus > 1)
+		r->vstate = calloc(r->n_vcpus, sizeof(*r->vstate));
+	if (!r->vsteps || !r->vkeyed || (r->n_vcpus > 1 && !r->vstate))
+		return xti_err(&r->err, -ENOMEM, "out of memory for %u vCPUs", r->n_vcpus);
+	r->state = *r->header.initial;
+	for (uint32_t v = 1; v < r->n_vcpus; v++)
+		r->vstate[v - 1] = r->header.initial_vcpus[v - 1];
+	return 0;
+}
+
 static void rewind_stream(struct xt_reader *r)
 {
+	if (r->vsteps) {
+		memset(r->vsteps, 0, r->n_vcpus * sizeof(*r->vsteps));
+		memset(r->vkeyed, true, r->n_vcpus * sizeof(*r->vkeyed));	/* states left as they were */
+	}
+	r->vsteps_known = true;
 	r->pos = r->data_start;
 	r->in_frame = false;
 	r->at_end = false;
@@ -854,7 +921,8 @@ int xt_reader_open(struct xt_reader **out, const char *path, struct xt_error *er
 		goto fail;
 	}
 	r->data_end = r->size;
-	if ((rc = check_mark(r, path)) || (rc = read_header(r, path)) || (rc = read_trailer(r)))
+	if ((rc = check_mark(r, path)) || (rc = read_header(r, path)) || (rc = alloc_vcpus(r)) ||
+	    (rc = read_trailer(r)))
 		goto fail;
 	rewind_stream(r);
 	*out = r;
@@ -882,6 +950,9 @@ void xt_reader_close(struct xt_reader *r)
 	free(r->memo);
 	free(r->holes);
 	free(r->bounce);
+	free(r->vstate);
+	free(r->vsteps);
+	free(r->vkeyed);
 	free(r);
 }
 
@@ -980,6 +1051,8 @@ static void memo_insert(struct xt_reader *r, const uint8_t *start, size_t len)
 	if (len > 8)
 		memcpy(&e->key2, start + 8, len >= 16 ? 8 : len - 8);
 	memcpy(e->offset, r->pend_offset, sizeof(e->offset));
+	e->target = r->pend_target;
+	e->vcpu = r->pend_vcpu;
 	memcpy(e->delta, r->pend_delta, sizeof(e->delta));
 	e->changed = r->changed;
 	e->next_hint = NULL;
@@ -1014,9 +1087,10 @@ static uint64_t hist_count(const struct xt_reader *r, uint64_t reason)
 }
 
 /* A step record was read: the fast path and advance() must count it alike. */
-static inline void count_step(struct xt_reader *r)
+static inline void count_step(struct xt_reader *r, uint32_t vcpu)
 {
 	r->step++;
+	r->vsteps[vcpu]++;
 	r->expect_step = r->step;
 	if (!r->index_known && r->n_scan)
 		r->scan_index[r->n_scan - 1].nsteps++;
@@ -1124,21 +1198,39 @@ static void check_footer_at_end(struct xt_reader *r)
 	}
 }
 
-/* The caller hands out e->changed as the step's changed set, or copies it. */
-static void memo_apply(struct xt_reader *r, const struct memo_entry *e)
+/*
+ * The caller hands out e->changed as the step's changed set, or copies it.
+ * Inlined always: it is most of a step's cost, and gcc stopped inlining it
+ * once it found the state through the entry.
+ */
+static inline __attribute__((always_inline)) void memo_apply(struct xt_reader *r,
+							     const struct memo_entry *e)
 {
 	if (r->last_m)
 		r->last_m->next_hint = e;
 	r->last_m = (struct memo_entry *)e;
-	char *s = (char *)&r->state;
+	char *s = (char *)e->target;
 	for (unsigned i = 0; i < e->nops; i++)
 		*(uint64_t *)(s + e->offset[i]) += e->delta[i];
 	r->cur.p += e->len;
 }
 
+/* The vCPU key's value: a vCPU of this trace. */
+static int get_vcpu(struct xt_reader *r, struct xti_in *in, const struct xti_tok *v, uint32_t *vcpu)
+{
+	uint64_t u;
+	TRY(xti_uint(in, v, &u));
+	if (u >= r->n_vcpus)
+		return xti_bad(in, "vCPU %llu, but the trace has %u", (unsigned long long)u, r->n_vcpus);
+	*vcpu = (uint32_t)u;
+	return 0;
+}
+
 static int decode_step(struct xt_reader *r, size_t npairs)
 {
 	struct xti_in *in = &r->cur;
+	struct xt_state *st = &r->state;
+	r->pend_vcpu = 0;
 	memset(&r->changed, 0, sizeof(r->changed));
 	r->pend_nops = 0;
 	r->pend_cacheable = npairs <= MEMO_OPS;
@@ -1151,6 +1243,14 @@ static int decode_step(struct xt_reader *r, size_t npairs)
 			return xti_bad(in, "step: expected a field id");
 		TRY(xti_key_once(in, &seen, k.u, "step"));
 		const struct xt_field *f = k.u < XT_FIELD_ID_LIMIT ? xt_field_by_id((unsigned)k.u) : NULL;
+		if (!f && k.u == XTK_VCPU) {
+			/* first, so that no delta went to another vCPU's state */
+			if (i != 0)
+				return xti_bad(in, "step: the vCPU must come right after the type");
+			TRY(get_vcpu(r, in, &v, &r->pend_vcpu));
+			st = state_of(r, r->pend_vcpu);
+			continue;
+		}
 		if (!f) {
 			r->pend_cacheable = false;
 			TRY(xti_skip(in, &v));	/* a field of a newer minor version */
@@ -1164,17 +1264,18 @@ static int decode_step(struct xt_reader *r, size_t npairs)
 				delta = ~v.u;	/* -1 - n, modulo 2^64 */
 			else
 				return xti_bad(in, "step: field %s: expected an integer delta", f->name);
-			xt_field_put(&r->state, f, xt_field_get(&r->state, f) + delta);
+			xt_field_put(st, f, xt_field_get(st, f) + delta);
 			if (r->pend_cacheable) {
 				r->pend_offset[r->pend_nops] = f->offset;
 				r->pend_delta[r->pend_nops++] = delta;
 			}
 		} else {
 			r->pend_cacheable = false;
-			TRY(xti_store_field(in, &r->state, f, &v));
+			TRY(xti_store_field(in, st, f, &v));
 		}
 		xt_field_set_add(&r->changed, f->id);
 	}
+	r->pend_target = st;
 	return 0;
 }
 
@@ -1199,25 +1300,129 @@ static int add_scan_entry(struct xt_reader *r, uint64_t off, uint64_t first_step
  * state for the first): one that does not was edited or miswritten, and
  * reading on from either would show another trace than replay runs.
  */
-static int check_keyframe(struct xt_reader *r, uint64_t off, uint64_t step)
+static int check_keyframe(struct xt_reader *r, uint64_t off, uint64_t step, uint32_t vcpu,
+			  const struct xt_state *built, const struct xt_state *keyframe)
 {
 	struct xt_field_set d;
-	if (!r->running || !xt_state_diff(&r->state, &r->keyframe, r->header.vm.capture, &d))
+	if (!xt_state_diff(built, keyframe, r->header.vm.capture, &d))
 		return 0;
 	unsigned id = 0;
 	while (!xt_field_set_has(&d, id))
 		id++;
 	const struct xt_field *f = xt_field_by_id(id);
-	char was[64] = "";
+	char was[64] = "", who[32] = "";
 	if (f && f->kind == XT_KIND_U64) {
 		snprintf(was, sizeof(was), " (0x%llx by the steps, 0x%llx in the keyframe)",
-			 (unsigned long long)xt_field_get(&r->state, f),
-			 (unsigned long long)xt_field_get(&r->keyframe, f));
+			 (unsigned long long)xt_field_get(built, f),
+			 (unsigned long long)xt_field_get(keyframe, f));
 	}
+	if (r->n_vcpus > 1)
+		snprintf(who, sizeof(who), " of vCPU %u", vcpu);
 	return xti_err_at(&r->err, -EBADMSG, off,
-			  "keyframe at offset %llu (step %llu) disagrees with the state the steps before it built: %s differs%s",
-			  (unsigned long long)off, (unsigned long long)step,
+			  "keyframe%s at offset %llu (step %llu) disagrees with the state the steps before it built: %s differs%s",
+			  who, (unsigned long long)off, (unsigned long long)step,
 			  f && f->name ? f->name : "a field", was);
+}
+
+/* A vCPU's steps before the frame, from its keyframe: they continue what was read. */
+static int set_vcpu_steps(struct xt_reader *r, uint64_t off, uint32_t vcpu, uint64_t steps,
+			  uint64_t *left)
+{
+	if (steps > *left)
+		return xti_err_at(&r->err, -EBADMSG, off,
+				  "frame at offset %llu: its keyframes count more steps than its first step %llu",
+				  (unsigned long long)off, (unsigned long long)r->step);
+	*left -= steps;
+	if (r->vsteps_known && r->vsteps[vcpu] != steps)
+		return xti_err_at(&r->err, -EBADMSG, off,
+				  "frame at offset %llu: vCPU %u has made %llu steps by %s, but %llu were read",
+				  (unsigned long long)off, vcpu, (unsigned long long)steps,
+				  steps ? "its keyframe" : "having none", (unsigned long long)r->vsteps[vcpu]);
+	r->vsteps[vcpu] = steps;
+	return 0;
+}
+
+/*
+ * A vCPU without a keyframe in the frame: in its initial state.  Copied
+ * only when it may have left it (a step or a keyframe since the last
+ * copy), so that a frame costs no more than its records whatever the
+ * number of vCPUs.
+ */
+static int not_started(struct xt_reader *r, uint64_t off, uint32_t vcpu, uint64_t *left)
+{
+	if (r->vsteps[vcpu] || r->vkeyed[vcpu]) {
+		r->vstate[vcpu - 1] = r->header.initial_vcpus[vcpu - 1];
+		r->vkeyed[vcpu] = false;
+	}
+	return set_vcpu_steps(r, off, vcpu, 0, left);
+}
+
+/*
+ * After vCPU 0's keyframe (steps0: its steps so far), those of the other
+ * vCPUs that have made a step, in ascending order; a vCPU without one has
+ * made none and is in its initial state.  Their counts add up to the
+ * frame's first step.
+ */
+static int vcpu_keyframes(struct xt_reader *r, uint64_t off, uint64_t steps0)
+{
+	uint64_t left = r->step;	/* the steps the keyframes have not counted yet */
+	TRY(set_vcpu_steps(r, off, 0, steps0, &left));
+	uint32_t next = 1;	/* the lowest vCPU whose keyframe may come */
+	while (r->n_vcpus > 1 && r->cur.p < r->cur.end) {
+		const uint8_t *start = r->cur.p;
+		uint64_t type;
+		size_t npairs;
+		TRY(record_head(&r->cur, &type, &npairs));
+		if (type != XT_REC_KEYFRAME) {
+			r->cur.p = start;
+			break;
+		}
+		struct xt_state *scratch = &r->vstate[r->n_vcpus - 1];
+		memset(scratch, 0, sizeof(*scratch));
+		uint64_t step = UINT64_MAX, own = UINT64_MAX;
+		uint32_t vcpu = 0;
+		bool have_state = false;
+		for (size_t i = 0; i < npairs; i++) {
+			uint64_t key;
+			struct xti_tok v;
+			TRY(xti_map_key(&r->cur, &key, &v));
+			if (key == XTK_K_STEP)
+				TRY(xti_uint(&r->cur, &v, &step));
+			else if (key == XTK_K_VCPU_STEPS)
+				TRY(xti_uint(&r->cur, &v, &own));
+			else if (key == XTK_VCPU)
+				TRY(get_vcpu(r, &r->cur, &v, &vcpu));
+			else if (key == XTK_K_STATE)
+				TRY(xti_get_state(&r->cur, &v, scratch));
+			else
+				TRY(xti_skip(&r->cur, &v));
+			have_state |= key == XTK_K_STATE;
+		}
+		if (vcpu < next || step != r->step || !have_state)
+			return xti_bad(&r->cur, "keyframe of vCPU %u: %s", vcpu,
+				       vcpu < next ? "out of order or twice" :
+				       step != r->step ? "another step than the frame's" : "no state");
+		for (; next < vcpu; next++)
+			TRY(not_started(r, off, next, &left));
+		own = own == UINT64_MAX ? step : own;
+		bool built = r->vsteps_known;
+		TRY(set_vcpu_steps(r, off, vcpu, own, &left));
+		/* read on from the frame before: the steps built this vCPU's state, its keyframe repeats it */
+		if (built)
+			TRY(check_keyframe(r, off, step, vcpu, &r->vstate[vcpu - 1], scratch));
+		r->vstate[vcpu - 1] = *scratch;
+		r->vkeyed[vcpu] = true;
+		next = vcpu + 1;
+	}
+	for (; next < r->n_vcpus; next++)
+		TRY(not_started(r, off, next, &left));
+	if (left)
+		return xti_err_at(&r->err, -EBADMSG, off,
+				  "frame at offset %llu: its keyframes count %llu steps, it starts at step %llu",
+				  (unsigned long long)off, (unsigned long long)(r->step - left),
+				  (unsigned long long)r->step);
+	r->vsteps_known = true;
+	return 0;
 }
 
 /* Load the next frame and its keyframe.  1: a frame is ready; 0: end of trace. */
@@ -1252,7 +1457,8 @@ static int next_frame(struct xt_reader *r)
 			return xti_err_at(&r->err, -EBADMSG, off,
 					  "frame at offset %llu does not start with a keyframe",
 					  (unsigned long long)off);
-		uint64_t step = UINT64_MAX;
+		uint64_t step = UINT64_MAX, own = UINT64_MAX;
+		uint32_t vcpu = 0;
 		bool have_state = false;
 		memset(&r->keyframe, 0, sizeof(r->keyframe));
 		struct xti_keys seen = XTI_KEYS_RECORD;
@@ -1262,6 +1468,10 @@ static int next_frame(struct xt_reader *r)
 			TRY(xti_map_key_once(&r->cur, &seen, "keyframe", &key, &v));
 			if (key == XTK_K_STEP) {
 				TRY(xti_uint(&r->cur, &v, &step));
+			} else if (key == XTK_K_VCPU_STEPS) {
+				TRY(xti_uint(&r->cur, &v, &own));
+			} else if (key == XTK_VCPU) {
+				TRY(get_vcpu(r, &r->cur, &v, &vcpu));
 			} else if (key == XTK_K_STATE) {
 				TRY(xti_get_state(&r->cur, &v, &r->keyframe));
 				have_state = true;
@@ -1283,12 +1493,18 @@ static int next_frame(struct xt_reader *r)
 					  "frame at offset %llu starts at step %llu, but step %llu was expected",
 					  (unsigned long long)off, (unsigned long long)step,
 					  (unsigned long long)r->expect_step);
-		TRY(check_keyframe(r, off, step));
+		if (vcpu != 0)
+			return xti_err_at(&r->err, -EBADMSG, off,
+					  "frame at offset %llu starts with the keyframe of vCPU %u, not vCPU 0",
+					  (unsigned long long)off, vcpu);
+		if (r->running)
+			TRY(check_keyframe(r, off, step, 0, &r->state, &r->keyframe));
 		check_index_entry(r, off, step);
 		r->state = r->keyframe;
 		r->running = true;
 		r->step = step;
 		r->expect_step = step;
+		TRY(vcpu_keyframes(r, off, own == UINT64_MAX ? step : own));
 		/* the changed set of the last step stays: xt_reader_peek() may get here */
 		TRY(add_scan_entry(r, off, step));
 		r->in_frame = true;
@@ -1342,7 +1558,8 @@ static int advance(struct xt_reader *r, struct xt_record *rec, bool peek)
 		}
 		if (r->keyframe_due) {
 			*rec = (struct xt_record){ .type = XT_REC_KEYFRAME, .step = r->step,
-						   .offset = r->cur_frame_off, .state = &r->state };
+						   .offset = r->cur_frame_off, .state = &r->state,
+						   .vcpu_step = r->vsteps[0] };
 			r->keyframe_due = peek;
 			return 1;
 		}
@@ -1370,26 +1587,34 @@ static int advance(struct xt_reader *r, struct xt_record *rec, bool peek)
 			return 1;
 		}
 		switch (type) {
-		case XT_REC_STEP:
+		case XT_REC_STEP: {
+			uint32_t vcpu;
 			if (m) {
 				memo_apply(r, m);
 				r->changed = m->changed;
+				vcpu = m->vcpu;
 			} else {
 				TRY(decode_step(r, npairs));
 				memo_insert(r, start, (size_t)(r->cur.p - start));
+				vcpu = r->pend_vcpu;
 			}
-			count_step(r);
+			count_step(r, vcpu);
 			if (r->seeking && r->step < r->seek_target)
 				continue;
 			r->seeking = false;
 			*rec = (struct xt_record){ .type = XT_REC_STEP, .step = r->step,
-						   .offset = r->cur_frame_off, .state = &r->state,
+						   .offset = r->cur_frame_off, .state = state_of(r, vcpu),
 						   .changed = &r->changed, .raw = start,
-						   .raw_len = (size_t)(r->cur.p - start) };
+						   .raw_len = (size_t)(r->cur.p - start), .vcpu = vcpu,
+						   .vcpu_step = r->vsteps[vcpu] };
 			return 1;
+		}
 		case XT_REC_EVENT:
 			xti_arena_reset(&r->event_arena);
 			TRY(xti_get_event(&r->cur, npairs, &r->event, &r->event_arena));
+			if (r->event.vcpu >= r->n_vcpus)
+				return xti_bad(&r->cur, "an event of vCPU %u, but the trace has %u",
+					       r->event.vcpu, r->n_vcpus);
 			TRY(check_event_step(r));
 			if (r->event.kind < XT_EV_KIND_LIMIT && !peek)
 				r->event_counts[r->event.kind]++;
@@ -1399,7 +1624,8 @@ static int advance(struct xt_reader *r, struct xt_record *rec, bool peek)
 			if (peek)
 				r->cur.p = start;
 			*rec = (struct xt_record){ .type = XT_REC_EVENT, .step = r->event.step,
-						   .offset = r->cur_frame_off, .event = &r->event };
+						   .offset = r->cur_frame_off, .event = &r->event,
+						   .vcpu = r->event.vcpu };
 			return 1;
 		case XT_REC_HEADER: case XT_REC_KEYFRAME: case XT_REC_FOOTER:
 			return xti_bad(&r->cur, "a %s record inside a data frame",
@@ -1442,10 +1668,11 @@ int xt_reader_next(struct xt_reader *r, struct xt_record *rec)
 		return advance(r, rec, false);
 	const uint8_t *raw = r->cur.p;
 	memo_apply(r, m);
-	count_step(r);
+	count_step(r, m->vcpu);
 	*rec = (struct xt_record){ .type = XT_REC_STEP, .step = r->step, .offset = r->cur_frame_off,
-				   .state = &r->state, .changed = &m->changed, .raw = raw,
-				   .raw_len = m->len };
+				   .state = m->target, .changed = &m->changed, .raw = raw,
+				   .raw_len = m->len, .vcpu = m->vcpu,
+				   .vcpu_step = r->vsteps[m->vcpu] };
 	/* looking at the next record now costs nothing: the next call uses what it finds */
 	rec->next_is_step = fast_step(r) != NULL;
 	return 1;
@@ -1589,6 +1816,7 @@ int xt_reader_seek(struct xt_reader *r, uint64_t step)
 	}
 	rewind_stream(r);
 	r->pos = e->offset;
+	r->vsteps_known = false;	/* the frame's keyframes will say */
 	r->seeking = true;
 	r->seek_target = step;
 	r->expect_step = e->first_step;
@@ -1596,6 +1824,11 @@ int xt_reader_seek(struct xt_reader *r, uint64_t step)
 	r->from_start = false;
 	r->frame_no = (size_t)(e - r->index);
 	return 0;
+}
+
+const struct xt_state *xt_reader_vcpu_state(const struct xt_reader *r, uint32_t vcpu)
+{
+	return vcpu < r->n_vcpus ? state_of((struct xt_reader *)r, vcpu) : NULL;
 }
 
 const struct xt_header *xt_reader_header(const struct xt_reader *r)

@@ -26,6 +26,7 @@
 
 struct hist_extra {
 	uint64_t reason, count;
+	uint32_t vcpu;
 };
 
 struct xt_writer {
@@ -43,14 +44,16 @@ struct xt_writer {
 	uint32_t frame_steps;
 	uint64_t frame_no;
 
-	struct xt_state prev;		/* what the next step's deltas are taken against */
+	uint32_t n_vcpus;
+	struct xt_state *prev;		/* by vCPU: what its next step's deltas are taken against */
+	uint64_t *vcpu_steps;		/* by vCPU: its steps so far */
 	uint64_t steps, steps_written;
 	uint64_t offset;		/* bytes in the file */
 	struct timespec t0;
 
 	struct xt_frame_index *index;
 	size_t n_index, cap_index;
-	uint64_t hist[HIST_DIRECT];
+	uint64_t (*hist)[HIST_DIRECT];	/* by vCPU */
 	struct hist_extra *hist_extra;
 	size_t n_hist_extra;
 	uint64_t event_counts[XT_EV_KIND_LIMIT];
@@ -194,14 +197,10 @@ static uint64_t elapsed_ns(const struct xt_writer *w)
 	       (uint64_t)(now.tv_nsec - w->t0.tv_nsec);
 }
 
-/* Every frame starts with the full state, so no delta reaches into an earlier frame. */
-static void begin_frame(struct xt_writer *w)
+static void put_keyframe(struct xt_writer *w, uint32_t vcpu, uint64_t time_ns)
 {
-	w->raw.len = 0;
-	w->frame_open = true;
-	w->frame_first_step = w->steps;
-	w->frame_steps = 0;
-	xti_put_map(&w->raw, 5);
+	bool own_count = w->vcpu_steps[vcpu] != w->steps;
+	xti_put_map(&w->raw, 5 + own_count + (vcpu != 0));
 	xti_put_uint(&w->raw, XTK_TYPE);
 	xti_put_uint(&w->raw, XT_REC_KEYFRAME);
 	xti_put_uint(&w->raw, XTK_K_STEP);
@@ -209,9 +208,35 @@ static void begin_frame(struct xt_writer *w)
 	xti_put_uint(&w->raw, XTK_K_FRAME);
 	xti_put_uint(&w->raw, w->frame_no);
 	xti_put_uint(&w->raw, XTK_K_TIME);
-	xti_put_uint(&w->raw, elapsed_ns(w));
+	xti_put_uint(&w->raw, time_ns);
 	xti_put_uint(&w->raw, XTK_K_STATE);
-	xti_put_state(&w->raw, &w->prev, w->capture);
+	xti_put_state(&w->raw, &w->prev[vcpu], w->capture);
+	if (own_count) {
+		xti_put_uint(&w->raw, XTK_K_VCPU_STEPS);
+		xti_put_uint(&w->raw, w->vcpu_steps[vcpu]);
+	}
+	if (vcpu) {
+		xti_put_uint(&w->raw, XTK_VCPU);
+		xti_put_uint(&w->raw, vcpu);
+	}
+}
+
+/*
+ * Every frame starts with the full state, so no delta reaches into an
+ * earlier frame: vCPU 0's, then that of every other vCPU that has made a
+ * step (one that has not is still in its initial state, in the header).
+ */
+static void begin_frame(struct xt_writer *w)
+{
+	w->raw.len = 0;
+	w->frame_open = true;
+	w->frame_first_step = w->steps;
+	w->frame_steps = 0;
+	uint64_t t = elapsed_ns(w);
+	put_keyframe(w, 0, t);
+	for (uint32_t v = 1; v < w->n_vcpus; v++)
+		if (w->vcpu_steps[v])
+			put_keyframe(w, v, t);
 }
 
 int xt_writer_flush(struct xt_writer *w)
@@ -253,14 +278,14 @@ static int maybe_flush(struct xt_writer *w)
 	return 0;
 }
 
-static void count_exit(struct xt_writer *w, uint64_t reason)
+static void count_exit(struct xt_writer *w, uint32_t vcpu, uint64_t reason)
 {
 	if (reason < HIST_DIRECT) {
-		w->hist[reason]++;
+		w->hist[vcpu][reason]++;
 		return;
 	}
 	for (size_t i = 0; i < w->n_hist_extra; i++) {
-		if (w->hist_extra[i].reason == reason) {
+		if (w->hist_extra[i].reason == reason && w->hist_extra[i].vcpu == vcpu) {
 			w->hist_extra[i].count++;
 			return;
 		}
@@ -269,7 +294,7 @@ static void count_exit(struct xt_writer *w, uint64_t reason)
 	if (!h)
 		return;		/* the histogram is a summary; the steps themselves are kept */
 	w->hist_extra = h;
-	w->hist_extra[w->n_hist_extra++] = (struct hist_extra){ reason, 1 };
+	w->hist_extra[w->n_hist_extra++] = (struct hist_extra){ reason, 1, vcpu };
 }
 
 /*
@@ -308,49 +333,59 @@ static inline size_t put_int_at(uint8_t *p, int64_t v)
 	return cbor_encode_negint(n, p, 9);
 }
 
-int xt_writer_step(struct xt_writer *w, const struct xt_state *s)
-{
-	return xt_writer_step_same(w, s, 0);
-}
-
-int xt_writer_step_same(struct xt_writer *w, const struct xt_state *s, uint32_t same)
+/*
+ * Inlined into each caller (always: gcc would otherwise keep one copy), so
+ * that vCPU 0's path, vcpu a constant 0, costs what it did before traces
+ * had several vCPUs.
+ */
+static inline __attribute__((always_inline))
+int append_step(struct xt_writer *w, uint32_t vcpu, const struct xt_state *s, uint32_t same)
 {
 	if (w->failed)
 		return w->err.code;
+	if (vcpu >= w->n_vcpus)
+		return xti_err(&w->err, -EINVAL, "a step of vCPU %u, but the trace has %u vCPUs", vcpu,
+			       w->n_vcpus);
 	if (!w->frame_open)
 		begin_frame(w);
 
+	struct xt_state *prev = &w->prev[vcpu];
 	struct xt_field_set changed;
-	size_t n = xt_state_diff(&w->prev, s, w->capture & ~same, &changed);
+	size_t n = xt_state_diff(prev, s, w->capture & ~same, &changed);
 
 	/* every head is at most 9 bytes: reserve the record once, then write in place */
 	struct xti_buf *b = &w->raw;
-	if (!xti_buf_reserve(b, 2 * 9 + n * 18)) {
+	if (!xti_buf_reserve(b, 3 * 9 + n * 18)) {
 		w->failed = true;
 		return xti_err(&w->err, -ENOMEM, "out of memory buffering a frame");
 	}
 	const struct xt_field *table;
 	xt_fields(&table);
 	uint8_t *p = b->p + b->len;
-	p += cbor_encode_map_start(n + 1, p, 9);
+	p += cbor_encode_map_start(n + 1 + (vcpu != 0), p, 9);
 	*p++ = XTK_TYPE;	/* small unsigned integers encode as themselves */
 	*p++ = XT_REC_STEP;
+	if (vcpu) {
+		/* right after the type, so a reader knows whose state the deltas change */
+		p += cbor_encode_uint16(XTK_VCPU, p, 9);
+		p += put_uint_at(p, vcpu);
+	}
 	XT_FIELD_SET_FOREACH(&changed, id) {
 		const struct xt_field *f = &table[id];	/* the diff only sets known ids */
 		p += put_uint_at(p, id);
 		if (f->kind == XT_KIND_U64) {
 			uint64_t v = xt_field_get(s, f);
 			/* a wrapping difference: small for counters, pointers and RIP */
-			p += put_int_at(p, (int64_t)(v - xt_field_get(&w->prev, f)));
-			xt_field_put(&w->prev, f, v);
+			p += put_int_at(p, (int64_t)(v - xt_field_get(prev, f)));
+			xt_field_put(prev, f, v);
 			continue;
 		}
 		uint32_t len;
 		const uint8_t *data = xt_field_blob(s, f, &len);
 		b->len = (size_t)(p - b->p);
 		xti_put_bytes(b, data, len);
-		*(uint32_t *)((char *)&w->prev + f->len_offset) = len;
-		memcpy((char *)&w->prev + f->offset, data, len);
+		*(uint32_t *)((char *)prev + f->len_offset) = len;
+		memcpy((char *)prev + f->offset, data, len);
 		/* the blob may have moved the buffer: reserve the rest again */
 		if (!xti_buf_reserve(b, n * 18)) {
 			w->failed = true;
@@ -360,9 +395,25 @@ int xt_writer_step_same(struct xt_writer *w, const struct xt_state *s, uint32_t 
 	}
 	b->len = (size_t)(p - b->p);
 	w->steps++;
+	w->vcpu_steps[vcpu]++;
 	w->frame_steps++;
-	count_exit(w, s->exit.reason);
+	count_exit(w, vcpu, s->exit.reason);
 	return maybe_flush(w);
+}
+
+int xt_writer_step(struct xt_writer *w, const struct xt_state *s)
+{
+	return append_step(w, 0, s, 0);
+}
+
+int xt_writer_step_same(struct xt_writer *w, const struct xt_state *s, uint32_t same)
+{
+	return append_step(w, 0, s, same);
+}
+
+int xt_writer_step_vcpu(struct xt_writer *w, uint32_t vcpu, const struct xt_state *s, uint32_t same)
+{
+	return append_step(w, vcpu, s, same);
 }
 
 int xt_writer_event(struct xt_writer *w, const struct xt_event *ev)
@@ -371,6 +422,9 @@ int xt_writer_event(struct xt_writer *w, const struct xt_event *ev)
 		return w->err.code;
 	if (ev->kind == 0 || ev->kind >= XT_EV_KIND_LIMIT)
 		return xti_err(&w->err, -EINVAL, "unknown event kind %u", ev->kind);
+	if (ev->vcpu >= w->n_vcpus)
+		return xti_err(&w->err, -EINVAL, "an event of vCPU %u, but the trace has %u vCPUs",
+			       ev->vcpu, w->n_vcpus);
 	if (ev->kind == XT_EV_INPUT && ev->input.n > XT_INPUT_MAX_VALUES)
 		return xti_err(&w->err, -EINVAL, "an input event holds at most %d values",
 			       XT_INPUT_MAX_VALUES);
@@ -395,10 +449,12 @@ int xt_writer_event(struct xt_writer *w, const struct xt_event *ev)
 	return maybe_flush(w);
 }
 
-static int write_file_mark(struct xt_writer *w)
+static int write_file_mark(struct xt_writer *w, const struct xt_header *h)
 {
 	uint8_t m[XTI_FILE_MARK_SIZE];
-	xti_file_mark(m, XT_FORMAT_MAJOR, XT_FORMAT_MINOR);
+	uint16_t major, minor;
+	xti_format_version(&h->vm, &major, &minor);
+	xti_file_mark(m, major, minor);
 	return write_all(w, m, sizeof(m), "the file mark");
 }
 
@@ -413,6 +469,9 @@ static void writer_free(struct xt_writer *w)
 	xti_buf_free(&w->packed);
 	free(w->index);
 	free(w->hist_extra);
+	free(w->hist);
+	free(w->prev);
+	free(w->vcpu_steps);
 	free(w);
 }
 
@@ -422,21 +481,37 @@ int xt_writer_open(struct xt_writer **out, const char *path, const struct xt_hea
 	*out = NULL;
 	if (!h->initial)
 		return xti_err(err, -EINVAL, "the header has no initial state");
+	uint32_t n_vcpus = h->vm.n_vcpus ? h->vm.n_vcpus : 1;
+	if (n_vcpus > XT_VCPUS_MAX)
+		return xti_err(err, -EINVAL, "%u vCPUs: a trace holds at most %u", n_vcpus, XT_VCPUS_MAX);
+	if (n_vcpus > 1 && !h->initial_vcpus)
+		return xti_err(err, -EINVAL, "the header has no initial state for vCPUs 1 to %u",
+			       n_vcpus - 1);
 	struct xt_writer *w = calloc(1, sizeof(*w));
 	if (!w)
 		return xti_err(err, -ENOMEM, "out of memory");
 	w->fd = -1;
+	w->n_vcpus = n_vcpus;
+	w->prev = malloc(n_vcpus * sizeof(*w->prev));
+	w->vcpu_steps = calloc(n_vcpus, sizeof(*w->vcpu_steps));
+	w->hist = calloc(n_vcpus, sizeof(*w->hist));
+	if (!w->prev || !w->vcpu_steps || !w->hist) {
+		writer_free(w);
+		return xti_err(err, -ENOMEM, "out of memory for %u vCPUs", n_vcpus);
+	}
 	w->capture = h->vm.capture ? h->vm.capture : XT_CAPTURE_DEFAULT;
 	w->frame_max_steps = opts && opts->frame_max_steps ? opts->frame_max_steps : DEFAULT_FRAME_STEPS;
 	w->frame_max_bytes = opts && opts->frame_max_bytes ? opts->frame_max_bytes : DEFAULT_FRAME_BYTES;
 	/* A frame ends after the record that fills it: leave room for that record. */
 	if (w->frame_max_bytes > FRAME_BYTES_MAX) {
 		uint32_t asked = w->frame_max_bytes;
-		free(w);
+		writer_free(w);
 		return xti_err(err, -EINVAL, "frames of %u bytes: at most %u, readers refuse larger frames",
 			       asked, FRAME_BYTES_MAX);
 	}
-	w->prev = *h->initial;
+	w->prev[0] = *h->initial;
+	for (uint32_t v = 1; v < n_vcpus; v++)
+		w->prev[v] = h->initial_vcpus[v - 1];
 	clock_gettime(CLOCK_MONOTONIC, &w->t0);
 
 	w->cctx = ZSTD_createCCtx();
@@ -457,7 +532,8 @@ int xt_writer_open(struct xt_writer **out, const char *path, const struct xt_hea
 
 	struct xt_header copy = *h;
 	copy.vm.capture = w->capture;
-	int rc = write_file_mark(w);
+	copy.vm.n_vcpus = n_vcpus;
+	int rc = write_file_mark(w, &copy);
 	if (!rc)
 		rc = write_header(w, &copy);
 	if (rc) {
@@ -476,34 +552,68 @@ static int cmp_hist(const void *a, const void *b)
 	return x->reason < y->reason ? -1 : x->reason > y->reason;
 }
 
+/* The histogram of one vCPU, or of all (ALL_VCPUS), into out (HIST_DIRECT + extras long). */
+#define ALL_VCPUS UINT32_MAX
+static size_t make_hist(const struct xt_writer *w, uint32_t vcpu, struct xt_hist_entry *out)
+{
+	size_t n = 0;
+	for (unsigned r = 0; r < HIST_DIRECT; r++) {
+		uint64_t c = 0;
+		for (uint32_t v = 0; v < w->n_vcpus; v++)
+			if (vcpu == ALL_VCPUS || v == vcpu)
+				c += w->hist[v][r];
+		if (c)
+			out[n++] = (struct xt_hist_entry){ r, c };
+	}
+	size_t direct = n;
+	for (size_t i = 0; i < w->n_hist_extra; i++) {
+		const struct hist_extra *e = &w->hist_extra[i];
+		if (vcpu != ALL_VCPUS && e->vcpu != vcpu)
+			continue;
+		size_t j = direct;
+		while (j < n && out[j].reason != e->reason)
+			j++;
+		if (j == n)
+			out[n++] = (struct xt_hist_entry){ e->reason, 0 };
+		out[j].count += e->count;
+	}
+	qsort(out, n, sizeof(*out), cmp_hist);
+	return n;
+}
+
 int xt_writer_close(struct xt_writer *w, const struct xt_footer *given, struct xt_error *err)
 {
 	int rc = xt_writer_flush(w);
 	struct xt_hist_entry *hist = NULL;
+	struct xt_vcpu_summary *vcpus = NULL;
 	if (rc)
 		goto out;
 
-	hist = calloc(HIST_DIRECT + w->n_hist_extra, sizeof(*hist));
-	if (!hist) {
+	/* room for the whole trace's histogram, then each vCPU's when there are several */
+	size_t room = HIST_DIRECT + w->n_hist_extra;
+	size_t n_vcpus = w->n_vcpus > 1 ? w->n_vcpus : 0;
+	hist = calloc(room * (1 + n_vcpus), sizeof(*hist));
+	vcpus = calloc(n_vcpus ? n_vcpus : 1, sizeof(*vcpus));
+	if (!hist || !vcpus) {
 		rc = xti_err(&w->err, -ENOMEM, "out of memory writing the footer");
 		goto out;
 	}
-	size_t nh = 0;
-	for (unsigned r = 0; r < HIST_DIRECT; r++)
-		if (w->hist[r])
-			hist[nh++] = (struct xt_hist_entry){ r, w->hist[r] };
-	for (size_t i = 0; i < w->n_hist_extra; i++)
-		hist[nh++] = (struct xt_hist_entry){ w->hist_extra[i].reason, w->hist_extra[i].count };
-	qsort(hist, nh, sizeof(*hist), cmp_hist);
-
 	struct xt_footer f = *given;
 	f.steps = w->steps;
 	f.hist = hist;
-	f.n_hist = nh;
+	f.n_hist = make_hist(w, ALL_VCPUS, hist);
 	memcpy(f.event_counts, w->event_counts, sizeof(f.event_counts));
-	f.final = &w->prev;
+	f.final = &w->prev[0];
 	f.index = w->index;
 	f.n_index = w->n_index;
+	for (size_t v = 0; v < n_vcpus; v++) {
+		struct xt_hist_entry *h = hist + room * (1 + v);
+		vcpus[v] = (struct xt_vcpu_summary){ .steps = w->vcpu_steps[v], .hist = h,
+						     .n_hist = make_hist(w, (uint32_t)v, h),
+						     .final = &w->prev[v] };
+	}
+	f.vcpus = n_vcpus ? vcpus : NULL;
+	f.n_vcpus = n_vcpus;
 
 	uint64_t footer_at = w->offset;
 	w->raw.len = 0;
@@ -524,6 +634,7 @@ out:
 	if (rc && err)
 		*err = w->err;
 	free(hist);
+	free(vcpus);
 	writer_free(w);
 	return rc;
 }

@@ -166,6 +166,8 @@ int xti_store_field(struct xti_in *in, struct xt_state *s, const struct xt_field
 /* Decode a state map (t: its first token) into s; absent fields are left alone. */
 int xti_get_state(struct xti_in *in, const struct xti_tok *t, struct xt_state *s);
 
+/* The version a trace with this VM is written as: 1.1 for one vCPU, 2.0 for several. */
+void xti_format_version(const struct xt_vm_config *vm, uint16_t *major, uint16_t *minor);
 void xti_put_header(struct xti_buf *b, const struct xt_header *h);
 /* Decode the header record (after its key 0); strings go to the arena. */
 int xti_get_header(struct xti_in *in, size_t npairs, struct xt_header *h, struct xti_arena *a);
@@ -190,6 +192,13 @@ enum {
 	/* footer */
 	XTK_F_STEPS = 1, XTK_F_END_REASON, XTK_F_END_CODE, XTK_F_END_DETAIL, XTK_F_HIST,
 	XTK_F_FINAL, XTK_F_INDEX, XTK_F_DURATION, XTK_F_EVENT_COUNTS,
+	/* format 2.0: several vCPUs */
+	XTK_H_INITIAL_VCPUS = 12,
+	XTK_K_VCPU_STEPS = 5,
+	XTK_F_VCPUS = 10,
+	XTK_FV_STEPS = 1, XTK_FV_HIST, XTK_FV_FINAL,	/* in a footer's per-vCPU map */
+	/* in a step, event or keyframe: the vCPU it is about (0 when absent); above every field id */
+	XTK_VCPU = 256,
 };
 
 /* ---- container ---- */

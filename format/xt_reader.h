@@ -25,9 +25,13 @@ struct xt_reader;
 
 struct xt_record {
 	uint32_t type;			/* XT_REC_STEP, XT_REC_EVENT or XT_REC_KEYFRAME */
-	uint64_t step;			/* step number (events: the event's step) */
+	/*
+	 * step number (events: the event's step): the place in the global
+	 * order of the steps of all vCPUs, from 1
+	 */
+	uint64_t step;
 	uint64_t offset;		/* of the frame holding the record */
-	/* XT_REC_STEP and XT_REC_KEYFRAME: the state after this step (owned by the reader) */
+	/* XT_REC_STEP and XT_REC_KEYFRAME: the state of vcpu after this step (owned by the reader) */
 	const struct xt_state *state;
 	/* XT_REC_STEP: the fields the step record changed */
 	const struct xt_field_set *changed;
@@ -45,6 +49,10 @@ struct xt_record {
 	 * record, so no events of this step follow (false: they may).
 	 */
 	bool next_is_step;
+	/* The vCPU of the step or event (0 in a trace of one; a keyframe: vCPU 0's). */
+	uint32_t vcpu;
+	/* XT_REC_STEP: the step's number among its vCPU's steps, from 1 (KEYFRAME: vCPU 0's so far) */
+	uint64_t vcpu_step;
 };
 
 /*
@@ -80,14 +88,26 @@ const struct xt_footer *xt_reader_footer(const struct xt_reader *r);
 bool xt_reader_truncated(const struct xt_reader *r);
 
 /*
- * The next record in file order.  Returns 1 with *rec filled, 0 at the end
+ * The next record in file order, which is the order the steps of all vCPUs
+ * happened in.  Returns 1 with *rec filled, 0 at the end
  * of the trace (for a truncated trace: after its last complete frame), or a
  * negative errno.  Keyframes are only returned when keyframes is set by
  * xt_reader_set_keyframes().
  */
 int xt_reader_next(struct xt_reader *r, struct xt_record *rec);
 
+/*
+ * Keyframes: one record a frame, vCPU 0's; the other vCPUs' keyframe states
+ * are in xt_reader_vcpu_state() when it is handed out.
+ */
 void xt_reader_set_keyframes(struct xt_reader *r, bool keyframes);
+
+/*
+ * The state of a vCPU (below the header's vm.n_vcpus) after its step
+ * read last (or as the last keyframes read gave it; before any, its state
+ * at step 0); NULL for no such vCPU.  Valid until the next call that reads.
+ */
+const struct xt_state *xt_reader_vcpu_state(const struct xt_reader *r, uint32_t vcpu);
 
 /*
  * The type of the record xt_reader_next() will return next, without

@@ -21,8 +21,18 @@
 extern "C" {
 #endif
 
-#define XT_FORMAT_MAJOR 1
-#define XT_FORMAT_MINOR 1
+/* The newest format version this library reads; it writes it for a trace of several vCPUs. */
+#define XT_FORMAT_MAJOR 2
+#define XT_FORMAT_MINOR 0
+/*
+ * A trace of one vCPU is written as 1.1: nothing in it changes meaning for
+ * a 1.0 reader, which therefore reads it right.  Several vCPUs change the
+ * delta rules, so such a trace is 2.0, which 1.x readers refuse.
+ */
+#define XT_FORMAT_ONE_VCPU_MAJOR 1
+#define XT_FORMAT_ONE_VCPU_MINOR 1
+/* The most vCPUs a trace may have: KVM's KVM_MAX_VCPUS on x86. */
+#define XT_VCPUS_MAX 1024
 
 /* Record types: the value of key 0 of every record. */
 enum xt_record_type {
@@ -118,6 +128,8 @@ struct xt_vm_config {
 	size_t n_injections;
 	const char *const *stats_names;	/* names of the vCPU statistics (capture stats) */
 	size_t n_stats;
+	uint32_t n_vcpus;		/* writer: 0 means 1; reader: at least 1 */
+	const uint32_t *apic_ids;	/* by vCPU; writer: NULL means 0, 1, 2, ...; reader: always set */
 };
 
 struct xt_image {
@@ -145,6 +157,8 @@ struct xt_header {
 	 * writes the library's defaults).  0 means "not compared".
 	 */
 	const uint64_t *compare_masks;		/* XT_FIELD_ID_LIMIT entries */
+	/* vCPUs 1 to vm.n_vcpus - 1: their full state at step 0, in order (vCPU 0's is initial) */
+	const struct xt_state *initial_vcpus;
 };
 
 enum xt_event_kind {
@@ -207,6 +221,7 @@ struct xt_ktrace_field {
 struct xt_event {
 	uint32_t kind;		/* enum xt_event_kind */
 	uint64_t step;
+	uint32_t vcpu;		/* the vCPU it is about */
 	union {
 		struct {
 			uint32_t method, vector;
@@ -280,6 +295,14 @@ struct xt_hist_entry {
 	uint64_t count;
 };
 
+/* One vCPU's part of a trace of several. */
+struct xt_vcpu_summary {
+	uint64_t steps;				/* its step records */
+	const struct xt_hist_entry *hist;	/* its steps by exit reason, ascending */
+	size_t n_hist;
+	const struct xt_state *final;		/* its state after its last step */
+};
+
 struct xt_footer {
 	uint64_t steps;
 	uint32_t end_reason;	/* enum xt_end_reason */
@@ -289,9 +312,15 @@ struct xt_footer {
 	const struct xt_hist_entry *hist;	/* by exit reason, ascending */
 	size_t n_hist;
 	uint64_t event_counts[XT_EV_KIND_LIMIT];	/* by enum xt_event_kind */
-	const struct xt_state *final;		/* the state after the last step */
+	const struct xt_state *final;		/* the state after the last step (of vCPU 0) */
 	const struct xt_frame_index *index;
 	size_t n_index;
+	/*
+	 * By vCPU, when the trace has several (the writer fills it in); NULL
+	 * and 0 for a trace of one, whose figures are those above.
+	 */
+	const struct xt_vcpu_summary *vcpus;
+	size_t n_vcpus;
 };
 
 /* Is this irq-taken event ambiguous (candidates set)? */

@@ -66,7 +66,17 @@ int xt_writer_step(struct xt_writer *w, const struct xt_state *s);
 int xt_writer_step_same(struct xt_writer *w, const struct xt_state *s, uint32_t same);
 
 /*
- * Append an event.  Events of a step follow its step record, except
+ * A step of vCPU vcpu (below the header's vm.n_vcpus), with same as above:
+ * its deltas are taken against that vCPU's previous step.  The order of
+ * the calls, whatever the vCPUs, is the trace's global order, and each
+ * step's number is its place in it.  The writer is not thread-safe: a
+ * caller with a thread per vCPU serialises its calls (in the order the
+ * steps happened).  xt_writer_step() and xt_writer_step_same() are vCPU 0.
+ */
+int xt_writer_step_vcpu(struct xt_writer *w, uint32_t vcpu, const struct xt_state *s, uint32_t same);
+
+/*
+ * Append an event (of ev->vcpu).  Events of a step follow its step record, except
  * XT_EV_IRQ_INJECT for step N, which precedes step record N; the writer
  * never ends a frame between the two (xt_writer_flush() still does).
  * An event too large for any frame (64 MiB) is refused with -EFBIG and
@@ -79,7 +89,7 @@ int xt_writer_flush(struct xt_writer *w);
 
 /*
  * Flush, write the footer and the trailer, close the file.  f->steps,
- * hist, event_counts, final and index are filled in by the writer; the
+ * hist, event_counts, final, index and vcpus are filled in by the writer; the
  * caller gives end_reason, end_code, end_detail and duration_ns.  The writer
  * is freed whatever the result; on failure err (if not NULL) says why.
  */

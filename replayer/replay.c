@@ -180,6 +180,10 @@ static int setup(struct replay *r)
 		return rc;
 	r->h = xt_reader_header(r->rd);
 	const struct xt_header *h = r->h;
+	/* until replay runs several vCPUs, refuse rather than replay vCPU 0 alone */
+	if (h->vm.n_vcpus > 1)
+		return rec_err(&res->err, -ENOTSUP, "%s has %u vCPUs: this exitrace replays traces of one vCPU",
+			       r->o->path, h->vm.n_vcpus);
 	const struct xt_footer *f = xt_reader_footer(r->rd);
 	if (f) {
 		take_footer(res, f);

@@ -43,6 +43,13 @@ struct xt_reader *cli_open_trace(const char *cmd, const char *path);
 /* Warn on stderr when reading found the trace's footer contradicting its data. */
 void cli_warn_inconsistent(const char *cmd, const char *path, const struct xt_reader *r);
 
+/* --vcpu N: no filter */
+#define CLI_ALL_VCPUS UINT64_MAX
+/* Parse --vcpu's value into *vcpu; false (a usage error printed) if it is not a number. */
+bool cli_parse_vcpu(const char *cmd, const char *s, uint64_t *vcpu);
+/* Is vcpu (or CLI_ALL_VCPUS) one the trace has?  If not, a usage error is printed. */
+bool cli_check_vcpu(const char *cmd, const struct xt_reader *r, uint64_t vcpu);
+
 /* ---- formatting (format.c) ---- */
 
 /*

@@ -39,13 +39,27 @@ static void shown_fields_init(struct shown_fields *sf)
 	}
 }
 
+/* With several vCPUs, after the step: " v1#5", vCPU 1's 5th step (events: " v1"). */
+static char *put_vcpu(char *p, const struct xt_record *rec, bool several)
+{
+	if (!several)
+		return p;
+	p = TEXT_LIT(p, " v");
+	p = text_dec(p, rec->vcpu);
+	if (rec->type != XT_REC_STEP)
+		return p;
+	*p++ = '#';
+	return text_dec(p, rec->vcpu_step);
+}
+
 static void print_step_text(struct text_out *o, const struct xt_record *rec,
-			    const struct shown_fields *sf)
+			    const struct shown_fields *sf, bool several)
 {
 	const struct xt_state *s = rec->state;
 	/* the step, RIP and exit: fmt_exit takes at most LINE_ROOM, the rest less */
 	char *p = text_out_room(o, 2 * LINE_ROOM);
 	p = text_dec_width(p, rec->step, 10);
+	p = put_vcpu(p, rec, several);
 	p = TEXT_LIT(p, "  rip=");
 	char *rip = p;
 	p = text_hex(p, s->regs.rip);
@@ -105,8 +119,9 @@ static void print_event_text(struct text_out *o, const struct xt_record *rec,
 	char text[1024];
 	fmt_event(text, sizeof(text), rec->event, h);
 	size_t n = strlen(text);
-	char *p = text_out_room(o, 32 + n);	/* the step, "  + " and '\n' */
+	char *p = text_out_room(o, 64 + n);	/* the step, the vCPU, "  + " and '\n' */
 	p = text_dec_width(p, rec->step, 10);
+	p = put_vcpu(p, rec, h->vm.n_vcpus > 1);
 	p = TEXT_LIT(p, "  + ");
 	memcpy(p, text, n);
 	p += n;
@@ -114,10 +129,13 @@ static void print_event_text(struct text_out *o, const struct xt_record *rec,
 	o->p = p;
 }
 
-static void print_step_json(FILE *o, const struct xt_record *rec)
+static void print_step_json(FILE *o, const struct xt_record *rec, bool several)
 {
 	const struct xt_state *s = rec->state;
-	fprintf(o, "{\"step\":%" PRIu64 ",\"rip\":\"0x%" PRIx64 "\",\"exit\":", rec->step, s->regs.rip);
+	fprintf(o, "{\"step\":%" PRIu64, rec->step);
+	if (several)
+		fprintf(o, ",\"vcpu\":%u,\"vcpu_step\":%" PRIu64, rec->vcpu, rec->vcpu_step);
+	fprintf(o, ",\"rip\":\"0x%" PRIx64 "\",\"exit\":", s->regs.rip);
 	json_exit(o, s);
 	fputs(",\"changed\":", o);
 	json_state_fields(o, s, rec->changed, 0);
@@ -130,14 +148,15 @@ int cmd_dump(int argc, char **argv)
 		{ "from", required_argument, NULL, 'f' },
 		{ "to", required_argument, NULL, 't' },
 		{ "json", no_argument, NULL, 'j' },
+		{ "vcpu", required_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
-	uint64_t from = 0, to = UINT64_MAX;
+	uint64_t from = 0, to = UINT64_MAX, vcpu = CLI_ALL_VCPUS;
 	bool json = false;
 	int c;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":f:t:jh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":f:t:v:jh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'f':
 			if (!cli_parse_u64(optarg, &from))
@@ -148,6 +167,10 @@ int cmd_dump(int argc, char **argv)
 				return cli_usage_error("dump", "--to needs a step number, not '%s'", optarg);
 			break;
 		case 'j': json = true; break;
+		case 'v':
+			if (!cli_parse_vcpu("dump", optarg, &vcpu))
+				return XT_EXIT_ERROR;
+			break;
 		case 'h': cli_print_usage(stdout, "dump"); return XT_EXIT_OK;
 		case ':': return cli_usage_error("dump", "option '%s' needs a value", argv[optind - 1]);
 		default: return cli_usage_error("dump", "unknown option '%s'", argv[optind - 1]);
@@ -161,6 +184,11 @@ int cmd_dump(int argc, char **argv)
 	struct xt_reader *r = cli_open_trace("dump", argv[optind]);
 	if (!r)
 		return XT_EXIT_ERROR;
+	if (!cli_check_vcpu("dump", r, vcpu)) {
+		xt_reader_close(r);
+		return XT_EXIT_ERROR;
+	}
+	bool several = xt_reader_header(r)->vm.n_vcpus > 1;
 	int rc = 0;
 	if (from > 1)
 		rc = xt_reader_seek(r, from);
@@ -175,13 +203,13 @@ int cmd_dump(int argc, char **argv)
 		rc = 0;
 		if (rec.step > to)
 			break;
-		if (rec.step < from)
+		if (rec.step < from || (vcpu != CLI_ALL_VCPUS && rec.vcpu != vcpu))
 			continue;
 		if (rec.type == XT_REC_STEP) {
 			if (json)
-				print_step_json(o, &rec);
+				print_step_json(o, &rec, several);
 			else
-				print_step_text(&tout, &rec, &shown);
+				print_step_text(&tout, &rec, &shown, several);
 		} else if (rec.type == XT_REC_EVENT) {
 			if (json) {
 				json_event(o, rec.event);

@@ -11,6 +11,40 @@
 /* Room for one string of the header, escaped: a longer one is cut, marked "..." */
 #define ESC_ROOM 512
 
+/* One vCPU's figures from the footer: of a trace of several, or the whole of a trace of one. */
+static struct xt_vcpu_summary vcpu_summary(const struct xt_footer *f, uint32_t v)
+{
+	if (f->n_vcpus)
+		return f->vcpus[v];
+	return (struct xt_vcpu_summary){ f->steps, f->hist, f->n_hist, f->final };
+}
+
+/* Each vCPU's line (or only vcpu's): its steps, exits and last RIP. */
+static void print_vcpus_text(const struct xt_reader *r, uint64_t vcpu)
+{
+	const struct xt_header *h = xt_reader_header(r);
+	const struct xt_footer *f = xt_reader_footer(r);
+	if (h->vm.n_vcpus == 1 && vcpu == CLI_ALL_VCPUS)
+		return;
+	if (!f) {
+		printf("vcpus:     per-vCPU figures need the footer: 'exitrace stat' counts them\n");
+		return;
+	}
+	for (uint32_t v = 0; v < h->vm.n_vcpus; v++) {
+		if (vcpu != CLI_ALL_VCPUS && v != vcpu)
+			continue;
+		struct xt_vcpu_summary s = vcpu_summary(f, v);
+		printf("vcpu %-4u  APIC ID %u, %" PRIu64 " steps:", v, h->vm.apic_ids[v], s.steps);
+		for (size_t i = 0; i < s.n_hist; i++) {
+			const char *n = xt_exit_reason_name(s.hist[i].reason);
+			printf(" %s %" PRIu64 "%s", n ? n : "?", s.hist[i].count, i + 1 < s.n_hist ? "," : "");
+		}
+		if (s.final)
+			printf("; final rip 0x%" PRIx64, s.final->regs.rip);
+		printf("\n");
+	}
+}
+
 static void print_status(const struct xt_reader *r, uint64_t steps, size_t nframes)
 {
 	const struct xt_footer *f = xt_reader_footer(r);
@@ -64,7 +98,7 @@ static void print_checked(const struct xt_reader *r, bool verified)
 }
 
 static void print_text(const char *path, struct xt_reader *r, uint64_t steps, size_t nframes,
-		       bool verified)
+		       bool verified, uint64_t vcpu)
 {
 	const struct xt_header *h = xt_reader_header(r);
 	char when[64] = "?";
@@ -119,15 +153,51 @@ static void print_text(const char *path, struct xt_reader *r, uint64_t steps, si
 	for (size_t i = 0; i < h->n_extra; i++)
 		if (!strncmp(h->extra[i].key, "module.", 7))
 			printf("module:    %s\n", text_esc(e1, sizeof(e1), h->extra[i].value));
+	if (vm->n_vcpus > 1) {
+		printf("vcpus:     %u, APIC IDs", vm->n_vcpus);
+		for (uint32_t v = 0; v < vm->n_vcpus; v++)
+			printf(" %u", vm->apic_ids[v]);
+		printf("\n");
+	}
 	printf("debug:     guest debug %s, capture %s\n", gd, cap);
 	if (vm->n_injections)
 		printf("irqs:      %zu scheduled injections\n", vm->n_injections);
 	print_status(r, steps, nframes);
 	print_checked(r, verified);
+	print_vcpus_text(r, vcpu);
+}
+
+static void print_vcpus_json(FILE *o, const struct xt_reader *r, uint64_t vcpu)
+{
+	const struct xt_header *h = xt_reader_header(r);
+	const struct xt_footer *f = xt_reader_footer(r);
+	if (!f || (h->vm.n_vcpus == 1 && vcpu == CLI_ALL_VCPUS))
+		return;
+	fputs(",\"vcpus\":[", o);
+	bool first = true;
+	for (uint32_t v = 0; v < h->vm.n_vcpus; v++) {
+		if (vcpu != CLI_ALL_VCPUS && v != vcpu)
+			continue;
+		struct xt_vcpu_summary s = vcpu_summary(f, v);
+		fprintf(o, "%s{\"vcpu\":%u,\"apic_id\":%u,\"steps\":%" PRIu64 ",\"exits\":{", first ? "" : ",",
+			v, h->vm.apic_ids[v], s.steps);
+		for (size_t i = 0; i < s.n_hist; i++) {
+			const char *n = xt_exit_reason_name(s.hist[i].reason);
+			fprintf(o, "%s", i ? "," : "");
+			json_str(o, n ? n : "UNKNOWN");
+			fprintf(o, ":%" PRIu64, s.hist[i].count);
+		}
+		fputc('}', o);
+		if (s.final)
+			fprintf(o, ",\"final_rip\":\"0x%" PRIx64 "\"", s.final->regs.rip);
+		fputc('}', o);
+		first = false;
+	}
+	fputc(']', o);
 }
 
 static void print_json(const char *path, struct xt_reader *r, uint64_t steps, size_t nframes,
-		       bool verified)
+		       bool verified, uint64_t vcpu)
 {
 	const struct xt_header *h = xt_reader_header(r);
 	const struct xt_host *ho = &h->host;
@@ -181,8 +251,11 @@ static void print_json(const char *path, struct xt_reader *r, uint64_t steps, si
 		json_str(o, vm->scenario);
 	else
 		fputs("null", o);
-	fprintf(o, ",\"injections\":%zu,\"cpuid_entries\":%zu},\"image\":{\"name\":", vm->n_injections,
-		vm->n_cpuid);
+	fprintf(o, ",\"injections\":%zu,\"cpuid_entries\":%zu,\"vcpus\":%u,\"apic_ids\":[", vm->n_injections,
+		vm->n_cpuid, vm->n_vcpus);
+	for (uint32_t v = 0; v < vm->n_vcpus; v++)
+		fprintf(o, "%s%u", v ? "," : "", vm->apic_ids[v]);
+	fputs("]},\"image\":{\"name\":", o);
 	json_str(o, h->image.name);
 	fprintf(o, ",\"size\":%zu,\"sha256\":", h->image.size);
 	json_bytes_hex(o, h->image.sha256, 32);
@@ -223,6 +296,7 @@ static void print_json(const char *path, struct xt_reader *r, uint64_t steps, si
 		else
 			fputs("null", o);
 	}
+	print_vcpus_json(o, r, vcpu);
 	fputs("}\n", o);
 }
 
@@ -230,17 +304,24 @@ int cmd_info(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "json", no_argument, NULL, 'j' },
-		{ "verify", no_argument, NULL, 'v' },
+		{ "verify", no_argument, NULL, 'V' },
+		{ "vcpu", required_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
 	bool json = false, verify = false;
+	uint64_t vcpu = CLI_ALL_VCPUS;
 	int c;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":jh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":v:jh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'j': json = true; break;
-		case 'v': verify = true; break;
+		case 'V': verify = true; break;
+		case 'v':
+			if (!cli_parse_vcpu("info", optarg, &vcpu))
+				return XT_EXIT_ERROR;
+			break;
+		case ':': return cli_usage_error("info", "option '%s' needs a value", argv[optind - 1]);
 		case 'h': cli_print_usage(stdout, "info"); return XT_EXIT_OK;
 		default: return cli_usage_error("info", "unknown option '%s'", argv[optind - 1]);
 		}
@@ -251,6 +332,10 @@ int cmd_info(int argc, char **argv)
 	struct xt_reader *r = cli_open_trace("info", path);
 	if (!r)
 		return XT_EXIT_ERROR;
+	if (!cli_check_vcpu("info", r, vcpu)) {
+		xt_reader_close(r);
+		return XT_EXIT_ERROR;
+	}
 
 	/*
 	 * A complete trace's footer says it all; a truncated one must be read to
@@ -269,9 +354,9 @@ int cmd_info(int argc, char **argv)
 	size_t nframes;
 	xt_reader_index(r, &nframes);
 	if (json)
-		print_json(path, r, steps, nframes, verified);
+		print_json(path, r, steps, nframes, verified, vcpu);
 	else
-		print_text(path, r, steps, nframes, verified);
+		print_text(path, r, steps, nframes, verified, vcpu);
 	/* asked to check, info fails a trace whose footer the data contradicts */
 	int status = XT_EXIT_OK;
 	if (xt_reader_inconsistency(r)) {

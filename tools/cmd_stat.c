@@ -78,19 +78,72 @@ static void top_insert(struct rip_count *top, size_t *ntop, struct rip_count e)
 		(*ntop)++;
 }
 
+/* With several vCPUs and no --vcpu: each one's steps and exits. */
+struct vcpu_counts {
+	uint64_t steps, other;
+	uint64_t reasons[REASONS];
+};
+
+static void print_vcpus_text(const struct xt_header *h, const struct vcpu_counts *vc)
+{
+	printf("\nvCPU  APIC ID      steps  exits\n");
+	for (uint32_t v = 0; v < h->vm.n_vcpus; v++) {
+		printf("%-5u %7u  %9" PRIu64 " ", v, h->vm.apic_ids[v], vc[v].steps);
+		const char *sep = " ";
+		for (unsigned i = 0; i < REASONS; i++) {
+			if (!vc[v].reasons[i])
+				continue;
+			const char *n = xt_exit_reason_name(i);
+			printf("%s%s %" PRIu64, sep, n ? n : "UNKNOWN", vc[v].reasons[i]);
+			sep = ", ";
+		}
+		if (vc[v].other)
+			printf("%sother %" PRIu64, sep, vc[v].other);
+		printf("\n");
+	}
+}
+
+static void print_vcpus_json(const struct xt_header *h, const struct vcpu_counts *vc)
+{
+	printf(",\"vcpus\":[");
+	for (uint32_t v = 0; v < h->vm.n_vcpus; v++) {
+		printf("%s{\"vcpu\":%u,\"apic_id\":%u,\"steps\":%" PRIu64 ",\"exits\":{", v ? "," : "", v,
+		       h->vm.apic_ids[v], vc[v].steps);
+		const char *sep = "";
+		for (unsigned i = 0; i < REASONS; i++) {
+			if (!vc[v].reasons[i])
+				continue;
+			const char *n = xt_exit_reason_name(i);
+			printf("%s\"%s\":%" PRIu64, sep, n ? n : "UNKNOWN", vc[v].reasons[i]);
+			sep = ",";
+		}
+		if (vc[v].other)
+			printf("%s\"other\":%" PRIu64, sep, vc[v].other);
+		printf("}}");
+	}
+	printf("]");
+}
+
 int cmd_stat(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "json", no_argument, NULL, 'j' },
+		{ "vcpu", required_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
 	bool json = false;
+	uint64_t vcpu = CLI_ALL_VCPUS;
 	int c;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":jh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":v:jh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'j': json = true; break;
+		case 'v':
+			if (!cli_parse_vcpu("stat", optarg, &vcpu))
+				return XT_EXIT_ERROR;
+			break;
+		case ':': return cli_usage_error("stat", "option '%s' needs a value", argv[optind - 1]);
 		case 'h': cli_print_usage(stdout, "stat"); return XT_EXIT_OK;
 		default: return cli_usage_error("stat", "unknown option '%s'", argv[optind - 1]);
 		}
@@ -100,6 +153,20 @@ int cmd_stat(int argc, char **argv)
 	struct xt_reader *r = cli_open_trace("stat", argv[optind]);
 	if (!r)
 		return XT_EXIT_ERROR;
+	if (!cli_check_vcpu("stat", r, vcpu)) {
+		xt_reader_close(r);
+		return XT_EXIT_ERROR;
+	}
+	const struct xt_header *h = xt_reader_header(r);
+	/* several vCPUs, all of them shown: a table of each one's figures */
+	struct vcpu_counts *vc = NULL;
+	if (h->vm.n_vcpus > 1 && vcpu == CLI_ALL_VCPUS) {
+		vc = calloc(h->vm.n_vcpus, sizeof(*vc));
+		if (!vc) {
+			xt_reader_close(r);
+			return cli_error("stat", "out of memory for %u vCPUs", h->vm.n_vcpus);
+		}
+	}
 
 	uint64_t reasons[REASONS] = { 0 }, other = 0, steps = 0;
 	uint64_t injected[256] = { 0 }, taken[256] = { 0 }, events[XT_EV_KIND_LIMIT] = { 0 };
@@ -108,13 +175,22 @@ int cmd_stat(int argc, char **argv)
 	struct xt_record rec;
 	int rc;
 	while ((rc = xt_reader_next(r, &rec)) > 0) {
+		if (vcpu != CLI_ALL_VCPUS && rec.vcpu != vcpu)
+			continue;
 		if (rec.type == XT_REC_STEP) {
-			steps = rec.step;
+			steps++;
 			uint64_t reason = rec.state->exit.reason;
 			if (reason < REASONS)
 				reasons[reason]++;
 			else
 				other++;
+			if (vc) {
+				vc[rec.vcpu].steps++;
+				if (reason < REASONS)
+					vc[rec.vcpu].reasons[reason]++;
+				else
+					vc[rec.vcpu].other++;
+			}
 			rip_add(&rips, rec.state->regs.rip);
 		} else if (rec.type == XT_REC_EVENT) {
 			const struct xt_event *ev = rec.event;
@@ -131,6 +207,7 @@ int cmd_stat(int argc, char **argv)
 	if (rc < 0) {
 		cli_error("stat", "%s", xt_reader_error(r)->msg);
 		free(rips.slot);
+		free(vc);
 		xt_reader_close(r);
 		return XT_EXIT_ERROR;
 	}
@@ -145,7 +222,10 @@ int cmd_stat(int argc, char **argv)
 
 	bool truncated = xt_reader_truncated(r);
 	if (json) {
-		printf("{\"steps\":%" PRIu64 ",\"truncated\":%s,\"exits\":{", steps, truncated ? "true" : "false");
+		printf("{\"steps\":%" PRIu64 ",\"truncated\":%s,", steps, truncated ? "true" : "false");
+		if (vcpu != CLI_ALL_VCPUS)
+			printf("\"vcpu\":%" PRIu64 ",", vcpu);
+		printf("\"exits\":{");
 		const char *sep = "";
 		for (unsigned i = 0; i < REASONS; i++) {
 			if (!reasons[i])
@@ -177,10 +257,19 @@ int cmd_stat(int argc, char **argv)
 				sep = ",";
 			}
 		}
-		printf("}}\n");
+		printf("}");
+		if (vc)
+			print_vcpus_json(h, vc);
+		printf("}\n");
 	} else {
-		printf("%" PRIu64 " steps%s\n\nexit reason        count      share\n", steps,
+		char of[64] = "";
+		if (vcpu != CLI_ALL_VCPUS)
+			snprintf(of, sizeof(of), " of vCPU %" PRIu64 " (APIC ID %u)", vcpu, h->vm.apic_ids[vcpu]);
+		printf("%" PRIu64 " steps%s%s\n", steps, of,
 		       truncated ? " (truncated trace: up to its last complete frame)" : "");
+		if (vc)
+			print_vcpus_text(h, vc);
+		printf("\nexit reason        count      share\n");
 		for (unsigned i = 0; i < REASONS; i++) {
 			if (!reasons[i])
 				continue;
@@ -210,6 +299,7 @@ int cmd_stat(int argc, char **argv)
 			printf("  0x%-16" PRIx64 " %9" PRIu64 "\n", top[i].rip, top[i].count);
 	}
 	free(rips.slot);
+	free(vc);
 	fflush(stdout);
 	cli_warn_inconsistent("stat", argv[optind], r);
 	xt_reader_close(r);

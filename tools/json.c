@@ -124,7 +124,10 @@ void json_event(FILE *f, const struct xt_event *ev)
 {
 	char text[1024];
 	fmt_event(text, sizeof(text), ev, NULL);
-	fprintf(f, "{\"step\":%" PRIu64 ",\"event\":", ev->step);
+	fprintf(f, "{\"step\":%" PRIu64, ev->step);
+	if (ev->vcpu)	/* as in the trace: absent means vCPU 0 */
+		fprintf(f, ",\"vcpu\":%u", ev->vcpu);
+	fputs(",\"event\":", f);
 	json_str(f, xt_event_kind_name(ev->kind));
 	switch (ev->kind) {
 	case XT_EV_IRQ_INJECT:

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* exitrace: one binary, git-style subcommands from a table. */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,13 +25,13 @@ static const struct xt_command commands[] = {
 	{ "replay", cmd_replay, "FILE [-o NEW] [--context N] [--quiet]",
 	  "re-run a trace on this host and stop at the first step that differs" },
 	{ "check", cmd_check, "DIR|FILE...", "replay an archive of traces (*.xtr in a directory); TAP output" },
-	{ "info", cmd_info, "FILE [--json] [--verify]",
+	{ "info", cmd_info, "FILE [--vcpu N] [--json] [--verify]",
 	  "header, host and footer (--verify: checked against every frame); says \"truncated\" when it is" },
 	{ "diff", cmd_diff,
 	  "A B [--context N] [--ignore FIELD,...] [--max-hunks N] [--first] [--window N] [--json]",
 	  "align two traces and explain every divergence" },
-	{ "dump", cmd_dump, "FILE [--from N] [--to N] [--json]", "one line per exit, with events" },
-	{ "stat", cmd_stat, "FILE [--json]", "exit-reason histogram, IRQs, hottest RIPs" },
+	{ "dump", cmd_dump, "FILE [--from N] [--to N] [--vcpu N] [--json]", "one line per exit, with events" },
+	{ "stat", cmd_stat, "FILE [--vcpu N] [--json]", "exit-reason histogram, IRQs, hottest RIPs" },
 	{ "scenarios", cmd_scenarios, "", "the built-in guests (record one with --scenario NAME)" },
 };
 
@@ -122,6 +123,26 @@ void cli_warn_inconsistent(const char *cmd, const char *path, const struct xt_re
 	if (inc)
 		fprintf(stderr, "exitrace %s: warning: %s: %s; shown as the data holds it\n", cmd, path,
 			inc->msg);
+}
+
+bool cli_parse_vcpu(const char *cmd, const char *s, uint64_t *vcpu)
+{
+	if (cli_parse_u64(s, vcpu) && *vcpu != CLI_ALL_VCPUS)
+		return true;
+	cli_usage_error(cmd, "--vcpu needs a vCPU number, not '%s'", s);
+	return false;
+}
+
+bool cli_check_vcpu(const char *cmd, const struct xt_reader *r, uint64_t vcpu)
+{
+	uint32_t n = xt_reader_header(r)->vm.n_vcpus;
+	if (vcpu == CLI_ALL_VCPUS || vcpu < n)
+		return true;
+	if (n == 1)
+		cli_usage_error(cmd, "--vcpu %" PRIu64 ": the trace has one vCPU, vCPU 0", vcpu);
+	else
+		cli_usage_error(cmd, "--vcpu %" PRIu64 ": the trace has %u vCPUs, 0 to %u", vcpu, n, n - 1);
+	return false;
 }
 
 int main(int argc, char **argv)

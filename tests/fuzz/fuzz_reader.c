@@ -135,6 +135,10 @@ static void touch_header(const struct xt_header *h)
 	if (h->image.data || h->image.size < (64u << 10))
 		touch(h->image.data, h->image.size);
 	touch_state(h->initial);
+	CHECK(vm->n_vcpus >= 1 && vm->n_vcpus <= XT_VCPUS_MAX);
+	touch(vm->apic_ids, vm->n_vcpus * sizeof(*vm->apic_ids));
+	for (uint32_t v = 1; v < vm->n_vcpus; v++)
+		touch_state(&h->initial_vcpus[v - 1]);
 	touch_kvs(h->extra, h->n_extra);
 	CHECK(h->compare_masks != NULL);
 	touch(h->compare_masks, XT_FIELD_ID_LIMIT * sizeof(*h->compare_masks));
@@ -178,13 +182,22 @@ static void touch_index(const struct xt_frame_index *ix, size_t n, uint64_t file
 	}
 }
 
-static void touch_footer(const struct xt_footer *f, uint64_t file_size)
+static void touch_footer(const struct xt_footer *f, uint64_t file_size, uint32_t n_vcpus)
 {
 	/* tools print these without looking: a footer lacking them is refused */
 	touch_req_str(f->end_detail);
 	touch(f->hist, f->n_hist * sizeof(*f->hist));
 	touch_state(f->final);
 	touch_index(f->index, f->n_index, file_size);
+	/* a summary per vCPU when there are several, adding up to the whole */
+	CHECK(f->n_vcpus == (n_vcpus > 1 ? n_vcpus : 0));
+	uint64_t sum = 0;
+	for (size_t v = 0; v < f->n_vcpus; v++) {
+		touch(f->vcpus[v].hist, f->vcpus[v].n_hist * sizeof(*f->vcpus[v].hist));
+		touch_state(f->vcpus[v].final);
+		sum += f->vcpus[v].steps;
+	}
+	CHECK(f->n_vcpus == 0 || sum == f->steps);
 }
 
 static void touch_event(const struct xt_event *ev)
@@ -227,6 +240,15 @@ static void check_error(const struct xt_reader *r, int rc)
 	CHECK(memchr(e->msg, '\0', sizeof(e->msg)) != NULL);
 }
 
+/* Each vCPU's last step number among its own steps; UINT64_MAX: not known (after a seek). */
+static uint64_t vcpu_steps[XT_VCPUS_MAX];
+
+static void forget_vcpu_steps(uint64_t v)
+{
+	for (size_t i = 0; i < XT_VCPUS_MAX; i++)
+		vcpu_steps[i] = v;
+}
+
 /*
  * One record: checked against the step the reader should be at (*step is
  * the last step seen; UINT64_MAX when not known yet, just after a seek).
@@ -234,10 +256,16 @@ static void check_error(const struct xt_reader *r, int rc)
 static void check_record(const struct xt_reader *r, const struct xt_record *rec, uint64_t *step)
 {
 	CHECK(rec->offset < xt_reader_file_size(r));
+	CHECK(rec->vcpu < xt_reader_header(r)->vm.n_vcpus);
 	switch (rec->type) {
 	case XT_REC_STEP:
 		CHECK(*step == UINT64_MAX || rec->step == *step + 1);
 		*step = rec->step;
+		/* the state handed out is the step's vCPU's; its own numbers count up by one */
+		CHECK(rec->state == xt_reader_vcpu_state(r, rec->vcpu));
+		CHECK(rec->vcpu_step >= 1 && rec->vcpu_step <= rec->step);
+		CHECK(vcpu_steps[rec->vcpu] == UINT64_MAX || rec->vcpu_step == vcpu_steps[rec->vcpu] + 1);
+		vcpu_steps[rec->vcpu] = rec->vcpu_step;
 		touch_state(rec->state);
 		CHECK(rec->changed != NULL);
 		touch(rec->changed, sizeof(*rec->changed));
@@ -249,6 +277,7 @@ static void check_record(const struct xt_reader *r, const struct xt_record *rec,
 		touch_state(rec->state);
 		break;
 	case XT_REC_EVENT:
+		CHECK(rec->vcpu == rec->event->vcpu);
 		touch_event(rec->event);
 		/*
 		 * an event belongs to the step before it or (an injection) to the
@@ -270,6 +299,7 @@ static int64_t read_all(struct xt_reader *r)
 	struct xt_record rec;
 	uint64_t step = 0;
 	int rc;
+	forget_vcpu_steps(0);
 	while ((rc = xt_reader_next(r, &rec)) > 0)
 		check_record(r, &rec, &step);
 	if (rc < 0) {
@@ -293,6 +323,7 @@ static void seek_and_read(struct xt_reader *r, uint64_t target)
 	struct xt_record rec;
 	uint64_t step = UINT64_MAX;
 	bool seen_step = false;
+	forget_vcpu_steps(target > 1 ? UINT64_MAX : 0);
 	for (int i = 0; i < AFTER_SEEK; i++) {
 		rc = xt_reader_next(r, &rec);
 		if (rc <= 0) {
@@ -331,7 +362,7 @@ static void fuzz_reader(const char *path, size_t size)
 	const struct xt_footer *foot = xt_reader_footer(r);
 	CHECK(xt_reader_truncated(r) == (foot == NULL));
 	if (foot)
-		touch_footer(foot, size);
+		touch_footer(foot, size, xt_reader_header(r)->vm.n_vcpus);
 
 	xt_reader_set_keyframes(r, true);
 	int64_t last = read_all(r);
@@ -352,7 +383,7 @@ static void fuzz_reader(const char *path, size_t size)
 	foot = xt_reader_footer(r);
 	CHECK(xt_reader_truncated(r) == (foot == NULL));
 	if (foot)
-		touch_footer(foot, size);
+		touch_footer(foot, size, xt_reader_header(r)->vm.n_vcpus);
 
 	uint64_t top = steps > 0 ? steps : last > 0 ? (uint64_t)last : 0;
 	const uint64_t targets[] = { 0, 1, 2, top / 2, top > 0 ? top - 1 : 0, top, top + 1,

@@ -89,12 +89,15 @@ struct trace_spec {
 	uint32_t frame_steps;
 	enum header_size header;
 	bool complete;		/* write the footer (else abandon: no footer) */
+	uint32_t vcpus;		/* 0: one; more: they take turns, the last one joining halfway */
 };
 
 static void write_trace(const struct trace_spec *t)
 {
-	struct fx_header fh;
+	static struct fx_header fh;
 	fx_header_init(&fh, t->capture);
+	uint32_t vcpus = t->vcpus ? t->vcpus : 1;
+	fx_header_vcpus(&fh, vcpus);
 	uint8_t *zeros = NULL;
 	if (t->header != HDR_FULL) {
 		fh.h.vm.n_memory = 1;
@@ -114,10 +117,15 @@ static void write_trace(const struct trace_spec *t)
 	if (xt_writer_open(&w, path_of(t->name), &fh.h, &opts, &err) < 0)
 		die("%s: %s", t->name, err.msg);
 	struct fx_rng rng = { 0x5eed + t->steps };
-	struct xt_state s = fh.initial;
+	static struct xt_state cur[FX_VCPUS];
+	cur[0] = fh.initial;
+	for (uint32_t v = 1; v < vcpus; v++)
+		cur[v] = fh.initial_vcpus[v - 1];
 	for (uint64_t i = 1; i <= t->steps; i++) {
-		fx_step(&rng, &s, i, t->capture, true);
-		if (xt_writer_step(w, &s) < 0)
+		uint32_t v = (uint32_t)(i % (vcpus > 2 && i < t->steps / 2 ? vcpus - 1 : vcpus));
+		struct xt_state *s = &cur[v];
+		fx_step(&rng, s, i, t->capture, true);
+		if (xt_writer_step_vcpu(w, v, s, 0) < 0)
 			die("%s: step %llu: %s", t->name, (unsigned long long)i,
 			    xt_writer_error(w)->msg);
 		/* every event kind, a few times over, at steps of their own */
@@ -126,6 +134,7 @@ static void write_trace(const struct trace_spec *t)
 			struct fx_event_storage st;
 			uint32_t kind = 1 + (uint32_t)(i / 3) % (XT_EV_KIND_LIMIT - 1);
 			fx_event(&rng, kind, i, &ev, &st);
+			ev.vcpu = (v + (uint32_t)(i / 3)) % vcpus;
 			if (xt_writer_event(w, &ev) < 0)
 				die("%s: event: %s", t->name, xt_writer_error(w)->msg);
 		}
@@ -425,13 +434,16 @@ int main(int argc, char **argv)
 
 	const struct trace_spec traces[] = {
 		/* the fixture's full header; the frames small enough to have a few */
-		{ "trace-complete", XT_CAPTURE_DEFAULT, 40, 8, HDR_FULL, true },
+		{ "trace-complete", XT_CAPTURE_DEFAULT, 40, 8, HDR_FULL, true, 1 },
 		{ "trace-all-blocks", XT_CAPTURE_DEFAULT | XT_CAPTURE_DEBUGREGS | XT_CAPTURE_LAPIC |
-			XT_CAPTURE_FPU | XT_CAPTURE_STATS, 24, 6, HDR_SMALL, true },
-		{ "trace-one-frame", XT_CAPTURE_DEFAULT, 12, 0, HDR_SMALL, true },
-		{ "trace-no-footer", XT_CAPTURE_DEFAULT, 20, 7, HDR_SMALL, false },
-		{ "trace-header-only", XT_CAPTURE_DEFAULT, 0, 0, HDR_SMALL, false },
-		{ "trace-big-header", XT_CAPTURE_DEFAULT, 6, 3, HDR_BIG, true },
+			XT_CAPTURE_FPU | XT_CAPTURE_STATS, 24, 6, HDR_SMALL, true, 1 },
+		{ "trace-one-frame", XT_CAPTURE_DEFAULT, 12, 0, HDR_SMALL, true, 1 },
+		{ "trace-no-footer", XT_CAPTURE_DEFAULT, 20, 7, HDR_SMALL, false, 1 },
+		{ "trace-header-only", XT_CAPTURE_DEFAULT, 0, 0, HDR_SMALL, false, 1 },
+		{ "trace-big-header", XT_CAPTURE_DEFAULT, 6, 3, HDR_BIG, true, 1 },
+		/* several vCPUs (format 2.0): keyframes per vCPU, deltas per vCPU, footer summaries */
+		{ "trace-vcpus", XT_CAPTURE_DEFAULT, 30, 5, HDR_SMALL, true, 3 },
+		{ "trace-vcpus-no-footer", XT_CAPTURE_DEFAULT, 16, 4, HDR_SMALL, false, 2 },
 	};
 	for (size_t i = 0; i < sizeof(traces) / sizeof(traces[0]); i++)
 		write_trace(&traces[i]);

@@ -9,7 +9,8 @@ and key tables), so a change to the format that SPEC.md does not follow
 fails this test, and so does a table in SPEC.md that the code does not
 follow.
 
-usage: check_spec.py GEN_TRACE SPEC.md [CDDL]   the checks (meson test spec-conformance)
+usage: check_spec.py GEN_TRACE SPEC.md [CDDL]   the checks (meson test spec-conformance),
+                                                on a trace of one vCPU and one of three
        check_spec.py --table GEN_TRACE           print SPEC.md's field table from the code
 
 Given the CDDL schema too, it checks that its record rules have the keys,
@@ -57,8 +58,8 @@ def finish():
 
 # ---- the library's own field table, as gen_trace prints it ----
 
-def run_gen(gen, out):
-    p = subprocess.run([gen, out], capture_output=True, text=True)
+def run_gen(gen, out, vcpus=1):
+    p = subprocess.run([gen, out, str(vcpus)], capture_output=True, text=True)
     if p.returncode:
         sys.exit("%s failed:\n%s" % (gen, p.stderr))
     tsv = p.stdout
@@ -374,11 +375,11 @@ def check_cddl(path, tables):
 
 # ---- the whole trace ----
 
-def check_trace(path, fields, tables):
+def check_trace(path, fields, tables, keys, vcpus):
+    """One trace of gen_trace, written for vcpus vCPUs; keys record which keys were seen."""
     types = {int(r[0]): r[1] for r in need(tables, "Record types")}
     blocks = {r[1]: int(r[0]) for r in need(tables, "Blocks")}
-    keys = spec_keys(tables)
-    for k in ("header", "host", "vm", "image", "keyframe", "step", "event", "footer"):
+    for k in ("header", "host", "vm", "image", "keyframe", "step", "event", "footer", "vcpu-summary"):
         if k not in keys:
             sys.exit("SPEC.md has no table under a heading 'Keys: %s'" % k)
     kinds = {k for k in keys if isinstance(k, int)}
@@ -423,6 +424,8 @@ def check_trace(path, fields, tables):
     check_map(keys["header"], h, "header")
     check(h.get(1) == [major, minor], "header version %r matches the file mark %d.%d"
           % (h.get(1), major, minor))
+    check([major, minor] == ([2, 0] if vcpus > 1 else [1, 1]),
+          "%d vCPU(s): format %d.%d (one vCPU: 1.1, several: 2.0)" % (vcpus, major, minor))
     check(all(isinstance(a, str) for a in h[3]), "header argv: text strings")
     check(len(h[4]) == 2 and is_int(h[4][0]) and is_uint(h[4][1]) and h[4][1] < 10**9,
           "header created: [sec, nsec]")
@@ -444,7 +447,17 @@ def check_trace(path, fields, tables):
     capture = vm[6]
     state = State(fields, {bit for bit in blocks.values() if capture >> bit & 1})
     check(all(capture >> bit & 1 for bit in blocks.values()), "gen_trace captures every block")
-    cur = state.check_full(h[8], "header initial state")
+    check(vm.get(19, 1) == vcpus, "vm vcpus %r, gen_trace wrote %d" % (vm.get(19), vcpus))
+    check(isinstance(vm.get(20), list) and len(vm[20]) == vcpus and all(is_uint(x) for x in vm[20]),
+          "vm apic_ids: one integer per vCPU: %r" % vm.get(20))
+    check((12 in h) == (vcpus > 1), "header key 12 (initial_vcpus) is there with several vCPUs")
+    others = h.get(12, [])
+    check(isinstance(others, list) and len(others) == vcpus - 1,
+          "header initial_vcpus: one state per vCPU but vCPU 0")
+    cur = [state.check_full(h[8], "header initial state")]
+    cur += [state.check_full(m, "header initial state of vCPU %d" % (v + 1)) for v, m in enumerate(others)]
+    own = [0] * vcpus  # each vCPU's steps
+    own_hist = [{} for _ in range(vcpus)]
 
     masks = h[9]
     for fid, m in masks.items():
@@ -473,43 +486,69 @@ def check_trace(path, fields, tables):
         k = recs[0] if recs else None
         check(check_record_head(k, types, where) == 2, "%s: starts with a keyframe" % where)
         seen_types.add(2)
-        check_map(keys["keyframe"], k, where + " keyframe")
-        check(k.get(1) == steps, "%s: keyframe step %r, %d steps before it" % (where, k.get(1), steps))
-        check(k.get(2) == n, "%s: keyframe frame number %r" % (where, k.get(2)))
-        check(k.get(3, 0) >= last_time, "%s: keyframe time goes forward" % where)
-        last_time = k.get(3, 0)
-        check(state.check_full(k[4], where + " keyframe state") == cur,
-              "%s: the keyframe state is the state the deltas before it give" % where)
+        # vCPU 0's keyframe, then one per other vCPU that has made a step, ascending
+        started = [0] + [v for v in range(1, vcpus) if own[v]]
+        nk = 0
+        while nk < len(recs) and isinstance(recs[nk], dict) and recs[nk].get(0) == 2:
+            nk += 1
+        check([recs[j].get(256, 0) for j in range(nk)] == started,
+              "%s: keyframes of vCPUs %r, the vCPUs that have run are %r"
+              % (where, [recs[j].get(256, 0) for j in range(nk)], started))
+        for j in range(nk):
+            k = recs[j]
+            v = k.get(256, 0)
+            kw = "%s keyframe of vCPU %d" % (where, v)
+            check_map(keys["keyframe"], k, kw)
+            check(k.get(1) == steps, "%s: keyframe step %r, %d steps before it" % (kw, k.get(1), steps))
+            check(k.get(5, k.get(1)) == own[v] if v < vcpus else False,
+                  "%s: the vCPU's steps %r, it made %r" % (kw, k.get(5), own[v] if v < vcpus else None))
+            check((5 in k) == (own[v] != steps), "%s: key 5 only when it differs from key 1" % kw)
+            check(k.get(2) == n, "%s: keyframe frame number %r" % (kw, k.get(2)))
+            check(k.get(3, 0) >= last_time, "%s: keyframe time goes forward" % kw)
+            last_time = k.get(3, 0)
+            check(state.check_full(k[4], kw + " state") == cur[v],
+                  "%s: the keyframe state is the state the deltas before it give" % kw)
         first = steps
         pending_inject = None
-        for i, r in enumerate(recs[1:], 1):
+        for i, r in enumerate(recs[nk:], nk):
             rw = "%s record %d" % (where, i)
             t = check_record_head(r, types, rw)
             seen_types.add(t)
             if t == 3:
-                check_map(keys["step"], r, rw, skip=[fid for fid in r if fid != 0])
+                check_map(keys["step"], r, rw, skip=[fid for fid in r if fid not in (0, 256)])
+                vc = r.get(256, 0)
+                if not check(vc < vcpus, "%s: a step of vCPU %r of %d" % (rw, vc, vcpus)):
+                    continue
+                check(256 not in r or list(r)[1] == 256, "%s: the vCPU comes right after key 0" % rw)
+                check(r.get(256) != 0, "%s: vCPU 0 leaves key 256 out" % rw)
+                st = cur[vc]
                 for fid, v in list(r.items())[1:]:
+                    if fid == 256:
+                        continue
                     if not check(fid in state.captured, "%s: field %r is not captured" % (rw, fid)):
                         continue
                     changed.add(fid)
                     if fields[fid]["kind"] == "u64":
                         if check(is_int(v), "%s: %s delta %r" % (rw, fields[fid]["name"], v)):
-                            cur[fid] = (cur[fid] + v) % U64
+                            st[fid] = (st[fid] + v) % U64
                     elif check(isinstance(v, bytes), "%s: %s is bytes" % (rw, fields[fid]["name"])):
-                        cur[fid] = v
+                        st[fid] = v
                 steps += 1
-                hist[cur[112]] = hist.get(cur[112], 0) + 1
+                own[vc] += 1
+                hist[st[112]] = hist.get(st[112], 0) + 1
+                own_hist[vc][st[112]] = own_hist[vc].get(st[112], 0) + 1
                 if pending_inject is not None:
                     check(pending_inject == steps, "%s: an injection for step %d came before step %d"
                           % (rw, pending_inject, steps))
                     pending_inject = None
             elif t == 4:
                 kind = r.get(1)
-                check_map(keys["event"], r, rw, skip=[key for key in r if key > 2])
+                check_map(keys["event"], r, rw, skip=[key for key in r if 2 < key < 256])
                 if not check(kind in kinds, "%s: event kind %r is not in SPEC.md" % (rw, kind)):
                     continue
                 check(list(r)[:3] == [0, 1, 2], "%s: an event starts with keys 0, 1, 2" % rw)
-                check_map(keys[kind], r, rw, skip=[0, 1, 2])
+                check(r.get(256, 0) < vcpus and r.get(256) != 0, "%s: event vCPU %r" % (rw, r.get(256)))
+                check_map(keys[kind], r, rw, skip=[0, 1, 2, 256])
                 counts[kind] = counts.get(kind, 0) + 1
                 if kind == 1:
                     check(r[2] == steps + 1, "%s: an injection is for the next step" % rw)
@@ -546,23 +585,38 @@ def check_trace(path, fields, tables):
     check(foot.get(1) == steps, "footer steps %r, %d step records" % (foot.get(1), steps))
     check(foot.get(5) == hist, "footer histogram %r, counted %r" % (foot.get(5), hist))
     check(list(foot.get(5, {})) == sorted(hist), "footer histogram in ascending exit reason")
-    check(state.check_full(foot[6], "footer final state") == cur, "footer final state")
+    check(state.check_full(foot[6], "footer final state") == cur[0], "footer final state (vCPU 0's)")
     check(foot.get(7) == index, "footer frame index %r, frames %r" % (foot.get(7), index))
     check(foot.get(9) == counts, "footer event counts %r, counted %r" % (foot.get(9), counts))
+    check((10 in foot) == (vcpus > 1), "footer key 10 (vcpus) is there with several vCPUs")
+    for v, m in enumerate(foot.get(10, [])):
+        mw = "footer vCPU %d" % v
+        check_map(keys["vcpu-summary"], m, mw)
+        check(m.get(1) == own[v], "%s: steps %r, counted %d" % (mw, m.get(1), own[v]))
+        check(m.get(2) == own_hist[v] and list(m.get(2, {})) == sorted(own_hist[v]),
+              "%s: histogram %r, counted %r" % (mw, m.get(2), own_hist[v]))
+        check((3 in m) == (v > 0), "%s: a final state for every vCPU but vCPU 0" % mw)
+        if v:
+            check(state.check_full(m[3], mw + " final") == cur[v], "%s: final state" % mw)
+    check(vcpus == 1 or all(own), "every vCPU made a step: %r" % own)
 
     # everything the spec lists was seen, so no table holds what the code no longer writes
     check(seen_types == set(types), "record types seen %s, SPEC.md lists %s"
           % (sorted(seen_types), sorted(types)))
     check(set(counts) == kinds, "event kinds seen %s, SPEC.md lists %s" % (sorted(counts), sorted(kinds)))
-    for spec in keys.values():
-        check(spec.seen == set(spec.keys), "'Keys: %s': keys %s documented but never written"
-              % (spec.title, sorted(set(spec.keys) - spec.seen)))
     check(changed == state.captured, "step records changed every field (never: %s)"
           % sorted(state.captured - changed))
     check(len(index) >= 4 and any(e[2] == 0 for e in index),
           "several frames, one of events only: %r" % index)
-    print("checked %d bytes: %d data frames, %d steps, %d events, %d fields"
-          % (len(buf), len(index), steps, sum(counts.values()), len(fields)))
+    print("checked %d bytes, %d vCPU(s): %d data frames, %d steps %r, %d events, %d fields"
+          % (len(buf), vcpus, len(index), steps, own, sum(counts.values()), len(fields)))
+
+
+def check_all_seen(keys):
+    """Over both traces: no key table holds what the code no longer writes."""
+    for spec in keys.values():
+        check(spec.seen == set(spec.keys), "'Keys: %s': keys %s documented but never written"
+              % (spec.title, sorted(set(spec.keys) - spec.seen)))
 
 
 def main(argv):
@@ -575,13 +629,17 @@ def main(argv):
     tables = spec_tables(open(argv[2], encoding="utf-8").read())
     if len(argv) == 4:
         check_cddl(argv[3], tables)
+    keys = spec_keys(tables)
     with tempfile.TemporaryDirectory() as d:
-        path = os.path.join(d, "t.xtr")
-        fields = run_gen(argv[1], path)
-        try:
-            check_trace(path, fields, tables)
-        except (ValueError, KeyError, IndexError, TypeError) as e:
-            fail("the trace does not have the shape SPEC.md gives: %r" % e)
+        # one vCPU (format 1.1), then several (2.0): vCPU 2 joins late
+        for vcpus in (1, 3):
+            path = os.path.join(d, "t%d.xtr" % vcpus)
+            fields = run_gen(argv[1], path, vcpus)
+            try:
+                check_trace(path, fields, tables, keys, vcpus)
+            except (ValueError, KeyError, IndexError, TypeError) as e:
+                fail("the %d-vCPU trace does not have the shape SPEC.md gives: %r" % (vcpus, e))
+        check_all_seen(keys)
     finish()
 
 

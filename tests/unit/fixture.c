@@ -16,6 +16,26 @@ uint64_t fx_rand(struct fx_rng *r)
 	return r->s * 0x2545f4914f6cdd1dull;
 }
 
+void fx_header_vcpus(struct fx_header *fh, uint32_t n)
+{
+	if (n < 1 || n > FX_VCPUS) {
+		fprintf(stderr, "fx_header_vcpus: %u vCPUs, at most %d\n", n, FX_VCPUS);
+		exit(1);
+	}
+	for (uint32_t v = 0; v < n; v++)
+		fh->apic_ids[v] = 2 * v;
+	for (uint32_t v = 1; v < n; v++) {
+		struct xt_state *s = &fh->initial_vcpus[v - 1];
+		*s = fh->initial;
+		s->regs.rip = 0x100000 + 0x1000 * v;
+		s->regs.rsp = 0x200000 + 0x10000 * v;
+		s->lapic.id = fh->apic_ids[v] << 24;
+	}
+	fh->h.vm.n_vcpus = n;
+	fh->h.vm.apic_ids = fh->apic_ids;
+	fh->h.initial_vcpus = n > 1 ? fh->initial_vcpus : NULL;
+}
+
 void fx_header_init(struct fx_header *fh, uint32_t capture)
 {
 	memset(fh, 0, sizeof(*fh));
@@ -252,7 +272,7 @@ static bool str_eq(const char *a, const char *b)
 
 bool fx_event_equal(const struct xt_event *a, const struct xt_event *b)
 {
-	if (a->kind != b->kind || a->step != b->step)
+	if (a->kind != b->kind || a->step != b->step || a->vcpu != b->vcpu)
 		return false;
 	switch (a->kind) {
 	case XT_EV_IRQ_INJECT:
@@ -396,12 +416,12 @@ static void small_trace(struct xti_buf *f, const struct tweak *t)
 		fh.h.n_extra = 2;
 	}
 	struct xti_buf b = { 0 }, h = { 0 };
-	fx_put_mark(f, XT_FORMAT_MAJOR, XT_FORMAT_MINOR);
+	fx_put_mark(f, XT_FORMAT_ONE_VCPU_MAJOR, XT_FORMAT_ONE_VCPU_MINOR);
 	if (t->mark_len)
 		xti_le32(f->p + 4, t->mark_len);
 
 	xti_put_header(&h, &fh.h);
-	TEST_ASSERT(h.p[0] == 0xac && h.p[3] == XTK_H_VERSION && h.p[5] == XT_FORMAT_MAJOR,
+	TEST_ASSERT(h.p[0] == 0xac && h.p[3] == XTK_H_VERSION && h.p[5] == XT_FORMAT_ONE_VCPU_MAJOR,
 		    "the header starts {0: 1, 1: [major, ...");
 	if (t->header_major0)
 		h.p[5] = 0;

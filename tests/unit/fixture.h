@@ -16,6 +16,8 @@ struct fx_rng {
 
 uint64_t fx_rand(struct fx_rng *r);
 
+#define FX_VCPUS 4
+
 /* A header with every field set; storage lives in the returned struct. */
 struct fx_header {
 	struct xt_header h;
@@ -30,10 +32,20 @@ struct fx_header {
 	uint8_t image[300];
 	const char *argv[4];
 	struct xt_kv extra[1];
+	/* fx_header_vcpus() */
+	struct xt_state initial_vcpus[FX_VCPUS - 1];
+	uint32_t apic_ids[FX_VCPUS];
 };
 
 /* capture: XT_CAPTURE_* blocks to fill (the header says so too). */
 void fx_header_init(struct fx_header *fh, uint32_t capture);
+
+/*
+ * Make fh's header (from fx_header_init()) one of n vCPUs (at most
+ * FX_VCPUS): APIC IDs 0, 2, 4, ...; vCPU v starts where vCPU 0 does, with
+ * its own RIP, RSP and APIC ID, as an application processor would.
+ */
+void fx_header_vcpus(struct fx_header *fh, uint32_t n);
 
 /*
  * Advance s by one step.  With busy set, every few steps something beyond

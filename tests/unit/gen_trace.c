@@ -6,7 +6,10 @@
  * prints the library's field table, so the script can hold format/SPEC.md
  * against what the code really writes.
  *
- * usage: gen_trace OUT.xtr > fields.tsv
+ * usage: gen_trace OUT.xtr [VCPUS] > fields.tsv
+ * VCPUS (1 to 4, default 1): with more, the vCPUs step in turn, in bursts,
+ * vCPU 2 (if any) only from step 50 on, and some events are of another
+ * vCPU than the step before them.
  * fields.tsv: id, name, kind (u64/blob), block (name:number), exit reason
  * ("any" or NAME:number), compare mask (hex), one field a line.
  */
@@ -89,11 +92,13 @@ static void special_exit(struct xt_state *s, uint64_t step)
 	}
 }
 
-static void event(struct xt_writer *w, struct fx_rng *rng, uint32_t kind, uint64_t step, int variant)
+static void event(struct xt_writer *w, struct fx_rng *rng, uint32_t kind, uint64_t step, int variant,
+		  uint32_t vcpu)
 {
 	struct xt_event ev;
 	struct fx_event_storage st;
 	fx_event(rng, kind, step, &ev, &st);
+	ev.vcpu = vcpu;
 	/* both shapes of the events with an optional key */
 	if (kind == XT_EV_IRQ_INJECT)
 		ev.inject.port = variant ? 0x80 : -1;
@@ -113,39 +118,46 @@ static void event(struct xt_writer *w, struct fx_rng *rng, uint32_t kind, uint64
 
 int main(int argc, char **argv)
 {
-	if (argc != 2) {
-		fprintf(stderr, "usage: %s OUT.xtr\n", argv[0]);
+	uint32_t vcpus = argc == 3 ? (uint32_t)atoi(argv[2]) : 1;
+	if (argc < 2 || argc > 3 || vcpus < 1 || vcpus > FX_VCPUS) {
+		fprintf(stderr, "usage: %s OUT.xtr [VCPUS]\n", argv[0]);
 		return 2;
 	}
-	struct fx_header fh;
+	static struct fx_header fh;
 	fx_header_init(&fh, CAPTURE);
+	fx_header_vcpus(&fh, vcpus);
 	struct xt_writer *w;
 	struct xt_error err = { 0 };
 	struct xt_writer_options opts = { .frame_max_steps = FRAME_STEPS };
 	TEST_ASSERT(xt_writer_open(&w, argv[1], &fh.h, &opts, &err) == 0, "open: %s", err.msg);
 
 	struct fx_rng rng = { 1 };
-	struct xt_state s = fh.initial;
+	static struct xt_state s[FX_VCPUS];
+	s[0] = fh.initial;
+	for (uint32_t v = 1; v < vcpus; v++)
+		s[v] = fh.initial_vcpus[v - 1];
 	for (uint64_t step = 1; step <= STEPS; step++) {
 		int variant = (int)(step / 10 % 2);
+		/* turns of two steps; vCPU 2 joins late, so early frames have no keyframe of it */
+		uint32_t v = (uint32_t)(step / 2 % (step < 50 && vcpus > 2 ? 2 : vcpus));
 		/* an injection precedes the step it is made for */
 		if (step % 10 == 5)
-			event(w, &rng, XT_EV_IRQ_INJECT, step, variant);
-		fx_step(&rng, &s, step, CAPTURE, true);
-		special_exit(&s, step);
-		TEST_ASSERT(xt_writer_step(w, &s) == 0, "step %" PRIu64 ": %s", step,
-			    xt_writer_error(w)->msg);
+			event(w, &rng, XT_EV_IRQ_INJECT, step, variant, v);
+		fx_step(&rng, &s[v], step, CAPTURE, true);
+		special_exit(&s[v], step);
+		int rc = v ? xt_writer_step_vcpu(w, v, &s[v], 0) : xt_writer_step(w, &s[v]);
+		TEST_ASSERT(rc == 0, "step %" PRIu64 ": %s", step, xt_writer_error(w)->msg);
 		/* the other kinds follow the step they belong to */
 		if (step % 10 == 5)
-			event(w, &rng, XT_EV_IRQ_TAKEN, step, variant);
+			event(w, &rng, XT_EV_IRQ_TAKEN, step, variant, v);
 		if (step % 10 == 7) {
 			for (uint32_t kind = XT_EV_CONSOLE; kind < XT_EV_KIND_LIMIT; kind++)
-				event(w, &rng, kind, step, variant);
+				event(w, &rng, kind, step, variant, v);
 		}
 		if (step == 60) {
-			/* a frame of events only */
+			/* a frame of events only, of another vCPU than the last step's */
 			TEST_ASSERT(xt_writer_flush(w) == 0, "flush");
-			event(w, &rng, XT_EV_NOTE, step, variant);
+			event(w, &rng, XT_EV_NOTE, step, variant, (v + 1) % vcpus);
 			TEST_ASSERT(xt_writer_flush(w) == 0, "flush");
 		}
 	}

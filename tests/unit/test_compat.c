@@ -4,6 +4,7 @@
  * version's unknown keys, fields and record types are skipped, and files
  * that are not traces (empty, text, plain zstd) are rejected by name.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <unistd.h>
@@ -192,7 +193,7 @@ static void test_unknown_keys(void)
 	struct xt_error err;
 	TEST_EQ_U64(0, xt_reader_open(&r, tmp("newer-minor"), &err), "open: %s", err.msg);
 	const struct xt_header *h = xt_reader_header(r);
-	TEST_EQ_U64(XT_FORMAT_MINOR, h->version_minor, "header minor (the header's own)");
+	TEST_EQ_U64(XT_FORMAT_ONE_VCPU_MINOR, h->version_minor, "header minor (the header's own)");
 	TEST_EQ_STR(fh.h.host.kernel_release, h->host.kernel_release, "known keys still read");
 	TEST_ASSERT(xt_reader_truncated(r), "no footer");
 	struct xt_record rec;
@@ -243,9 +244,59 @@ static void test_not_utf8(void)
 	xt_reader_close(r);
 }
 
-int main(void)
+/*
+ * The archived traces (format 1.0, recorded before traces had several
+ * vCPUs; 1.1 if re-recorded) read as traces of one vCPU: vCPU 0, APIC ID 0, every step and
+ * event of vCPU 0 with its own numbers the global ones, no per-vCPU footer.
+ */
+static void test_archive_1_0(const char *data)
 {
+	DIR *d = opendir(data);
+	TEST_ASSERT(d, "open %s", data);
+	struct dirent *e;
+	int traces = 0;
+	while ((e = readdir(d))) {
+		size_t n = strlen(e->d_name);
+		if (n < 5 || strcmp(e->d_name + n - 4, ".xtr"))
+			continue;
+		char path[512];
+		snprintf(path, sizeof(path), "%s/%s", data, e->d_name);
+		struct xt_reader *r;
+		struct xt_error err;
+		TEST_EQ_U64(0, xt_reader_open(&r, path, &err), "%s: %s", e->d_name, err.msg);
+		const struct xt_header *h = xt_reader_header(r);
+		/* 1.0 as archived; 1.1 once tests/data/rerecord.sh has run again */
+		TEST_EQ_U64(1, h->version_major, "%s: major", e->d_name);
+		TEST_ASSERT(h->version_minor <= 1, "%s: minor %u", e->d_name, h->version_minor);
+		TEST_EQ_U64(1, h->vm.n_vcpus, "%s: one vCPU", e->d_name);
+		TEST_EQ_U64(0, h->vm.apic_ids[0], "%s: APIC ID 0", e->d_name);
+		const struct xt_footer *f = xt_reader_footer(r);
+		TEST_ASSERT(f && !f->vcpus && !f->n_vcpus, "%s: complete, no per-vCPU summaries", e->d_name);
+		struct xt_record rec;
+		uint64_t steps = 0;
+		int rc;
+		while ((rc = xt_reader_next(r, &rec)) > 0) {
+			TEST_EQ_U64(0, rec.vcpu, "%s: vCPU 0", e->d_name);
+			if (rec.type == XT_REC_STEP)
+				TEST_EQ_U64(++steps, rec.vcpu_step, "%s: vCPU 0's step numbers", e->d_name);
+		}
+		TEST_EQ_U64(0, rc, "%s: %s", e->d_name, xt_reader_error(r)->msg);
+		TEST_EQ_U64(f->steps, steps, "%s: steps", e->d_name);
+		TEST_ASSERT(!fx_state_differs(f->final, xt_reader_vcpu_state(r, 0), h->vm.capture),
+			    "%s: the final state", e->d_name);
+		xt_reader_close(r);
+		traces++;
+	}
+	closedir(d);
+	TEST_ASSERT(traces >= 20, "the archive's traces: %d", traces);
+	printf("%d archived 1.x traces read as one vCPU\n", traces);
+}
+
+int main(int argc, char **argv)
+{
+	TEST_ASSERT(argc == 2, "usage: test_compat TESTS_DATA_DIR");
 	TEST_ASSERT(mkdtemp(dir), "mkdtemp");
+	test_archive_1_0(argv[1]);
 	test_not_traces();
 	test_newer_major();
 	test_unknown_keys();

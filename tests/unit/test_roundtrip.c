@@ -18,8 +18,8 @@ static struct xt_state states[STEPS + 1];
 
 static void check_header(const struct xt_header *want, const struct xt_header *got)
 {
-	TEST_EQ_U64(XT_FORMAT_MAJOR, got->version_major, "major");
-	TEST_EQ_U64(XT_FORMAT_MINOR, got->version_minor, "minor");
+	TEST_EQ_U64(XT_FORMAT_ONE_VCPU_MAJOR, got->version_major, "major: one vCPU");
+	TEST_EQ_U64(XT_FORMAT_ONE_VCPU_MINOR, got->version_minor, "minor: one vCPU");
 	TEST_EQ_STR(want->tool_version, got->tool_version, "tool version");
 	TEST_EQ_U64(want->argc, got->argc, "argc");
 	for (size_t i = 0; i < want->argc; i++)
