@@ -448,8 +448,10 @@ static int keep_bytes(struct xt_reader *r, const uint8_t *p, size_t n)
 		if (!grow_frame(r, cap))
 			return xti_err(&r->err, -ENOMEM, "out of memory for the header");
 	}
-	memcpy(r->frame + r->frame_len, p, n);
-	r->frame_len += n;
+	if (n) {	/* n 0 may come with no buffer yet */
+		memcpy(r->frame + r->frame_len, p, n);
+		r->frame_len += n;
+	}
 	return 0;
 }
 
@@ -635,7 +637,9 @@ int xt_reader_load_image(struct xt_reader *r, uint8_t *dst)
 
 static void start_cursor(struct xt_reader *r, uint64_t frame_off)
 {
-	r->cur = (struct xti_in){ .p = r->frame, .start = r->frame, .end = r->frame + r->frame_len,
+	/* a frame of no bytes may leave no buffer: NULL + 0 is undefined in C */
+	const uint8_t *end = r->frame ? r->frame + r->frame_len : r->frame;
+	r->cur = (struct xti_in){ .p = r->frame, .start = r->frame, .end = end,
 				  .file_offset = frame_off, .err = &r->err };
 	r->peek_p = NULL;
 	r->last_m = NULL;
