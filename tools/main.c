@@ -120,9 +120,10 @@ struct xt_reader *cli_open_trace(const char *cmd, const char *path)
 void cli_warn_inconsistent(const char *cmd, const char *path, const struct xt_reader *r)
 {
 	const struct xt_error *inc = xt_reader_inconsistency(r);
+	char p[512], m[512];
 	if (inc)
-		fprintf(stderr, "exitrace %s: warning: %s: %s; shown as the data holds it\n", cmd, path,
-			inc->msg);
+		fprintf(stderr, "exitrace %s: warning: %s: %s; shown as the data holds it\n", cmd,
+			text_esc(p, sizeof(p), path), text_esc(m, sizeof(m), inc->msg));
 }
 
 bool cli_parse_vcpu(const char *cmd, const char *s, uint64_t *vcpu)
