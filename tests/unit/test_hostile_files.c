@@ -75,15 +75,18 @@ static void terminal_safe(const char *what, const char *text)
 		    strncmp(text, "ok ", 3), "%s: no forged line:\n%s", what, text);
 }
 
-static void write_hostile(const char *path)
+/* 20 steps of a plain loop; hostile: with the evil strings in the header, events and footer. */
+static void write_trace(const char *path, bool hostile)
 {
 	struct fx_header fh;
 	fx_header_init(&fh, XT_CAPTURE_DEFAULT);
-	fh.h.host.kernel_release = EVIL_RELEASE;
-	fh.h.host.cpu_model_name = EVIL_CPU;
-	fh.params[1].value = EVIL_PARAM;
-	fh.argv[1] = "rec\x1b[8m";
-	fh.h.image.name = "img\nok 4 - image";
+	if (hostile) {
+		fh.h.host.kernel_release = EVIL_RELEASE;
+		fh.h.host.cpu_model_name = EVIL_CPU;
+		fh.params[1].value = EVIL_PARAM;
+		fh.argv[1] = "rec\x1b[8m";
+		fh.h.image.name = "img\nok 4 - image";
+	}
 	struct xt_writer *w;
 	struct xt_error e = { 0 };
 	TEST_EQ_U64(0, xt_writer_open(&w, path, &fh.h, NULL, &e), "open: %s", e.msg);
@@ -92,7 +95,7 @@ static void write_hostile(const char *path)
 	for (uint64_t k = 1; k <= 20; k++) {
 		fx_step(&rng, &s, k, XT_CAPTURE_DEFAULT, false);
 		TEST_EQ_U64(0, xt_writer_step(w, &s), "step");
-		if (k == 5) {
+		if (hostile && k == 5) {
 			struct xt_event ev = { .kind = XT_EV_NOTE, .step = k };
 			ev.note.text = EVIL_NOTE;
 			TEST_EQ_U64(0, xt_writer_event(w, &ev), "note");
@@ -108,24 +111,7 @@ static void write_hostile(const char *path)
 			TEST_EQ_U64(0, xt_writer_event(w, &ev), "console");
 		}
 	}
-	struct xt_footer f = { .end_reason = XT_END_MAX_STEPS, .end_detail = EVIL_DETAIL };
-	TEST_EQ_U64(0, xt_writer_close(w, &f, &e), "close: %s", e.msg);
-}
-
-static void write_plain(const char *path)
-{
-	struct fx_header fh;
-	fx_header_init(&fh, XT_CAPTURE_DEFAULT);
-	struct xt_writer *w;
-	struct xt_error e = { 0 };
-	TEST_EQ_U64(0, xt_writer_open(&w, path, &fh.h, NULL, &e), "open: %s", e.msg);
-	struct xt_state s = fh.initial;
-	struct fx_rng rng = { 7 };
-	for (uint64_t k = 1; k <= 20; k++) {
-		fx_step(&rng, &s, k, XT_CAPTURE_DEFAULT, false);
-		TEST_EQ_U64(0, xt_writer_step(w, &s), "step");
-	}
-	struct xt_footer f = { .end_reason = XT_END_MAX_STEPS };
+	struct xt_footer f = { .end_reason = XT_END_MAX_STEPS, .end_detail = hostile ? EVIL_DETAIL : NULL };
 	TEST_EQ_U64(0, xt_writer_close(w, &f, &e), "close: %s", e.msg);
 }
 
@@ -156,8 +142,8 @@ static void json_check(const char *what, const char *expr, const char *want)
 static void hostile_trace(void)
 {
 	const char *evil = tmp("evil.xtr"), *plain = tmp("plain.xtr");
-	write_hostile(evil);
-	write_plain(plain);
+	write_trace(evil, true);
+	write_trace(plain, false);
 
 	TEST_EQ_U64(0, run(exitrace, "info", evil, NULL, NULL), "info: %s", err);
 	terminal_safe("info", out);
