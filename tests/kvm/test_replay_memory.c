@@ -33,20 +33,6 @@ static void replay_within(const char *trace, uint64_t hold, const char *out)
 	TEST_ASSERT(rss <= limit, "replay %s: peak RSS %" PRIu64 ", more than %" PRIu64, trace, rss, limit);
 }
 
-static void with_region(const char *src, const char *dst, uint8_t fill)
-{
-	struct fg_trace t;
-	fg_split(&t, src);
-	fg_add_region(&t, GPA, BIG, fill);
-	size_t all[256];
-	TEST_ASSERT(t.n <= 256, "frames");
-	for (size_t i = 0; i < t.n; i++)
-		all[i] = i;
-	struct xt_footer f = t.footer;
-	fg_write(&t, dst, all, t.n, &f, true, NULL);
-	fg_free(&t);
-}
-
 int main(int argc, char **argv)
 {
 	kt_init(argc, argv);
@@ -55,8 +41,8 @@ int main(int argc, char **argv)
 	snprintf(zeros, sizeof(zeros), "%s", kt_tmp("big-zeros.xtr"));
 	snprintf(bytes, sizeof(bytes), "%s", kt_tmp("big-a5.xtr"));
 	snprintf(out, sizeof(out), "%s", kt_tmp("replayed.xtr"));
-	with_region(rec, zeros, 0);
-	with_region(rec, bytes, 0xa5);
+	fg_copy_with_region(rec, zeros, GPA, BIG, 0);
+	fg_copy_with_region(rec, bytes, GPA, BIG, 0xa5);
 	replay_within(zeros, 0, NULL);
 	replay_within(bytes, BIG, out);
 

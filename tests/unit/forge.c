@@ -240,6 +240,26 @@ void fg_add_text(struct fg_trace *t, uint64_t size)
 	free(extra);
 }
 
+void fg_write_all(const struct fg_trace *t, const char *path)
+{
+	size_t *all = calloc(t->n + 1, sizeof(*all));
+	TEST_ASSERT(all, "out of memory");
+	for (size_t i = 0; i < t->n; i++)
+		all[i] = i;
+	struct xt_footer f = t->footer;
+	fg_write(t, path, all, t->n, &f, true, NULL);
+	free(all);
+}
+
+void fg_copy_with_region(const char *src, const char *dst, uint64_t gpa, uint64_t size, uint8_t fill)
+{
+	struct fg_trace t;
+	fg_split(&t, src);
+	fg_add_region(&t, gpa, size, fill);
+	fg_write_all(&t, dst);
+	fg_free(&t);
+}
+
 int fg_run_peak(const char *exe, const char *const *args, uint64_t *rss)
 {
 	char *argv[16] = { (char *)exe };

@@ -51,6 +51,10 @@ uint64_t fg_edit_keyframe(struct fg_trace *t, size_t k, unsigned id);
 void fg_add_region(struct fg_trace *t, uint64_t gpa, uint64_t size, uint8_t fill);
 /* The same with a text of size bytes ("x") in the header's extra metadata. */
 void fg_add_text(struct fg_trace *t, uint64_t size);
+/* Write all of t's frames to path, t's footer after them with its index made to fit. */
+void fg_write_all(const struct fg_trace *t, const char *path);
+/* Write trace src again as dst with one more memory region (fg_add_region()'s). */
+void fg_copy_with_region(const char *src, const char *dst, uint64_t gpa, uint64_t size, uint8_t fill);
 /*
  * Run exe with args (NULL-terminated; output thrown away) as a child: its
  * exit status (-1: killed), its peak resident set size in bytes in *rss.

@@ -62,20 +62,6 @@ static void write_trace(const char *path)
 	TEST_ASSERT(xt_writer_close(w, &foot, &err) == 0, "close: %s", err.msg);
 }
 
-static void with_region(const char *src, const char *dst, uint64_t size, uint8_t fill)
-{
-	struct fg_trace t;
-	fg_split(&t, src);
-	fg_add_region(&t, GPA, size, fill);
-	size_t all[64];
-	TEST_ASSERT(t.n <= 64, "frames");
-	for (size_t i = 0; i < t.n; i++)
-		all[i] = i;
-	struct xt_footer f = t.footer;
-	fg_write(&t, dst, all, t.n, &f, true, NULL);
-	fg_free(&t);
-}
-
 static void bounded(const char *trace, const char *cmd, const char *second)
 {
 	const char *args[] = { cmd, trace, second, NULL };
@@ -98,8 +84,8 @@ int main(int argc, char **argv)
 
 	/* a region the reader does not hold comes back byte for byte */
 	const uint64_t small = 3 * MiB + 5;
-	with_region(orig, path_in("small-5c.xtr"), small, 0x5c);
-	with_region(orig, path_in("small-5d.xtr"), small, 0x5d);
+	fg_copy_with_region(orig, path_in("small-5c.xtr"), GPA, small, 0x5c);
+	fg_copy_with_region(orig, path_in("small-5d.xtr"), GPA, small, 0x5d);
 	struct xt_reader *r;
 	struct xt_error err = { 0 };
 	TEST_ASSERT(xt_reader_open(&r, path_in("small-5c.xtr"), &err) == 0, "open: %s", err.msg);
@@ -130,8 +116,8 @@ int main(int argc, char **argv)
 
 	/* 500 MiB declared by a few KiB: the readers stay within the bound */
 	const char *zeros = path_in("big-zeros.xtr"), *bytes = path_in("big-a5.xtr");
-	with_region(orig, zeros, BIG, 0);
-	with_region(orig, bytes, BIG, 0xa5);
+	fg_copy_with_region(orig, zeros, GPA, BIG, 0);
+	fg_copy_with_region(orig, bytes, GPA, BIG, 0xa5);
 	struct stat st;
 	TEST_ASSERT(stat(bytes, &st) == 0 && st.st_size < 256 * 1024, "a small file (%lld bytes)",
 		    (long long)st.st_size);
@@ -150,12 +136,8 @@ int main(int argc, char **argv)
 	struct fg_trace t;
 	fg_split(&t, orig);
 	fg_add_text(&t, 100ull * MiB);
-	size_t all[64];
-	for (size_t i = 0; i < t.n && i < 64; i++)
-		all[i] = i;
-	struct xt_footer f = t.footer;
 	const char *text = path_in("big-text.xtr");
-	fg_write(&t, text, all, t.n, &f, true, NULL);
+	fg_write_all(&t, text);
 	fg_free(&t);
 	TEST_ASSERT(xt_reader_open(&r, text, &err) == -EFBIG, "a 100 MiB text in the header is refused");
 	TEST_ASSERT(strstr(err.msg, "more than 16 MiB besides guest memory and image"), "%s", err.msg);
