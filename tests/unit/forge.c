@@ -280,3 +280,22 @@ int fg_run_peak(const char *exe, const char *const *args, uint64_t *rss)
 	*rss = (uint64_t)ru.ru_maxrss * 1024;
 	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
+
+uint64_t fg_rss_limit(uint64_t hold)
+{
+#if defined(__SANITIZE_ADDRESS__)
+	const uint64_t slack = 64ull << 20;
+#else
+	const uint64_t slack = 0;
+#endif
+	return (64ull << 20) + 2 * hold + slack;
+}
+
+void fg_run_within(const char *exe, const char *const *args, int status, uint64_t limit, const char *what)
+{
+	uint64_t rss;
+	int got = fg_run_peak(exe, args, &rss);
+	printf("%s: peak RSS %.1f MiB (at most %.0f)\n", what, (double)rss / (1 << 20), (double)limit / (1 << 20));
+	TEST_EQ_U64(status, got, "%s: exit status", what);
+	TEST_ASSERT(rss <= limit, "%s: peak RSS %" PRIu64 " bytes, more than %" PRIu64, what, rss, limit);
+}

@@ -61,4 +61,16 @@ void fg_copy_with_region(const char *src, const char *dst, uint64_t gpa, uint64_
  */
 int fg_run_peak(const char *exe, const char *const *args, uint64_t *rss);
 
+/*
+ * DESIGN's bound on a command's memory: 64 MiB + 2 x what it must hold,
+ * with 64 MiB more under AddressSanitizer for its shadow and quarantine.
+ */
+uint64_t fg_rss_limit(uint64_t hold);
+/*
+ * fg_run_peak() of exe with args, its peak printed against limit; fails the
+ * test unless it exits with status and its peak RSS is at most limit bytes.
+ * what names the run in both.
+ */
+void fg_run_within(const char *exe, const char *const *args, int status, uint64_t limit, const char *what);
+
 #endif
