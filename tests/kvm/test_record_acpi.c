@@ -44,8 +44,10 @@ int main(int argc, char **argv)
 	char trace[600];
 	snprintf(trace, sizeof(trace), "%s", kt_record("acpi.xtr", (7 << 1) | 1, "%s --load 0x100000", kt_arg(1)));
 	struct kt_trace *t = kt_load(trace);
-	TEST_EQ_U64(0xe0000, kt_io_out_value(t, 0x80) & 0xffffffff, "the guest found the RSDP at the start of the BIOS area");
-	TEST_EQ_U64(0xb008, kt_io_out_value(t, 0x84) & 0xffffffff, "and the FADT: PM timer at QEMU's PIIX4 port");
+	TEST_EQ_U64(0xe0000, kt_io_out_value(t, 0x80) & 0xffffffff,
+		    "the guest found the RSDP at the start of the BIOS area");
+	TEST_EQ_U64(0xb008, kt_io_out_value(t, 0x84) & 0xffffffff,
+		    "and the FADT: PM timer at QEMU's PIIX4 port");
 
 	uint64_t pm1 = in_value(t, 0xb008, 0) & 0xffffffff, pm2 = in_value(t, 0xb008, 1) & 0xffffffff;
 	TEST_ASSERT(pm1 <= 0xffffff && pm2 <= 0xffffff, "a 24-bit timer: 0x%llx, 0x%llx",
