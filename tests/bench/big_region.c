@@ -10,16 +10,7 @@
 int main(int argc, char **argv)
 {
 	TEST_ASSERT(argc == 5, "usage: big_region IN OUT MIB FILL");
-	struct fg_trace t;
-	fg_split(&t, argv[1]);
-	fg_add_region(&t, 0x10000000, strtoull(argv[3], NULL, 0) << 20, (uint8_t)strtoul(argv[4], NULL, 0));
-	size_t *all = calloc(t.n + 1, sizeof(*all));
-	TEST_ASSERT(all, "out of memory");
-	for (size_t i = 0; i < t.n; i++)
-		all[i] = i;
-	struct xt_footer f = t.footer;
-	fg_write(&t, argv[2], all, t.n, &f, true, NULL);
-	free(all);
-	fg_free(&t);
+	fg_copy_with_region(argv[1], argv[2], 0x10000000, strtoull(argv[3], NULL, 0) << 20,
+			    (uint8_t)strtoul(argv[4], NULL, 0));
 	return 0;
 }

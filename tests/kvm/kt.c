@@ -344,6 +344,13 @@ const struct xt_event *kt_event(const struct kt_trace *t, uint32_t kind, int vec
 	return NULL;
 }
 
+uint64_t kt_io_out_value(const struct kt_trace *t, uint16_t port)
+{
+	uint64_t s = kt_step_io_out(t, port, 1);
+	TEST_ASSERT(s, "%s: the guest reports on port 0x%x", t->path, port);
+	return t->steps[s].io_value;
+}
+
 uint64_t kt_step_io_out_value(const struct kt_trace *t, uint16_t port, uint64_t value, uint64_t from)
 {
 	for (uint64_t s = kt_step_io_out(t, port, from); s; s = kt_step_io_out(t, port, s + 1))

@@ -90,6 +90,8 @@ uint64_t kt_step_io_out(const struct kt_trace *t, uint16_t port, uint64_t from);
 size_t kt_count_events(const struct kt_trace *t, uint32_t kind, int vector);
 const struct xt_event *kt_event(const struct kt_trace *t, uint32_t kind, int vector, size_t nth);
 
+/* The value of the guest's first OUT to port; fails the test if there is none. */
+uint64_t kt_io_out_value(const struct kt_trace *t, uint16_t port);
 /* The first step at or after from that wrote value to port (OUT), or 0. */
 uint64_t kt_step_io_out_value(const struct kt_trace *t, uint16_t port, uint64_t value, uint64_t from);
 

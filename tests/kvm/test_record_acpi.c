@@ -44,12 +44,10 @@ int main(int argc, char **argv)
 	char trace[600];
 	snprintf(trace, sizeof(trace), "%s", kt_record("acpi.xtr", (7 << 1) | 1, "%s --load 0x100000", kt_arg(1)));
 	struct kt_trace *t = kt_load(trace);
-	uint64_t s = kt_step_io_out(t, 0x80, 1);
-	TEST_ASSERT(s, "the guest found the RSDP");
-	TEST_EQ_U64(0xe0000, t->steps[s].io_value & 0xffffffff, "at the start of the BIOS area");
-	s = kt_step_io_out(t, 0x84, 1);
-	TEST_ASSERT(s, "and the FADT");
-	TEST_EQ_U64(0xb008, t->steps[s].io_value & 0xffffffff, "PM timer at QEMU's PIIX4 port");
+	TEST_EQ_U64(0xe0000, kt_io_out_value(t, 0x80) & 0xffffffff,
+		    "the guest found the RSDP at the start of the BIOS area");
+	TEST_EQ_U64(0xb008, kt_io_out_value(t, 0x84) & 0xffffffff,
+		    "and the FADT: PM timer at QEMU's PIIX4 port");
 
 	uint64_t pm1 = in_value(t, 0xb008, 0) & 0xffffffff, pm2 = in_value(t, 0xb008, 1) & 0xffffffff;
 	TEST_ASSERT(pm1 <= 0xffffff && pm2 <= 0xffffff, "a 24-bit timer: 0x%llx, 0x%llx",

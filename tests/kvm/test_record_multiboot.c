@@ -22,14 +22,6 @@ static void write_text(const char *path, const char *text)
 	TEST_ASSERT(f && fputs(text, f) >= 0 && fclose(f) == 0, "write %s", path);
 }
 
-/* The value the guest wrote to port, or fail. */
-static uint64_t out_value(const struct kt_trace *t, uint16_t port)
-{
-	uint64_t s = kt_step_io_out(t, port, 1);
-	TEST_ASSERT(s, "the guest reports on port 0x%x", port);
-	return t->steps[s].io_value;
-}
-
 int main(int argc, char **argv)
 {
 	kt_init(argc, argv);
@@ -48,15 +40,15 @@ int main(int argc, char **argv)
 	snprintf(want, sizeof(want), "%s hello-mb\nfirst-module:ABC\n%s:xyz\nQEMU\n", guest, mod2);
 	TEST_EQ_STR(want, t->console, "command line (name first), module strings and bytes, fw_cfg signature");
 
-	uint64_t mod_start = out_value(t, 0x90);
+	uint64_t mod_start = kt_io_out_value(t, 0x90);
 	TEST_EQ_U64(0, mod_start & 0xfff, "the first module is page-aligned");
 	TEST_ASSERT(mod_start > 0x100000 && mod_start < MEM - 0x10000,
 		    "above the kernel, below exitrace's reserved top: 0x%llx", (unsigned long long)mod_start);
-	TEST_EQ_U64(1, out_value(t, 0x80), "fw_cfg NB_CPUS");
-	TEST_EQ_U64(MEM, out_value(t, 0x84), "fw_cfg RAM_SIZE");
-	TEST_EQ_U64(0, out_value(t, 0x88), "fw_cfg file directory: no files");
-	TEST_EQ_U64(1, out_value(t, 0x8c), "fw_cfg ID: the I/O port interface, no DMA");
-	TEST_EQ_U64(0, out_value(t, 0x8e) & 0xff, "an item that does not exist reads as 0");
+	TEST_EQ_U64(1, kt_io_out_value(t, 0x80), "fw_cfg NB_CPUS");
+	TEST_EQ_U64(MEM, kt_io_out_value(t, 0x84), "fw_cfg RAM_SIZE");
+	TEST_EQ_U64(0, kt_io_out_value(t, 0x88), "fw_cfg file directory: no files");
+	TEST_EQ_U64(1, kt_io_out_value(t, 0x8c), "fw_cfg ID: the I/O port interface, no DMA");
+	TEST_EQ_U64(0, kt_io_out_value(t, 0x8e) & 0xff, "an item that does not exist reads as 0");
 
 	/* every fw_cfg access is in the trace: the selector writes and the data reads */
 	size_t sel = 0, data = 0;

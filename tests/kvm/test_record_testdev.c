@@ -10,24 +10,17 @@
  */
 #include "kt.h"
 
-static uint64_t out_value(const struct kt_trace *t, uint16_t port)
-{
-	uint64_t s = kt_step_io_out(t, port, 1);
-	TEST_ASSERT(s, "the guest reports on port 0x%x", port);
-	return t->steps[s].io_value;
-}
-
 int main(int argc, char **argv)
 {
 	kt_init(argc, argv);
 	char trace[600];
 	snprintf(trace, sizeof(trace), "%s", kt_record("testdev.xtr", (7 << 1) | 1, "%s --load 0x100000 --idt", kt_arg(1)));
 	struct kt_trace *t = kt_load(trace);
-	TEST_EQ_U64(0x78, out_value(t, 0x80) & 0xffffffff, "scratch port, read as a byte");
-	TEST_EQ_U64(0x12345678, out_value(t, 0x84) & 0xffffffff, "scratch port, read as a dword");
-	TEST_EQ_U64(0x55667788, out_value(t, 0x88) & 0xffffffff, "MMIO window, low half");
-	TEST_EQ_U64(0x11223344, out_value(t, 0x8c) & 0xffffffff, "MMIO window, high half");
-	TEST_EQ_U64(0x99, out_value(t, 0x90) & 0xffffffff, "REP INSB from the scratch port into the window");
+	TEST_EQ_U64(0x78, kt_io_out_value(t, 0x80) & 0xffffffff, "scratch port, read as a byte");
+	TEST_EQ_U64(0x12345678, kt_io_out_value(t, 0x84) & 0xffffffff, "scratch port, read as a dword");
+	TEST_EQ_U64(0x55667788, kt_io_out_value(t, 0x88) & 0xffffffff, "MMIO window, low half");
+	TEST_EQ_U64(0x11223344, kt_io_out_value(t, 0x8c) & 0xffffffff, "MMIO window, high half");
+	TEST_EQ_U64(0x99, kt_io_out_value(t, 0x90) & 0xffffffff, "REP INSB from the scratch port into the window");
 
 	/* the window's accesses are MMIO exits in the trace, at its address */
 	bool write_seen = false, read_seen = false;

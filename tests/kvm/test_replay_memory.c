@@ -16,35 +16,13 @@
 #define BIG (500ull * MiB)
 #define GPA 0x10000000ull
 
-#if defined(__SANITIZE_ADDRESS__)
-#define SLACK (64ull * MiB)
-#else
-#define SLACK 0
-#endif
-
+/* replay of trace (-o out unless out is NULL) within DESIGN's bound for holding hold bytes */
 static void replay_within(const char *trace, uint64_t hold, const char *out)
 {
 	const char *args[] = { "replay", "-q", trace, out ? "-o" : NULL, out, NULL };
-	uint64_t rss, limit = 64ull * MiB + 2 * hold + SLACK;
-	int status = fg_run_peak(kt_exitrace_path(), args, &rss);
-	printf("replay %s: peak RSS %.1f MiB (at most %.0f)\n", strrchr(trace, '/') + 1,
-	       (double)rss / MiB, (double)limit / MiB);
-	TEST_EQ_U64(0, status, "replay %s replays identically", trace);
-	TEST_ASSERT(rss <= limit, "replay %s: peak RSS %" PRIu64 ", more than %" PRIu64, trace, rss, limit);
-}
-
-static void with_region(const char *src, const char *dst, uint8_t fill)
-{
-	struct fg_trace t;
-	fg_split(&t, src);
-	fg_add_region(&t, GPA, BIG, fill);
-	size_t all[256];
-	TEST_ASSERT(t.n <= 256, "frames");
-	for (size_t i = 0; i < t.n; i++)
-		all[i] = i;
-	struct xt_footer f = t.footer;
-	fg_write(&t, dst, all, t.n, &f, true, NULL);
-	fg_free(&t);
+	char what[600];
+	snprintf(what, sizeof(what), "replay %s", strrchr(trace, '/') + 1);
+	fg_run_within(kt_exitrace_path(), args, 0, fg_rss_limit(hold), what);
 }
 
 int main(int argc, char **argv)
@@ -55,8 +33,8 @@ int main(int argc, char **argv)
 	snprintf(zeros, sizeof(zeros), "%s", kt_tmp("big-zeros.xtr"));
 	snprintf(bytes, sizeof(bytes), "%s", kt_tmp("big-a5.xtr"));
 	snprintf(out, sizeof(out), "%s", kt_tmp("replayed.xtr"));
-	with_region(rec, zeros, 0);
-	with_region(rec, bytes, 0xa5);
+	fg_copy_with_region(rec, zeros, GPA, BIG, 0);
+	fg_copy_with_region(rec, bytes, GPA, BIG, 0xa5);
 	replay_within(zeros, 0, NULL);
 	replay_within(bytes, BIG, out);
 

@@ -40,17 +40,26 @@ static void sleep_ms(long ms)
 	nanosleep(&ts, NULL);
 }
 
+/*
+ * record -o, record --console and replay -o of trace on path: each exits 2
+ * at once, its stderr saying why; what names path in a failure.
+ */
+static void refused_outputs(const char *trace, const char *path, const char *what, const char *why)
+{
+	TEST_EQ_U64(2, kt_exitrace_within(QUICK, "record --scenario sti-irq -o %s --quiet", path), "record -o %s", what);
+	TEST_CONTAINS(kt_err(), why, "says why");
+	TEST_EQ_U64(2, kt_exitrace_within(QUICK, "record --scenario sti-irq -o %s --console %s --quiet",
+					  kt_tmp("c.xtr"), path), "--console %s", what);
+	TEST_CONTAINS(kt_err(), why, "says why");
+	TEST_EQ_U64(2, kt_exitrace_within(QUICK, "replay %s -o %s --quiet", trace, path), "replay -o %s", what);
+	TEST_CONTAINS(kt_err(), why, "says why");
+}
+
 static void fifo_outputs(const char *trace)
 {
 	const char *fifo = kt_tmp("out.fifo");
 	TEST_ASSERT(mkfifo(fifo, 0600) == 0, "mkfifo");
-	TEST_EQ_U64(2, kt_exitrace_within(QUICK, "record --scenario sti-irq -o %s --quiet", fifo), "record -o FIFO");
-	TEST_CONTAINS(kt_err(), "a FIFO that no process reads", "says why");
-	TEST_EQ_U64(2, kt_exitrace_within(QUICK, "record --scenario sti-irq -o %s --console %s --quiet",
-					  kt_tmp("c.xtr"), fifo), "--console FIFO");
-	TEST_CONTAINS(kt_err(), "a FIFO that no process reads", "says why");
-	TEST_EQ_U64(2, kt_exitrace_within(QUICK, "replay %s -o %s --quiet", trace, fifo), "replay -o FIFO");
-	TEST_CONTAINS(kt_err(), "a FIFO that no process reads", "says why");
+	refused_outputs(trace, fifo, "FIFO", "a FIFO that no process reads");
 }
 
 static void planted_links(const char *trace)
@@ -62,13 +71,7 @@ static void planted_links(const char *trace)
 	const char *link = kt_tmp("sticky/planted.xtr");
 	TEST_ASSERT(symlink(target, link) == 0, "symlink");
 
-	TEST_EQ_U64(2, kt_exitrace_within(QUICK, "record --scenario sti-irq -o %s --quiet", link), "record -o LINK");
-	TEST_CONTAINS(kt_err(), "symbolic link in a directory others can write to", "says why");
-	TEST_EQ_U64(2, kt_exitrace_within(QUICK, "record --scenario sti-irq -o %s --console %s --quiet",
-					  kt_tmp("c.xtr"), link), "--console LINK");
-	TEST_CONTAINS(kt_err(), "symbolic link in a directory others can write to", "says why");
-	TEST_EQ_U64(2, kt_exitrace_within(QUICK, "replay %s -o %s --quiet", trace, link), "replay -o LINK");
-	TEST_CONTAINS(kt_err(), "symbolic link in a directory others can write to", "says why");
+	refused_outputs(trace, link, "LINK", "symbolic link in a directory others can write to");
 	TEST_EQ_U64(8, size_of(target), "the link's target is untouched");
 	/* the console on /dev/null: a device, written and never truncated */
 	TEST_EQ_U64(3, kt_exitrace_within(QUICK, "record --scenario sti-irq -o %s --console /dev/null --quiet",

@@ -270,6 +270,19 @@ static bool str_eq(const char *a, const char *b)
 	return (!a && !b) || (a && b && !strcmp(a, b));
 }
 
+struct xt_event fx_taken(uint64_t step)
+{
+	struct xt_event ev = { .kind = XT_EV_IRQ_TAKEN, .step = step };
+	ev.taken.vector = 0x30;
+	ev.taken.type = XT_TAKEN_EXTERNAL;
+	ev.taken.outcome = XT_TAKEN_HANDLER;
+	ev.taken.evidence = XT_EVIDENCE_STACK_FRAME | XT_EVIDENCE_IDT;
+	ev.taken.rip_before = 0x1000;
+	ev.taken.rip_after = 0x2003;
+	ev.taken.handler = 0x2000;
+	return ev;
+}
+
 bool fx_event_equal(const struct xt_event *a, const struct xt_event *b)
 {
 	if (a->kind != b->kind || a->step != b->step || a->vcpu != b->vcpu)

@@ -65,6 +65,12 @@ struct fx_event_storage {
 void fx_event(struct fx_rng *r, uint32_t kind, uint64_t step, struct xt_event *ev,
 	      struct fx_event_storage *st);
 
+/*
+ * A decided irq-taken event at step: vector 0x30, external, taken by its
+ * handler at 0x2000 as the stack frame and the IDT show.
+ */
+struct xt_event fx_taken(uint64_t step);
+
 /* Are two events equal in every field the format stores? */
 bool fx_event_equal(const struct xt_event *a, const struct xt_event *b);
 

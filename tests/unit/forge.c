@@ -240,6 +240,26 @@ void fg_add_text(struct fg_trace *t, uint64_t size)
 	free(extra);
 }
 
+void fg_write_all(const struct fg_trace *t, const char *path)
+{
+	size_t *all = calloc(t->n + 1, sizeof(*all));
+	TEST_ASSERT(all, "out of memory");
+	for (size_t i = 0; i < t->n; i++)
+		all[i] = i;
+	struct xt_footer f = t->footer;
+	fg_write(t, path, all, t->n, &f, true, NULL);
+	free(all);
+}
+
+void fg_copy_with_region(const char *src, const char *dst, uint64_t gpa, uint64_t size, uint8_t fill)
+{
+	struct fg_trace t;
+	fg_split(&t, src);
+	fg_add_region(&t, gpa, size, fill);
+	fg_write_all(&t, dst);
+	fg_free(&t);
+}
+
 int fg_run_peak(const char *exe, const char *const *args, uint64_t *rss)
 {
 	char *argv[16] = { (char *)exe };
@@ -259,4 +279,23 @@ int fg_run_peak(const char *exe, const char *const *args, uint64_t *rss)
 	TEST_ASSERT(wait4(pid, &st, 0, &ru) == pid, "wait4");
 	*rss = (uint64_t)ru.ru_maxrss * 1024;
 	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+uint64_t fg_rss_limit(uint64_t hold)
+{
+#if defined(__SANITIZE_ADDRESS__)
+	const uint64_t slack = 64ull << 20;
+#else
+	const uint64_t slack = 0;
+#endif
+	return (64ull << 20) + 2 * hold + slack;
+}
+
+void fg_run_within(const char *exe, const char *const *args, int status, uint64_t limit, const char *what)
+{
+	uint64_t rss;
+	int got = fg_run_peak(exe, args, &rss);
+	printf("%s: peak RSS %.1f MiB (at most %.0f)\n", what, (double)rss / (1 << 20), (double)limit / (1 << 20));
+	TEST_EQ_U64(status, got, "%s: exit status", what);
+	TEST_ASSERT(rss <= limit, "%s: peak RSS %" PRIu64 " bytes, more than %" PRIu64, what, rss, limit);
 }

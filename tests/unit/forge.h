@@ -51,10 +51,26 @@ uint64_t fg_edit_keyframe(struct fg_trace *t, size_t k, unsigned id);
 void fg_add_region(struct fg_trace *t, uint64_t gpa, uint64_t size, uint8_t fill);
 /* The same with a text of size bytes ("x") in the header's extra metadata. */
 void fg_add_text(struct fg_trace *t, uint64_t size);
+/* Write all of t's frames to path, t's footer after them with its index made to fit. */
+void fg_write_all(const struct fg_trace *t, const char *path);
+/* Write trace src again as dst with one more memory region (fg_add_region()'s). */
+void fg_copy_with_region(const char *src, const char *dst, uint64_t gpa, uint64_t size, uint8_t fill);
 /*
  * Run exe with args (NULL-terminated; output thrown away) as a child: its
  * exit status (-1: killed), its peak resident set size in bytes in *rss.
  */
 int fg_run_peak(const char *exe, const char *const *args, uint64_t *rss);
+
+/*
+ * DESIGN's bound on a command's memory: 64 MiB + 2 x what it must hold,
+ * with 64 MiB more under AddressSanitizer for its shadow and quarantine.
+ */
+uint64_t fg_rss_limit(uint64_t hold);
+/*
+ * fg_run_peak() of exe with args, its peak printed against limit; fails the
+ * test unless it exits with status and its peak RSS is at most limit bytes.
+ * what names the run in both.
+ */
+void fg_run_within(const char *exe, const char *const *args, int status, uint64_t limit, const char *what);
 
 #endif

@@ -10,10 +10,10 @@
  */
 #include <fcntl.h>
 #include <linux/kvm.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "fixture.h"
+#include "run_cli.h"
 #include "test_util.h"
 
 #define STEPS 300
@@ -27,37 +27,12 @@ static const char *tmp(const char *name)
 	return test_path(dir, name);
 }
 
-static void slurp(const char *path, char *buf, size_t size)
-{
-	int fd = open(path, O_RDONLY);
-	TEST_ASSERT(fd >= 0, "open %s", path);
-	ssize_t n = read(fd, buf, size - 1);
-	buf[n > 0 ? n : 0] = 0;
-	close(fd);
-}
-
 /* Run a program with up to 4 arguments; stdout and stderr are kept. */
 static int run(const char *prog, const char *a1, const char *a2, const char *a3, const char *a4)
 {
-	char o[320], e[320];
-	snprintf(o, sizeof(o), "%s/.out", dir);
-	snprintf(e, sizeof(e), "%s/.err", dir);
-	pid_t pid = fork();
-	TEST_ASSERT(pid >= 0, "fork");
-	if (pid == 0) {
-		int fo = open(o, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-		int fe = open(e, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-		dup2(fo, 1);
-		dup2(fe, 2);
-		execl(prog, prog, a1, a2, a3, a4, (char *)NULL);
-		_exit(127);
-	}
-	int status;
-	TEST_ASSERT(waitpid(pid, &status, 0) == pid, "waitpid");
-	TEST_ASSERT(WIFEXITED(status), "%s %s exited (status 0x%x)", prog, a1, status);
-	slurp(o, out, sizeof(out));
-	slurp(e, err, sizeof(err));
-	return WEXITSTATUS(status);
+	const struct run_cli c = { .dir = dir, .out = out, .out_size = sizeof(out),
+				   .err = err, .err_size = sizeof(err) };
+	return run_cli(&c, prog, a1, a2, a3, a4);
 }
 
 #define BLOB_STEP 150

@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "fixture.h"
+#include "run_cli.h"
 #include "test_util.h"
 
 #define RUN_SECONDS 20
@@ -48,39 +49,12 @@ static const char *tmp(const char *name)
 	return test_path(dir, name);
 }
 
-static void slurp(const char *path, char *buf, size_t size)
-{
-	int fd = open(path, O_RDONLY);
-	TEST_ASSERT(fd >= 0, "open %s", path);
-	ssize_t n = read(fd, buf, size - 1);
-	buf[n > 0 ? n : 0] = 0;
-	close(fd);
-}
-
 /* Run a program with up to 4 arguments under an alarm; stdout and stderr are kept. */
 static int run(const char *prog, const char *a1, const char *a2, const char *a3, const char *a4)
 {
-	char o[320], e[320];
-	snprintf(o, sizeof(o), "%s/.out", dir);
-	snprintf(e, sizeof(e), "%s/.err", dir);
-	pid_t pid = fork();
-	TEST_ASSERT(pid >= 0, "fork");
-	if (pid == 0) {
-		int fo = open(o, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-		int fe = open(e, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-		dup2(fo, 1);
-		dup2(fe, 2);
-		alarm(RUN_SECONDS);	/* kept across exec: a blocked open() dies of SIGALRM */
-		execl(prog, prog, a1, a2, a3, a4, (char *)NULL);
-		_exit(127);
-	}
-	int status;
-	TEST_ASSERT(waitpid(pid, &status, 0) == pid, "waitpid");
-	TEST_ASSERT(WIFEXITED(status), "%s %s %s exited (status 0x%x: SIGALRM is a hang)", prog, a1,
-		    a2 ? a2 : "", status);
-	slurp(o, out, sizeof(out));
-	slurp(e, err, sizeof(err));
-	return WEXITSTATUS(status);
+	const struct run_cli c = { .dir = dir, .alarm = RUN_SECONDS, .out = out, .out_size = sizeof(out),
+				   .err = err, .err_size = sizeof(err) };
+	return run_cli(&c, prog, a1, a2, a3, a4);
 }
 
 /*
@@ -101,15 +75,18 @@ static void terminal_safe(const char *what, const char *text)
 		    strncmp(text, "ok ", 3), "%s: no forged line:\n%s", what, text);
 }
 
-static void write_hostile(const char *path)
+/* 20 steps of a plain loop; hostile: with the evil strings in the header, events and footer. */
+static void write_trace(const char *path, bool hostile)
 {
 	struct fx_header fh;
 	fx_header_init(&fh, XT_CAPTURE_DEFAULT);
-	fh.h.host.kernel_release = EVIL_RELEASE;
-	fh.h.host.cpu_model_name = EVIL_CPU;
-	fh.params[1].value = EVIL_PARAM;
-	fh.argv[1] = "rec\x1b[8m";
-	fh.h.image.name = "img\nok 4 - image";
+	if (hostile) {
+		fh.h.host.kernel_release = EVIL_RELEASE;
+		fh.h.host.cpu_model_name = EVIL_CPU;
+		fh.params[1].value = EVIL_PARAM;
+		fh.argv[1] = "rec\x1b[8m";
+		fh.h.image.name = "img\nok 4 - image";
+	}
 	struct xt_writer *w;
 	struct xt_error e = { 0 };
 	TEST_EQ_U64(0, xt_writer_open(&w, path, &fh.h, NULL, &e), "open: %s", e.msg);
@@ -118,7 +95,7 @@ static void write_hostile(const char *path)
 	for (uint64_t k = 1; k <= 20; k++) {
 		fx_step(&rng, &s, k, XT_CAPTURE_DEFAULT, false);
 		TEST_EQ_U64(0, xt_writer_step(w, &s), "step");
-		if (k == 5) {
+		if (hostile && k == 5) {
 			struct xt_event ev = { .kind = XT_EV_NOTE, .step = k };
 			ev.note.text = EVIL_NOTE;
 			TEST_EQ_U64(0, xt_writer_event(w, &ev), "note");
@@ -134,24 +111,7 @@ static void write_hostile(const char *path)
 			TEST_EQ_U64(0, xt_writer_event(w, &ev), "console");
 		}
 	}
-	struct xt_footer f = { .end_reason = XT_END_MAX_STEPS, .end_detail = EVIL_DETAIL };
-	TEST_EQ_U64(0, xt_writer_close(w, &f, &e), "close: %s", e.msg);
-}
-
-static void write_plain(const char *path)
-{
-	struct fx_header fh;
-	fx_header_init(&fh, XT_CAPTURE_DEFAULT);
-	struct xt_writer *w;
-	struct xt_error e = { 0 };
-	TEST_EQ_U64(0, xt_writer_open(&w, path, &fh.h, NULL, &e), "open: %s", e.msg);
-	struct xt_state s = fh.initial;
-	struct fx_rng rng = { 7 };
-	for (uint64_t k = 1; k <= 20; k++) {
-		fx_step(&rng, &s, k, XT_CAPTURE_DEFAULT, false);
-		TEST_EQ_U64(0, xt_writer_step(w, &s), "step");
-	}
-	struct xt_footer f = { .end_reason = XT_END_MAX_STEPS };
+	struct xt_footer f = { .end_reason = XT_END_MAX_STEPS, .end_detail = hostile ? EVIL_DETAIL : NULL };
 	TEST_EQ_U64(0, xt_writer_close(w, &f, &e), "close: %s", e.msg);
 }
 
@@ -182,8 +142,8 @@ static void json_check(const char *what, const char *expr, const char *want)
 static void hostile_trace(void)
 {
 	const char *evil = tmp("evil.xtr"), *plain = tmp("plain.xtr");
-	write_hostile(evil);
-	write_plain(plain);
+	write_trace(evil, true);
+	write_trace(plain, false);
 
 	TEST_EQ_U64(0, run(exitrace, "info", evil, NULL, NULL), "info: %s", err);
 	terminal_safe("info", out);

@@ -29,19 +29,6 @@ static const char *run(const char *exitrace, const char *args)
 	return out;
 }
 
-static struct xt_event taken(uint64_t step)
-{
-	struct xt_event ev = { .kind = XT_EV_IRQ_TAKEN, .step = step };
-	ev.taken.vector = 0x30;
-	ev.taken.type = XT_TAKEN_EXTERNAL;
-	ev.taken.outcome = XT_TAKEN_HANDLER;
-	ev.taken.evidence = XT_EVIDENCE_STACK_FRAME | XT_EVIDENCE_IDT;
-	ev.taken.rip_before = 0x1000;
-	ev.taken.rip_after = 0x2003;
-	ev.taken.handler = 0x2000;
-	return ev;
-}
-
 int main(int argc, char **argv)
 {
 	TEST_ASSERT(argc == 2, "usage: test_show_ambiguous EXITRACE");
@@ -58,7 +45,7 @@ int main(int argc, char **argv)
 		fx_step(&rng, &s, step, XT_CAPTURE_DEFAULT, false);
 		TEST_EQ_U64(0, xt_writer_step(w, &s), "step");
 		if (step == 5 || step == 10) {
-			struct xt_event ev = taken(step);
+			struct xt_event ev = fx_taken(step);
 			if (step == 10) {	/* 0x30 or 0x31 */
 				ev.taken.candidates[0] = 3ull << 48;
 				ev.taken.evidence |= XT_EVIDENCE_FRAME_SIZE;

@@ -28,23 +28,10 @@ static int decode(const struct xti_buf *b, struct xt_event *ev, struct xt_error 
 	return rc;
 }
 
-static struct xt_event taken(void)
-{
-	struct xt_event ev = { .kind = XT_EV_IRQ_TAKEN, .step = 9 };
-	ev.taken.vector = 0x30;
-	ev.taken.type = XT_TAKEN_EXTERNAL;
-	ev.taken.outcome = XT_TAKEN_HANDLER;
-	ev.taken.evidence = XT_EVIDENCE_STACK_FRAME | XT_EVIDENCE_IDT;
-	ev.taken.rip_before = 0x1000;
-	ev.taken.rip_after = 0x2003;
-	ev.taken.handler = 0x2000;
-	return ev;
-}
-
 /* An irq-taken map with key 11 made by hand: its items are n words of what. */
 static void put_with(struct xti_buf *b, const uint64_t *items, size_t n, bool as_array)
 {
-	struct xt_event ev = taken();
+	struct xt_event ev = fx_taken(9);
 	b->len = 0;
 	xti_put_map(b, 11);
 	xti_put_uint(b, 0); xti_put_uint(b, XT_REC_EVENT);
@@ -69,7 +56,7 @@ static void put_with(struct xti_buf *b, const uint64_t *items, size_t n, bool as
 int main(void)
 {
 	struct xti_buf b = { 0 };
-	struct xt_event ev = taken(), back;
+	struct xt_event ev = fx_taken(9), back;
 	struct xt_error err;
 
 	/* decided: no key 11, read back with no candidates */
