@@ -53,6 +53,10 @@ void acpi_pm_write(struct acpi_pm *pm, uint16_t port, const uint8_t *data, unsig
 	} else if (port == ACPI_PM1_EVT_BLK + 2) {
 		pm->pm1_en = (uint16_t)v;
 	} else if (port == ACPI_PM1_CNT_BLK) {
-		pm->pm1_cnt = (uint16_t)v;
+		pm->pm1_cnt = (uint16_t)(v & ~ACPI_PM1_SLP_EN);
+		if (v & ACPI_PM1_SLP_EN) {
+			pm->sleep_requested = true;
+			pm->sleep_type = (uint8_t)((v >> 10) & 7);
+		}
 	}
 }

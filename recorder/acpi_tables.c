@@ -8,7 +8,7 @@
 #define OFF_RSDP 0x000u
 #define OFF_RSDT 0x040u
 #define OFF_XSDT 0x080u
-#define OFF_FACS 0x100u
+#define OFF_FACS (ACPI_FACS_ADDR - ACPI_TABLES_BASE)
 #define OFF_DSDT 0x140u
 #define OFF_FADT 0x180u
 #define OFF_MADT 0x200u

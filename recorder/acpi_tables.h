@@ -20,6 +20,7 @@
 #define ACPI_IOAPIC_BASE 0xfec00000u
 #define ACPI_LAPIC_BASE 0xfee00000u
 #define ACPI_SCI_IRQ 9u
+#define ACPI_FACS_ADDR (ACPI_TABLES_BASE + 0x100u)	/* its waking vector: acpi_sleep.h */
 
 /*
  * Write the tables for nb_cpus vCPUs (APIC IDs 0..nb_cpus-1) into buf,

@@ -17,6 +17,7 @@ void devices_init(struct devices *d, FILE *console, const struct kvm_vm *vm, uin
 	fw_cfg_init(&d->fw_cfg, vm->mem_size, nb_cpus);
 	pc_testdev_init(&d->testdev, vm->irqchip == XT_IRQCHIP_NONE ? -1 : vm->vm_fd);
 	acpi_pm_init(&d->pm);
+	cmos_rtc_init(&d->rtc, vm->mem_size);
 }
 
 static uint8_t serial_read(struct devices *d, unsigned reg)
@@ -131,6 +132,16 @@ static void acpi_pm_out(struct devices *d, uint16_t port, const uint8_t *data, u
 	acpi_pm_write(&d->pm, port, data, size);
 }
 
+static void rtc_in(struct devices *d, uint16_t port, uint8_t *data, unsigned size)
+{
+	cmos_rtc_read(&d->rtc, port, data, size);
+}
+
+static void rtc_out(struct devices *d, uint16_t port, const uint8_t *data, unsigned size)
+{
+	cmos_rtc_write(&d->rtc, port, data, size);
+}
+
 struct port_device {
 	uint16_t base, len;
 	void (*in)(struct devices *d, uint16_t port, uint8_t *data, unsigned size);	/* NULL: all-ones */
@@ -145,6 +156,7 @@ static const struct port_device port_devices[] = {
 	{ PC_TESTDEV_FLUSH, 4, testdev_flush_in, testdev_flush_out },
 	{ PC_TESTDEV_IRQ_BASE, PC_TESTDEV_IRQ_LINES, NULL, testdev_irq_out },
 	{ ACPI_PM_BASE, 12, acpi_pm_in, acpi_pm_out },
+	{ CMOS_PORT_INDEX, 2, rtc_in, rtc_out },
 };
 
 static const struct port_device *port_device(uint16_t port)

@@ -4,7 +4,8 @@
  * 0x3f8 (transmit only; the transmitter is always empty) as the console,
  * isa-debug-exit at 0xf4, fw_cfg at 0x510-0x511, QEMU's pc-testdev
  * (ports 0xe0, 0xe4, 0x2000-0x2017, MMIO at 0xff000000) and the ACPI PM
- * block with its timer at 0xb000-0xb00b.  Every other port
+ * block with its timer at 0xb000-0xb00b, and the CMOS RTC at 0x70-0x71.
+ * Every other port
  * and all unbacked MMIO read as all-ones and drop writes; the trace
  * records each access as the exit it is.  Only exits that reach userspace
  * look a device up, so the step loop pays nothing for them.
@@ -16,6 +17,7 @@
 #include <stdio.h>
 
 #include "acpi_pm.h"
+#include "cmos_rtc.h"
 #include "fw_cfg.h"
 #include "pc_testdev.h"
 #include "kvm_vm.h"
@@ -31,6 +33,7 @@ struct devices {
 	struct fw_cfg fw_cfg;
 	struct pc_testdev testdev;
 	struct acpi_pm pm;
+	struct cmos_rtc rtc;
 	/* what the last exit wrote to the console (for the trace's console event) */
 	uint8_t out[XT_IO_DATA_MAX];
 	size_t out_len;

@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "acpi_sleep.h"
 #include "acpi_tables.h"
 #include "arrival.h"
 #include "cpu_setup.h"
@@ -435,6 +436,35 @@ static int on_tick_work(struct recorder *r)
 	return 0;
 }
 
+/*
+ * The guest wrote SLP_EN in the step just written.  S3: resumed at once at
+ * the FACS waking vector, in real mode (acpi_sleep.h); S5: the machine is
+ * off and the recording ends (1).  Other sleep types are not a PC's.
+ */
+static int acpi_sleep_now(struct recorder *r)
+{
+	struct acpi_pm *pm = &r->dev.pm;
+	pm->sleep_requested = false;
+	char text[128];
+	if (pm->sleep_type == ACPI_SLP_TYP_S5) {
+		set_end(r, XT_END_SYSTEM_EVENT, KVM_SYSTEM_EVENT_SHUTDOWN, "ACPI S5: the guest powered off");
+		return 1;
+	}
+	if (pm->sleep_type != ACPI_SLP_TYP_S3) {
+		snprintf(text, sizeof(text), "ACPI sleep type %u is none this platform has: ignored", pm->sleep_type);
+	} else {
+		uint32_t vector = acpi_s3_resume(&r->vm, &r->cur);
+		if (vector)
+			snprintf(text, sizeof(text), "ACPI S3: suspended, resumed at once at the FACS waking vector 0x%x",
+				 vector);
+		else
+			snprintf(text, sizeof(text), "ACPI S3 asked for, but the FACS holds no waking vector: ignored");
+	}
+	struct xt_event ev = { .kind = XT_EV_NOTE, .step = r->steps };
+	ev.note.text = text;
+	return emit(r, &ev);
+}
+
 static int step_loop(struct recorder *r)
 {
 	struct kvm_run *run = r->vm.run;
@@ -527,6 +557,8 @@ static int step_loop(struct recorder *r)
 			return rc;
 		if (ends)
 			return 0;
+		if (r->dev.pm.sleep_requested && (rc = acpi_sleep_now(r)))
+			return rc > 0 ? 0 : rc;
 		if (r->o->max_steps && r->steps >= r->o->max_steps) {
 			set_end(r, XT_END_MAX_STEPS, (int64_t)r->steps, "--max-steps %llu reached",
 				(unsigned long long)r->o->max_steps);

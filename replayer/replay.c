@@ -20,6 +20,7 @@
 #include <sys/ioctl.h>
 #include <time.h>
 
+#include "acpi_sleep.h"
 #include "compare.h"
 #include "devices.h"
 #include "guest_mem.h"
@@ -540,6 +541,12 @@ static int replay_loop(struct replay *r)
 			continue;
 		if ((rc = finish_step(r)))
 			return rc;
+		/* the step before wrote SLP_EN: the platform acts as the recorder's did */
+		if (r->dev.pm.sleep_requested) {
+			r->dev.pm.sleep_requested = false;
+			if (r->dev.pm.sleep_type == ACPI_SLP_TYP_S3)
+				acpi_s3_resume(&r->vm, &r->cur);
+		}
 		if (rec.step != r->done + 1)
 			return rec_err(&r->res->err, -EINVAL, "%s: step %llu follows step %llu",
 				       r->o->path, (unsigned long long)rec.step, (unsigned long long)r->done);

@@ -102,8 +102,13 @@ int main(void)
 	TEST_EQ_U64((3579545ull * 10) & 0xffffff, acpi_pm_timer(&pm, 1000 + 10000000000ull), "wraps at 24 bits");
 	TEST_EQ_U64(357, acpi_pm_timer(&pm, 1000 + 100000), "100 us");
 	uint8_t b[4];
-	acpi_pm_write(&pm, ACPI_PM1_CNT_BLK, (const uint8_t *)"\x01\x20", 2);
+	acpi_pm_write(&pm, ACPI_PM1_CNT_BLK, (const uint8_t *)"\x01\x04", 2);
 	acpi_pm_read(&pm, ACPI_PM1_CNT_BLK, b, 2);
-	TEST_ASSERT(b[0] == 1 && b[1] == 0x20, "PM1 control reads back what was written");
+	TEST_ASSERT(b[0] == 1 && b[1] == 0x04, "PM1 control reads back what was written");
+	TEST_ASSERT(!pm.sleep_requested, "no SLP_EN, no sleep");
+	acpi_pm_write(&pm, ACPI_PM1_CNT_BLK, (const uint8_t *)"\x01\x24", 2);	/* SLP_TYP 1, SLP_EN */
+	acpi_pm_read(&pm, ACPI_PM1_CNT_BLK, b, 2);
+	TEST_ASSERT(b[0] == 1 && b[1] == 0x04, "SLP_EN is write-only");
+	TEST_ASSERT(pm.sleep_requested && pm.sleep_type == ACPI_SLP_TYP_S3, "S3 asked for");
 	return 0;
 }
