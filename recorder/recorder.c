@@ -331,12 +331,17 @@ static bool exit_ends(struct recorder *r, const struct insn *in)
 	case KVM_EXIT_HLT:
 		if (injector_pending(&r->inj, r->steps + 1))
 			return false;
+		/*
+		 * KVM reports HLT with RIP past it: under --no-step the previous
+		 * exit may be far away, so the HLT's address is the byte before.
+		 */
 		set_end(r, XT_END_HLT, 0, "HLT at 0x%llx with nothing pending",
-			(unsigned long long)r->prev.regs.rip);
+			(unsigned long long)(r->o->no_step ? r->cur.regs.rip - 1 : r->prev.regs.rip));
 		return true;
 	case KVM_EXIT_SHUTDOWN:
+		/* the vCPU's RIP at a shutdown is the instruction whose fault could not be delivered */
 		set_end(r, XT_END_SHUTDOWN, 0, "triple fault at rip 0x%llx",
-			(unsigned long long)r->prev.regs.rip);
+			(unsigned long long)r->cur.regs.rip);
 		return true;
 	case KVM_EXIT_FAIL_ENTRY:
 		set_end(r, XT_END_FAIL_ENTRY, (int64_t)e->fail_hw_reason,

@@ -65,6 +65,12 @@ int main(int argc, char **argv)
 	TEST_EQ_U64(XT_TAKEN_EXCEPTION, ev->taken.type, "an exception");
 	kt_free(t);
 
+	/* without single-step the previous exit is no guide: the end names the UD2 all the same */
+	t = record(triple, "triple-free.xtr", "--no-step", 0);
+	TEST_EQ_U64(XT_END_SHUTDOWN, t->end_reason, "triple fault, --no-step: %s", t->end_detail);
+	TEST_EQ_STR("triple fault at rip 0x100001", t->end_detail, "names the UD2");
+	kt_free(t);
+
 	t = record(hlt, "hlt.xtr", "", 0);
 	TEST_EQ_U64(XT_END_HLT, t->end_reason, "cli; hlt ends the recording: %s", t->end_detail);
 	TEST_EQ_U64(3, t->nsteps, "cli, nop, hlt");
