@@ -1098,7 +1098,7 @@ static inline void count_step(struct xt_reader *r, uint32_t vcpu)
 	r->expect_step = r->step;
 	if (!r->index_known && r->n_scan)
 		r->scan_index[r->n_scan - 1].nsteps++;
-	uint64_t reason = r->state.exit.reason;
+	uint64_t reason = state_of(r, vcpu)->exit.reason;	/* the stepping vCPU's exit */
 	if (reason < HIST_DIRECT)
 		r->hist[reason]++;
 	else
@@ -1188,6 +1188,22 @@ static void check_footer_at_end(struct xt_reader *r)
 			footer_disagrees(r, "the footer counts %llu %s events, the data holds %llu",
 					 (unsigned long long)f->event_counts[k], xt_event_kind_name(k),
 					 (unsigned long long)r->event_counts[k]);
+			return;
+		}
+	}
+	/* each vCPU's own figures: its steps, and its state after its last step */
+	for (size_t v = 0; v < f->n_vcpus && v < r->n_vcpus; v++) {
+		const struct xt_vcpu_summary *vs = &f->vcpus[v];
+		struct xt_field_set dv;
+		if (r->vsteps_known && vs->steps != r->vsteps[v]) {
+			footer_disagrees(r, "the footer says vCPU %zu made %llu steps, the data holds %llu", v,
+					 (unsigned long long)vs->steps, (unsigned long long)r->vsteps[v]);
+			return;
+		}
+		if (vs->final && r->running &&
+		    xt_state_diff(vs->final, state_of(r, (uint32_t)v), r->header.vm.capture, &dv)) {
+			footer_disagrees(r, "the footer's final state of vCPU %zu differs from the state after its last step",
+					 v);
 			return;
 		}
 	}

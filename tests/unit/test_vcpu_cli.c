@@ -106,6 +106,11 @@ int main(int argc, char **argv)
 		snprintf(want, sizeof(want), "%" PRIu64 " steps of vCPU %u (APIC ID %u)", steps[v], v, 2 * v);
 		TEST_CONTAINS(out, want, "stat --vcpu %u", v);
 	}
+	/* the footer the writer filled in agrees with the data, counted by each step's own vCPU */
+	TEST_EQ_U64(0, run("%s info --verify %s 2>&1", exitrace, three), "info --verify: %s", out);
+	TEST_CONTAINS(out, "the footer agrees with the data", "info --verify");
+	TEST_EQ_U64(0, run("%s stat %s 2>&1 >/dev/null", exitrace, three), "stat");
+	TEST_ASSERT(!strstr(out, "inconsistent"), "stat: no warning: %s", out);
 	TEST_EQ_U64(0, run("%s dump %s", exitrace, three), "dump");
 	TEST_EQ_U64(120, count(out, "rip="), "dump: every step");
 	TEST_EQ_U64(0, run("%s stat %s", exitrace, three), "stat");
