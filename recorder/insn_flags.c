@@ -51,9 +51,10 @@ static size_t modrm_len(const struct decoded *d, size_t at)
  * The count a shift or rotate uses: the CPU masks it to 5 bits (6 for a
  * 64-bit operand).  -1 when the instruction's bytes end before it.
  */
-static int shift_count(const struct decoded *d, size_t modrm_at, int form, uint64_t rcx)
+static int shift_count(const struct decoded *d, size_t modrm_at, int form, bool byte, uint64_t rcx)
 {
-	unsigned mask = d->opsize == 64 ? 0x3f : 0x1f;
+	/* REX.W does not widen a byte operand: its count is masked to 5 bits too */
+	unsigned mask = !byte && d->opsize == 64 ? 0x3f : 0x1f;
 	if (form == 1)
 		return 1;
 	if (form == 2)
@@ -71,7 +72,7 @@ static uint32_t group2(const struct decoded *d, bool byte, int form, uint64_t rc
 	if (at >= d->n)
 		return 0;
 	unsigned ext = (d->p[at] >> 3) & 7;
-	int count = shift_count(d, at, form, rcx);
+	int count = shift_count(d, at, form, byte, rcx);
 	unsigned size = byte ? 8 : d->opsize;
 	if (count < 0)	/* cannot tell the count: what any count may leave undefined */
 		return ext < 4 ? XT_RFLAGS_OF : XT_RFLAGS_AF | XT_RFLAGS_OF | XT_RFLAGS_CF;
@@ -89,7 +90,7 @@ static uint32_t group2(const struct decoded *d, bool byte, int form, uint64_t rc
 /* SHLD/SHRD by imm8 (0F A4/AC) or CL (0F A5/AD). */
 static uint32_t double_shift(const struct decoded *d, bool by_cl, uint64_t rcx)
 {
-	int count = shift_count(d, d->i + 2, by_cl ? 2 : 0, rcx);
+	int count = shift_count(d, d->i + 2, by_cl ? 2 : 0, false, rcx);
 	if (count < 0)
 		return XT_RFLAGS_ARITH;
 	if (count == 0)

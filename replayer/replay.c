@@ -330,6 +330,13 @@ static bool feed_undefined_flags(struct replay *r, const struct xt_field_set *se
 {
 	if (n != 1 || !xt_field_set_has(set, XT_F_RFLAGS))
 		return false;
+	/*
+	 * Only where the step ran that one instruction and fell through: a
+	 * step that delivered an interrupt, or jumped, ran other code.
+	 */
+	if (r->cur.regs.rip <= r->prev.regs.rip || r->cur.regs.rip - r->prev.regs.rip > 15 ||
+	    r->cur.sregs.cs.base != r->prev.sregs.cs.base)
+		return false;
 	uint8_t bytes[16];
 	size_t len = gmem_read(&r->vm, &r->prev.sregs, gmem_code_linear(&r->prev), bytes, sizeof(bytes));
 	uint64_t undefined = insn_undefined_flags(bytes, len, gmem_code_bits(&r->prev), r->prev.regs.rcx);

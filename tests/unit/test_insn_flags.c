@@ -46,6 +46,8 @@ int main(void)
 	want("shl dword [rsp+8], 1 (SIB, disp8)", "\xc1\x64\x24\x08\x01", 5, 64, 0, AF);
 	want("shl dword [rip+x], 1 (disp32)", "\xc1\x25\x00\x00\x00\x00\x01", 7, 64, 0, AF);
 	want("shl cut before its count: any count", "\xc1\xe2", 2, 64, 0, AF | OF | CF);
+	want("shl al, 0x21 with REX.W: a byte's count is masked to 5 bits (1)", "\x48\xc0\xe0\x21", 4, 64, 0, AF);
+	want("shl al, cl with REX.W, cl=0x21", "\x48\xd2\xe0", 3, 64, 0x21, AF);
 	want("rol eax, 1", "\xd1\xc0", 2, 64, 0, 0);
 	want("rol eax, 4", "\xc1\xc0\x04", 3, 64, 0, OF);
 
