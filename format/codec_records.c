@@ -376,9 +376,10 @@ static int get_hist(struct xti_in *in, const struct xti_tok *v, const struct xt_
 	struct xt_hist_entry *h = xti_alloc(a, v->u * sizeof(*h));
 	if (!h && v->u)
 		return xti_err(in->err, -ENOMEM, "out of memory");
+	struct xti_keys seen = { 0 };
 	for (uint64_t j = 0; j < v->u; j++) {
 		struct xti_tok c;
-		TRY(xti_map_key(in, &h[j].reason, &c));
+		TRY(xti_map_key_once(in, &seen, "histogram", &h[j].reason, &c));
 		TRY(xti_uint(in, &c, &h[j].count));
 	}
 	*out = h;
@@ -398,10 +399,11 @@ static int get_vcpu_summaries(struct xti_in *in, const struct xti_tok *v, struct
 	for (uint64_t i = 0; i < v->u; i++) {
 		struct xti_tok t;
 		TRY(xti_expect(in, &t, XTI_MAP, "a vCPU summary"));
+		struct xti_keys seen = { 0 };
 		for (uint64_t j = 0; j < t.u; j++) {
 			uint64_t key;
 			struct xti_tok c;
-			TRY(xti_map_key(in, &key, &c));
+			TRY(xti_map_key_once(in, &seen, "vCPU summary", &key, &c));
 			if (key == XTK_FV_STEPS) {
 				TRY(xti_uint(in, &c, &s[i].steps));
 			} else if (key == XTK_FV_HIST) {

@@ -1402,10 +1402,11 @@ static int vcpu_keyframes(struct xt_reader *r, uint64_t off, uint64_t steps0)
 		uint64_t step = UINT64_MAX, own = UINT64_MAX;
 		uint32_t vcpu = 0;
 		bool have_state = false;
+		struct xti_keys seen = XTI_KEYS_RECORD;
 		for (size_t i = 0; i < npairs; i++) {
 			uint64_t key;
 			struct xti_tok v;
-			TRY(xti_map_key(&r->cur, &key, &v));
+			TRY(xti_map_key_once(&r->cur, &seen, "keyframe", &key, &v));
 			if (key == XTK_K_STEP)
 				TRY(xti_uint(&r->cur, &v, &step));
 			else if (key == XTK_K_VCPU_STEPS)

@@ -380,6 +380,7 @@ int cmd_record(int argc, char **argv)
 	for (size_t i = 0; i < n_irq_specs; i++) {
 		if (injector_parse(irq_specs[i], o.irqchip, &o.irqs[o.n_irqs++]) < 0) {
 			free(image);
+			free_modules(modules, n_module_specs);
 			return cli_usage_error("record", "--irq '%s': use VECTOR@STEP, VECTOR@io:PORT or nmi@STEP (vector 16-255)",
 					       irq_specs[i]);
 		}
@@ -398,6 +399,7 @@ int cmd_record(int argc, char **argv)
 				close(fd);
 			}
 			free(image);
+			free_modules(modules, n_module_specs);
 			return cli_error("record", "--console: %s", err.msg);
 		}
 	}

@@ -403,6 +403,24 @@ static void test_bad_input(void)
 	put_trace(tmp("twice.xtr"), &b);
 	TEST_CONTAINS(read_err(tmp("twice.xtr")), "out of order or twice", "keyframe twice");
 
+	/* vCPU 1's keyframe with its step key twice: refused as any map holding a key twice */
+	b.len = 0;
+	put_keyframe(&b, 0, 0, 0);
+	{
+		struct fx_header fh;
+		fx_header_init(&fh, XT_CAPTURE_DEFAULT);
+		fx_header_vcpus(&fh, 2);
+		xti_put_map(&b, 6);
+		xti_put_uint(&b, 0); xti_put_uint(&b, XT_REC_KEYFRAME);
+		xti_put_uint(&b, 1); xti_put_uint(&b, 0);
+		xti_put_uint(&b, 1); xti_put_uint(&b, 0);
+		xti_put_uint(&b, 4); xti_put_state(&b, &fh.initial_vcpus[0], XT_CAPTURE_DEFAULT);
+		xti_put_uint(&b, 5); xti_put_uint(&b, 0);
+		xti_put_uint(&b, 256); xti_put_uint(&b, 1);
+	}
+	put_trace(tmp("dup-key.xtr"), &b);
+	TEST_CONTAINS(read_err(tmp("dup-key.xtr")), "appears twice", "a key twice in vCPU 1's keyframe");
+
 	/* an event of a vCPU the header does not have */
 	b.len = 0;
 	put_keyframe(&b, 0, 0, 0);
