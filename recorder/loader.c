@@ -368,7 +368,11 @@ static int place_modules(struct kvm_vm *vm, struct guest_image *img, const struc
 {
 	if (o->n_modules > LOADER_MODULES_MAX)
 		return rec_err(err, -E2BIG, "%zu multiboot modules; at most %d", o->n_modules, LOADER_MODULES_MAX);
-	uint64_t at = (img->end + 4095) & ~4095ull;
+	/*
+	 * From 1 MiB at least: below it lie the VGA and BIOS areas and the
+	 * ACPI tables, which the memory map does not give the kernel.
+	 */
+	uint64_t at = ((img->end > 0x100000 ? img->end : 0x100000) + 4095) & ~4095ull;
 	size_t str = MBI_MOD_STRINGS;
 	for (size_t i = 0; i < o->n_modules; i++) {
 		struct boot_module *m = &o->modules[i];
@@ -381,6 +385,10 @@ static int place_modules(struct kvm_vm *vm, struct guest_image *img, const struc
 		int rc = fits(vm, &as_image, at, m->size, err);
 		if (rc)
 			return rc;
+		/* the page under exitrace's area holds the initial stack */
+		if (at + m->size > sys_area_base(vm) - 4096)
+			return rec_err(err, -EFBIG, "%s: the module does not fit below the initial stack "
+				       "(try a larger --mem)", m->name);
 		memcpy(vm->mem + at, m->data, m->size);
 		m->addr = at;
 		uint32_t entry[4] = { (uint32_t)at, (uint32_t)(at + m->size),
