@@ -3,6 +3,7 @@
 #include <time.h>
 
 #include "acpi_pm.h"
+#include "le_bytes.h"
 
 static uint64_t monotonic_ns(void)
 {
@@ -44,8 +45,7 @@ void acpi_pm_read(struct acpi_pm *pm, uint16_t port, uint8_t *data, unsigned siz
 
 void acpi_pm_write(struct acpi_pm *pm, uint16_t port, const uint8_t *data, unsigned size)
 {
-	uint32_t v = 0;
-	memcpy(&v, data, size < 4 ? size : 4);
+	uint32_t v = le_io_value(data, size);
 	if (port == ACPI_PM1_EVT_BLK) {
 		pm->pm1_sts &= (uint16_t)~v;	/* status bits clear when written with 1 */
 		if (size == 4)

@@ -3,6 +3,7 @@
 
 #include "acpi_pm.h"
 #include "acpi_tables.h"
+#include "le_bytes.h"
 
 /* Where each table goes, from ACPI_TABLES_BASE (the FACS must be 64-byte aligned). */
 #define OFF_RSDP 0x000u
@@ -32,32 +33,17 @@ uint8_t acpi_sum(const uint8_t *p, size_t n)
 	return s;
 }
 
-static void put16(uint8_t *p, uint16_t v)
-{
-	memcpy(p, &v, 2);
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-	memcpy(p, &v, 4);
-}
-
-static void put64(uint8_t *p, uint64_t v)
-{
-	memcpy(p, &v, 8);
-}
-
 /* The common header of a table of len bytes; its checksum is set once the body is written. */
 static void header(uint8_t *t, const char *sig, uint32_t len, uint8_t rev)
 {
 	memcpy(t, sig, 4);
-	put32(t + 4, len);
+	le_put32(t + 4, len);
 	t[8] = rev;
 	memcpy(t + 10, "EXITRC", 6);
 	memcpy(t + 16, "EXITRACE", 8);
-	put32(t + 24, 1);
+	le_put32(t + 24, 1);
 	memcpy(t + 28, "XTRC", 4);
-	put32(t + 32, 1);
+	le_put32(t + 32, 1);
 }
 
 static void seal(uint8_t *t)
@@ -71,29 +57,29 @@ static void seal(uint8_t *t)
 static size_t madt(uint8_t *t, unsigned nb_cpus)
 {
 	size_t n = HEADER_LEN;
-	put32(t + n, ACPI_LAPIC_BASE);
-	put32(t + n + 4, MADT_PCAT_COMPAT);
+	le_put32(t + n, ACPI_LAPIC_BASE);
+	le_put32(t + n + 4, MADT_PCAT_COMPAT);
 	n += 8;
 	for (unsigned i = 0; i < nb_cpus; i++, n += 8) {
 		t[n] = 0;		/* processor local APIC */
 		t[n + 1] = 8;
 		t[n + 2] = (uint8_t)i;	/* ACPI processor UID */
 		t[n + 3] = (uint8_t)i;	/* APIC ID */
-		put32(t + n + 4, MADT_LAPIC_ENABLED);
+		le_put32(t + n + 4, MADT_LAPIC_ENABLED);
 	}
 	t[n] = 1;			/* I/O APIC: ID 0, GSIs from 0 */
 	t[n + 1] = 12;
-	put32(t + n + 4, ACPI_IOAPIC_BASE);
+	le_put32(t + n + 4, ACPI_IOAPIC_BASE);
 	n += 12;
 	t[n] = 2;			/* the PIT's IRQ 0 arrives on GSI 2, as on every PC */
 	t[n + 1] = 10;
-	put32(t + n + 4, 2);
+	le_put32(t + n + 4, 2);
 	n += 10;
 	t[n] = 2;			/* the SCI: level-triggered, active high */
 	t[n + 1] = 10;
 	t[n + 3] = ACPI_SCI_IRQ;
-	put32(t + n + 4, ACPI_SCI_IRQ);
-	put16(t + n + 8, MPS_ACTIVE_HIGH_LEVEL);
+	le_put32(t + n + 4, ACPI_SCI_IRQ);
+	le_put16(t + n + 8, MPS_ACTIVE_HIGH_LEVEL);
 	n += 10;
 	t[n] = 4;			/* local APIC NMI: every processor's LINT1 */
 	t[n + 1] = 6;
@@ -108,21 +94,21 @@ static size_t madt(uint8_t *t, unsigned nb_cpus)
 static void fadt(uint8_t *t)
 {
 	header(t, "FACP", FADT_LEN, 1);
-	put32(t + 36, ACPI_TABLES_BASE + OFF_FACS);
-	put32(t + 40, ACPI_TABLES_BASE + OFF_DSDT);
-	put16(t + 46, ACPI_SCI_IRQ);
+	le_put32(t + 36, ACPI_TABLES_BASE + OFF_FACS);
+	le_put32(t + 40, ACPI_TABLES_BASE + OFF_DSDT);
+	le_put16(t + 46, ACPI_SCI_IRQ);
 	/* smi_cmd 0: no SMI command port, ACPI is always on */
-	put32(t + 56, ACPI_PM1_EVT_BLK);
-	put32(t + 64, ACPI_PM1_CNT_BLK);
-	put32(t + 76, ACPI_PM_TMR_BLK);
+	le_put32(t + 56, ACPI_PM1_EVT_BLK);
+	le_put32(t + 64, ACPI_PM1_CNT_BLK);
+	le_put32(t + 76, ACPI_PM_TMR_BLK);
 	t[88] = 4;			/* PM1 event block: status and enable */
 	t[89] = 2;			/* PM1 control */
 	t[91] = 4;			/* PM timer */
-	put16(t + 96, 0x65);		/* above 100 us: no C2 */
-	put16(t + 98, 0x3e9);		/* above 1000 us: no C3 */
+	le_put16(t + 96, 0x65);		/* above 100 us: no C2 */
+	le_put16(t + 98, 0x3e9);		/* above 1000 us: no C3 */
 	t[108] = CMOS_CENTURY;
-	put16(t + 109, BOOT_ARCH_LEGACY_DEVICES);
-	put32(t + 112, FADT_WBINVD | FADT_RTC_S4);	/* TMR_VAL_EXT clear: a 24-bit timer */
+	le_put16(t + 109, BOOT_ARCH_LEGACY_DEVICES);
+	le_put32(t + 112, FADT_WBINVD | FADT_RTC_S4);	/* TMR_VAL_EXT clear: a 24-bit timer */
 	seal(t);
 }
 
@@ -134,7 +120,7 @@ size_t acpi_tables_build(uint8_t *buf, size_t size, unsigned nb_cpus)
 
 	uint8_t *facs = buf + OFF_FACS;
 	memcpy(facs, "FACS", 4);
-	put32(facs + 4, 64);
+	le_put32(facs + 4, 64);
 	facs[32] = 1;			/* version */
 
 	header(buf + OFF_DSDT, "DSDT", HEADER_LEN, 1);	/* no AML: no devices to describe */
@@ -144,22 +130,22 @@ size_t acpi_tables_build(uint8_t *buf, size_t size, unsigned nb_cpus)
 
 	uint8_t *rsdt = buf + OFF_RSDT;
 	header(rsdt, "RSDT", HEADER_LEN + 8, 1);
-	put32(rsdt + HEADER_LEN, ACPI_TABLES_BASE + OFF_FADT);
-	put32(rsdt + HEADER_LEN + 4, ACPI_TABLES_BASE + OFF_MADT);
+	le_put32(rsdt + HEADER_LEN, ACPI_TABLES_BASE + OFF_FADT);
+	le_put32(rsdt + HEADER_LEN + 4, ACPI_TABLES_BASE + OFF_MADT);
 	seal(rsdt);
 	uint8_t *xsdt = buf + OFF_XSDT;
 	header(xsdt, "XSDT", HEADER_LEN + 16, 1);
-	put64(xsdt + HEADER_LEN, ACPI_TABLES_BASE + OFF_FADT);
-	put64(xsdt + HEADER_LEN + 8, ACPI_TABLES_BASE + OFF_MADT);
+	le_put64(xsdt + HEADER_LEN, ACPI_TABLES_BASE + OFF_FADT);
+	le_put64(xsdt + HEADER_LEN + 8, ACPI_TABLES_BASE + OFF_MADT);
 	seal(xsdt);
 
 	uint8_t *rsdp = buf + OFF_RSDP;
 	memcpy(rsdp, "RSD PTR ", 8);
 	memcpy(rsdp + 9, "EXITRC", 6);
 	rsdp[15] = 2;			/* ACPI 2.0+: the XSDT too */
-	put32(rsdp + 16, ACPI_TABLES_BASE + OFF_RSDT);
-	put32(rsdp + 20, 36);
-	put64(rsdp + 24, ACPI_TABLES_BASE + OFF_XSDT);
+	le_put32(rsdp + 16, ACPI_TABLES_BASE + OFF_RSDT);
+	le_put32(rsdp + 20, 36);
+	le_put64(rsdp + 24, ACPI_TABLES_BASE + OFF_XSDT);
 	rsdp[8] = (uint8_t)-acpi_sum(rsdp, 20);
 	rsdp[32] = (uint8_t)-acpi_sum(rsdp, 36);
 	return end;

@@ -3,17 +3,12 @@
 #include <time.h>
 
 #include "cmos_rtc.h"
+#include "le_bytes.h"
 
 #define UIP_NS 244000ull		/* the update cycle's warning before each second */
 #define CMOS_A_DIVIDER 0x26		/* 32.768 kHz time base, 1024 Hz periodic rate */
 #define CMOS_D_VALID 0x80
 #define CMOS_CENTURY 0x32
-
-static void put16(uint8_t *p, uint64_t v)
-{
-	p[0] = (uint8_t)v;
-	p[1] = (uint8_t)(v >> 8);
-}
 
 void cmos_rtc_init(struct cmos_rtc *c, uint64_t ram_size)
 {
@@ -22,12 +17,12 @@ void cmos_rtc_init(struct cmos_rtc *c, uint64_t ram_size)
 	c->ram[CMOS_REG_B] = CMOS_B_24H;
 	c->ram[CMOS_REG_D] = CMOS_D_VALID;
 	/* what a PC BIOS leaves: base memory (KiB), memory from 1 MiB (KiB, at most 63 MiB), above 16 MiB (64 KiB units) */
-	put16(c->ram + 0x15, 640);
+	le_put16(c->ram + 0x15, 640);
 	uint64_t ext = ram_size > (1u << 20) ? (ram_size - (1u << 20)) >> 10 : 0;
-	put16(c->ram + 0x17, ext > 0xfc00 ? 0xfc00 : ext);
-	put16(c->ram + 0x30, ext > 0xfc00 ? 0xfc00 : ext);
+	le_put16(c->ram + 0x17, (uint16_t)(ext > 0xfc00 ? 0xfc00 : ext));
+	le_put16(c->ram + 0x30, (uint16_t)(ext > 0xfc00 ? 0xfc00 : ext));
 	uint64_t high = ram_size > (16u << 20) ? (ram_size - (16u << 20)) >> 16 : 0;
-	put16(c->ram + 0x34, high > 0xffff ? 0xffff : high);
+	le_put16(c->ram + 0x34, (uint16_t)(high > 0xffff ? 0xffff : high));
 }
 
 static uint8_t bcd(const struct cmos_rtc *c, unsigned v)

@@ -9,6 +9,7 @@
 #include <sys/ioctl.h>
 
 #include "cpu_setup.h"
+#include "le_bytes.h"
 #include "rec_util.h"
 
 #define OFF_GDT 0x0000u
@@ -39,11 +40,6 @@
 #define PTE_PCD 0x10ull
 #define PTE_PS 0x80ull
 
-static void put64(uint8_t *p, uint64_t v)
-{
-	memcpy(p, &v, 8);
-}
-
 /* A GDT descriptor from base, limit and the access/flags bytes. */
 static uint64_t gdt_entry(uint32_t base, uint32_t limit, uint8_t access, uint8_t flags)
 {
@@ -57,12 +53,12 @@ static void write_gdt(struct kvm_vm *vm)
 	uint64_t sys = sys_area_base(vm);
 	uint8_t *g = vm->mem + sys + OFF_GDT;
 	uint32_t tss = (uint32_t)(sys + OFF_TSS);
-	put64(g + 0x00, 0);
-	put64(g + SEL_CODE64, gdt_entry(0, 0xfffff, 0x9b, 0xa));	/* L, G */
-	put64(g + SEL_DATA, gdt_entry(0, 0xfffff, 0x93, 0xc));		/* D/B, G */
-	put64(g + SEL_CODE32, gdt_entry(0, 0xfffff, 0x9b, 0xc));
-	put64(g + SEL_TSS, gdt_entry(tss, 0x67, 0x8b, 0x0));		/* busy TSS */
-	put64(g + SEL_TSS + 8, 0);
+	le_put64(g + 0x00, 0);
+	le_put64(g + SEL_CODE64, gdt_entry(0, 0xfffff, 0x9b, 0xa));	/* L, G */
+	le_put64(g + SEL_DATA, gdt_entry(0, 0xfffff, 0x93, 0xc));		/* D/B, G */
+	le_put64(g + SEL_CODE32, gdt_entry(0, 0xfffff, 0x9b, 0xc));
+	le_put64(g + SEL_TSS, gdt_entry(tss, 0x67, 0x8b, 0x0));		/* busy TSS */
+	le_put64(g + SEL_TSS + 8, 0);
 }
 
 static void write_page_tables(struct kvm_vm *vm)
@@ -70,14 +66,14 @@ static void write_page_tables(struct kvm_vm *vm)
 	uint64_t sys = sys_area_base(vm);
 	uint8_t *pml4 = vm->mem + sys + OFF_PML4;
 	uint8_t *pdpt = vm->mem + sys + OFF_PDPT;
-	put64(pml4, (sys + OFF_PDPT) | PTE_P | PTE_RW);
+	le_put64(pml4, (sys + OFF_PDPT) | PTE_P | PTE_RW);
 	for (uint64_t g = 0; g < 4; g++) {
-		put64(pdpt + 8 * g, (sys + OFF_PD + 0x1000 * g) | PTE_P | PTE_RW);
+		le_put64(pdpt + 8 * g, (sys + OFF_PD + 0x1000 * g) | PTE_P | PTE_RW);
 		uint8_t *pd = vm->mem + sys + OFF_PD + 0x1000 * g;
 		for (uint64_t i = 0; i < 512; i++) {
 			uint64_t addr = (g << 30) | (i << 21);
 			/* the top GiB is the MMIO hole: local APIC, IOAPIC */
-			put64(pd + 8 * i, addr | PTE_P | PTE_RW | PTE_PS | (g == 3 ? PTE_PCD : 0));
+			le_put64(pd + 8 * i, addr | PTE_P | PTE_RW | PTE_PS | (g == 3 ? PTE_PCD : 0));
 		}
 	}
 }
@@ -103,7 +99,7 @@ static void write_stub(uint8_t *p, unsigned v, uint32_t mode)
 	i++;
 	if (mode == XT_MODE_LONG) {
 		p[i++] = 0x48; p[i++] = 0xb8;		/* mov rax, 0xfee000b0 (EOI) */
-		put64(p + i, 0xfee000b0);
+		le_put64(p + i, 0xfee000b0);
 		i += 8;
 		p[i++] = 0xc7; p[i++] = 0x00;		/* mov dword [rax], 0 */
 		memset(p + i, 0, 4);
@@ -144,9 +140,9 @@ static void write_idt(struct kvm_vm *vm, uint32_t mode, struct kvm_sregs *sregs)
 		uint16_t sel = mode == XT_MODE_LONG ? SEL_CODE64 : SEL_CODE32;
 		uint64_t lo = (stub & 0xffff) | (uint64_t)sel << 16 | 0x8eull << 40 |
 			      ((stub >> 16) & 0xffff) << 48;
-		put64(idt + gate * v, lo);
+		le_put64(idt + gate * v, lo);
 		if (gate == 16)
-			put64(idt + gate * v + 8, stub >> 32);
+			le_put64(idt + gate * v + 8, stub >> 32);
 	}
 	sregs->idt.base = sys + OFF_IDT;
 	sregs->idt.limit = (uint16_t)(256 * gate - 1);

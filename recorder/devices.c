@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "devices.h"
+#include "le_bytes.h"
 
 #define UART_LCR_DLAB 0x80
 #define UART_LSR_THRE 0x20
@@ -73,10 +74,8 @@ static void serial_out(struct devices *d, uint16_t port, const uint8_t *data, un
 static void debug_exit_out(struct devices *d, uint16_t port, const uint8_t *data, unsigned size)
 {
 	(void)port;
-	uint32_t v = 0;
-	memcpy(&v, data, size <= 4 ? size : 4);
 	d->exited = true;
-	d->exit_status = (v << 1) | 1;
+	d->exit_status = (le_io_value(data, size) << 1) | 1;
 }
 
 static void fw_cfg_in(struct devices *d, uint16_t port, uint8_t *data, unsigned size)

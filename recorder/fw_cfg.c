@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "fw_cfg.h"
+#include "le_bytes.h"
 
 /* Bit 0 of the ID item: the traditional (I/O port) interface; bit 1 (DMA) is clear. */
 #define FW_CFG_ID_TRADITIONAL 1u
@@ -57,10 +58,7 @@ void fw_cfg_write(struct fw_cfg *f, uint16_t port, const uint8_t *data, unsigned
 {
 	if (port != FW_CFG_PORT_SEL)
 		return;		/* the data port is read-only since QEMU 2.4 */
-	uint16_t sel = data[0];
-	if (size >= 2)
-		sel |= (uint16_t)(data[1] << 8);
-	f->selector = sel;
+	f->selector = (uint16_t)le_io_value(data, size < 2 ? size : 2);
 	f->offset = 0;
 }
 

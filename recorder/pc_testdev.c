@@ -4,6 +4,7 @@
 #include <sys/ioctl.h>
 #include <linux/kvm.h>
 
+#include "le_bytes.h"
 #include "pc_testdev.h"
 
 void pc_testdev_init(struct pc_testdev *t, int vm_fd)
@@ -20,18 +21,14 @@ void pc_testdev_scratch_read(struct pc_testdev *t, uint8_t *data, unsigned size)
 
 void pc_testdev_scratch_write(struct pc_testdev *t, const uint8_t *data, unsigned size)
 {
-	uint32_t v = 0;
-	memcpy(&v, data, size < 4 ? size : 4);
-	t->scratch = v;
+	t->scratch = le_io_value(data, size);
 }
 
 int pc_testdev_irq_line(struct pc_testdev *t, unsigned line, const uint8_t *data, unsigned size)
 {
-	uint32_t v = 0;
-	memcpy(&v, data, size < 4 ? size : 4);
 	if (t->vm_fd < 0 || line >= PC_TESTDEV_IRQ_LINES)
 		return -ENODEV;
-	struct kvm_irq_level irq = { .irq = line, .level = v != 0 };
+	struct kvm_irq_level irq = { .irq = line, .level = le_io_value(data, size) != 0 };
 	return ioctl(t->vm_fd, KVM_IRQ_LINE, &irq) < 0 ? -errno : 0;
 }
 
