@@ -317,6 +317,14 @@ static int write_step(struct replay *r, uint64_t step)
 	return 0;
 }
 
+/* Our copy of the vCPU's registers into it, set at the next KVM_RUN through kvm_run->s.regs. */
+static void push_regs(struct replay *r)
+{
+	struct kvm_run *run = r->vm.run;
+	memcpy(&run->s.regs.regs, &r->cur.regs, sizeof(run->s.regs.regs));
+	run->kvm_dirty_regs |= KVM_SYNC_X86_REGS;
+}
+
 /*
  * An instruction that leaves RFLAGS bits undefined (AF after SHL or XOR,
  * SF/ZF/AF/PF after MUL, ...) may set them otherwise on this CPU than on
@@ -344,9 +352,7 @@ static bool feed_undefined_flags(struct replay *r, const struct xt_field_set *se
 	if (!differ || (differ & ~undefined))
 		return false;
 	r->cur.regs.rflags ^= differ;
-	struct kvm_run *run = r->vm.run;
-	memcpy(&run->s.regs.regs, &r->cur.regs, sizeof(run->s.regs.regs));
-	run->kvm_dirty_regs |= KVM_SYNC_X86_REGS;
+	push_regs(r);
 	r->res->undefined_flags_fed++;
 	if (!r->res->first_undefined_step)
 		r->res->first_undefined_step = r->done + 1;
@@ -387,9 +393,7 @@ static void feed_input(struct replay *r, const struct xt_event *ev)
 	}
 	if (!regs)
 		return;
-	struct kvm_run *run = r->vm.run;
-	memcpy(&run->s.regs.regs, &r->cur.regs, sizeof(run->s.regs.regs));
-	run->kvm_dirty_regs |= KVM_SYNC_X86_REGS;
+	push_regs(r);
 	r->res->inputs_fed++;
 }
 
