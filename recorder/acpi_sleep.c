@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: MIT
+#include <stdio.h>
 #include <string.h>
 
 #include "acpi_sleep.h"
@@ -36,4 +37,24 @@ uint32_t acpi_s3_resume(struct kvm_vm *vm, struct xt_state *s)
 	kvm_sregs_to_xt(k, &s->sregs);
 	memcpy(&s->regs, &sr->regs, sizeof(sr->regs));
 	return vector;
+}
+
+bool acpi_sleep_carry_out(struct kvm_vm *vm, struct acpi_pm *pm, struct xt_state *s, char *note,
+			  size_t size)
+{
+	pm->sleep_requested = false;
+	if (pm->sleep_type == ACPI_SLP_TYP_S5) {
+		snprintf(note, size, "ACPI S5: the guest powered off");
+		return true;
+	}
+	if (pm->sleep_type != ACPI_SLP_TYP_S3) {
+		snprintf(note, size, "ACPI sleep type %u is none this platform has: ignored", pm->sleep_type);
+		return false;
+	}
+	uint32_t vector = acpi_s3_resume(vm, s);
+	if (vector)
+		snprintf(note, size, "ACPI S3: suspended, resumed at once at the FACS waking vector 0x%x", vector);
+	else
+		snprintf(note, size, "ACPI S3 asked for, but the FACS holds no waking vector: ignored");
+	return false;
 }

@@ -10,6 +10,10 @@
 #ifndef XT_ACPI_SLEEP_H
 #define XT_ACPI_SLEEP_H
 
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "acpi_pm.h"
 #include "kvm_vm.h"
 
 /*
@@ -19,5 +23,14 @@
  * nothing was changed.
  */
 uint32_t acpi_s3_resume(struct kvm_vm *vm, struct xt_state *s);
+
+/*
+ * The sleep pm->sleep_requested asks for, carried out (and the request
+ * cleared) the one way the recorder and replay both take: S3 resumes
+ * (acpi_s3_resume()), other types but S5 are ignored.  What happened goes
+ * into note.  Returns true for S5: the machine is off.
+ */
+bool acpi_sleep_carry_out(struct kvm_vm *vm, struct acpi_pm *pm, struct xt_state *s, char *note,
+			  size_t size);
 
 #endif

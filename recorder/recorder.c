@@ -448,22 +448,10 @@ static int on_tick_work(struct recorder *r)
  */
 static int acpi_sleep_now(struct recorder *r)
 {
-	struct acpi_pm *pm = &r->dev.pm;
-	pm->sleep_requested = false;
 	char text[128];
-	if (pm->sleep_type == ACPI_SLP_TYP_S5) {
-		set_end(r, XT_END_SYSTEM_EVENT, KVM_SYSTEM_EVENT_SHUTDOWN, "ACPI S5: the guest powered off");
+	if (acpi_sleep_carry_out(&r->vm, &r->dev.pm, &r->cur, text, sizeof(text))) {
+		set_end(r, XT_END_SYSTEM_EVENT, KVM_SYSTEM_EVENT_SHUTDOWN, "%s", text);
 		return 1;
-	}
-	if (pm->sleep_type != ACPI_SLP_TYP_S3) {
-		snprintf(text, sizeof(text), "ACPI sleep type %u is none this platform has: ignored", pm->sleep_type);
-	} else {
-		uint32_t vector = acpi_s3_resume(&r->vm, &r->cur);
-		if (vector)
-			snprintf(text, sizeof(text), "ACPI S3: suspended, resumed at once at the FACS waking vector 0x%x",
-				 vector);
-		else
-			snprintf(text, sizeof(text), "ACPI S3 asked for, but the FACS holds no waking vector: ignored");
 	}
 	struct xt_event ev = { .kind = XT_EV_NOTE, .step = r->steps };
 	ev.note.text = text;

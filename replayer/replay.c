@@ -554,9 +554,8 @@ static int replay_loop(struct replay *r)
 			return rc;
 		/* the step before wrote SLP_EN: the platform acts as the recorder's did */
 		if (r->dev.pm.sleep_requested) {
-			r->dev.pm.sleep_requested = false;
-			if (r->dev.pm.sleep_type == ACPI_SLP_TYP_S3)
-				acpi_s3_resume(&r->vm, &r->cur);
+			char note[128];	/* the recording's own note says it */
+			acpi_sleep_carry_out(&r->vm, &r->dev.pm, &r->cur, note, sizeof(note));
 		}
 		if (rec.step != r->done + 1)
 			return rec_err(&r->res->err, -EINVAL, "%s: step %llu follows step %llu",
