@@ -18,7 +18,7 @@ static const struct xt_command commands[] = {
 	  "       [--hw-bp ADDR|SYMBOL[:x|w|rw[:LEN]] ...] [--console FILE] [--quiet] [--one-thread]\n"
 	  "       [--append ARGS | --cmdline LINE] [--module FILE[,STRING] ...] [--initrd FILE]\n"
 	  "  multiboot: the kernel's command line is 'GUEST ARGS' as boot loaders write it (--cmdline:\n"
-	  "  the whole line); modules are put page-aligned above the kernel, in order",
+	  "  the whole line); modules are put page-aligned above the kernel and 1 MiB, in order",
 	  "run a guest under KVM single-step and write every exit to a trace\n"
 	  "  exit status: the guest's isa-debug-exit status (((value << 1) | 1) & 0xff) if it used one,\n"
 	  "  else 0; 2 when exitrace itself failed" },
