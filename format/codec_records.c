@@ -31,6 +31,8 @@ void xti_put_event(struct xti_buf *b, const struct xt_event *ev)
 	case XT_EV_CONSOLE: case XT_EV_NOTE: case XT_EV_STATS: n += 1; break;
 	case XT_EV_INPUT: n += 2; break;
 	case XT_EV_KTRACE: n += 4; break;
+	case XT_EV_IPI: n += 2; break;
+	case XT_EV_MP_STATE: n += 2 + (ev->mp.sipi_vector != 0); break;
 	}
 	xti_put_map(b, n + (ev->vcpu != 0));
 	kv_uint(b, XTK_TYPE, XT_REC_EVENT);
@@ -102,6 +104,16 @@ void xti_put_event(struct xti_buf *b, const struct xt_event *ev)
 		for (size_t i = 0; i < ev->stats.n; i++)
 			kv_int(b, ev->stats.index[i], ev->stats.delta[i]);
 		break;
+	case XT_EV_IPI:
+		kv_uint(b, EK_3, ev->ipi.icr);
+		kv_uint(b, EK_4, ev->ipi.x2apic);
+		break;
+	case XT_EV_MP_STATE:
+		kv_uint(b, EK_3, ev->mp.from);
+		kv_uint(b, EK_4, ev->mp.to);
+		if (ev->mp.sipi_vector)
+			kv_uint(b, EK_5, ev->mp.sipi_vector);
+		break;
 	}
 	/* the highest key, so last; vCPU 0 leaves it out, as a 1.x trace does */
 	if (ev->vcpu)
@@ -116,6 +128,12 @@ static int get_u32(struct xti_in *in, const struct xti_tok *t, uint32_t *v)
 		return xti_bad(in, "value does not fit 32 bits");
 	*v = (uint32_t)u;
 	return 0;
+}
+
+static int get_bool01(struct xti_in *in, const struct xti_tok *t, uint32_t *v)
+{
+	TRY(get_u32(in, t, v));
+	return *v > 1 ? xti_bad(in, "expected 0 or 1, not %u", *v) : 0;
 }
 
 /* An ambiguous arrival's candidates: two or more vectors, ascending. */
@@ -222,6 +240,11 @@ static int get_event_value(struct xti_in *in, uint64_t key, const struct xti_tok
 		return 0;
 	}
 	case XT_EV_NOTE * 16 + EK_3: return xti_text(in, v, a, &ev->note.text);
+	case XT_EV_IPI * 16 + EK_3: return xti_uint(in, v, &ev->ipi.icr);
+	case XT_EV_IPI * 16 + EK_4: return get_bool01(in, v, &ev->ipi.x2apic);
+	case XT_EV_MP_STATE * 16 + EK_3: return get_u32(in, v, &ev->mp.from);
+	case XT_EV_MP_STATE * 16 + EK_4: return get_u32(in, v, &ev->mp.to);
+	case XT_EV_MP_STATE * 16 + EK_5: return get_u32(in, v, &ev->mp.sipi_vector);
 	case XT_EV_STATS * 16 + EK_3: {
 		if (v->type != XTI_MAP)
 			return xti_bad(in, "stats: expected a map");
@@ -260,6 +283,8 @@ static const uint64_t event_required[XT_EV_KIND_LIMIT] = {
 	[XT_EV_KTRACE] = 0x78,		/* name, ts_ns, cpu, fields */
 	[XT_EV_NOTE] = 0x08,		/* text */
 	[XT_EV_STATS] = 0x08,		/* deltas */
+	[XT_EV_IPI] = 0x18,		/* icr, x2apic */
+	[XT_EV_MP_STATE] = 0x18,	/* from, to */
 };
 
 int xti_get_event(struct xti_in *in, size_t npairs, struct xt_event *ev, struct xti_arena *a)

@@ -39,6 +39,8 @@ static const char *const event_names[] = {
 	[XT_EV_KTRACE] = "ktrace",
 	[XT_EV_NOTE] = "note",
 	[XT_EV_STATS] = "stats",
+	[XT_EV_IPI] = "ipi",
+	[XT_EV_MP_STATE] = "mp-state",
 };
 _Static_assert(sizeof(event_names) / sizeof(event_names[0]) == XT_EV_KIND_LIMIT,
 	       "event names out of step with enum xt_event_kind");
@@ -55,6 +57,14 @@ static const char *const methods[] = {
 	[XT_INJECT_INTERRUPT] = "kvm-interrupt", [XT_INJECT_MSI] = "msi",
 	[XT_INJECT_NMI] = "nmi",
 };
+/* KVM_MP_STATE_* (x86's) */
+static const char *const mp_states[] = {
+	"runnable", "uninitialized", "init-received", "halted", "sipi-received",
+};
+static const char *const icr_modes[] = {
+	"fixed", "lowest-priority", "smi", NULL, "nmi", "init", "startup", NULL,
+};
+static const char *const icr_shorthands[] = { "none", "self", "all", "all-but-self" };
 static const char *const inputs[] = {
 	[XT_INPUT_RDTSC] = "rdtsc", [XT_INPUT_RDTSCP] = "rdtscp",
 	[XT_INPUT_RDRAND] = "rdrand", [XT_INPUT_RDSEED] = "rdseed",
@@ -101,6 +111,9 @@ const char *xt_taken_type_name(uint32_t v) { return NAME_OF(taken_types, v); }
 const char *xt_taken_outcome_name(uint32_t v) { return NAME_OF(outcomes, v); }
 const char *xt_inject_method_name(uint32_t v) { return NAME_OF(methods, v); }
 const char *xt_input_what_name(uint32_t v) { return NAME_OF(inputs, v); }
+const char *xt_mp_state_name(uint32_t v) { return NAME_OF(mp_states, v); }
+const char *xt_icr_mode_name(uint32_t v) { return NAME_OF(icr_modes, v); }
+const char *xt_icr_shorthand_name(uint32_t v) { return NAME_OF(icr_shorthands, v); }
 const char *xt_cpu_mode_name(uint32_t v) { return NAME_OF(modes, v); }
 const char *xt_irqchip_name(uint32_t v) { return NAME_OF(irqchips, v); }
 

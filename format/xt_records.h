@@ -23,7 +23,7 @@ extern "C" {
 
 /* The newest format version this library reads; it writes it for a trace of several vCPUs. */
 #define XT_FORMAT_MAJOR 2
-#define XT_FORMAT_MINOR 0
+#define XT_FORMAT_MINOR 1
 /*
  * A trace of one vCPU is written as 1.1: nothing in it changes meaning for
  * a 1.0 reader, which therefore reads it right.  Several vCPUs change the
@@ -169,6 +169,8 @@ enum xt_event_kind {
 	XT_EV_KTRACE = 5,
 	XT_EV_NOTE = 6,
 	XT_EV_STATS = 7,
+	XT_EV_IPI = 8,
+	XT_EV_MP_STATE = 9,
 	XT_EV_KIND_LIMIT
 };
 
@@ -264,8 +266,34 @@ struct xt_event {
 			const uint32_t *index;	/* into the header's stats_names */
 			const int64_t *delta;
 		} stats;
+		struct {
+			/*
+			 * The interrupt command as written (vcpu is the sender): xAPIC,
+			 * ICR high << 32 | ICR low; x2APIC, the MSR's value (destination
+			 * in bits 63:32 either way, wider in x2APIC).
+			 */
+			uint64_t icr;
+			uint32_t x2apic;	/* 1: written as MSR 0x830; 0: to the xAPIC page */
+		} ipi;
+		struct {
+			/* the vCPU's KVM_MP_STATE_* before and after (e.g. INIT received -> runnable) */
+			uint32_t from, to;
+			uint32_t sipi_vector;	/* a start by SIPI: its vector (CS = vector << 8) */
+		} mp;
 	};
 };
+
+/* The parts of an interrupt command (Intel SDM vol. 3, "Interrupt Command Register"). */
+static inline unsigned xt_icr_vector(uint64_t icr) { return (unsigned)(icr & 0xff); }
+/* 0 fixed, 1 lowest priority, 2 SMI, 4 NMI, 5 INIT, 6 start-up */
+static inline unsigned xt_icr_mode(uint64_t icr) { return (unsigned)(icr >> 8) & 7; }
+static inline bool xt_icr_logical(uint64_t icr) { return (icr >> 11) & 1; }
+/* 0 none (destination field), 1 self, 2 all including self, 3 all excluding self */
+static inline unsigned xt_icr_shorthand(uint64_t icr) { return (unsigned)(icr >> 18) & 3; }
+static inline uint32_t xt_icr_dest(uint64_t icr, bool x2apic)
+{
+	return x2apic ? (uint32_t)(icr >> 32) : (uint32_t)(icr >> 56);
+}
 
 enum xt_end_reason {
 	XT_END_UNKNOWN = 0,
@@ -351,6 +379,10 @@ const char *xt_taken_type_name(uint32_t type);
 const char *xt_taken_outcome_name(uint32_t outcome);
 const char *xt_inject_method_name(uint32_t method);
 const char *xt_input_what_name(uint32_t what);
+/* A vCPU run state (KVM_MP_STATE_*), an ICR delivery mode and destination shorthand; NULL if unknown. */
+const char *xt_mp_state_name(uint32_t mp_state);
+const char *xt_icr_mode_name(uint32_t mode);
+const char *xt_icr_shorthand_name(uint32_t shorthand);
 const char *xt_cpu_mode_name(uint32_t mode);
 const char *xt_irqchip_name(uint32_t irqchip);
 

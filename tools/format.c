@@ -255,6 +255,36 @@ void fmt_event(char *buf, size_t size, const struct xt_event *ev, const struct x
 		APPEND(buf, size, len, " ");
 		append_str(buf, size, &len, ev->note.text);
 		break;
+	case XT_EV_IPI: {
+		uint64_t icr = ev->ipi.icr;
+		const char *mode = xt_icr_mode_name(xt_icr_mode(icr));
+		unsigned sh = xt_icr_shorthand(icr);
+		APPEND(buf, size, len, " %s", mode ? mode : "reserved-mode");
+		if (xt_icr_mode(icr) == 0 || xt_icr_mode(icr) == 1 || xt_icr_mode(icr) == 6)
+			APPEND(buf, size, len, " vector=0x%x", xt_icr_vector(icr));
+		if (sh)
+			APPEND(buf, size, len, " to %s", xt_icr_shorthand_name(sh));
+		else
+			APPEND(buf, size, len, " to %s 0x%x", xt_icr_logical(icr) ? "logical" : "apic-id",
+			       xt_icr_dest(icr, ev->ipi.x2apic));
+		APPEND(buf, size, len, " (%s icr=0x%" PRIx64 ")", ev->ipi.x2apic ? "x2apic" : "xapic", icr);
+		break;
+	}
+	case XT_EV_MP_STATE: {
+		const char *from = xt_mp_state_name(ev->mp.from), *to = xt_mp_state_name(ev->mp.to);
+		if (from)
+			APPEND(buf, size, len, " %s", from);
+		else
+			APPEND(buf, size, len, " #%u", ev->mp.from);
+		if (to)
+			APPEND(buf, size, len, " -> %s", to);
+		else
+			APPEND(buf, size, len, " -> #%u", ev->mp.to);
+		if (ev->mp.sipi_vector)
+			APPEND(buf, size, len, " by SIPI vector 0x%x (cs=0x%x)", ev->mp.sipi_vector,
+			       ev->mp.sipi_vector << 8);
+		break;
+	}
 	case XT_EV_STATS:
 		for (size_t i = 0; i < ev->stats.n; i++) {
 			uint32_t k = ev->stats.index[i];

@@ -152,6 +152,23 @@ void json_event(FILE *f, const struct xt_event *ev)
 		fputs(",\"data\":", f);
 		json_bytes_hex(f, ev->console.data, ev->console.len);
 		break;
+	case XT_EV_IPI:
+		fprintf(f, ",\"icr\":\"0x%" PRIx64 "\",\"x2apic\":%s,\"vector\":%u,\"mode\":", ev->ipi.icr,
+			ev->ipi.x2apic ? "true" : "false", xt_icr_vector(ev->ipi.icr));
+		json_str(f, xt_icr_mode_name(xt_icr_mode(ev->ipi.icr)));
+		fputs(",\"shorthand\":", f);
+		json_str(f, xt_icr_shorthand_name(xt_icr_shorthand(ev->ipi.icr)));
+		fprintf(f, ",\"logical\":%s,\"dest\":%u", xt_icr_logical(ev->ipi.icr) ? "true" : "false",
+			xt_icr_dest(ev->ipi.icr, ev->ipi.x2apic));
+		break;
+	case XT_EV_MP_STATE:
+		fputs(",\"from\":", f);
+		json_str(f, xt_mp_state_name(ev->mp.from));
+		fputs(",\"to\":", f);
+		json_str(f, xt_mp_state_name(ev->mp.to));
+		if (ev->mp.sipi_vector)
+			fprintf(f, ",\"sipi_vector\":%u", ev->mp.sipi_vector);
+		break;
 	case XT_EV_NOTE:
 		fputs(",\"note\":", f);	/* exact: the text has it escaped */
 		json_str(f, ev->note.text);

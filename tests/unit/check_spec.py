@@ -424,8 +424,8 @@ def check_trace(path, fields, tables, keys, vcpus):
     check_map(keys["header"], h, "header")
     check(h.get(1) == [major, minor], "header version %r matches the file mark %d.%d"
           % (h.get(1), major, minor))
-    check([major, minor] == ([2, 0] if vcpus > 1 else [1, 1]),
-          "%d vCPU(s): format %d.%d (one vCPU: 1.1, several: 2.0)" % (vcpus, major, minor))
+    check([major, minor] == ([2, 1] if vcpus > 1 else [1, 1]),
+          "%d vCPU(s): format %d.%d (one vCPU: 1.1, several: 2.1)" % (vcpus, major, minor))
     check(all(isinstance(a, str) for a in h[3]), "header argv: text strings")
     check(len(h[4]) == 2 and is_int(h[4][0]) and is_uint(h[4][1]) and h[4][1] < 10**9,
           "header created: [sec, nsec]")
@@ -569,6 +569,10 @@ def check_trace(path, fields, tables, keys, vcpus):
                 if kind == 7:
                     check(all(is_uint(a) and a < len(stats_names) and is_int(b)
                               for a, b in r[3].items()), "%s: stats index to delta" % rw)
+                if kind == 8:
+                    check(is_uint(r[3]) and r[4] in (0, 1), "%s: ipi icr and x2apic 0 or 1" % rw)
+                if kind == 9:
+                    check(all(is_uint(r[k]) for k in r if 3 <= k <= 5), "%s: mp-state values" % rw)
             else:
                 fail("%s: record type %r inside a data frame" % (rw, t))
         check(pending_inject is None, "%s: the injection for step %s is not in its step's frame"

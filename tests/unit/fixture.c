@@ -262,6 +262,15 @@ void fx_event(struct fx_rng *r, uint32_t kind, uint64_t step, struct xt_event *e
 		ev->stats.delta = st->delta;
 		ev->stats.n = 2;
 		break;
+	case XT_EV_IPI:
+		ev->ipi.icr = (x & 1 ? 0x0000000200000000ull : 0x0100000000000000ull) | 0x40f0 | (x & 0x700);
+		ev->ipi.x2apic = x & 1;
+		break;
+	case XT_EV_MP_STATE:
+		ev->mp.from = 2;
+		ev->mp.to = 0;
+		ev->mp.sipi_vector = x & 2 ? 0x9a : 0;
+		break;
 	}
 }
 
@@ -324,6 +333,11 @@ bool fx_event_equal(const struct xt_event *a, const struct xt_event *b)
 			if (a->stats.index[i] != b->stats.index[i] || a->stats.delta[i] != b->stats.delta[i])
 				return false;
 		return true;
+	case XT_EV_IPI:
+		return a->ipi.icr == b->ipi.icr && a->ipi.x2apic == b->ipi.x2apic;
+	case XT_EV_MP_STATE:
+		return a->mp.from == b->mp.from && a->mp.to == b->mp.to &&
+		       a->mp.sipi_vector == b->mp.sipi_vector;
 	}
 	return false;
 }
