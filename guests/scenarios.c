@@ -119,6 +119,24 @@ static const struct scenario scenarios[] = {
 		.max_steps = 20000,
 		.timeout_ms = TIMEOUT_MS,
 	},
+	{
+		.name = "ipi",
+		.summary = "2 vCPUs: vCPU 0 starts vCPU 1 (INIT, SIPI), then sends it IPI 0xf0 while its IF=0: taken after STI's shadow",
+		IMAGE(ipi),
+		.irqchip = XT_IRQCHIP_KERNEL,
+		.vcpus = 2,
+		.max_steps = 20000,
+		.timeout_ms = TIMEOUT_MS,
+	},
+	{
+		.name = "init-sipi",
+		.summary = "2 vCPUs: vCPU 1 started by INIT and SIPI, halted, put back to wait-for-SIPI by INIT, started again",
+		IMAGE(init_sipi),
+		.irqchip = XT_IRQCHIP_KERNEL,
+		.vcpus = 2,
+		.max_steps = 20000,
+		.timeout_ms = TIMEOUT_MS,
+	},
 	{ 0 },
 };
 

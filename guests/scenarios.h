@@ -34,6 +34,7 @@ struct scenario {
 	uint64_t max_steps;	/* a bound in case the guest misbehaves */
 	uint64_t timeout_ms;	/* and one for a vCPU that blocks inside KVM_RUN */
 	uint32_t capture;	/* XT_CAPTURE_* sets beyond the default */
+	uint32_t vcpus;		/* 0: one */
 };
 
 const struct scenario *scenario_find(const char *name);

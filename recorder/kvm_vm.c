@@ -99,33 +99,64 @@ int kvm_vm_open(struct kvm_vm *vm, uint64_t mem_size, uint32_t irqchip, struct x
 			return rec_err(err, -errno, "KVM_CAP_SPLIT_IRQCHIP: %s", strerror(errno));
 	}
 
-	vm->vcpu_fd = ioctl(vm->vm_fd, KVM_CREATE_VCPU, 0);
-	if (vm->vcpu_fd < 0)
-		return rec_err(err, -errno, "KVM_CREATE_VCPU: %s", strerror(errno));
 	int run_size = ioctl(vm->kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
 	if (run_size < (int)sizeof(struct kvm_run))
 		return rec_err(err, -errno, "KVM_GET_VCPU_MMAP_SIZE: %s", strerror(errno));
-	vm->run = mmap(NULL, (size_t)run_size, PROT_READ | PROT_WRITE, MAP_SHARED, vm->vcpu_fd, 0);
-	if (vm->run == MAP_FAILED) {
-		vm->run = NULL;
-		return rec_err(err, -errno, "cannot map kvm_run: %s", strerror(errno));
-	}
 	vm->run_size = (size_t)run_size;
-
 	int sync = kvm_vm_cap(vm, KVM_CAP_SYNC_REGS);
 	uint32_t want = KVM_SYNC_X86_REGS | KVM_SYNC_X86_SREGS | KVM_SYNC_X86_EVENTS;
 	vm->sync_regs = (sync & want) == want;
-	if (vm->sync_regs)
-		vm->run->kvm_valid_regs = want;
+	int rc = kvm_vm_add_vcpus(vm, 1, err);
+	if (rc == 0)
+		kvm_vm_select(vm, 0);
+	return rc;
+}
+
+int kvm_vm_add_vcpus(struct kvm_vm *vm, uint32_t n, struct xt_error *err)
+{
+	if (n > KVM_VM_VCPUS_MAX)
+		return rec_err(err, -EINVAL, "%u vCPUs: at most %u", n, KVM_VM_VCPUS_MAX);
+	if (n > 1 && vm->irqchip == XT_IRQCHIP_NONE)
+		return rec_err(err, -EINVAL, "%u vCPUs need an in-kernel local APIC (--irqchip kernel or split) for INIT, SIPI and IPIs", n);
+	for (uint32_t i = vm->n_vcpus; i < n; i++) {
+		int fd = ioctl(vm->vm_fd, KVM_CREATE_VCPU, (unsigned long)i);
+		if (fd < 0)
+			return rec_err(err, -errno, "KVM_CREATE_VCPU %u: %s", i, strerror(errno));
+		struct kvm_run *run = mmap(NULL, vm->run_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+		if (run == MAP_FAILED) {
+			int e = errno;
+			close(fd);
+			return rec_err(err, -e, "cannot map kvm_run of vCPU %u: %s", i, strerror(e));
+		}
+		if (vm->sync_regs)
+			run->kvm_valid_regs = KVM_SYNC_X86_REGS | KVM_SYNC_X86_SREGS | KVM_SYNC_X86_EVENTS;
+		vm->vcpu_fds[i] = fd;
+		vm->runs[i] = run;
+		vm->n_vcpus = i + 1;
+	}
 	return 0;
+}
+
+int kvm_vm_get_mp_state(struct kvm_vm *vm)
+{
+	struct kvm_mp_state mp;
+	if (ioctl(vm->vcpu_fd, KVM_GET_MP_STATE, &mp) < 0)
+		return -errno;
+	return (int)mp.mp_state;
+}
+
+int kvm_vm_set_mp_state(struct kvm_vm *vm, uint32_t mp_state)
+{
+	struct kvm_mp_state mp = { .mp_state = mp_state };
+	return ioctl(vm->vcpu_fd, KVM_SET_MP_STATE, &mp) < 0 ? -errno : 0;
 }
 
 void kvm_vm_close(struct kvm_vm *vm)
 {
-	if (vm->run)
-		munmap(vm->run, vm->run_size);
-	if (vm->vcpu_fd >= 0)
-		close(vm->vcpu_fd);
+	for (uint32_t i = 0; i < vm->n_vcpus; i++) {
+		munmap(vm->runs[i], vm->run_size);
+		close(vm->vcpu_fds[i]);
+	}
 	if (vm->vm_fd >= 0)
 		close(vm->vm_fd);
 	if (vm->mem)

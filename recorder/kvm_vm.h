@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * One VM with one vCPU: creation, guest memory, irqchip, CPUID, guest
+ * One VM and its vCPUs: creation, guest memory, irqchip, CPUID, guest
  * debug, and moving state between KVM's structs and struct xt_state.
- * Shared by the recorder and the replayer.
+ * Shared by the recorder and the replayer.  The per-vCPU calls act on the
+ * selected vCPU (vcpu_fd, run): vCPU 0 unless kvm_vm_select() chose another,
+ * so code written for one vCPU needs no index.
  */
 #ifndef XT_KVM_VM_H
 #define XT_KVM_VM_H
@@ -14,9 +16,15 @@
 
 #include "exitrace.h"
 
+/* vCPUs a VM of ours may have (record --vcpus). */
+#define KVM_VM_VCPUS_MAX 64
+
 struct kvm_vm {
-	int kvm_fd, vm_fd, vcpu_fd;
+	int kvm_fd, vm_fd, vcpu_fd;	/* vcpu_fd and run: the selected vCPU's */
 	struct kvm_run *run;
+	uint32_t n_vcpus, selected;
+	int vcpu_fds[KVM_VM_VCPUS_MAX];
+	struct kvm_run *runs[KVM_VM_VCPUS_MAX];
 	size_t run_size;
 	uint8_t *mem;
 	uint64_t mem_size;
@@ -29,6 +37,25 @@ struct kvm_vm {
 /* Open /dev/kvm, create the VM, its memory and vCPU.  0 or -errno with err set. */
 int kvm_vm_open(struct kvm_vm *vm, uint64_t mem_size, uint32_t irqchip, struct xt_error *err);
 void kvm_vm_close(struct kvm_vm *vm);
+
+/*
+ * Create vCPUs 1 to n - 1 (vCPU 0 is made by kvm_vm_open), each with its
+ * run page and sync regs as vCPU 0's.  Several need an in-kernel local
+ * APIC: the others wait for INIT and SIPI there.  0 or -errno with err set.
+ */
+int kvm_vm_add_vcpus(struct kvm_vm *vm, uint32_t n, struct xt_error *err);
+
+/* Make vCPU i the one the per-vCPU calls act on. */
+static inline void kvm_vm_select(struct kvm_vm *vm, uint32_t i)
+{
+	vm->selected = i;
+	vm->vcpu_fd = vm->vcpu_fds[i];
+	vm->run = vm->runs[i];
+}
+
+/* KVM_GET_MP_STATE / KVM_SET_MP_STATE of the selected vCPU: the state, or -errno. */
+int kvm_vm_get_mp_state(struct kvm_vm *vm);
+int kvm_vm_set_mp_state(struct kvm_vm *vm, uint32_t mp_state);
 
 /* Is /dev/kvm usable here?  (For tests that must skip without it.) */
 bool kvm_available(void);

@@ -24,6 +24,7 @@
 #include "guest_mem.h"
 #include "host_probe.h"
 #include "insn.h"
+#include "ipi_watch.h"
 #include "ktrace.h"
 #include "rec_util.h"
 #include "recorder.h"
@@ -50,6 +51,17 @@ static void on_tick(int sig)
 	tick = 1;
 }
 
+/* What the step loop keeps of each vCPU. */
+struct rec_vcpu {
+	struct vcpu_stepper st;
+	struct xt_state cur, prev;
+	struct gmem_tlb code_tlb;	/* where the next instruction is, between steps */
+	uint32_t index;
+	uint32_t mp_state;		/* KVM_MP_STATE_* as last seen */
+	bool halted;			/* completed a HLT and nothing has woken it yet */
+	bool reset;			/* KVM set its state (SIPI): the next step sends every block */
+};
+
 struct recorder {
 	const struct record_options *o;
 	struct record_result *res;
@@ -68,11 +80,13 @@ struct recorder {
 	struct ktrace *kt;
 	uint32_t capture;
 
-	struct vcpu_stepper st;
-	struct xt_state cur, prev;
-	uint64_t steps;
+	struct rec_vcpu *vcpus;		/* by vCPU index */
+	struct xt_state *ap_initial;	/* the header's initial states of vCPUs 1.. */
+	uint32_t n_vcpus;
+	struct rec_vcpu *vc;		/* the vCPU stepping now (the VM's selected one) */
+	uint64_t steps;			/* of all vCPUs: the global order's */
 	uint64_t injected_before;	/* the step the last injection events precede */
-	struct gmem_tlb code_tlb;	/* where the next instruction is, between steps */
+	uint32_t next_vcpu;		/* lock-step: where the round-robin looks first */
 	struct timespec t0;
 	struct sigaction old_int, old_term, old_alrm;
 };
@@ -143,7 +157,7 @@ static int setup_debug(struct recorder *r)
 	}
 	if (control)
 		control |= KVM_GUESTDBG_ENABLE;
-	return vstep_init(&r->st, &r->vm, control, dr, &r->res->err);
+	return vstep_init(&r->vc->st, &r->vm, control, dr, &r->res->err);
 }
 
 /*
@@ -173,11 +187,26 @@ static int setup(struct recorder *r)
 		return rc;
 	if (!r->vm.sync_regs)
 		return rec_err(err, -ENOTSUP, "this KVM lacks KVM_CAP_SYNC_REGS for regs, sregs and events");
+	r->n_vcpus = o->vcpus ? o->vcpus : 1;
+	if (r->n_vcpus > 1 && o->no_step)
+		return rec_err(err, -ENOTSUP, "--vcpus %u with --no-step: several vCPUs are recorded in lock-step under single-step only, for now",
+			       r->n_vcpus);
+	if ((rc = kvm_vm_add_vcpus(&r->vm, r->n_vcpus, err)))
+		return rc;
+	r->vcpus = calloc(r->n_vcpus, sizeof(*r->vcpus));
+	if (!r->vcpus)
+		return rec_err(err, -ENOMEM, "out of memory");
 	if ((rc = kvm_vm_supported_cpuid(&r->vm, &r->cpuid, &r->n_cpuid, err)))
 		return rc;
-	kvm_cpuid_set_apic_id(r->cpuid, r->n_cpuid, 0);	/* the one vCPU's */
-	if ((rc = kvm_vm_set_cpuid(&r->vm, r->cpuid, r->n_cpuid, err)))
-		return rc;
+	/* each vCPU's CPUID names its own APIC ID; the header keeps vCPU 0's */
+	for (uint32_t i = r->n_vcpus; i-- > 0;) {
+		kvm_cpuid_set_apic_id(r->cpuid, r->n_cpuid, i);
+		kvm_vm_select(&r->vm, i);
+		if ((rc = kvm_vm_set_cpuid(&r->vm, r->cpuid, r->n_cpuid, err)))
+			return rc;
+		r->vcpus[i].index = i;
+	}
+	r->vc = &r->vcpus[0];
 
 	r->img = (struct guest_image){ .name = o->image_name, .data = o->image, .size = o->image_size };
 	if ((rc = loader_load(&r->vm, &r->img, &o->load, err)))
@@ -191,18 +220,26 @@ static int setup(struct recorder *r)
 	/* a PC's ACPI tables in the BIOS area, unless the guest itself was loaded there */
 	if (r->vm.mem_size > ACPI_TABLES_BASE + ACPI_TABLES_SIZE &&
 	    !(r->img.load_addr < ACPI_TABLES_BASE + ACPI_TABLES_SIZE && r->img.end > ACPI_TABLES_BASE))
-		acpi_tables_build(r->vm.mem + ACPI_TABLES_BASE, ACPI_TABLES_SIZE, 1);
+		acpi_tables_build(r->vm.mem + ACPI_TABLES_BASE, ACPI_TABLES_SIZE, r->n_vcpus);
 	uint64_t stack = cpu_default_stack(&r->vm, r->img.mode, r->img.entry);
 	if ((rc = cpu_setup(&r->vm, r->img.mode, r->img.entry, stack, o->idt, err)) ||
-	    (rc = loader_multiboot_regs(&r->vm, &r->img, &o->load, err)) || (rc = setup_debug(r)))
+	    (rc = loader_multiboot_regs(&r->vm, &r->img, &o->load, err)))
 		return rc;
 	if ((r->capture & XT_CAPTURE_STATS) && (rc = vcpu_stats_open(&r->stats, &r->vm, err)))
 		return rc;
-
-	if ((rc = kvm_vm_get_state(&r->vm, &r->cur, r->capture, err)))
-		return rc;
-	r->cur.exit.reason = XT_EXIT_NONE;
-	r->prev = r->cur;
+	/* the others, as on a PC: application processors waiting for INIT and SIPI */
+	for (uint32_t i = r->n_vcpus; i-- > 0;) {
+		struct rec_vcpu *v = &r->vcpus[i];
+		kvm_vm_select(&r->vm, i);
+		r->vc = v;
+		if (i && (rc = kvm_vm_set_mp_state(&r->vm, KVM_MP_STATE_INIT_RECEIVED)))
+			return rec_err(err, rc, "KVM_SET_MP_STATE of vCPU %u: %s", i, strerror(-rc));
+		if ((rc = setup_debug(r)) || (rc = kvm_vm_get_state(&r->vm, &v->cur, r->capture, err)))
+			return rc;
+		v->mp_state = i ? KVM_MP_STATE_INIT_RECEIVED : KVM_MP_STATE_RUNNABLE;
+		v->cur.exit.reason = XT_EXIT_NONE;
+		v->prev = v->cur;
+	}
 	if ((rc = snapshot_memory(r)))
 		return rc;
 	host_probe(&r->host, &r->vm);
@@ -212,7 +249,7 @@ static int setup(struct recorder *r)
 	struct xt_header h = {
 		.tool_version = xt_version(), .argv = o->argv, .argc = o->argc,
 		.created_sec = now.tv_sec, .created_nsec = (uint32_t)now.tv_nsec,
-		.host = r->host.host, .initial = &r->cur,
+		.host = r->host.host, .initial = &r->vc->cur,
 	};
 	h.vm = (struct xt_vm_config){
 		.mem_size = r->vm.mem_size, .cpu_mode = r->img.mode, .irqchip = o->irqchip,
@@ -223,7 +260,16 @@ static int setup(struct recorder *r)
 		.memory = r->regions, .n_memory = r->n_regions, .injections = o->irqs,
 		.n_injections = o->n_irqs, .stats_names = r->stats.names, .n_stats = r->stats.n,
 	};
-	memcpy(h.vm.debugreg, r->st.dbg_regs, sizeof(h.vm.debugreg));
+	memcpy(h.vm.debugreg, r->vc->st.dbg_regs, sizeof(h.vm.debugreg));
+	h.vm.n_vcpus = r->n_vcpus;
+	if (r->n_vcpus > 1) {
+		r->ap_initial = malloc((r->n_vcpus - 1) * sizeof(*r->ap_initial));
+		if (!r->ap_initial)
+			return rec_err(err, -ENOMEM, "out of memory");
+		for (uint32_t i = 1; i < r->n_vcpus; i++)
+			r->ap_initial[i - 1] = r->vcpus[i].cur;
+		h.initial_vcpus = r->ap_initial;
+	}
 	int khz = ioctl(r->vm.vcpu_fd, KVM_GET_TSC_KHZ, 0);
 	h.vm.tsc_khz = khz > 0 ? (uint64_t)khz : 0;
 	h.image = (struct xt_image){ .name = r->img.name, .data = r->img.data, .size = r->img.size };
@@ -253,11 +299,15 @@ static int setup(struct recorder *r)
 	 * sets cost ioctls per step that dwarf the writer.  Allowed one CPU it
 	 * would only add context switches.
 	 */
-	if (r->capture == XT_CAPTURE_DEFAULT && !o->writer_on_step_thread && cpus_allowed() > 1 &&
-	    (rc = wthread_start(&r->wt, r->w, &r->cur, err)))
-		return rc;
+	if (r->capture == XT_CAPTURE_DEFAULT && !o->writer_on_step_thread && cpus_allowed() > 1) {
+		const struct xt_state *initial[KVM_VM_VCPUS_MAX];
+		for (uint32_t i = 0; i < r->n_vcpus; i++)
+			initial[i] = &r->vcpus[i].cur;
+		if ((rc = wthread_start(&r->wt, r->w, initial, r->n_vcpus, err)))
+			return rc;
+	}
 
-	devices_init(&r->dev, o->console, &r->vm, 1);
+	devices_init(&r->dev, o->console, &r->vm, (uint16_t)r->n_vcpus);
 	injector_init(&r->inj, o->irqs, o->n_irqs);
 	return 0;
 }
@@ -280,7 +330,8 @@ static int emit(struct recorder *r, const struct xt_event *ev)
 /* same: as for xt_writer_step_same() */
 static int write_step(struct recorder *r, uint32_t same)
 {
-	int rc = r->wt ? wthread_step(r->wt, &r->cur, same) : xt_writer_step_same(r->w, &r->cur, same);
+	int rc = r->wt ? wthread_step(r->wt, r->vc->index, &r->vc->cur, same) :
+			 xt_writer_step_vcpu(r->w, r->vc->index, &r->vc->cur, same);
 	return rc ? writer_failed(r, rc) : 0;
 }
 
@@ -321,7 +372,7 @@ static void emulation_bytes(const struct xt_exit *e, char *buf, size_t size)
 /* Decide whether this exit ends the recording; returns true if so. */
 static bool exit_ends(struct recorder *r, const struct insn *in)
 {
-	const struct xt_exit *e = &r->cur.exit;
+	const struct xt_exit *e = &r->vc->cur.exit;
 	switch (e->reason) {
 	case KVM_EXIT_IO:
 	case KVM_EXIT_MMIO:
@@ -336,12 +387,12 @@ static bool exit_ends(struct recorder *r, const struct insn *in)
 		 * exit may be far away, so the HLT's address is the byte before.
 		 */
 		set_end(r, XT_END_HLT, 0, "HLT at 0x%llx with nothing pending",
-			(unsigned long long)(r->o->no_step ? r->cur.regs.rip - 1 : r->prev.regs.rip));
+			(unsigned long long)(r->o->no_step ? r->vc->cur.regs.rip - 1 : r->vc->prev.regs.rip));
 		return true;
 	case KVM_EXIT_SHUTDOWN:
 		/* the vCPU's RIP at a shutdown is the instruction whose fault could not be delivered */
 		set_end(r, XT_END_SHUTDOWN, 0, "triple fault at rip 0x%llx",
-			(unsigned long long)r->cur.regs.rip);
+			(unsigned long long)r->vc->cur.regs.rip);
 		return true;
 	case KVM_EXIT_FAIL_ENTRY:
 		set_end(r, XT_END_FAIL_ENTRY, (int64_t)e->fail_hw_reason,
@@ -359,7 +410,7 @@ static bool exit_ends(struct recorder *r, const struct insn *in)
 			"KVM internal error, suberror %llu%s at rip 0x%llx%s",
 			(unsigned long long)e->internal_suberror,
 			e->internal_suberror == KVM_INTERNAL_ERROR_EMULATION ? " (emulation failure)" : "",
-			(unsigned long long)r->cur.regs.rip, bytes);
+			(unsigned long long)r->vc->cur.regs.rip, bytes);
 		return true;
 	}
 	case KVM_EXIT_SYSTEM_EVENT:
@@ -378,11 +429,16 @@ static bool exit_ends(struct recorder *r, const struct insn *in)
 			r->dev.exit_status);
 		return true;
 	}
-	/* Stepping HLT completes like any instruction here: with IF clear nothing can wake it. */
-	if (in && in->kind == INSN_HLT && r->cur.regs.rip == r->prev.regs.rip + in->len &&
-	    !(r->prev.regs.rflags & RFLAGS_IF) && !injector_pending(&r->inj, r->steps + 1)) {
+	/*
+	 * Stepping HLT completes like any instruction here: with IF clear nothing
+	 * can wake it.  (With several vCPUs the others may go on: lock-step
+	 * decides when none can.)
+	 */
+	if (r->n_vcpus == 1 && in && in->kind == INSN_HLT &&
+	    r->vc->cur.regs.rip == r->vc->prev.regs.rip + in->len &&
+	    !(r->vc->prev.regs.rflags & RFLAGS_IF) && !injector_pending(&r->inj, r->steps + 1)) {
 		set_end(r, XT_END_HLT, 0, "HLT at 0x%llx with interrupts disabled",
-			(unsigned long long)r->prev.regs.rip);
+			(unsigned long long)r->vc->prev.regs.rip);
 		return true;
 	}
 	return false;
@@ -392,10 +448,12 @@ static int after_step(struct recorder *r, const struct insn *in)
 {
 	struct xt_event ev[STEP_EVENTS_MAX];
 	int rc;
-	size_t n = step_events(&r->vm, &r->dev, in, &r->prev, &r->cur, &r->inj, r->steps, ev);
-	for (size_t i = 0; i < n; i++)
+	size_t n = step_events(&r->vm, &r->dev, in, &r->vc->prev, &r->vc->cur, &r->inj, r->steps, ev);
+	for (size_t i = 0; i < n; i++) {
+		ev[i].vcpu = r->vc->index;
 		if ((rc = emit(r, &ev[i])))
 			return rc;
+	}
 	if (r->capture & XT_CAPTURE_STATS) {
 		if (vcpu_stats_event(&r->stats, r->steps, &ev[0]) && (rc = emit(r, &ev[0])))
 			return rc;
@@ -449,7 +507,7 @@ static int on_tick_work(struct recorder *r)
 static int acpi_sleep_now(struct recorder *r)
 {
 	char text[128];
-	if (acpi_sleep_carry_out(&r->vm, &r->dev.pm, &r->cur, text, sizeof(text))) {
+	if (acpi_sleep_carry_out(&r->vm, &r->dev.pm, &r->vc->cur, text, sizeof(text))) {
 		set_end(r, XT_END_SYSTEM_EVENT, KVM_SYSTEM_EVENT_SHUTDOWN, "%s", text);
 		return 1;
 	}
@@ -458,9 +516,151 @@ static int acpi_sleep_now(struct recorder *r)
 	return emit(r, &ev);
 }
 
+/* ---- several vCPUs: lock-step ---------------------------------------------------------- */
+
+static void select_vcpu(struct recorder *r, struct rec_vcpu *v)
+{
+	kvm_vm_select(&r->vm, v->index);
+	r->vc = v;
+}
+
+/*
+ * The vCPU's run state as KVM has it now (asking makes KVM take pending
+ * INIT and SIPI), with an event when it changed: an AP started by SIPI, a
+ * vCPU put back into wait-for-SIPI by INIT.  A start reloads the state KVM
+ * gave the vCPU, the base its first step is compared against.
+ */
+static int refresh_mp_state(struct recorder *r, struct rec_vcpu *v)
+{
+	select_vcpu(r, v);
+	int mp = kvm_vm_get_mp_state(&r->vm);
+	if (mp < 0)
+		return rec_err(&r->res->err, mp, "KVM_GET_MP_STATE of vCPU %u: %s", v->index, strerror(-mp));
+	if ((uint32_t)mp == v->mp_state)
+		return 0;
+	struct xt_event ev = { .kind = XT_EV_MP_STATE, .step = r->steps, .vcpu = v->index };
+	ev.mp.from = v->mp_state;
+	ev.mp.to = (uint32_t)mp;
+	v->mp_state = (uint32_t)mp;
+	if (mp == KVM_MP_STATE_RUNNABLE) {
+		int rc;
+		if ((rc = kvm_vm_get_state(&r->vm, &v->cur, r->capture, &r->res->err)) ||
+		    (rc = vstep_resync(&v->st, &r->res->err)))
+			return rc;
+		v->cur.exit.reason = XT_EXIT_NONE;
+		v->prev = v->cur;
+		gmem_tlb_flush(&v->code_tlb);
+		v->halted = false;
+		v->reset = true;
+		if (ev.mp.from == KVM_MP_STATE_INIT_RECEIVED || ev.mp.from == KVM_MP_STATE_SIPI_RECEIVED)
+			ev.mp.sipi_vector = (uint32_t)(v->cur.sregs.cs.selector >> 8);
+	}
+	return emit(r, &ev);
+}
+
+static bool waits_for_sipi(const struct rec_vcpu *v)
+{
+	return v->mp_state == KVM_MP_STATE_INIT_RECEIVED || v->mp_state == KVM_MP_STATE_UNINITIALIZED ||
+	       v->mp_state == KVM_MP_STATE_SIPI_RECEIVED;
+}
+
+/*
+ * Would a halted vCPU take something now?  An NMI, or with IF set an
+ * interrupt in its local APIC's IRR above the processor priority.  A timer
+ * that expired but is not in the IRR yet is not seen: that wait is the
+ * blocking run's (lockstep_pick).
+ */
+static bool can_wake(struct recorder *r, struct rec_vcpu *v)
+{
+	if (v->cur.events.nmi_pending || v->cur.events.nmi_injected)
+		return true;
+	if (!(v->cur.regs.rflags & RFLAGS_IF))
+		return false;
+	struct xt_lapic l;
+	select_vcpu(r, v);
+	if (kvm_vm_get_lapic(&r->vm, &l) < 0)
+		return true;	/* let KVM decide */
+	int irr = -1, isr = -1;
+	for (int i = 255; i >= 0 && (irr < 0 || isr < 0); i--) {
+		if (irr < 0 && (l.irr[i / 64] >> (i % 64) & 1))
+			irr = i;
+		if (isr < 0 && (l.isr[i / 64] >> (i % 64) & 1))
+			isr = i;
+	}
+	unsigned ppr = (unsigned)l.tpr & 0xf0;
+	if (isr >= 0 && ((unsigned)isr & 0xf0) > ppr)
+		ppr = (unsigned)isr & 0xf0;
+	return irr >= 0 && ((unsigned)irr & 0xf0) > ppr;
+}
+
+/*
+ * The vCPU to step next, in a fixed round-robin order, skipping those that
+ * wait for SIPI and those halted that nothing can wake: selected, 1.  When
+ * none can step but one is halted with interrupts enabled, that one runs
+ * anyway and KVM_RUN waits for its timer (1).  0: no vCPU can ever step
+ * again (r->res says why); < 0: an error.
+ */
+static int lockstep_pick(struct recorder *r)
+{
+	int rc;
+	struct rec_vcpu *sleeper = NULL;
+	for (uint32_t k = 0; k < r->n_vcpus; k++) {
+		struct rec_vcpu *v = &r->vcpus[(r->next_vcpu + k) % r->n_vcpus];
+		if (waits_for_sipi(v) && (rc = refresh_mp_state(r, v)))
+			return rc;
+		if (waits_for_sipi(v))
+			continue;
+		if (v->halted && !can_wake(r, v)) {
+			if (!sleeper && (v->cur.regs.rflags & RFLAGS_IF))
+				sleeper = v;
+			continue;
+		}
+		v->halted = false;
+		select_vcpu(r, v);
+		r->next_vcpu = (v->index + 1) % r->n_vcpus;
+		return 1;
+	}
+	if (sleeper) {
+		select_vcpu(r, sleeper);
+		r->next_vcpu = (sleeper->index + 1) % r->n_vcpus;
+		return 1;
+	}
+	set_end(r, XT_END_HLT, 0, "no vCPU can run: each is halted with interrupts disabled or waits for SIPI");
+	return 0;
+}
+
+/* After an INIT or start-up IPI: the targets' new run states, now. */
+static int after_ipi(struct recorder *r, const struct xt_event *ipi)
+{
+	unsigned mode = xt_icr_mode(ipi->ipi.icr);
+	if (mode != 5 && mode != 6)
+		return 0;
+	struct rec_vcpu *self = r->vc;
+	for (uint32_t i = 0; i < r->n_vcpus; i++) {
+		int rc = refresh_mp_state(r, &r->vcpus[i]);
+		if (rc)
+			return rc;
+	}
+	select_vcpu(r, self);
+	return 0;
+}
+
+/* After a step of one of several vCPUs: did it halt, did it send an IPI? */
+static int after_lockstep_step(struct recorder *r, const struct insn *in, const uint8_t *code,
+			       size_t n)
+{
+	struct rec_vcpu *v = r->vc;
+	if (in && in->kind == INSN_HLT && v->cur.regs.rip == v->prev.regs.rip + in->len)
+		v->halted = true;
+	struct xt_event ev = { .kind = XT_EV_IPI, .step = r->steps, .vcpu = v->index };
+	if (!ipi_watch(&r->vm, code, n, &v->prev, &v->cur, &ev.ipi.icr, &ev.ipi.x2apic))
+		return 0;
+	int rc = emit(r, &ev);
+	return rc ? rc : after_ipi(r, &ev);
+}
+
 static int step_loop(struct recorder *r)
 {
-	struct kvm_run *run = r->vm.run;
 	struct xt_event evs[EVENTS_MAX];
 	int rc;
 	for (;;) {
@@ -471,20 +671,25 @@ static int step_loop(struct recorder *r)
 		/* never flush between an injection event and the step it precedes (SPEC.md) */
 		if (tick && r->injected_before != r->steps + 1 && (rc = on_tick_work(r)))
 			return rc > 0 ? 0 : rc;
+		if (r->n_vcpus > 1 && (rc = lockstep_pick(r)) <= 0)
+			return rc;
+		struct kvm_run *run = r->vm.run;
 
 		/* the instruction about to run, while its RIP is the current one */
 		struct insn insn, *in = NULL;
+		uint8_t bytes[16];
+		size_t nbytes = 0;
 		if (!r->o->no_step) {
-			uint8_t bytes[16];
-			size_t n = gmem_read_cached(&r->vm, &r->code_tlb, &r->cur.sregs,
-						    gmem_code_linear(&r->cur), bytes, sizeof(bytes));
-			insn_decode(bytes, n, gmem_code_bits(&r->cur), &insn);
+			nbytes = gmem_read_cached(&r->vm, &r->vc->code_tlb, &r->vc->cur.sregs,
+						  gmem_code_linear(&r->vc->cur), bytes, sizeof(bytes));
+			insn_decode(bytes, nbytes, gmem_code_bits(&r->vc->cur), &insn);
 			/* the guest's own TLB flushes flush ours */
 			if (insn.kind == INSN_INVLPG || insn.kind == INSN_MOV_CR3)
-				gmem_tlb_flush(&r->code_tlb);
+				gmem_tlb_flush(&r->vc->code_tlb);
 			in = &insn;
 		}
-		size_t nev = injector_before_run(&r->inj, &r->vm, r->steps + 1, evs, EVENTS_MAX);
+		/* the injection schedule is vCPU 0's */
+		size_t nev = r->vc->index ? 0 : injector_before_run(&r->inj, &r->vm, r->steps + 1, evs, EVENTS_MAX);
 		for (size_t i = 0; i < nev; i++)
 			if ((rc = emit(r, &evs[i])))
 				return rc;
@@ -493,12 +698,18 @@ static int step_loop(struct recorder *r)
 
 		int ret, err;
 		rec_own_before_run(&r->res->own);
-		if ((rc = vstep_run(&r->st, &ret, &err, &r->res->err)))
+		if ((rc = vstep_run(&r->vc->st, &ret, &err, &r->res->err)))
 			return rc;
 		rec_own_after_run(&r->res->own, r->steps);
 		if (r->kt && !vstep_interrupted(ret, err))
 			ktrace_mark(r->kt, r->steps + 1);
 		if (vstep_interrupted(ret, err)) {
+			/* several: an INIT may have put it back to wait for SIPI; lock-step decides the rest */
+			if (r->n_vcpus > 1) {
+				if ((rc = refresh_mp_state(r, r->vc)))
+					return rc;
+				continue;
+			}
 			if (!halted_for_good(r))
 				continue;	/* our timer or a stop signal: not a guest exit */
 			/*
@@ -506,19 +717,19 @@ static int step_loop(struct recorder *r)
 			 * there) with nothing that can wake it: record where it stopped,
 			 * as the interrupted exit KVM reported, and end.
 			 */
-			vstep_advance(&r->st, &r->prev, &r->cur);
-			r->cur.exit.reason = KVM_EXIT_INTR;
-			r->cur.exit.run_ret = (uint64_t)(int64_t)ret;
-			r->cur.exit.run_errno = (uint64_t)err;
+			vstep_advance(&r->vc->st, &r->vc->prev, &r->vc->cur);
+			r->vc->cur.exit.reason = KVM_EXIT_INTR;
+			r->vc->cur.exit.run_ret = (uint64_t)(int64_t)ret;
+			r->vc->cur.exit.run_errno = (uint64_t)err;
 			set_end(r, XT_END_HLT, 0, "halted at 0x%llx with interrupts disabled",
-				(unsigned long long)r->cur.regs.rip);
+				(unsigned long long)r->vc->cur.regs.rip);
 			if ((rc = write_step(r, 0)))
 				return rc;
 			r->steps++;
 			return 0;
 		}
 
-		vstep_advance(&r->st, &r->prev, &r->cur);
+		vstep_advance(&r->vc->st, &r->vc->prev, &r->vc->cur);
 		r->dev.out_len = 0;
 		bool ends;
 		if (ret == 0 && run->exit_reason == KVM_EXIT_IO) {
@@ -528,25 +739,31 @@ static int step_loop(struct recorder *r)
 		} else if (ret == 0 && run->exit_reason == KVM_EXIT_MMIO) {
 			devices_mmio(&r->dev, run);
 		}
-		if (!vstep_capture_exit(&r->st, &r->cur, ret, err)) {
+		if (!vstep_capture_exit(&r->vc->st, &r->vc->cur, ret, err)) {
 			set_end(r, XT_END_RUN_ERROR, ret < 0 ? err : 0, "KVM_RUN failed: %s",
 				ret < 0 ? strerror(err) : "returned without an exit reason");
 			ends = true;
 		} else {
-			if ((rc = vstep_after_exit(&r->st, &r->cur, &r->res->err)))
+			if ((rc = vstep_after_exit(&r->vc->st, &r->vc->cur, &r->res->err)))
 				return rc;
 			ends = exit_ends(r, in);
 		}
 		if ((r->capture & ~XT_CAPTURE_DEFAULT & ~XT_CAPTURE_STATS) &&
-		    (rc = kvm_vm_get_heavy(&r->vm, &r->cur, r->capture, &r->res->err)))
+		    (rc = kvm_vm_get_heavy(&r->vm, &r->vc->cur, r->capture, &r->res->err)))
 			return rc;
 		/* what capture already compared need not be compared again */
-		uint32_t same = (r->st.sregs_changed ? 0 : 1u << XT_BLOCK_SREGS) |
-				(r->st.events_changed ? 0 : 1u << XT_BLOCK_EVENTS);
+		uint32_t same = (r->vc->st.sregs_changed ? 0 : 1u << XT_BLOCK_SREGS) |
+				(r->vc->st.events_changed ? 0 : 1u << XT_BLOCK_EVENTS);
+		if (r->vc->reset) {
+			same = 0;
+			r->vc->reset = false;
+		}
 		if ((rc = write_step(r, same)))
 			return rc;
 		r->steps++;
 		if ((rc = after_step(r, in)))
+			return rc;
+		if (r->n_vcpus > 1 && (rc = after_lockstep_step(r, in, bytes, nbytes)))
 			return rc;
 		if (ends)
 			return 0;
@@ -594,6 +811,8 @@ static void teardown(struct recorder *r)
 	host_info_free(&r->host);
 	free(r->cpuid);
 	free(r->regions);
+	free(r->vcpus);
+	free(r->ap_initial);
 	kvm_vm_close(&r->vm);
 }
 

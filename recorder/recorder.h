@@ -28,6 +28,7 @@ struct record_options {
 	struct load_options load;
 	uint64_t mem_size;
 	uint32_t irqchip;		/* enum xt_irqchip */
+	uint32_t vcpus;			/* 0 or 1: one; more: lock-step (needs an in-kernel irqchip) */
 	bool no_step, block_irq, sw_bp, idt;
 	struct hw_breakpoint hw_bp[4];
 	size_t n_hw_bp;

@@ -27,9 +27,15 @@ int vstep_init(struct vcpu_stepper *st, struct kvm_vm *vm, uint32_t control,
 	int rc;
 	if (control && (rc = kvm_vm_set_guest_debug(vm, control, debugreg, err)))
 		return rc;
-	if (ioctl(vm->vcpu_fd, KVM_GET_SREGS, &st->raw_sregs) < 0 ||
-	    ioctl(vm->vcpu_fd, KVM_GET_VCPU_EVENTS, &st->raw_events) < 0)
-		return rec_err(err, -errno, "reading the initial state: %s", strerror(errno));
+	return vstep_resync(st, err);
+}
+
+int vstep_resync(struct vcpu_stepper *st, struct xt_error *err)
+{
+	if (ioctl(st->vm->vcpu_fd, KVM_GET_SREGS, &st->raw_sregs) < 0 ||
+	    ioctl(st->vm->vcpu_fd, KVM_GET_VCPU_EVENTS, &st->raw_events) < 0)
+		return rec_err(err, -errno, "reading the vCPU's state: %s", strerror(errno));
+	st->sregs_changed = st->events_changed = false;
 	return 0;
 }
 

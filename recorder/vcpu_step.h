@@ -37,6 +37,9 @@ struct vcpu_stepper {
 int vstep_init(struct vcpu_stepper *st, struct kvm_vm *vm, uint32_t control,
 	       const uint64_t debugreg[8], struct xt_error *err);
 
+/* Read the vCPU's sregs and events anew as that base (after KVM reset it: INIT, SIPI). */
+int vstep_resync(struct vcpu_stepper *st, struct xt_error *err);
+
 /*
  * One KVM_RUN.  *ret and *err_no are what KVM_RUN returned and its errno.
  * A run that returned EINTR made no exit (a signal, or immediate_exit):

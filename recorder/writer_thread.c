@@ -35,6 +35,7 @@ _Static_assert(2 * (EVENT_DATA_MAX + sizeof(struct xt_event) + 2 * ENTRY_ALIGN) 
 
 enum entry_kind { ENTRY_PAD, ENTRY_STEP, ENTRY_EVENT, ENTRY_FLUSH };
 enum { HAS_SREGS = 1, HAS_EVENTS = 2, HAS_BLOB = 4 };
+#define HAS_VCPU_SHIFT 8	/* a step's vCPU rides in has, above the HAS_* bits */
 
 struct entry {
 	uint32_t kind;		/* enum entry_kind */
@@ -66,8 +67,9 @@ struct writer_thread {
 	uint64_t tail_seen;			/* tail as last read: room is at least this */
 	uint64_t woken_at;			/* head when the writer was last woken */
 
-	/* the writer thread's own: the state the steps' blocks are applied to */
-	_Alignas(64) struct xt_state st;
+	/* the writer thread's own: by vCPU, the state its steps' blocks are applied to */
+	_Alignas(64) struct xt_state *st;
+	uint32_t n_vcpus;
 };
 
 static uint32_t align_up(size_t n)
@@ -101,7 +103,8 @@ static size_t exit_blob(const struct xt_exit *e, uint32_t *len)
 static int write_step(struct writer_thread *t, const struct entry *e)
 {
 	const uint8_t *p = (const uint8_t *)(e + 1);
-	struct xt_state *st = &t->st;
+	uint32_t vcpu = e->has >> HAS_VCPU_SHIFT;
+	struct xt_state *st = &t->st[vcpu];
 	memcpy(&st->regs, p, sizeof(st->regs));
 	p += sizeof(st->regs);
 	memcpy(&st->exit, p, EXIT_HEAD);
@@ -119,7 +122,7 @@ static int write_step(struct writer_thread *t, const struct entry *e)
 		size_t at = exit_blob(&st->exit, &len);
 		memcpy((uint8_t *)&st->exit + at, p, len);
 	}
-	return xt_writer_step_same(t->w, st, e->same);
+	return xt_writer_step_vcpu(t->w, vcpu, st, e->same);
 }
 
 static int write_event(struct writer_thread *t, const struct entry *e)
@@ -227,12 +230,12 @@ static void commit(struct writer_thread *t, uint32_t len, bool soon)
 	}
 }
 
-int wthread_step(struct writer_thread *t, const struct xt_state *cur, uint32_t same)
+int wthread_step(struct writer_thread *t, uint32_t vcpu, const struct xt_state *cur, uint32_t same)
 {
 	int failed = atomic_load_explicit(&t->failed, memory_order_acquire);
 	if (failed)
 		return failed;
-	uint32_t has = 0, blob_len;
+	uint32_t has = vcpu << HAS_VCPU_SHIFT, blob_len;
 	size_t n = sizeof(struct entry) + sizeof(cur->regs) + EXIT_HEAD;
 	if (!(same & (1u << XT_BLOCK_SREGS))) {
 		has |= HAS_SREGS;
@@ -317,18 +320,26 @@ int wthread_drain(struct writer_thread *t)
 	return atomic_load_explicit(&t->failed, memory_order_acquire);
 }
 
-int wthread_start(struct writer_thread **out, struct xt_writer *w, const struct xt_state *initial,
-		  struct xt_error *err)
+int wthread_start(struct writer_thread **out, struct xt_writer *w,
+		  const struct xt_state *const *initial, uint32_t n_vcpus, struct xt_error *err)
 {
 	struct writer_thread *t = aligned_alloc(64, sizeof(*t));
 	if (!t)
 		return rec_err(err, -ENOMEM, "out of memory");
 	memset(t, 0, sizeof(*t));
 	t->w = w;
-	t->st = *initial;
+	t->n_vcpus = n_vcpus;
+	t->st = malloc(n_vcpus * sizeof(*t->st));
+	if (!t->st) {
+		free(t);
+		return rec_err(err, -ENOMEM, "out of memory");
+	}
+	for (uint32_t i = 0; i < n_vcpus; i++)
+		t->st[i] = *initial[i];
 	t->bytes = xt_writer_bytes(w);
 	t->ring = aligned_alloc(64, RING_SIZE);
 	if (!t->ring) {
+		free(t->st);
 		free(t);
 		return rec_err(err, -ENOMEM, "out of memory");
 	}
@@ -345,6 +356,7 @@ int wthread_start(struct writer_thread **out, struct xt_writer *w, const struct 
 		pthread_setname_np(t->thread, "xt-writer");	/* for top -H, perf and the tests */
 	if (rc) {
 		free(t->ring);
+		free(t->st);
 		free(t);
 		return rec_err(err, -rc, "starting the writer thread: %s", strerror(rc));
 	}
@@ -366,5 +378,6 @@ void wthread_stop(struct writer_thread *t)
 	pthread_cond_destroy(&t->wake_writer);
 	pthread_cond_destroy(&t->wake_stepper);
 	free(t->ring);
+	free(t->st);
 	free(t);
 }

@@ -18,12 +18,12 @@
 
 struct writer_thread;
 
-/* Start a writer thread for w; initial is the state the header holds. */
-int wthread_start(struct writer_thread **out, struct xt_writer *w, const struct xt_state *initial,
-		  struct xt_error *err);
+/* Start a writer thread for w; initial[i] is vCPU i's state as the header holds it. */
+int wthread_start(struct writer_thread **out, struct xt_writer *w,
+		  const struct xt_state *const *initial, uint32_t n_vcpus, struct xt_error *err);
 
 /*
- * Queue a step.  same has XT_BLOCK_* bits of the blocks known unchanged
+ * Queue a step of a vCPU.  same has XT_BLOCK_* bits of the blocks known unchanged
  * since the previous step (only SREGS and EVENTS may be set: the others
  * are always sent).  Of the exit's blobs only the one of cur's exit reason
  * is sent: a blob must change only on an exit of its own reason, as
@@ -31,7 +31,7 @@ int wthread_start(struct writer_thread **out, struct xt_writer *w, const struct 
  * 0, or the writer's error code once it failed (wthread_drain() then gives
  * the error).
  */
-int wthread_step(struct writer_thread *t, const struct xt_state *cur, uint32_t same);
+int wthread_step(struct writer_thread *t, uint32_t vcpu, const struct xt_state *cur, uint32_t same);
 
 /* Queue an event (its data is copied). */
 int wthread_event(struct writer_thread *t, const struct xt_event *ev);

@@ -195,7 +195,7 @@ int cmd_record(int argc, char **argv)
 {
 	enum { O_MODE = 256, O_LOAD, O_ENTRY, O_MEM, O_NO_STEP, O_BLOCK_IRQ, O_IRQCHIP, O_IRQ,
 	       O_MAX_STEPS, O_TIMEOUT, O_CAPTURE, O_KTRACE, O_IDT, O_SW_BP, O_HW_BP, O_CONSOLE,
-	       O_APPEND, O_QUIET, O_SCENARIO, O_NO_IDT, O_ONE_THREAD, O_CMDLINE, O_MODULE, O_INITRD };
+	       O_APPEND, O_QUIET, O_SCENARIO, O_NO_IDT, O_ONE_THREAD, O_CMDLINE, O_MODULE, O_INITRD, O_VCPUS };
 	static const struct option opts[] = {
 		{ "output", required_argument, NULL, 'o' },
 		{ "scenario", required_argument, NULL, O_SCENARIO },
@@ -220,6 +220,7 @@ int cmd_record(int argc, char **argv)
 		{ "cmdline", required_argument, NULL, O_CMDLINE },
 		{ "module", required_argument, NULL, O_MODULE },
 		{ "initrd", required_argument, NULL, O_INITRD },
+		{ "vcpus", required_argument, NULL, O_VCPUS },
 		{ "quiet", no_argument, NULL, O_QUIET },
 		{ "one-thread", no_argument, NULL, O_ONE_THREAD },
 		{ "help", no_argument, NULL, 'h' },
@@ -235,7 +236,7 @@ int cmd_record(int argc, char **argv)
 	size_t n_module_specs = 0;
 	struct boot_module modules[LOADER_MODULES_MAX];
 	bool quiet = false, irqchip_set = false, max_steps_set = false, idt_set = false, idt = false;
-	bool mode_set = false, timeout_set = false;
+	bool mode_set = false, timeout_set = false, vcpus_set = false;
 	int c;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":o:h", opts, NULL)) != -1) {
@@ -261,6 +262,15 @@ int cmd_record(int argc, char **argv)
 			if (!parse_size(optarg, &o.mem_size))
 				return cli_usage_error("record", "--mem needs a size such as 64M, not '%s'", optarg);
 			break;
+		case O_VCPUS: {
+			uint64_t n;
+			if (!cli_parse_u64(optarg, &n) || n < 1 || n > KVM_VM_VCPUS_MAX)
+				return cli_usage_error("record", "--vcpus needs a number from 1 to %d, not '%s'",
+						       KVM_VM_VCPUS_MAX, optarg);
+			o.vcpus = (uint32_t)n;
+			vcpus_set = true;
+			break;
+		}
 		case O_NO_STEP: o.no_step = true; break;
 		case O_BLOCK_IRQ: o.block_irq = true; break;
 		case O_IRQCHIP:
@@ -359,6 +369,8 @@ int cmd_record(int argc, char **argv)
 			irq_specs[n_irq_specs++] = sc->irqs[i];
 		if (!max_steps_set)
 			o.max_steps = sc->max_steps;
+		if (!vcpus_set)
+			o.vcpus = sc->vcpus;
 		if (!timeout_set)
 			o.timeout_ms = sc->timeout_ms;
 		o.capture |= sc->capture;

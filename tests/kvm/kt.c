@@ -138,6 +138,7 @@ static void flatten(const struct xt_state *s, uint64_t step, struct kt_step *k)
 	k->regs = s->regs;
 	k->exit_reason = s->exit.reason;
 	k->cs_selector = s->sregs.cs.selector;
+	k->cs_base = s->sregs.cs.base;
 	k->ss_selector = s->sregs.ss.selector;
 	k->cr0 = s->sregs.cr0;
 	k->cr2 = s->sregs.cr2;
@@ -245,6 +246,8 @@ struct kt_trace *kt_load(const char *path)
 			if (t->nsteps + 2 > cap_steps)
 				t->steps = realloc(t->steps, (cap_steps *= 2) * sizeof(*t->steps));
 			flatten(rec.state, rec.step, &t->steps[++t->nsteps]);
+			t->steps[t->nsteps].vcpu = rec.vcpu;
+			t->steps[t->nsteps].vcpu_step = rec.vcpu_step;
 		} else if (rec.type == XT_REC_EVENT) {
 			if (t->nevents + 1 > cap_ev)
 				t->events = realloc(t->events, (cap_ev *= 2) * sizeof(*t->events));

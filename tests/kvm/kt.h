@@ -16,9 +16,11 @@
 /* One step of a loaded trace: the state after the exit, flattened for asserts. */
 struct kt_step {
 	uint64_t step;
+	uint32_t vcpu;			/* the vCPU that made it */
+	uint64_t vcpu_step;		/* its own step number (from 1) */
 	struct xt_regs regs;
 	uint64_t exit_reason;
-	uint64_t cs_selector, ss_selector, cr0, cr2, efer, idt_limit;
+	uint64_t cs_selector, cs_base, ss_selector, cr0, cr2, efer, idt_limit;
 	uint64_t shadow;		/* events.interrupt.shadow */
 	uint64_t dr6, dr7, pc, debug_exception;	/* dr7: 0 where KVM did not write it */
 	uint64_t io_port, io_dir, io_size, io_count, io_value;	/* io_value: first 8 bytes, LE */

@@ -29,6 +29,8 @@ static const struct {
 	{ "lapic-timer", XT_END_DEBUG_EXIT, 1 },
 	{ "exceptions", XT_END_DEBUG_EXIT, 1 },
 	{ "io-mmio-cpuid-rdtsc-hlt", XT_END_DEBUG_EXIT, 1 },
+	{ "ipi", XT_END_DEBUG_EXIT, 3 },
+	{ "init-sipi", XT_END_DEBUG_EXIT, 1 },
 };
 #define N_SCENARIOS (sizeof(scenarios) / sizeof(scenarios[0]))
 
@@ -60,7 +62,8 @@ static void check_debug_exits(const struct kt_trace *t, const char *name)
 		if (k->exit_reason != KVM_EXIT_DEBUG)
 			continue;
 		TEST_EQ_U64(1, k->debug_exception, "%s step %" PRIu64 ": #DB", name, i);
-		TEST_EQ_U64(k->regs.rip, k->pc, "%s step %" PRIu64 ": pc is RIP (long mode)", name, i);
+		/* pc is linear: RIP in long mode, CS base + IP for an AP starting in real mode */
+		TEST_EQ_U64(k->cs_base + k->regs.rip, k->pc, "%s step %" PRIu64 ": pc is CS base + RIP", name, i);
 		if (k->dr6 & 0xf) {
 			TEST_EQ_STR("hw-bp", name, "step %" PRIu64 ": a breakpoint exit (dr6 0x%" PRIx64 ")", i, k->dr6);
 			TEST_EQ_U64(0xffff0ff0, k->dr6 & ~0xfull, "%s step %" PRIu64 ": Bn alone", name, i);

@@ -42,7 +42,7 @@ struct sink {
 
 static int put_step(struct sink *k, const struct xt_state *s, uint32_t same)
 {
-	return k->t ? wthread_step(k->t, s, same) : xt_writer_step_same(k->w, s, same);
+	return k->t ? wthread_step(k->t, 0, s, same) : xt_writer_step_same(k->w, s, same);
 }
 
 static int put_event(struct sink *k, const struct xt_event *ev)
@@ -65,7 +65,10 @@ static int feed(const char *path, bool threaded, const struct xt_writer_options 
 	memset(k, 0, sizeof(*k));
 	TEST_EQ_U64(0, xt_writer_open(&k->w, path, &fh.h, wo, &err), "open %s: %s", path, err.msg);
 	if (threaded)
-		TEST_EQ_U64(0, wthread_start(&k->t, k->w, &fh.initial, &err), "start: %s", err.msg);
+	{
+		const struct xt_state *initial = &fh.initial;
+		TEST_EQ_U64(0, wthread_start(&k->t, k->w, &initial, 1, &err), "start: %s", err.msg);
+	}
 	for (size_t i = 0; i < sizeof(big); i++)
 		big[i] = (uint8_t)(i * 7 + 3);
 	struct fx_rng rng = { 7 };
