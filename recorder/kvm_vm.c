@@ -106,22 +106,26 @@ int kvm_vm_open(struct kvm_vm *vm, uint64_t mem_size, uint32_t irqchip, struct x
 	int sync = kvm_vm_cap(vm, KVM_CAP_SYNC_REGS);
 	uint32_t want = KVM_SYNC_X86_REGS | KVM_SYNC_X86_SREGS | KVM_SYNC_X86_EVENTS;
 	vm->sync_regs = (sync & want) == want;
-	int rc = kvm_vm_add_vcpus(vm, 1, err);
+	int rc = kvm_vm_add_vcpus(vm, 1, NULL, err);
 	if (rc == 0)
 		kvm_vm_select(vm, 0);
 	return rc;
 }
 
-int kvm_vm_add_vcpus(struct kvm_vm *vm, uint32_t n, struct xt_error *err)
+int kvm_vm_add_vcpus(struct kvm_vm *vm, uint32_t n, const uint32_t *ids, struct xt_error *err)
 {
 	if (n > KVM_VM_VCPUS_MAX)
 		return rec_err(err, -EINVAL, "%u vCPUs: at most %u", n, KVM_VM_VCPUS_MAX);
 	if (n > 1 && vm->irqchip == XT_IRQCHIP_NONE)
 		return rec_err(err, -EINVAL, "%u vCPUs need an in-kernel local APIC (--irqchip kernel or split) for INIT, SIPI and IPIs", n);
+	if (vm->n_vcpus && ids && ids[0] != vm->vcpu_ids[0])
+		return rec_err(err, -EINVAL, "vCPU 0 has APIC ID %u: this exitrace makes vCPU 0 with ID %u",
+			       ids[0], vm->vcpu_ids[0]);
 	for (uint32_t i = vm->n_vcpus; i < n; i++) {
-		int fd = ioctl(vm->vm_fd, KVM_CREATE_VCPU, (unsigned long)i);
+		uint32_t id = ids ? ids[i] : i;
+		int fd = ioctl(vm->vm_fd, KVM_CREATE_VCPU, (unsigned long)id);
 		if (fd < 0)
-			return rec_err(err, -errno, "KVM_CREATE_VCPU %u: %s", i, strerror(errno));
+			return rec_err(err, -errno, "KVM_CREATE_VCPU %u (vCPU %u): %s", id, i, strerror(errno));
 		struct kvm_run *run = mmap(NULL, vm->run_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 		if (run == MAP_FAILED) {
 			int e = errno;
@@ -131,6 +135,7 @@ int kvm_vm_add_vcpus(struct kvm_vm *vm, uint32_t n, struct xt_error *err)
 		if (vm->sync_regs)
 			run->kvm_valid_regs = KVM_SYNC_X86_REGS | KVM_SYNC_X86_SREGS | KVM_SYNC_X86_EVENTS;
 		vm->vcpu_fds[i] = fd;
+		vm->vcpu_ids[i] = id;
 		vm->runs[i] = run;
 		vm->n_vcpus = i + 1;
 	}

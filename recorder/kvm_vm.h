@@ -24,6 +24,7 @@ struct kvm_vm {
 	struct kvm_run *run;
 	uint32_t n_vcpus, selected;
 	int vcpu_fds[KVM_VM_VCPUS_MAX];
+	uint32_t vcpu_ids[KVM_VM_VCPUS_MAX];	/* KVM's ids (the APIC IDs) */
 	struct kvm_run *runs[KVM_VM_VCPUS_MAX];
 	size_t run_size;
 	uint8_t *mem;
@@ -39,11 +40,12 @@ int kvm_vm_open(struct kvm_vm *vm, uint64_t mem_size, uint32_t irqchip, struct x
 void kvm_vm_close(struct kvm_vm *vm);
 
 /*
- * Create vCPUs 1 to n - 1 (vCPU 0 is made by kvm_vm_open), each with its
- * run page and sync regs as vCPU 0's.  Several need an in-kernel local
- * APIC: the others wait for INIT and SIPI there.  0 or -errno with err set.
+ * Create the vCPUs up to n (kvm_vm_open made vCPU 0), each with its run
+ * page and sync regs as vCPU 0's; vCPU i's KVM id, which is its APIC ID,
+ * is ids[i], or i without ids.  Several need an in-kernel local APIC.  0
+ * or -errno with err set.
  */
-int kvm_vm_add_vcpus(struct kvm_vm *vm, uint32_t n, struct xt_error *err);
+int kvm_vm_add_vcpus(struct kvm_vm *vm, uint32_t n, const uint32_t *ids, struct xt_error *err);
 
 /* Make vCPU i the one the per-vCPU calls act on. */
 static inline void kvm_vm_select(struct kvm_vm *vm, uint32_t i)

@@ -191,7 +191,7 @@ static int setup(struct recorder *r)
 	if (r->n_vcpus > 1 && o->no_step)
 		return rec_err(err, -ENOTSUP, "--vcpus %u with --no-step: several vCPUs are recorded in lock-step under single-step only, for now",
 			       r->n_vcpus);
-	if ((rc = kvm_vm_add_vcpus(&r->vm, r->n_vcpus, err)))
+	if ((rc = kvm_vm_add_vcpus(&r->vm, r->n_vcpus, NULL, err)))
 		return rc;
 	r->vcpus = calloc(r->n_vcpus, sizeof(*r->vcpus));
 	if (!r->vcpus)

@@ -44,29 +44,39 @@ static void on_stop(int sig)
 	stop_signal = sig;
 }
 
+/* What replay keeps of each vCPU. */
+struct replay_vcpu {
+	struct vcpu_stepper st;
+	uint32_t index;
+	struct xt_state rec;		/* recorded: the state after its step being replayed */
+	struct xt_state cur, prev;	/* replayed: after its last step, and before it */
+	struct insn insn;		/* the instruction the pending step ran (with output only) */
+	bool have_insn;
+	struct gmem_tlb code_tlb;	/* kept as the recorder keeps its own: insn decides the events */
+	uint64_t steps;			/* its own steps so far, the pending one included */
+};
+
 struct replay {
 	const struct replay_options *o;
 	struct replay_result *res;
 	struct xt_reader *rd;
 	const struct xt_header *h;
 	struct kvm_vm vm;
-	struct vcpu_stepper st;
+	struct replay_vcpu *vcpus;	/* by vCPU index */
+	uint32_t n_vcpus;
+	struct replay_vcpu *vc;		/* the one selected in vm: the pending step's, or the next's */
+	struct replay_vcpu *pend;	/* the vCPU of the step that ran and waits for its events */
 	struct injector inj;
 	struct devices dev;
 	struct state_compare cmp;
 	struct host_info host;
 	struct xt_writer *w;
 
-	struct xt_state rec;		/* recorded: the state after the step being replayed */
-	struct xt_state cur, prev;	/* replayed: after the step, and before it */
 	uint64_t done;			/* steps replayed and compared */
 	bool pending;			/* step done + 1 ran and waits for its events */
 	struct xt_event injections[INJECT_MAX];	/* recorded irq-inject events not made yet */
 	size_t n_injections;
 	char note[256];			/* an injection of the pending step that came out otherwise */
-	struct insn insn;		/* the instruction the pending step ran (with output only) */
-	bool have_insn;
-	struct gmem_tlb code_tlb;	/* kept as the recorder keeps its own: insn decides the events */
 	struct timespec t0;
 	int64_t next_progress_ns;
 	struct sigaction old_int, old_term;
@@ -173,6 +183,12 @@ static void take_footer(struct replay_result *res, const struct xt_footer *f)
 	res->record_seconds = (double)f->duration_ns / 1e9;
 }
 
+static void select_vcpu(struct replay *r, struct replay_vcpu *v)
+{
+	kvm_vm_select(&r->vm, v->index);
+	r->vc = v;
+}
+
 static int setup(struct replay *r)
 {
 	struct replay_result *res = r->res;
@@ -181,10 +197,6 @@ static int setup(struct replay *r)
 		return rc;
 	r->h = xt_reader_header(r->rd);
 	const struct xt_header *h = r->h;
-	/* until replay runs several vCPUs, refuse rather than replay vCPU 0 alone */
-	if (h->vm.n_vcpus > 1)
-		return rec_err(&res->err, -ENOTSUP, "%s has %u vCPUs: this exitrace replays traces of one vCPU",
-			       r->o->path, h->vm.n_vcpus);
 	const struct xt_footer *f = xt_reader_footer(r->rd);
 	if (f) {
 		take_footer(res, f);
@@ -220,17 +232,27 @@ static int setup(struct replay *r)
 	free(cpuid);
 	if (rc)
 		return rec_err(&res->err, rc, "out of memory");
-	if ((rc = vstep_init(&r->st, &r->vm, h->vm.guest_debug, h->vm.debugreg, &res->err)))
-		return rc;
-
-	/* what KVM holds now is where replay starts: it must be the recorded start */
-	if ((rc = kvm_vm_get_state(&r->vm, &r->cur, h->vm.capture, &res->err)))
-		return rc;
-	r->cur.exit = h->initial->exit;
-	r->rec = *h->initial;
-	r->prev = r->cur;
+	r->n_vcpus = r->vm.n_vcpus;
+	res->vcpus = r->n_vcpus;
+	r->vcpus = calloc(r->n_vcpus, sizeof(*r->vcpus));
+	if (!r->vcpus)
+		return rec_err(&res->err, -ENOMEM, "out of memory");
+	for (uint32_t i = r->n_vcpus; i-- > 0;) {
+		struct replay_vcpu *v = &r->vcpus[i];
+		const struct xt_state *initial = i ? &h->initial_vcpus[i - 1] : h->initial;
+		v->index = i;
+		select_vcpu(r, v);
+		if ((rc = vstep_init(&v->st, &r->vm, h->vm.guest_debug, h->vm.debugreg, &res->err)))
+			return rc;
+		/* what KVM holds now is where replay starts: it must be the recorded start */
+		if ((rc = kvm_vm_get_state(&r->vm, &v->cur, h->vm.capture, &res->err)))
+			return rc;
+		v->cur.exit = initial->exit;
+		v->rec = *initial;
+		v->prev = v->cur;
+	}
 	injector_init(&r->inj, h->vm.injections, h->vm.n_injections);
-	devices_init(&r->dev, NULL, &r->vm, 1);
+	devices_init(&r->dev, NULL, &r->vm, (uint16_t)r->n_vcpus);
 	if (r->o->output && (rc = open_output(r)))
 		return rc;
 	return 0;
@@ -260,9 +282,9 @@ static void gather_context(struct replay *r, struct replay_divergence *d)
 		if (rec.type == XT_REC_EVENT) {
 			keep_event(d, rec.event);
 		} else if (rec.type == XT_REC_STEP && rec.step < d->step && d->n_before < k) {
-			d->before[d->n_before++] = (struct replay_step){ rec.step, *rec.state };
+			d->before[d->n_before++] = (struct replay_step){ rec.step, rec.vcpu, *rec.state };
 		} else if (rec.type == XT_REC_STEP && rec.step > d->step && d->n_after < k) {
-			d->after[d->n_after++] = (struct replay_step){ rec.step, *rec.state };
+			d->after[d->n_after++] = (struct replay_step){ rec.step, rec.vcpu, *rec.state };
 		}
 	}
 }
@@ -272,13 +294,13 @@ static void replayed_events(struct replay *r, struct replay_divergence *d)
 {
 	struct insn in;
 	uint8_t bytes[16];
-	size_t n = gmem_read(&r->vm, &r->prev.sregs, gmem_code_linear(&r->prev), bytes, sizeof(bytes));
-	insn_decode(bytes, n, gmem_code_bits(&r->prev), &in);
+	size_t n = gmem_read(&r->vm, &r->vc->prev.sregs, gmem_code_linear(&r->vc->prev), bytes, sizeof(bytes));
+	insn_decode(bytes, n, gmem_code_bits(&r->vc->prev), &in);
 	struct devices quiet = r->dev;
 	quiet.out_len = 0;
 	struct injector inj = r->inj;	/* as it was before the step was written out, if it was */
 	struct xt_event evs[STEP_EVENTS_MAX];
-	size_t k = step_events(&r->vm, &quiet, r->have_insn ? &r->insn : &in, &r->prev, &r->cur,
+	size_t k = step_events(&r->vm, &quiet, r->vc->have_insn ? &r->vc->insn : &in, &r->vc->prev, &r->vc->cur,
 			       &inj, d->step, evs);
 	for (size_t i = 0; i < k; i++)
 		if (evs[i].kind != XT_EV_CONSOLE)
@@ -291,8 +313,10 @@ static int diverge(struct replay *r, uint64_t step, const struct xt_field_set *s
 	if (!d)
 		return rec_err(&r->res->err, -ENOMEM, "out of memory");
 	d->step = step;
-	d->recorded = r->rec;
-	d->replayed = r->cur;
+	d->recorded = r->vc->rec;
+	d->vcpu = r->vc->index;
+	d->vcpu_step = r->vc->steps;
+	d->replayed = r->vc->cur;
 	d->fields = *set;
 	d->n_fields = n;
 	snprintf(d->note, sizeof(d->note), "%s", r->note);
@@ -306,14 +330,16 @@ static int diverge(struct replay *r, uint64_t step, const struct xt_field_set *s
 
 static int write_step(struct replay *r, uint64_t step)
 {
-	if (xt_writer_step(r->w, &r->cur))
+	if (xt_writer_step_vcpu(r->w, r->vc->index, &r->vc->cur, 0))
 		return writer_fail(r);
 	struct xt_event evs[STEP_EVENTS_MAX];
-	size_t n = step_events(&r->vm, &r->dev, r->have_insn ? &r->insn : NULL, &r->prev, &r->cur,
+	size_t n = step_events(&r->vm, &r->dev, r->vc->have_insn ? &r->vc->insn : NULL, &r->vc->prev, &r->vc->cur,
 			       &r->inj, step, evs);
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < n; i++) {
+		evs[i].vcpu = r->vc->index;
 		if (xt_writer_event(r->w, &evs[i]))
 			return writer_fail(r);
+	}
 	return 0;
 }
 
@@ -321,7 +347,7 @@ static int write_step(struct replay *r, uint64_t step)
 static void push_regs(struct replay *r)
 {
 	struct kvm_run *run = r->vm.run;
-	memcpy(&run->s.regs.regs, &r->cur.regs, sizeof(run->s.regs.regs));
+	memcpy(&run->s.regs.regs, &r->vc->cur.regs, sizeof(run->s.regs.regs));
 	run->kvm_dirty_regs |= KVM_SYNC_X86_REGS;
 }
 
@@ -342,16 +368,16 @@ static bool feed_undefined_flags(struct replay *r, const struct xt_field_set *se
 	 * Only where the step ran that one instruction and fell through: a
 	 * step that delivered an interrupt, or jumped, ran other code.
 	 */
-	if (r->cur.regs.rip <= r->prev.regs.rip || r->cur.regs.rip - r->prev.regs.rip > 15 ||
-	    r->cur.sregs.cs.base != r->prev.sregs.cs.base)
+	if (r->vc->cur.regs.rip <= r->vc->prev.regs.rip || r->vc->cur.regs.rip - r->vc->prev.regs.rip > 15 ||
+	    r->vc->cur.sregs.cs.base != r->vc->prev.sregs.cs.base)
 		return false;
 	uint8_t bytes[16];
-	size_t len = gmem_read(&r->vm, &r->prev.sregs, gmem_code_linear(&r->prev), bytes, sizeof(bytes));
-	uint64_t undefined = insn_undefined_flags(bytes, len, gmem_code_bits(&r->prev), r->prev.regs.rcx);
-	uint64_t differ = (r->rec.regs.rflags ^ r->cur.regs.rflags) & r->cmp.masks[XT_F_RFLAGS];
+	size_t len = gmem_read(&r->vm, &r->vc->prev.sregs, gmem_code_linear(&r->vc->prev), bytes, sizeof(bytes));
+	uint64_t undefined = insn_undefined_flags(bytes, len, gmem_code_bits(&r->vc->prev), r->vc->prev.regs.rcx);
+	uint64_t differ = (r->vc->rec.regs.rflags ^ r->vc->cur.regs.rflags) & r->cmp.masks[XT_F_RFLAGS];
 	if (!differ || (differ & ~undefined))
 		return false;
-	r->cur.regs.rflags ^= differ;
+	r->vc->cur.regs.rflags ^= differ;
 	push_regs(r);
 	r->res->undefined_flags_fed++;
 	if (!r->res->first_undefined_step)
@@ -365,9 +391,10 @@ static int finish_step(struct replay *r)
 	if (!r->pending)
 		return 0;
 	r->pending = false;
+	select_vcpu(r, r->pend);
 	uint64_t step = r->done + 1;
 	struct xt_field_set set;
-	size_t n = state_compare(&r->cmp, &r->rec, &r->cur, true, &set);
+	size_t n = state_compare(&r->cmp, &r->vc->rec, &r->vc->cur, true, &set);
 	if (n && feed_undefined_flags(r, &set, n))
 		n = 0;
 	int rc;
@@ -388,7 +415,7 @@ static void feed_input(struct replay *r, const struct xt_event *ev)
 		const struct xt_field *f = xt_field_by_id(ev->input.v[i].field);
 		if (!f || f->block != XT_BLOCK_REGS)
 			continue;
-		xt_field_put(&r->cur, f, ev->input.v[i].value);
+		xt_field_put(&r->vc->cur, f, ev->input.v[i].value);
 		regs = true;
 	}
 	if (!regs)
@@ -432,7 +459,7 @@ static void inject(struct replay *r, uint64_t step)
 static void feed_read(struct replay *r)
 {
 	struct kvm_run *run = r->vm.run;
-	const struct xt_exit *e = &r->rec.exit;
+	const struct xt_exit *e = &r->vc->rec.exit;
 	if (run->exit_reason == KVM_EXIT_IO) {
 		devices_io(&r->dev, run);
 		if (run->io.direction == KVM_EXIT_IO_OUT) {
@@ -451,7 +478,7 @@ static void feed_read(struct replay *r)
 	}
 }
 
-/* Run step done + 1, whose recorded state is in r->rec. */
+/* Run step done + 1, whose recorded state is in r->vc->rec. */
 static int run_step(struct replay *r)
 {
 	struct kvm_run *run = r->vm.run;
@@ -459,28 +486,29 @@ static int run_step(struct replay *r)
 	struct xt_error *err = &r->res->err;
 	int rc;
 	r->note[0] = 0;
-	r->have_insn = false;
+	r->vc->have_insn = false;
 	if (r->w && (r->h->vm.guest_debug & KVM_GUESTDBG_SINGLESTEP)) {
 		uint8_t bytes[16];
-		size_t n = gmem_read_cached(&r->vm, &r->code_tlb, &r->cur.sregs, gmem_code_linear(&r->cur),
+		size_t n = gmem_read_cached(&r->vm, &r->vc->code_tlb, &r->vc->cur.sregs, gmem_code_linear(&r->vc->cur),
 					    bytes, sizeof(bytes));
-		insn_decode(bytes, n, gmem_code_bits(&r->cur), &r->insn);
+		insn_decode(bytes, n, gmem_code_bits(&r->vc->cur), &r->vc->insn);
 		/* the guest's own TLB flushes flush ours, where the recorder's flushed */
-		if (r->insn.kind == INSN_INVLPG || r->insn.kind == INSN_MOV_CR3)
-			gmem_tlb_flush(&r->code_tlb);
-		r->have_insn = true;
+		if (r->vc->insn.kind == INSN_INVLPG || r->vc->insn.kind == INSN_MOV_CR3)
+			gmem_tlb_flush(&r->vc->code_tlb);
+		r->vc->have_insn = true;
 	}
-	inject(r, step);
+	if (r->vc->index == 0)	/* the injection schedule is vCPU 0's */
+		inject(r, step);
 	if (r->w && xt_writer_error(r->w)->code)
 		return writer_fail(r);
 
 	/* a recorded interrupted run did nothing: immediate_exit does the same nothing */
-	bool intr = r->rec.exit.reason == KVM_EXIT_INTR;
+	bool intr = r->vc->rec.exit.reason == KVM_EXIT_INTR;
 	run->immediate_exit = intr;
 	int ret, e;
 	rec_own_before_run(&r->res->own);
 	for (;;) {
-		if ((rc = vstep_run(&r->st, &ret, &e, err)))
+		if ((rc = vstep_run(&r->vc->st, &ret, &e, err)))
 			return rc;
 		if (!vstep_interrupted(ret, e) || intr)
 			break;
@@ -490,24 +518,25 @@ static int run_step(struct replay *r)
 	run->immediate_exit = 0;
 	rec_own_after_run(&r->res->own, r->done);
 
-	vstep_advance(&r->st, &r->prev, &r->cur);
+	vstep_advance(&r->vc->st, &r->vc->prev, &r->vc->cur);
 	r->dev.out_len = 0;
 	if (intr && vstep_interrupted(ret, e)) {
-		r->cur.exit.reason = KVM_EXIT_INTR;
-		r->cur.exit.run_ret = (uint64_t)(int64_t)ret;
-		r->cur.exit.run_errno = (uint64_t)e;
+		r->vc->cur.exit.reason = KVM_EXIT_INTR;
+		r->vc->cur.exit.run_ret = (uint64_t)(int64_t)ret;
+		r->vc->cur.exit.run_errno = (uint64_t)e;
 		r->res->intr_steps++;
 	} else {
 		if (ret == 0)
 			feed_read(r);
-		if (vstep_capture_exit(&r->st, &r->cur, ret, e) &&
-		    (rc = vstep_after_exit(&r->st, &r->cur, err)))
+		if (vstep_capture_exit(&r->vc->st, &r->vc->cur, ret, e) &&
+		    (rc = vstep_after_exit(&r->vc->st, &r->vc->cur, err)))
 			return rc;
 	}
 	uint32_t heavy = r->h->vm.capture & (XT_CAPTURE_LAPIC | XT_CAPTURE_DEBUGREGS | XT_CAPTURE_FPU);
-	if (heavy && (rc = kvm_vm_get_heavy(&r->vm, &r->cur, heavy, err)))
+	if (heavy && (rc = kvm_vm_get_heavy(&r->vm, &r->vc->cur, heavy, err)))
 		return rc;
 	r->pending = true;
+	r->pend = r->vc;
 	return 0;
 }
 
@@ -525,12 +554,56 @@ static void progress(struct replay *r)
 /* The initial state, as KVM holds it after set-up, against the recorded one. */
 static int check_start(struct replay *r)
 {
-	struct xt_field_set set;
-	size_t n = state_compare(&r->cmp, r->h->initial, &r->cur, false, &set);
-	if (!n)
-		return 0;
-	r->rec = *r->h->initial;
-	return diverge(r, 0, &set, n);
+	for (uint32_t i = 0; i < r->n_vcpus; i++) {
+		struct xt_field_set set;
+		select_vcpu(r, &r->vcpus[i]);
+		size_t n = state_compare(&r->cmp, &r->vc->rec, &r->vc->cur, false, &set);
+		if (n)
+			return diverge(r, 0, &set, n);
+	}
+	return 0;
+}
+
+/*
+ * A vCPU's run state changed in the recording (an AP started by SIPI, a
+ * vCPU sent back to wait-for-SIPI by INIT): ask KVM here at the same point,
+ * which makes it take the INIT or SIPI as the recorder's question did, and
+ * start from the state KVM gave the vCPU.  At step 0, the state the
+ * recording's vCPU started in, where it is not the default.
+ */
+static int take_mp_state(struct replay *r, const struct xt_event *ev)
+{
+	if (ev->vcpu >= r->n_vcpus)
+		return rec_err(&r->res->err, -EINVAL, "%s: an mp-state event of vCPU %u, of %u", r->o->path,
+			       ev->vcpu, r->n_vcpus);
+	struct replay_vcpu *back = r->vc, *v = &r->vcpus[ev->vcpu];
+	select_vcpu(r, v);
+	int rc = 0;
+	if (ev->step == 0 && !r->done && !r->pending) {
+		if ((rc = kvm_vm_set_mp_state(&r->vm, ev->mp.to)))
+			rc = rec_err(&r->res->err, rc, "KVM_SET_MP_STATE of vCPU %u: %s", v->index, strerror(-rc));
+		select_vcpu(r, back);
+		return rc;
+	}
+	int mp = kvm_vm_get_mp_state(&r->vm);
+	if (mp < 0) {
+		rc = rec_err(&r->res->err, mp, "KVM_GET_MP_STATE of vCPU %u: %s", v->index, strerror(-mp));
+	} else if ((uint32_t)mp != ev->mp.to) {
+		if (!r->note[0]) {
+			const char *want = xt_mp_state_name(ev->mp.to), *got = xt_mp_state_name((uint32_t)mp);
+			snprintf(r->note, sizeof(r->note), "vCPU %u's run state: recorded %s, replayed %s",
+				 v->index, want ? want : "?", got ? got : "?");
+		}
+	} else if (mp == KVM_MP_STATE_RUNNABLE &&
+		   !(rc = kvm_vm_get_state(&r->vm, &v->cur, r->h->vm.capture, &r->res->err)) &&
+		   !(rc = vstep_resync(&v->st, &r->res->err))) {
+		v->cur.exit.reason = XT_EXIT_NONE;
+		v->prev = v->cur;
+		gmem_tlb_flush(&v->code_tlb);
+		r->res->mp_changes++;
+	}
+	select_vcpu(r, back);
+	return rc;
 }
 
 static int replay_loop(struct replay *r)
@@ -546,6 +619,8 @@ static int replay_loop(struct replay *r)
 				r->injections[r->n_injections++] = *ev;
 			else if (ev->kind == XT_EV_INPUT && r->pending && ev->step == r->done + 1)
 				feed_input(r, ev);
+			else if (ev->kind == XT_EV_MP_STATE && (rc = take_mp_state(r, ev)))
+				return rc;
 			continue;
 		}
 		if (rec.type != XT_REC_STEP)
@@ -555,14 +630,19 @@ static int replay_loop(struct replay *r)
 		/* the step before wrote SLP_EN: the platform acts as the recorder's did */
 		if (r->dev.pm.sleep_requested) {
 			char note[128];	/* the recording's own note says it */
-			acpi_sleep_carry_out(&r->vm, &r->dev.pm, &r->cur, note, sizeof(note));
+			acpi_sleep_carry_out(&r->vm, &r->dev.pm, &r->vc->cur, note, sizeof(note));
 		}
 		if (rec.step != r->done + 1)
 			return rec_err(&r->res->err, -EINVAL, "%s: step %llu follows step %llu",
 				       r->o->path, (unsigned long long)rec.step, (unsigned long long)r->done);
 		if (stop_signal)
 			return 1;
-		apply_changed(&r->rec, rec.state, rec.changed);
+		if (rec.vcpu >= r->n_vcpus)
+			return rec_err(&r->res->err, -EINVAL, "%s: step %llu of vCPU %u, of %u", r->o->path,
+				       (unsigned long long)rec.step, rec.vcpu, r->n_vcpus);
+		select_vcpu(r, &r->vcpus[rec.vcpu]);
+		r->vc->steps = rec.vcpu_step;
+		apply_changed(&r->vc->rec, rec.state, rec.changed);
 		if ((rc = run_step(r)))
 			return rc;
 		progress(r);
@@ -611,6 +691,7 @@ static void teardown(struct replay *r)
 		xt_writer_abandon(r->w);
 	host_info_free(&r->host);
 	kvm_vm_close(&r->vm);
+	free(r->vcpus);
 	xt_reader_close(r->rd);
 }
 

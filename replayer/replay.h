@@ -33,11 +33,14 @@ enum replay_outcome {
 /* A recorded step next to a divergence. */
 struct replay_step {
 	uint64_t step;
+	uint32_t vcpu;
 	struct xt_state state;
 };
 
 struct replay_divergence {
 	uint64_t step;			/* 0: the initial state did not come out the same here */
+	uint32_t vcpu;			/* the vCPU whose step it is */
+	uint64_t vcpu_step;		/* and which of its own steps (from 1) */
 	struct xt_state recorded, replayed;
 	struct xt_field_set fields;	/* the compared fields that differ */
 	size_t n_fields;
@@ -65,6 +68,8 @@ struct replay_result {
 	double seconds;			/* how long replaying took */
 	uint64_t intr_steps;		/* recorded KVM_EXIT_INTR steps, replayed as immediate exits */
 	uint64_t inputs_fed;		/* input events whose values were fed back */
+	uint32_t vcpus;			/* the trace's vCPUs */
+	uint64_t mp_changes;		/* vCPUs started by SIPI, as the recording's mp-state events said */
 	uint64_t injections;		/* injections made */
 	/* steps whose only difference was RFLAGS bits their instruction leaves undefined */
 	uint64_t undefined_flags_fed;

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "rec_util.h"
@@ -34,7 +35,26 @@ int vm_build(struct kvm_vm *vm, const struct xt_header *h, struct xt_error *err)
 		return rc;
 	if (!vm->sync_regs)
 		return rec_err(err, -ENOTSUP, "this KVM lacks KVM_CAP_SYNC_REGS for regs, sregs and events");
-	if ((rc = kvm_vm_set_cpuid(vm, c->cpuid, c->n_cpuid, err)))
+	uint32_t n = c->n_vcpus ? c->n_vcpus : 1;
+	if (n > KVM_VM_VCPUS_MAX)
+		return rec_err(err, -ENOTSUP, "the trace has %u vCPUs: this exitrace replays at most %u", n,
+			       KVM_VM_VCPUS_MAX);
+	if (n > 1 && !h->initial_vcpus)
+		return rec_err(err, -EINVAL, "the trace has %u vCPUs but no initial state of vCPUs 1 to %u", n, n - 1);
+	if ((rc = kvm_vm_add_vcpus(vm, n, c->apic_ids, err)))
+		return rc;
+	/* each vCPU's CPUID names its own APIC ID, as the recorder set it */
+	struct xt_cpuid_entry *cpuid = malloc((c->n_cpuid ? c->n_cpuid : 1) * sizeof(*cpuid));
+	if (!cpuid)
+		return rec_err(err, -ENOMEM, "out of memory");
+	memcpy(cpuid, c->cpuid, c->n_cpuid * sizeof(*cpuid));
+	for (uint32_t i = 0; i < n && !rc; i++) {
+		kvm_cpuid_set_apic_id(cpuid, c->n_cpuid, c->apic_ids ? c->apic_ids[i] : i);
+		kvm_vm_select(vm, i);
+		rc = kvm_vm_set_cpuid(vm, cpuid, c->n_cpuid, err);
+	}
+	free(cpuid);
+	if (rc)
 		return rc;
 	/*
 	 * fresh anonymous memory is zero: only the recorded regions need
@@ -44,9 +64,16 @@ int vm_build(struct kvm_vm *vm, const struct xt_header *h, struct xt_error *err)
 	for (size_t i = 0; i < c->n_memory; i++)
 		if (c->memory[i].data)
 			memcpy(vm->mem + c->memory[i].gpa, c->memory[i].data, c->memory[i].size);
-	if ((rc = kvm_vm_set_state(vm, h->initial, c->capture, err)))
-		return rc;
-	if ((c->capture & XT_CAPTURE_LAPIC) && (rc = kvm_vm_set_lapic(vm, &h->initial->lapic)))
-		return rec_err(err, rc, "KVM_SET_LAPIC: %s", strerror(-rc));
+	for (uint32_t i = n; i-- > 0;) {
+		const struct xt_state *s = i ? &h->initial_vcpus[i - 1] : h->initial;
+		kvm_vm_select(vm, i);
+		if ((rc = kvm_vm_set_state(vm, s, c->capture, err)))
+			return rc;
+		if ((c->capture & XT_CAPTURE_LAPIC) && (rc = kvm_vm_set_lapic(vm, &s->lapic)))
+			return rec_err(err, rc, "KVM_SET_LAPIC of vCPU %u: %s", i, strerror(-rc));
+		/* the others wait for INIT and SIPI, as a PC's application processors (SPEC.md 5.1) */
+		if (i && (rc = kvm_vm_set_mp_state(vm, KVM_MP_STATE_INIT_RECEIVED)))
+			return rec_err(err, rc, "KVM_SET_MP_STATE of vCPU %u: %s", i, strerror(-rc));
+	}
 	return 0;
 }

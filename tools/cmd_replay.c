@@ -33,6 +33,8 @@ static void print_speed(const struct replay_result *res)
 		       (double)res->recorded_steps / res->record_seconds);
 	printf("; fed back %" PRIu64 " injections, %" PRIu64 " instruction results",
 	       res->injections, res->inputs_fed);
+	if (res->mp_changes)
+		printf(", %" PRIu64 " vCPU starts by SIPI", res->mp_changes);
 	if (res->intr_steps)
 		printf(", %" PRIu64 " interrupted runs (KVM_EXIT_INTR, replayed with immediate_exit)",
 		       res->intr_steps);

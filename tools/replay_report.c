@@ -79,13 +79,16 @@ static void print_events(FILE *o, const struct xt_event *evs, size_t n, uint64_t
 	}
 }
 
-static void print_step(FILE *o, const char *tag, uint64_t step, const struct xt_state *s,
+/* vcpu < 0: a trace of one vCPU, which does not name it */
+static void print_step(FILE *o, const char *tag, uint64_t step, int vcpu, const struct xt_state *s,
 		       const struct xt_event *evs, size_t n, const char *who)
 {
-	char ex[512];
+	char ex[512], v[16] = "";
 	print_events(o, evs, n, step, who, true);
 	fmt_exit(ex, sizeof(ex), s);
-	fprintf(o, "  %-8s %8" PRIu64 "  rip=0x%-10" PRIx64 " %s\n", tag, step, s->regs.rip, ex);
+	if (vcpu >= 0)
+		snprintf(v, sizeof(v), " v%d", vcpu);
+	fprintf(o, "  %-8s %8" PRIu64 "%s  rip=0x%-10" PRIx64 " %s\n", tag, step, v, s->regs.rip, ex);
 	print_events(o, evs, n, step, who, false);
 }
 
@@ -94,10 +97,17 @@ void report_divergence(FILE *o, const struct replay_result *res)
 	const struct replay_divergence *d = res->div;
 	char ex_a[512], ex_b[512];
 	if (d->step == 0) {
-		fprintf(o, "DIVERGED before the first step: the initial vCPU state does not come out the same on this host\n");
+		if (res->vcpus > 1)
+			fprintf(o, "DIVERGED before the first step: the initial state of vCPU %u does not come out the same on this host\n",
+				d->vcpu);
+		else
+			fprintf(o, "DIVERGED before the first step: the initial vCPU state does not come out the same on this host\n");
 	} else {
-		fprintf(o, "DIVERGED at step %" PRIu64 ", rip 0x%" PRIx64 " (recorded), after %" PRIu64
-			   " identical steps\n", d->step, d->recorded.regs.rip, res->steps);
+		fprintf(o, "DIVERGED at step %" PRIu64, d->step);
+		if (res->vcpus > 1)
+			fprintf(o, " (vCPU %u, its step %" PRIu64 ")", d->vcpu, d->vcpu_step);
+		fprintf(o, ", rip 0x%" PRIx64 " (recorded), after %" PRIu64 " identical steps\n",
+			d->recorded.regs.rip, res->steps);
 		fmt_exit(ex_a, sizeof(ex_a), &d->recorded);
 		fmt_exit(ex_b, sizeof(ex_b), &d->replayed);
 		fprintf(o, "  exit     recorded %s\n", ex_a);
@@ -124,14 +134,17 @@ void report_divergence(FILE *o, const struct replay_result *res)
 		return;
 
 	fprintf(o, "context (the recording; replay matched it before step %" PRIu64 "):\n", d->step);
+	int several = res->vcpus > 1;
 	for (size_t i = 0; i < d->n_before; i++)
-		print_step(o, "", d->before[i].step, &d->before[i].state, d->events, d->n_events, "");
-	print_step(o, "recorded", d->step, &d->recorded, d->events, d->n_events, "recorded");
-	print_step(o, "replayed", d->step, &d->replayed, d->replayed_events, d->n_replayed_events,
-		   "replayed");
+		print_step(o, "", d->before[i].step, several ? (int)d->before[i].vcpu : -1, &d->before[i].state,
+			   d->events, d->n_events, "");
+	print_step(o, "recorded", d->step, several ? (int)d->vcpu : -1, &d->recorded, d->events,
+		   d->n_events, "recorded");
+	print_step(o, "replayed", d->step, several ? (int)d->vcpu : -1, &d->replayed, d->replayed_events,
+		   d->n_replayed_events, "replayed");
 	for (size_t i = 0; i < d->n_after; i++)
-		print_step(o, i ? "" : "then", d->after[i].step, &d->after[i].state, d->events,
-			   d->n_events, "");
+		print_step(o, i ? "" : "then", d->after[i].step, several ? (int)d->after[i].vcpu : -1,
+			   &d->after[i].state, d->events, d->n_events, "");
 }
 
 const char *report_end(char *buf, size_t size, const struct replay_result *res)

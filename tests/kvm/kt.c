@@ -219,6 +219,7 @@ struct kt_trace *kt_load(const char *path)
 	snprintf(t->path, sizeof(t->path), "%s", path);
 	const struct xt_header *h = xt_reader_header(r);
 	t->initial = *h->initial;
+	t->n_vcpus = h->vm.n_vcpus;
 	t->guest_debug = h->vm.guest_debug;
 	t->irqchip = h->vm.irqchip;
 	t->cpu_mode = h->vm.cpu_mode;

@@ -47,6 +47,7 @@ struct kt_trace {
 	int64_t end_code;
 	char end_detail[256];
 	uint32_t guest_debug, irqchip, cpu_mode, capture;
+	uint32_t n_vcpus;
 	uint64_t entry;
 	uint64_t max_steps, timeout_ms;	/* the recording's bounds (0: none) */
 	char scenario[64];

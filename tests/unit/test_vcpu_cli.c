@@ -132,9 +132,15 @@ int main(int argc, char **argv)
 		TEST_CONTAINS(out, "--vcpu 1: the trace has one vCPU, vCPU 0", "%s: named", cmds[i]);
 	}
 
-	/* replay does not run several vCPUs yet: it says so rather than replay vCPU 0 alone */
-	TEST_EQ_U64(2, run("%s replay %s 2>&1", exitrace, three), "replay of 3 vCPUs");
-	TEST_CONTAINS(out, "has 3 vCPUs: this exitrace replays traces of one vCPU", "replay: named");
+	/*
+	 * replay builds every vCPU (APIC IDs 0, 2, 4) and starts comparing: a
+	 * synthetic trace's state is no KVM state, so it diverges up front,
+	 * naming the vCPU (record --vcpus traces replay in tests/kvm)
+	 */
+	if (access("/dev/kvm", R_OK | W_OK) == 0) {
+		TEST_EQ_U64(1, run("%s replay %s 2>/dev/null", exitrace, three), "replay of 3 vCPUs");
+		TEST_CONTAINS(out, "DIVERGED before the first step: the initial state of vCPU 0", "replay: named");
+	}
 
 	/* one vCPU: no vCPU columns, rows or lines, unless asked */
 	TEST_EQ_U64(0, run("%s dump %s", exitrace, one), "dump, one vCPU");
