@@ -32,7 +32,7 @@ void xti_put_event(struct xti_buf *b, const struct xt_event *ev)
 	case XT_EV_INPUT: n += 2; break;
 	case XT_EV_KTRACE: n += 4; break;
 	case XT_EV_IPI: n += 2; break;
-	case XT_EV_MP_STATE: n += 2 + (ev->mp.sipi_vector != 0); break;
+	case XT_EV_MP_STATE: n += 2 + (ev->mp.by_sipi != 0); break;
 	}
 	xti_put_map(b, n + (ev->vcpu != 0));
 	kv_uint(b, XTK_TYPE, XT_REC_EVENT);
@@ -111,7 +111,7 @@ void xti_put_event(struct xti_buf *b, const struct xt_event *ev)
 	case XT_EV_MP_STATE:
 		kv_uint(b, EK_3, ev->mp.from);
 		kv_uint(b, EK_4, ev->mp.to);
-		if (ev->mp.sipi_vector)
+		if (ev->mp.by_sipi)
 			kv_uint(b, EK_5, ev->mp.sipi_vector);
 		break;
 	}
@@ -244,7 +244,9 @@ static int get_event_value(struct xti_in *in, uint64_t key, const struct xti_tok
 	case XT_EV_IPI * 16 + EK_4: return get_bool01(in, v, &ev->ipi.x2apic);
 	case XT_EV_MP_STATE * 16 + EK_3: return get_u32(in, v, &ev->mp.from);
 	case XT_EV_MP_STATE * 16 + EK_4: return get_u32(in, v, &ev->mp.to);
-	case XT_EV_MP_STATE * 16 + EK_5: return get_u32(in, v, &ev->mp.sipi_vector);
+	case XT_EV_MP_STATE * 16 + EK_5:
+		ev->mp.by_sipi = 1;
+		return get_u32(in, v, &ev->mp.sipi_vector);
 	case XT_EV_STATS * 16 + EK_3: {
 		if (v->type != XTI_MAP)
 			return xti_bad(in, "stats: expected a map");

@@ -278,7 +278,8 @@ struct xt_event {
 		struct {
 			/* the vCPU's KVM_MP_STATE_* before and after (e.g. INIT received -> runnable) */
 			uint32_t from, to;
-			uint32_t sipi_vector;	/* a start by SIPI: its vector (CS = vector << 8) */
+			uint32_t by_sipi;	/* 1: a start by SIPI, whose vector follows */
+			uint32_t sipi_vector;	/* CS = vector << 8, IP 0 */
 		} mp;
 	};
 };

@@ -137,6 +137,15 @@ static const struct scenario scenarios[] = {
 		.max_steps = 20000,
 		.timeout_ms = TIMEOUT_MS,
 	},
+	{
+		.name = "ipi-hlt",
+		.summary = "2 vCPUs: vCPU 1 executes STI; HLT and vCPU 0's IPI 0xf0 wakes it into its handler",
+		IMAGE(ipi_hlt),
+		.irqchip = XT_IRQCHIP_KERNEL,
+		.vcpus = 2,
+		.max_steps = 20000,
+		.timeout_ms = TIMEOUT_MS,
+	},
 	{ 0 },
 };
 

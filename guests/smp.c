@@ -56,6 +56,9 @@ __asm__(
 	"1:	cmpb $0, ap_go - ap_tramp\n"
 	"	je 1b\n"
 	"ap_sti:	sti\n"
+#ifdef SMP_HLT_WAKE
+	"ap_wait_hlt:	hlt\n"
+#endif
 	"ap_shadow:	nop\n"
 	"ap_after:	nop\n"
 	"	cli\n"
@@ -121,11 +124,17 @@ int main(void)
 	start_ap();
 	wait_for(ap_ready);
 	rt_phase(2);
-#ifndef SMP_INIT_SIPI
+#if !defined(SMP_INIT_SIPI) && !defined(SMP_HLT_WAKE)
 	/* the AP has IF clear: the IPI waits in its IRR until its STI */
 	send_ipi(1, ICR_ASSERT | IPI_VECTOR);
 #endif
 	*ap_byte(ap_go) = 1;
+#ifdef SMP_HLT_WAKE
+	/* lock-step gives the AP a step for each of ours: it reaches its HLT within these */
+	for (volatile int i = 0; i < 64; i++)
+		;
+	send_ipi(1, ICR_ASSERT | IPI_VECTOR);
+#endif
 	wait_for(ap_done);
 	rt_phase(3);
 #ifdef SMP_INIT_SIPI

@@ -61,6 +61,23 @@ bool ipi_store_target(const uint8_t *code, size_t n, int bits, const struct xt_s
 	}
 	if (bits == 64 && i < n && (code[i] & 0xf0) == 0x40)
 		rex = code[i++];
+	if (i + 1 > n)
+		return false;
+	int abits = bits == 64 ? (addrsize ? 32 : 64) : (bits == 32) != addrsize ? 32 : 16;
+	if (code[i] == 0xa3) {
+		/* MOV moffs, eAX: the offset is the address size wide (movabs in 64-bit code) */
+		unsigned w = (unsigned)abits / 8;
+		if (i + 1 + w > n)
+			return false;
+		uint64_t off = 0;
+		memcpy(&off, code + i + 1, w);
+		const struct xt_segment *sg = segment(&s->sregs, seg, false);
+		if (bits == 64)
+			*linear = off + (seg == 0x64 || seg == 0x65 ? sg->base : 0);
+		else
+			*linear = (sg->base + off) & 0xffffffffu;
+		return true;
+	}
 	if (i + 2 > n)
 		return false;
 	uint8_t op = code[i++], modrm = code[i++];
@@ -69,7 +86,6 @@ bool ipi_store_target(const uint8_t *code, size_t n, int bits, const struct xt_s
 		return false;
 	/* immediate bytes, for RIP-relative addresses: C7 takes imm16 with 66, else imm32 */
 	unsigned imm = op == 0xc7 ? (opsize && !(rex & 8) ? 2 : 4) : 0;
-	int abits = bits == 64 ? (addrsize ? 32 : 64) : (bits == 32) != addrsize ? 32 : 16;
 	uint64_t ea;
 	bool stack = false;
 	if (abits == 16) {

@@ -21,7 +21,7 @@ bool ipi_watch(struct kvm_vm *vm, const uint8_t *code, size_t n, const struct xt
 	       const struct xt_state *after, uint64_t *icr, uint32_t *x2apic);
 
 /*
- * The linear address a MOV store (89, C7 /0) writes, decoded for code of
+ * The linear address a MOV store (89, C7 /0, A3) writes, decoded for code of
  * bits 16, 32 or 64 with the registers and segment bases of s.  False for
  * any other instruction or a register destination.  (Pure: tested alone.)
  */

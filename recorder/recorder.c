@@ -542,6 +542,9 @@ static int refresh_mp_state(struct recorder *r, struct rec_vcpu *v)
 	ev.mp.from = v->mp_state;
 	ev.mp.to = (uint32_t)mp;
 	v->mp_state = (uint32_t)mp;
+	/* halted where no HLT of its own was seen: lock-step asks can_wake() from now on */
+	if (mp == KVM_MP_STATE_HALTED)
+		v->halted = true;
 	if (mp == KVM_MP_STATE_RUNNABLE) {
 		int rc;
 		if ((rc = kvm_vm_get_state(&r->vm, &v->cur, r->capture, &r->res->err)) ||
@@ -552,8 +555,10 @@ static int refresh_mp_state(struct recorder *r, struct rec_vcpu *v)
 		gmem_tlb_flush(&v->code_tlb);
 		v->halted = false;
 		v->reset = true;
-		if (ev.mp.from == KVM_MP_STATE_INIT_RECEIVED || ev.mp.from == KVM_MP_STATE_SIPI_RECEIVED)
+		if (ev.mp.from == KVM_MP_STATE_INIT_RECEIVED || ev.mp.from == KVM_MP_STATE_SIPI_RECEIVED) {
+			ev.mp.by_sipi = 1;
 			ev.mp.sipi_vector = (uint32_t)(v->cur.sregs.cs.selector >> 8);
+		}
 	}
 	return emit(r, &ev);
 }
@@ -645,6 +650,37 @@ static int after_ipi(struct recorder *r, const struct xt_event *ipi)
 	return 0;
 }
 
+/*
+ * With several vCPUs, a KVM_RUN that our timer interrupted may still have
+ * moved the vCPU (this host has been seen to run an instruction and halt
+ * in one KVM_RUN, without the single-step exit): then it is a step, written
+ * as the interrupted exit KVM reported, so the trace holds where the vCPU
+ * is.  A run that changed nothing is no step.
+ */
+static int halted_inside_run(struct recorder *r, int ret, int err)
+{
+	struct rec_vcpu *v = r->vc;
+	const struct kvm_regs *now = &r->vm.run->s.regs.regs;
+	if (now->rip == v->cur.regs.rip && now->rflags == v->cur.regs.rflags)
+		return 0;
+	vstep_advance(&v->st, &v->prev, &v->cur);
+	v->cur.exit.reason = KVM_EXIT_INTR;
+	v->cur.exit.run_ret = (uint64_t)(int64_t)ret;
+	v->cur.exit.run_errno = (uint64_t)err;
+	int rc = write_step(r, 0);
+	if (rc)
+		return rc;
+	r->steps++;
+	struct xt_event ev = { .kind = XT_EV_NOTE, .step = r->steps, .vcpu = v->index };
+	char text[160];
+	int mp = kvm_vm_get_mp_state(&r->vm);
+	snprintf(text, sizeof(text), "vCPU %u moved from rip 0x%llx to 0x%llx inside a KVM_RUN that made no exit%s",
+		 v->index, (unsigned long long)v->prev.regs.rip, (unsigned long long)v->cur.regs.rip,
+		 mp == KVM_MP_STATE_HALTED ? ", and KVM holds it halted" : "");
+	ev.note.text = text;
+	return emit(r, &ev);
+}
+
 /* After a step of one of several vCPUs: did it halt, did it send an IPI? */
 static int after_lockstep_step(struct recorder *r, const struct insn *in, const uint8_t *code,
 			       size_t n)
@@ -706,7 +742,7 @@ static int step_loop(struct recorder *r)
 		if (vstep_interrupted(ret, err)) {
 			/* several: an INIT may have put it back to wait for SIPI; lock-step decides the rest */
 			if (r->n_vcpus > 1) {
-				if ((rc = refresh_mp_state(r, r->vc)))
+				if ((rc = halted_inside_run(r, ret, err)) || (rc = refresh_mp_state(r, r->vc)))
 					return rc;
 				continue;
 			}

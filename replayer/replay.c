@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/time.h>
 #include <time.h>
 
 #include "acpi_sleep.h"
@@ -43,6 +44,13 @@ static void on_stop(int sig)
 {
 	stop_signal = sig;
 }
+
+/* The timer that ends a run recorded as interrupted: its signal only has to interrupt KVM_RUN. */
+static void on_alarm(int sig)
+{
+	(void)sig;
+}
+#define INTR_RUN_US 100000
 
 /* What replay keeps of each vCPU. */
 struct replay_vcpu {
@@ -79,7 +87,7 @@ struct replay {
 	char note[256];			/* an injection of the pending step that came out otherwise */
 	struct timespec t0;
 	int64_t next_progress_ns;
-	struct sigaction old_int, old_term;
+	struct sigaction old_int, old_term, old_alrm;
 };
 
 static int64_t ns_since(const struct timespec *t0)
@@ -502,19 +510,33 @@ static int run_step(struct replay *r)
 	if (r->w && xt_writer_error(r->w)->code)
 		return writer_fail(r);
 
-	/* a recorded interrupted run did nothing: immediate_exit does the same nothing */
+	/*
+	 * A recorded interrupted run did nothing: immediate_exit does the same
+	 * nothing.  Except where the recording's vCPU moved inside it (the
+	 * recorder writes that as a step only with several vCPUs): then the run
+	 * is made for real, and a timer ends it as the recorder's did.
+	 */
 	bool intr = r->vc->rec.exit.reason == KVM_EXIT_INTR;
-	run->immediate_exit = intr;
+	bool moved = intr && r->n_vcpus > 1 && r->vc->rec.regs.rip != r->vc->cur.regs.rip;
+	run->immediate_exit = intr && !moved;
 	int ret, e;
 	rec_own_before_run(&r->res->own);
+	if (moved)
+		setitimer(ITIMER_REAL, &(struct itimerval){ { 0, 0 }, { 0, INTR_RUN_US } }, NULL);
 	for (;;) {
 		if ((rc = vstep_run(&r->vc->st, &ret, &e, err)))
-			return rc;
+			break;
 		if (!vstep_interrupted(ret, e) || intr)
 			break;
-		if (stop_signal)
-			return 1;
+		if (stop_signal) {
+			rc = 1;
+			break;
+		}
 	}
+	if (moved)
+		setitimer(ITIMER_REAL, &(struct itimerval){ { 0, 0 }, { 0, 0 } }, NULL);
+	if (rc)
+		return rc;
 	run->immediate_exit = 0;
 	rec_own_after_run(&r->res->own, r->done);
 
@@ -716,6 +738,8 @@ int replay_run(const struct replay_options *o, struct replay_result *res)
 	sa.sa_handler = on_stop;	/* no SA_RESTART: a signal must interrupt KVM_RUN */
 	sigaction(SIGINT, &sa, &r->old_int);
 	sigaction(SIGTERM, &sa, &r->old_term);
+	sa.sa_handler = on_alarm;
+	sigaction(SIGALRM, &sa, &r->old_alrm);
 	clock_gettime(CLOCK_MONOTONIC, &r->t0);
 
 	rc = replay_loop(r);
@@ -723,6 +747,7 @@ int replay_run(const struct replay_options *o, struct replay_result *res)
 	res->seconds = (double)ns_since(&r->t0) / 1e9;
 	sigaction(SIGINT, &r->old_int, NULL);
 	sigaction(SIGTERM, &r->old_term, NULL);
+	sigaction(SIGALRM, &r->old_alrm, NULL);
 	if (rc >= 0 && !res->outcome) {
 		res->outcome = rc > 0 ? REPLAY_STOPPED : REPLAY_IDENTICAL;
 		res->signal = stop_signal;

@@ -280,7 +280,7 @@ void fmt_event(char *buf, size_t size, const struct xt_event *ev, const struct x
 			APPEND(buf, size, len, " -> %s", to);
 		else
 			APPEND(buf, size, len, " -> #%u", ev->mp.to);
-		if (ev->mp.sipi_vector)
+		if (ev->mp.by_sipi)
 			APPEND(buf, size, len, " by SIPI vector 0x%x (cs=0x%x)", ev->mp.sipi_vector,
 			       ev->mp.sipi_vector << 8);
 		break;

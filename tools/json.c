@@ -166,7 +166,7 @@ void json_event(FILE *f, const struct xt_event *ev)
 		json_str(f, xt_mp_state_name(ev->mp.from));
 		fputs(",\"to\":", f);
 		json_str(f, xt_mp_state_name(ev->mp.to));
-		if (ev->mp.sipi_vector)
+		if (ev->mp.by_sipi)
 			fprintf(f, ",\"sipi_vector\":%u", ev->mp.sipi_vector);
 		break;
 	case XT_EV_NOTE:

@@ -31,6 +31,7 @@ static const struct {
 	{ "io-mmio-cpuid-rdtsc-hlt", XT_END_DEBUG_EXIT, 1 },
 	{ "ipi", XT_END_DEBUG_EXIT, 3 },
 	{ "init-sipi", XT_END_DEBUG_EXIT, 1 },
+	{ "ipi-hlt", XT_END_DEBUG_EXIT, 3 },
 };
 #define N_SCENARIOS (sizeof(scenarios) / sizeof(scenarios[0]))
 

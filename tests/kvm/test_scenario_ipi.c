@@ -7,7 +7,8 @@
  * 6.8.3).  With --block-irq (on every vCPU) the single-stepped AP never
  * takes it and the trace shows it held in the AP's IRR.  init-sipi: INIT
  * sends the running AP back to wait-for-SIPI and a second SIPI starts it
- * again.  And the interleaving is the recorder's, not the host's: the same
+ * again.  ipi-hlt: an AP halted by STI; HLT takes no steps until the
+ * IPI wakes it.  And the interleaving is the recorder's, not the host's: the same
  * scenario recorded twice gives the same trace.
  */
 #include <linux/kvm.h>
@@ -82,10 +83,10 @@ static uint64_t check_bring_up(const struct kt_trace *t)
 	TEST_EQ_U64(0, t->steps[first].cr0 & 1, "PE clear");
 	TEST_EQ_U64(1, t->steps[first].regs.rip, "after its first instruction (CLI at IP 0)");
 
-	/* lock-step: while both run, they take turns */
-	uint64_t halt = kt_step_at_rip(t, ap_ip(t, "ap_halt"), first);
-	TEST_ASSERT(halt, "the AP reaches its HLT");
-	for (uint64_t s = first + 1; s <= halt; s++)
+	/* lock-step: while both run (up to the AP's STI), they take turns */
+	uint64_t sti = kt_step_at_rip(t, ap_ip(t, "ap_shadow"), first);
+	TEST_ASSERT(sti, "the AP reaches its STI");
+	for (uint64_t s = first + 1; s <= sti; s++)
 		TEST_ASSERT(t->steps[s].vcpu != t->steps[s - 1].vcpu,
 			    "steps %" PRIu64 " and %" PRIu64 " are of different vCPUs", s - 1, s);
 	return first;
@@ -166,6 +167,27 @@ static void init_sends_it_back(void)
 	kt_free(t);
 }
 
+/* A halted AP takes no steps: lock-step skips it until the IPI can wake it. */
+static void ipi_wakes_a_halted_ap(void)
+{
+	struct kt_trace *t = kt_record_scenario("ipi-hlt", "ipi-hlt.xtr", "", (1 << 1) | 1);
+	check_bring_up(t);
+	uint64_t halted = kt_step_at_rip(t, ap_ip(t, "ap_shadow"), first_step_of(t, 1, 1));
+	TEST_ASSERT(halted, "the AP's HLT completed");
+	TEST_EQ_U64(1, t->steps[halted].vcpu, "a step of vCPU 1");
+	TEST_EQ_U64(ap_ip(t, "ap_wait_hlt"), t->steps[own_prev(t, halted)].regs.rip, "that ran the HLT");
+	const struct xt_event *fixed = ipi(t, 0, 0), *ev = kt_event(t, XT_EV_IRQ_TAKEN, IPI_VECTOR, 0);
+	TEST_ASSERT(fixed && ev, "the IPI was sent and taken");
+	TEST_ASSERT(fixed->step > halted + 8, "sent well after the HLT");
+	for (uint64_t s = halted + 1; s <= fixed->step; s++)
+		TEST_EQ_U64(0, t->steps[s].vcpu, "no step of the halted AP before the IPI (step %" PRIu64 ")", s);
+	TEST_EQ_U64(fixed->step + 1, ev->step, "the AP's next step takes it");
+	TEST_EQ_U64(1, ev->vcpu, "on vCPU 1");
+	TEST_EQ_U64(ap_ip(t, "ap_shadow"), ev->taken.rip_before, "from the HLT it was halted after");
+	TEST_EQ_U64(TRAMPOLINE + ap_ip(t, "ap_irq"), ev->taken.handler, "into its handler");
+	kt_free(t);
+}
+
 /* The interleaving is the recorder's: two recordings are the same trace, and replay reproduces it. */
 static void deterministic(void)
 {
@@ -201,6 +223,7 @@ int main(int argc, char **argv)
 	ipi_lands_after_sti_shadow();
 	blockirq_holds_it_on_the_ap();
 	init_sends_it_back();
+	ipi_wakes_a_halted_ap();
 	deterministic();
 	usage_errors();
 	return 0;

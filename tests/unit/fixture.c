@@ -269,7 +269,8 @@ void fx_event(struct fx_rng *r, uint32_t kind, uint64_t step, struct xt_event *e
 	case XT_EV_MP_STATE:
 		ev->mp.from = 2;
 		ev->mp.to = 0;
-		ev->mp.sipi_vector = x & 2 ? 0x9a : 0;
+		ev->mp.by_sipi = x & 2 ? 1 : 0;
+		ev->mp.sipi_vector = ev->mp.by_sipi && (x & 4) ? 0x9a : 0;
 		break;
 	}
 }
@@ -337,7 +338,7 @@ bool fx_event_equal(const struct xt_event *a, const struct xt_event *b)
 		return a->ipi.icr == b->ipi.icr && a->ipi.x2apic == b->ipi.x2apic;
 	case XT_EV_MP_STATE:
 		return a->mp.from == b->mp.from && a->mp.to == b->mp.to &&
-		       a->mp.sipi_vector == b->mp.sipi_vector;
+		       a->mp.by_sipi == b->mp.by_sipi && a->mp.sipi_vector == b->mp.sipi_vector;
 	}
 	return false;
 }
