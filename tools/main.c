@@ -12,13 +12,15 @@
 static const struct xt_command commands[] = {
 	{ "record", cmd_record,
 	  "[GUEST | --scenario NAME] -o FILE [--mode real|prot|long] [--load ADDR] [--entry ADDR]\n"
-	  "       [--mem SIZE] [--no-step] [--block-irq] [--irqchip none|kernel|split]\n"
+	  "       [--mem SIZE] [--vcpus N] [--no-step] [--block-irq] [--irqchip none|kernel|split]\n"
 	  "       [--irq VECTOR@STEP|VECTOR@io:PORT|nmi@STEP ...] [--max-steps N] [--timeout SEC]\n"
 	  "       [--capture lapic,debugregs,fpu,stats|all] [--ktrace] [--idt|--no-idt] [--sw-bp]\n"
 	  "       [--hw-bp ADDR|SYMBOL[:x|w|rw[:LEN]] ...] [--console FILE] [--quiet] [--one-thread]\n"
 	  "       [--append ARGS | --cmdline LINE] [--module FILE[,STRING] ...] [--initrd FILE]\n"
 	  "  multiboot: the kernel's command line is 'GUEST ARGS' as boot loaders write it (--cmdline:\n"
-	  "  the whole line); modules are put page-aligned above the kernel and 1 MiB, in order",
+	  "  the whole line); modules are put page-aligned above the kernel and 1 MiB, in order\n"
+	  "  --vcpus N (1-64): vCPUs 1.. wait for INIT and SIPI; all are single-stepped in lock-step,\n"
+	  "  round-robin, so the trace's order is the order they ran",
 	  "run a guest under KVM single-step and write every exit to a trace\n"
 	  "  exit status: the guest's isa-debug-exit status (((value << 1) | 1) & 0xff) if it used one,\n"
 	  "  else 0; 2 when exitrace itself failed" },
