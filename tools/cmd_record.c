@@ -19,10 +19,9 @@
 
 static bool parse_size(const char *s, uint64_t *out)
 {
-	char *end;
-	errno = 0;
-	unsigned long long v = strtoull(s, &end, 0);
-	if (errno || end == s || *s == '-')
+	const char *end;
+	uint64_t v;
+	if (!rec_parse_u64(s, &end, &v))
 		return false;
 	uint64_t mul = 1;
 	if (!strcasecmp(end, "k") || !strcasecmp(end, "kib")) mul = 1ull << 10;
@@ -32,6 +31,21 @@ static bool parse_size(const char *s, uint64_t *out)
 	if (v > UINT64_MAX / mul)
 		return false;
 	*out = v * mul;
+	return true;
+}
+
+/* Seconds: digits, a point and digits ("1", "0.5", ".5"), nothing strtod also takes (blanks, signs, hex, inf). */
+static bool parse_seconds(const char *s, double *out)
+{
+	size_t digits = strspn(s, "0123456789");
+	size_t frac = s[digits] == '.' ? strspn(s + digits + 1, "0123456789") : 0;
+	if (!digits && !frac)
+		return false;
+	char *end;
+	double v = strtod(s, &end);
+	if (end != s + digits + (s[digits] == '.' ? 1 + frac : 0) || *end)
+		return false;
+	*out = v;
 	return true;
 }
 
@@ -280,9 +294,8 @@ int cmd_record(int argc, char **argv)
 			max_steps_set = true;
 			break;
 		case O_TIMEOUT: {
-			char *end;
-			double s = strtod(optarg, &end);
-			if (end == optarg || *end || !(s >= 0.001) || s > 1e9)
+			double s;
+			if (!parse_seconds(optarg, &s) || !(s >= 0.001) || s > 1e9)
 				return cli_usage_error("record", "--timeout needs seconds (at least 0.001), not '%s'",
 						       optarg);
 			o.timeout_ms = (uint64_t)(s * 1000.0);

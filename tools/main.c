@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "rec_util.h"
 #include "text_escape.h"
 
 static const struct xt_command commands[] = {
@@ -95,12 +96,9 @@ int cli_usage_error(const char *cmd, const char *fmt, ...)
 
 bool cli_parse_u64(const char *s, uint64_t *v)
 {
-	char *end;
-	if (!s || !*s || *s == '-')
-		return false;
-	errno = 0;
-	unsigned long long x = strtoull(s, &end, 0);
-	if (errno || *end)
+	const char *end;
+	uint64_t x;
+	if (!rec_parse_u64(s, &end, &x) || *end)
 		return false;
 	*v = x;
 	return true;
