@@ -160,6 +160,21 @@ static int read_modules(const char *const *specs, size_t n, struct boot_module *
 }
 
 /*
+ * The input that writing path would overwrite: the guest image or a
+ * module, read whole before the recording opens its outputs, and lost when
+ * the trace or the console is written over it.  NULL if none.
+ */
+static const char *input_at(const char *path, const char *guest, const struct boot_module *mods, size_t n)
+{
+	if (guest && cli_same_file(path, guest))
+		return guest;
+	for (size_t i = 0; i < n; i++)
+		if (cli_same_file(path, mods[i].name))
+			return mods[i].name;
+	return NULL;
+}
+
+/*
  * The progress line shares the terminal with the guest's console output:
  * the console goes through a FILE of ours that clears the line first, and
  * the line is only drawn where the guest's last output ended its line.
@@ -390,6 +405,21 @@ int cmd_record(int argc, char **argv)
 	}
 	o.load.modules = modules;
 	o.load.n_modules = n_module_specs;
+	const char *lost = input_at(o.output, guest, modules, n_module_specs);
+	const char *lost_to = "-o", *lost_path = o.output;
+	if (!lost && console_path) {
+		lost_to = "--console";
+		lost_path = console_path;
+		lost = input_at(console_path, guest, modules, n_module_specs);
+		if (!lost && cli_same_file(console_path, o.output))
+			lost = o.output;
+	}
+	if (lost) {
+		free(image);
+		free_modules(modules, n_module_specs);
+		return cli_usage_error("record", "%s %s would overwrite %s", lost_to, lost_path,
+				       lost == o.output ? "the trace being recorded" : lost);
+	}
 	for (size_t i = 0; i < n_irq_specs; i++) {
 		if (injector_parse(irq_specs[i], o.irqchip, &o.irqs[o.n_irqs++]) < 0) {
 			free(image);

@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cli.h"
 #include "rec_util.h"
@@ -102,6 +103,16 @@ bool cli_parse_u64(const char *s, uint64_t *v)
 		return false;
 	*v = x;
 	return true;
+}
+
+bool cli_same_file(const char *a, const char *b)
+{
+	struct stat sa, sb;
+	bool ha = stat(a, &sa) == 0, hb = stat(b, &sb) == 0;
+	if (ha && hb)
+		return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+	/* neither exists yet: the same name will be the same new file */
+	return !ha && !hb && !strcmp(a, b);
 }
 
 struct xt_reader *cli_open_trace(const char *cmd, const char *path)

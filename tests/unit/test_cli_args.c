@@ -8,8 +8,15 @@
  * step 2^64-1, and "-18446744073709551568@5" was vector 0x30); a value too
  * big for 64 bits was taken as 2^64-1.  Every number option is held to the
  * same rule: it starts with a digit and fits.
+ *
+ * Outputs that are inputs: record -o (or --console) naming the guest image
+ * or a module, through a link or another spelling, truncated that file
+ * after reading it: the recording worked and the guest was gone.  And
+ * --console naming the -o file truncated a finished trace before -o found
+ * its lock taken.  Refused before anything is opened for writing.
  */
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -78,6 +85,54 @@ static void test_numbers(void)
 	TEST_ASSERT(access(x, F_OK) != 0, "no refused command created the output");
 }
 
+static void copy(const char *from, const char *to)
+{
+	char cmd[1200];
+	snprintf(cmd, sizeof(cmd), "cp '%s' '%s'", from, to);
+	TEST_EQ_U64(0, system(cmd), "%s", cmd);
+}
+
+static bool same_bytes(const char *a, const char *b)
+{
+	char cmd[1200];
+	snprintf(cmd, sizeof(cmd), "cmp -s '%s' '%s'", a, b);
+	return system(cmd) == 0;
+}
+
+static void test_outputs_that_are_inputs(void)
+{
+	char guest[300], link[300], trace[300], mod[300], spec[400];
+	snprintf(guest, sizeof(guest), "%s", test_path(dir, "guest.bin"));
+	snprintf(link, sizeof(link), "%s", test_path(dir, "link.bin"));
+	snprintf(trace, sizeof(trace), "%s", test_path(dir, "kept.xtr"));
+	snprintf(mod, sizeof(mod), "%s", test_path(dir, "module.bin"));
+	copy(good, guest);
+	copy(good, trace);
+	copy(good, mod);
+	TEST_EQ_U64(0, symlink("guest.bin", link), "symlink");
+	char other[320];
+	snprintf(other, sizeof(other), "%s/./guest.bin", dir);
+
+	refused(run("record", guest, "--load", "0x100000", "-o", guest, NULL), "-o the guest", "would overwrite");
+	refused(run("record", guest, "--load", "0x100000", "-o", link, NULL), "-o a link to the guest", "would overwrite");
+	refused(run("record", guest, "--load", "0x100000", "-o", other, NULL), "-o the guest spelt otherwise", "would overwrite");
+	refused(run("record", guest, "--load", "0x100000", "-o", test_path(dir, "new.xtr"), "--console", link, NULL),
+		"--console the guest", "would overwrite");
+	snprintf(spec, sizeof(spec), "%s,its string", mod);
+	refused(run("record", guest, "-o", mod, "--module", spec, NULL), "-o a module", "would overwrite");
+	refused(run("record", guest, "-o", test_path(dir, "new.xtr"), "--console", mod, "--module", spec, NULL),
+		"--console a module", "would overwrite");
+	refused(run("record", guest, "--load", "0x100000", "-o", trace, "--console", trace, NULL),
+		"--console the trace", "would overwrite the trace being recorded");
+	TEST_ASSERT(same_bytes(good, guest), "the guest image is intact");
+	TEST_ASSERT(same_bytes(good, mod), "the module is intact");
+	TEST_ASSERT(same_bytes(good, trace), "the earlier trace is intact");
+	/* two new files of one name */
+	refused(run("record", guest, "--load", "0x100000", "-o", test_path(dir, "same"), "--console",
+		    test_path(dir, "same"), NULL), "--console and -o one new file", "would overwrite");
+	TEST_ASSERT(access(test_path(dir, "same"), F_OK) != 0, "nothing was created");
+}
+
 int main(int argc, char **argv)
 {
 	TEST_ASSERT(argc == 3, "usage: test_cli_args EXITRACE TRACE");
@@ -85,6 +140,7 @@ int main(int argc, char **argv)
 	good = argv[2];
 	TEST_ASSERT(mkdtemp(dir), "mkdtemp");
 	test_numbers();
+	test_outputs_that_are_inputs();
 	char cmd[400];
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
 	TEST_EQ_U64(0, system(cmd), "cleanup");
