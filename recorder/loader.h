@@ -24,6 +24,9 @@ struct guest_image {
 	uint32_t mode;		/* the CPU mode to enter */
 	uint64_t load_addr, entry;
 	uint64_t end;		/* one past the highest byte loaded (bss included) */
+	/* every range loaded (bss included): an ELF's segments need be neither in order nor adjacent */
+	struct guest_range { uint64_t gpa, len; } *ranges;
+	size_t n_ranges;
 	bool multiboot;
 	char *cmdline;		/* the multiboot command line the kernel got (loader_multiboot_regs) */
 	struct guest_symbol *syms;
@@ -67,6 +70,9 @@ int loader_load(struct kvm_vm *vm, struct guest_image *img, const struct load_op
  */
 int loader_multiboot_regs(struct kvm_vm *vm, struct guest_image *img,
 			  const struct load_options *o, struct xt_error *err);
+
+/* Did loader_load() put any byte of img in [base, base + len)? */
+bool loader_loaded_in(const struct guest_image *img, uint64_t base, uint64_t len);
 
 /* An ELF symbol's address, or false. */
 bool loader_symbol(const struct guest_image *img, const char *name, uint64_t *addr);
