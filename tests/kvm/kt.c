@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "kt.h"
@@ -90,8 +91,27 @@ static int run_exitrace(unsigned seconds, const char *fmt, va_list ap)
 		execv(exitrace_path, argv);
 		_exit(127);
 	}
+	/*
+	 * The alarm alone does not bound "record": the recorder's own SIGALRM
+	 * tick replaces it.  So the parent keeps the time too.
+	 */
 	int status;
-	TEST_ASSERT(waitpid(pid, &status, 0) == pid, "waitpid");
+	struct timespec t0, now, nap = { 0, 10 * 1000 * 1000 };
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (;;) {
+		pid_t got = waitpid(pid, &status, seconds ? WNOHANG : 0);
+		TEST_ASSERT(got >= 0, "waitpid");
+		if (got == pid)
+			break;
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if (now.tv_sec - t0.tv_sec > (time_t)seconds) {
+			kill(pid, SIGKILL);
+			waitpid(pid, &status, 0);
+			slurp_fd(err, err_buf, sizeof(err_buf));
+			TEST_FAIL("exitrace %s did not finish within %u s: it hangs\nstderr: %s", fmt, seconds, err_buf);
+		}
+		nanosleep(&nap, NULL);
+	}
 	slurp_fd(out, out_buf, sizeof(out_buf));
 	slurp_fd(err, err_buf, sizeof(err_buf));
 	close(out);

@@ -104,7 +104,7 @@ static void test_empty(void)
 	char img_copy[512];
 	snprintf(img_copy, sizeof(img_copy), "%s", img);
 	const char *out = kt_tmp("empty.xtr");
-	int status = kt_exitrace_within(30, "record %s --load 0x100000 -o %s --quiet", img_copy, out);
+	int status = kt_exitrace_within(30, "record %s --load 0x100000 -o %s --quiet --max-steps 100000", img_copy, out);
 	TEST_EQ_U64(2, status, "an empty image is refused: %s", kt_err());
 	TEST_CONTAINS(kt_err(), "is empty", "and named");
 	TEST_ASSERT(access(out, F_OK) != 0, "no trace is left");
