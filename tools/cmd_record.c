@@ -78,21 +78,25 @@ static uint32_t capture_bit(const char *name)
 	return 0;
 }
 
+/* The list is split in a copy of its own length: a fixed buffer cut "lapicxyz" to a valid "lapic". */
 static bool parse_capture(const char *s, uint32_t *cap)
 {
-	char buf[256];
-	snprintf(buf, sizeof(buf), "%s", s);
+	char *buf = strdup(s);
+	if (!buf)
+		return false;
+	bool ok = true;
 	*cap = XT_CAPTURE_DEFAULT;
-	for (char *save, *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+	for (char *save, *t = strtok_r(buf, ",", &save); t && ok; t = strtok_r(NULL, ",", &save)) {
 		uint32_t bit = capture_bit(t);
 		if (bit)
 			*cap |= bit;
 		else if (!strcmp(t, "all"))
 			*cap |= XT_CAPTURE_LAPIC | XT_CAPTURE_DEBUGREGS | XT_CAPTURE_FPU | XT_CAPTURE_STATS;
 		else if (strcmp(t, "default"))
-			return false;
+			ok = false;
 	}
-	return true;
+	free(buf);
+	return ok;
 }
 
 /* ADDR|SYMBOL[:x|w|rw[:LEN]] */

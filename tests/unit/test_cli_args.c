@@ -85,6 +85,17 @@ static void test_numbers(void)
 	TEST_ASSERT(access(x, F_OK) != 0, "no refused command created the output");
 }
 
+/* A list option longer than a fixed buffer was cut, and what was cut could be valid. */
+static void test_long_lists(void)
+{
+	char list[400] = "";
+	for (int i = 0; i < 30; i++)
+		strcat(list, "default,");
+	strcat(list, "stats,fpu,lapicxyz");	/* 250 bytes, then "lapic" ends the first 255 */
+	refused(run("record", good, "--load", "0x100000", "--capture", list, "-o", test_path(dir, "x.xtr"), NULL),
+		"--capture ...,lapicxyz", "--capture");
+}
+
 static void copy(const char *from, const char *to)
 {
 	char cmd[1200];
@@ -141,6 +152,7 @@ int main(int argc, char **argv)
 	TEST_ASSERT(mkdtemp(dir), "mkdtemp");
 	test_numbers();
 	test_outputs_that_are_inputs();
+	test_long_lists();
 	char cmd[400];
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
 	TEST_EQ_U64(0, system(cmd), "cleanup");
