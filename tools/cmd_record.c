@@ -381,6 +381,13 @@ int cmd_record(int argc, char **argv)
 			o.irqchip = sc->irqchip;
 		if (!idt_set)
 			idt = sc->idt;
+		/* the scenario's own breakpoints and IRQs join the user's: none may be dropped without a word */
+		if (o.n_hw_bp + sc->n_hw_bp > 4)
+			return cli_usage_error("record", "scenario %s sets %zu hardware breakpoints itself: "
+					       "at most %zu --hw-bp besides", sc->name, sc->n_hw_bp, 4 - sc->n_hw_bp);
+		if (n_irq_specs + sc->n_irqs > INJECT_MAX)
+			return cli_usage_error("record", "scenario %s injects %zu IRQs itself: at most %zu --irq besides",
+					       sc->name, sc->n_irqs, INJECT_MAX - sc->n_irqs);
 		o.sw_bp |= sc->sw_bp;
 		o.block_irq |= sc->block_irq;
 		for (size_t i = 0; i < sc->n_hw_bp && o.n_hw_bp < 4; i++)

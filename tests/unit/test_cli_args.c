@@ -144,6 +144,23 @@ static void test_outputs_that_are_inputs(void)
 	TEST_ASSERT(access(test_path(dir, "same"), F_OK) != 0, "nothing was created");
 }
 
+/* A scenario's own breakpoints and IRQs were dropped without a word once the user's filled the table. */
+static void test_scenario_limits(void)
+{
+	const char *x = test_path(dir, "x.xtr");
+	refused(run("record", "--scenario", "hw-bp", "--hw-bp", "0x1000", "-o", x, NULL),
+		"hw-bp (4 breakpoints of its own) and one more", "at most 0 --hw-bp besides");
+	const char *full[140] = { exitrace, "record", "--scenario", "sti-irq", "-o", x };
+	int n = 6;
+	for (int i = 0; i < 64; i++) {
+		full[n++] = "--irq";
+		full[n++] = "0x31@io:0x82";
+	}
+	full[n] = NULL;
+	refused(run_cli_argv(&cli, full), "sti-irq (an IRQ of its own) and 64 --irq", "at most 63 --irq besides");
+	TEST_ASSERT(access(x, F_OK) != 0, "nothing was recorded");
+}
+
 int main(int argc, char **argv)
 {
 	TEST_ASSERT(argc == 3, "usage: test_cli_args EXITRACE TRACE");
@@ -153,6 +170,7 @@ int main(int argc, char **argv)
 	test_numbers();
 	test_outputs_that_are_inputs();
 	test_long_lists();
+	test_scenario_limits();
 	char cmd[400];
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
 	TEST_EQ_U64(0, system(cmd), "cleanup");
