@@ -10,6 +10,7 @@
  * Guest: hostile_dev (tests/kvm/guests).
  */
 #include <linux/kvm.h>
+#include <string.h>
 
 #include "kt.h"
 
@@ -40,6 +41,12 @@ int main(int argc, char **argv)
 	size_t notes = kt_count_events(t, XT_EV_NOTE, -1);
 	TEST_ASSERT(notes >= 2 + 3 + 8, "a note for each sleep request (types 7 and 2, S3 without a vector, 8 resumes): %zu",
 		    notes);
+	bool far_vector = false;
+	for (size_t i = 0; i < t->nevents; i++)
+		if (t->events[i].kind == XT_EV_NOTE && t->events[i].note.text &&
+		    strstr(t->events[i].note.text, "waking vector 0x100000 is not below 1 MiB"))
+			far_vector = true;
+	TEST_ASSERT(far_vector, "a waking vector of 1 MiB is named as such, not as none");
 	kt_free(t);
 
 	TEST_EQ_U64(0, kt_exitrace("replay %s", trace), "replay: %s", kt_err());

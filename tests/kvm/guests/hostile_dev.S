@@ -9,7 +9,7 @@
  * The RTC: index 0xff, writes to the read-only C and D, a word OUT that
  * selects and writes CMOS 0x0e (reported on port 0x80), REP INSB/OUTSW.
  * ACPI PM: dwords at 0xb000/0xb002/0xb00a/0xb00b, SLP_TYP 7 and 2 with
- * SLP_EN, S3 without a waking vector by REP OUTSW.  Then S3 for real, with
+ * SLP_EN, S3 with a waking vector at 1 MiB and without one by REP OUTSW.  Then S3 for real, with
  * SLP_EN written as the high byte of PM1a control (0xb005): the real-mode
  * resume stub sleeps again the same way until it has woken 8 times,
  * reports the count on port 0x84 and leaves with isa-debug-exit 9; a
@@ -142,6 +142,11 @@ _start:
 	mov	$0xb005, %dx		/* SLP_EN in the high byte alone */
 	mov	$0x24, %al
 	out	%al, %dx
+	movl	$0x100000, 0xe010c	/* S3 with a waking vector real mode cannot reach */
+	mov	$0xb005, %dx
+	mov	$0x24, %al
+	out	%al, %dx
+	movl	$0, 0xe010c
 	mov	$0xb004, %dx		/* S3 without a waking vector, twice, by string I/O */
 	mov	$0x200000, %esi
 	movl	$0x24002400, (%rsi)
