@@ -157,60 +157,54 @@ static struct section elf_section(const struct guest_image *img, const struct el
 	return (struct section){ sh.sh_type, sh.sh_offset, sh.sh_size, sh.sh_link, sh.sh_entsize };
 }
 
-/* Symbols are optional: a stripped or odd symbol table is simply not used. */
-static void elf_symbols(struct guest_image *img, const struct elf_view *v)
+/*
+ * Symbols are optional: a stripped or odd symbol table is simply not used.
+ * They are looked up in the image itself, never copied: a table of a
+ * million entries that all name one long string would otherwise cost a
+ * million copies of it (a 1 MB ELF took 1 GB).
+ */
+bool loader_symbol(const struct guest_image *img, const char *name, uint64_t *addr)
 {
-	size_t shsz = v->is64 ? sizeof(Elf64_Shdr) : sizeof(Elf32_Shdr);
-	if (!v->shnum || v->shentsize < shsz || v->shoff > img->size ||
-	    (uint64_t)v->shnum * v->shentsize > img->size - v->shoff)
-		return;
-	for (unsigned i = 0; i < v->shnum; i++) {
-		struct section tab = elf_section(img, v, i);
-		size_t symsz = v->is64 ? sizeof(Elf64_Sym) : sizeof(Elf32_Sym);
-		if (tab.type != SHT_SYMTAB || tab.entsize < symsz || tab.link >= v->shnum ||
+	struct elf_view v;
+	if (!img->elf || elf_view(img, &v, NULL))
+		return false;
+	size_t shsz = v.is64 ? sizeof(Elf64_Shdr) : sizeof(Elf32_Shdr);
+	if (!v.shnum || v.shentsize < shsz || v.shoff > img->size ||
+	    (uint64_t)v.shnum * v.shentsize > img->size - v.shoff)
+		return false;
+	size_t want = strlen(name);
+	for (unsigned i = 0; i < v.shnum; i++) {
+		struct section tab = elf_section(img, &v, i);
+		size_t symsz = v.is64 ? sizeof(Elf64_Sym) : sizeof(Elf32_Sym);
+		if (tab.type != SHT_SYMTAB || tab.entsize < symsz || tab.link >= v.shnum ||
 		    tab.off > img->size || tab.size > img->size - tab.off)
 			continue;
-		struct section str = elf_section(img, v, tab.link);
+		struct section str = elf_section(img, &v, tab.link);
 		if (str.off > img->size || str.size > img->size - str.off)
 			continue;
 		size_t count = tab.size / tab.entsize;
-		img->syms = calloc(count ? count : 1, sizeof(*img->syms));
-		if (!img->syms)
-			return;
 		for (size_t j = 0; j < count; j++) {
-			uint64_t name, value;
+			uint64_t at, value;
 			const uint8_t *sp = img->data + tab.off + j * tab.entsize;
-			if (v->is64) {
+			if (v.is64) {
 				Elf64_Sym sym;
 				memcpy(&sym, sp, sizeof(sym));
-				name = sym.st_name; value = sym.st_value;
+				at = sym.st_name; value = sym.st_value;
 			} else {
 				Elf32_Sym sym;
 				memcpy(&sym, sp, sizeof(sym));
-				name = sym.st_name; value = sym.st_value;
+				at = sym.st_name; value = sym.st_value;
 			}
-			if (!name || name >= str.size)
+			/* the name and its NUL inside the string table */
+			if (!at || at >= str.size || want >= str.size - at)
 				continue;
-			const char *s = (const char *)img->data + str.off + name;
-			size_t len = strnlen(s, str.size - name);
-			if (len == str.size - name)
-				continue;	/* not terminated inside the table */
-			img->syms[img->n_syms].name = strndup(s, len);
-			img->syms[img->n_syms].addr = value;
-			if (img->syms[img->n_syms].name)
-				img->n_syms++;
+			const char *s = (const char *)img->data + str.off + at;
+			if (!memcmp(s, name, want + 1)) {
+				*addr = value;
+				return true;
+			}
 		}
-		return;
-	}
-}
-
-bool loader_symbol(const struct guest_image *img, const char *name, uint64_t *addr)
-{
-	for (size_t i = 0; i < img->n_syms; i++) {
-		if (!strcmp(img->syms[i].name, name)) {
-			*addr = img->syms[i].addr;
-			return true;
-		}
+		return false;
 	}
 	return false;
 }
@@ -230,11 +224,6 @@ void loader_free(struct guest_image *img)
 	free(img->ranges);
 	img->ranges = NULL;
 	img->n_ranges = 0;
-	for (size_t i = 0; i < img->n_syms; i++)
-		free(img->syms[i].name);
-	free(img->syms);
-	img->syms = NULL;
-	img->n_syms = 0;
 	free(img->cmdline);
 	img->cmdline = NULL;
 }
@@ -253,7 +242,7 @@ static int load_elf(struct kvm_vm *vm, struct guest_image *img, struct xt_error 
 		img->mode = v.is64 ? XT_MODE_LONG : XT_MODE_PROT;
 		img->entry = v.entry;
 		img->load_addr = s[0].gpa;
-		elf_symbols(img, &v);
+		img->elf = true;
 	}
 	free(s);
 	return rc;

@@ -250,9 +250,11 @@ struct kt_trace *kt_load(const char *path)
 	t->n_cpuid = h->vm.n_cpuid;
 	t->cpuid = calloc(t->n_cpuid + 1, sizeof(*t->cpuid));
 	memcpy(t->cpuid, h->vm.cpuid, t->n_cpuid * sizeof(*t->cpuid));
-	t->image_size = h->image.size;
+	/* the reader does not keep an image of 64 KiB or more (SPEC.md section 8): then there is none here */
+	t->image_size = h->image.data ? h->image.size : 0;
 	t->image = malloc(t->image_size + 1);
-	memcpy(t->image, h->image.data, t->image_size);
+	if (t->image_size)
+		memcpy(t->image, h->image.data, t->image_size);
 	size_t cap_steps = 1024, cap_ev = 256;
 	t->steps = malloc(cap_steps * sizeof(*t->steps));
 	t->events = malloc(cap_ev * sizeof(*t->events));

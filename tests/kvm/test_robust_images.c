@@ -11,13 +11,18 @@
  * - a multiboot kernel below 1 MiB with --mem 1M: exitrace's area starts
  *   under 1 MiB and mem_upper was 4 TiB (the subtraction wrapped), with a
  *   memory map entry to match;
- * - a segment whose end wraps past 2^64: refused, and named.
+ * - a segment whose end wraps past 2^64: refused, and named;
+ * - a symbol table of a thousand entries that all name one string of 1 MB
+ *   (a 1 MB file): each name was copied, 1 GB for --hw-bp to find one
+ *   symbol; now they are read in the image where they are.
  * Each recorded trace replays identically.
  */
 #include <fcntl.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "forge.h"
 #include "kt.h"
 
 struct seg {
@@ -184,6 +189,48 @@ static void test_wrap(void)
 	TEST_CONTAINS(kt_err(), "0x2000 bytes at 0xfffffffffffff000 does not fit", "named without a wrapped end");
 }
 
+static void test_symbols(void)
+{
+	enum { NSYM = 1000, NAME = 1 << 20 };
+	static const uint8_t code[] = { 0x90, 0xb0, 0x07, 0xe6, 0xf4, 0xf4 };	/* nop; isa-debug-exit 7 */
+	size_t symtab = 0x2000, strtab = symtab + (NSYM + 1) * 24, shoff = (strtab + NAME + 16 + 7) & ~(size_t)7;
+	size_t size = shoff + 3 * 64;
+	uint8_t *img = calloc(1, size);
+	TEST_ASSERT(img, "calloc");
+	struct seg seg = { 0x200000, code, sizeof(code), 0 };
+	make_elf(img, 0x2000, true, 0x200000, &seg, 1);
+	put(img + 40, shoff, 8);	/* e_shoff */
+	put(img + 58, 64, 2);		/* e_shentsize */
+	put(img + 60, 3, 2);		/* e_shnum */
+	for (size_t i = 0; i < NSYM; i++) {	/* every one names the long string */
+		put(img + symtab + i * 24, 1, 4);
+		put(img + symtab + i * 24 + 8, 0x200000, 8);
+	}
+	put(img + symtab + NSYM * 24, 2 + NAME, 4);	/* the last names "target" */
+	put(img + symtab + NSYM * 24 + 8, 0x200001, 8);
+	memset(img + strtab + 1, 'A', NAME);
+	memcpy(img + strtab + 2 + NAME, "target", 7);
+	uint8_t *sh = img + shoff + 64;
+	put(sh + 4, 2, 4);		/* SHT_SYMTAB */
+	put(sh + 24, symtab, 8);
+	put(sh + 32, (NSYM + 1) * 24, 8);
+	put(sh + 40, 2, 4);		/* its strings: section 2 */
+	put(sh + 56, 24, 8);
+	sh += 64;
+	put(sh + 4, 3, 4);		/* SHT_STRTAB */
+	put(sh + 24, strtab, 8);
+	put(sh + 32, 2 + NAME + 7, 8);
+	char path[512], out[512];
+	snprintf(path, sizeof(path), "%s", spill("symbols.elf", img, size));
+	free(img);
+	snprintf(out, sizeof(out), "%s", kt_tmp("symbols.xtr"));
+	const char *args[] = { "record", path, "--hw-bp", "target", "-o", out, "--quiet", NULL };
+	fg_run_within(kt_exitrace_path(), args, 15, fg_rss_limit(2 * size), "record --hw-bp on a 1 MB ELF");
+	struct kt_trace *t = kt_load(out);
+	TEST_EQ_U64(0x200001, t->debugreg[0], "DR0 holds the symbol's address");
+	kt_free(t);
+}
+
 int main(int argc, char **argv)
 {
 	kt_init(argc, argv);
@@ -191,5 +238,6 @@ int main(int argc, char **argv)
 	test_acpi_area();
 	test_multiboot_low();
 	test_wrap();
+	test_symbols();
 	return 0;
 }
