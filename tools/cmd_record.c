@@ -426,10 +426,12 @@ int cmd_record(int argc, char **argv)
 			lost = o.output;
 	}
 	if (lost) {
+		/* lost may be a module's name: said before the modules are freed */
+		rc = cli_usage_error("record", "%s %s would overwrite %s", lost_to, lost_path,
+				     lost == o.output ? "the trace being recorded" : lost);
 		free(image);
 		free_modules(modules, n_module_specs);
-		return cli_usage_error("record", "%s %s would overwrite %s", lost_to, lost_path,
-				       lost == o.output ? "the trace being recorded" : lost);
+		return rc;
 	}
 	for (size_t i = 0; i < n_irq_specs; i++) {
 		if (injector_parse(irq_specs[i], o.irqchip, &o.irqs[o.n_irqs++]) < 0) {
