@@ -19,6 +19,7 @@
 #define ACPI_PM1_EVT_BLK ACPI_PM_BASE
 #define ACPI_PM1_CNT_BLK (ACPI_PM_BASE + 4)
 #define ACPI_PM_TMR_BLK (ACPI_PM_BASE + 8)
+#define ACPI_PM_LEN 12u	/* the ports of the block */
 #define ACPI_PM_TIMER_HZ 3579545ull
 #define ACPI_PM1_SLP_EN (1u << 13)
 #define ACPI_SLP_TYP_S3 1u

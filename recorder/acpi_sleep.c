@@ -51,9 +51,14 @@ bool acpi_sleep_carry_out(struct kvm_vm *vm, struct acpi_pm *pm, struct xt_state
 		snprintf(note, size, "ACPI sleep type %u is none this platform has: ignored", pm->sleep_type);
 		return false;
 	}
-	uint32_t vector = acpi_s3_resume(vm, s);
+	uint32_t vector = acpi_s3_resume(vm, s), held = 0;
+	if (vm->mem_size >= ACPI_FACS_ADDR + 16)
+		memcpy(&held, vm->mem + ACPI_FACS_ADDR + 12, 4);
 	if (vector)
 		snprintf(note, size, "ACPI S3: suspended, resumed at once at the FACS waking vector 0x%x", vector);
+	else if (held)	/* real mode cannot reach it: a firmware would not resume there either */
+		snprintf(note, size, "ACPI S3 asked for, but the FACS waking vector 0x%x is not below 1 MiB: ignored",
+			 held);
 	else
 		snprintf(note, size, "ACPI S3 asked for, but the FACS holds no waking vector: ignored");
 	return false;

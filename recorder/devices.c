@@ -62,7 +62,8 @@ static void serial_write(struct devices *d, unsigned reg, uint8_t v)
 
 static void serial_in(struct devices *d, uint16_t port, uint8_t *data, unsigned size)
 {
-	memset(data, serial_read(d, port - SERIAL_BASE), size);
+	(void)size;	/* 1: the table splits wider accesses */
+	data[0] = serial_read(d, port - SERIAL_BASE);
 }
 
 static void serial_out(struct devices *d, uint16_t port, const uint8_t *data, unsigned size)
@@ -145,17 +146,23 @@ struct port_device {
 	uint16_t base, len;
 	void (*in)(struct devices *d, uint16_t port, uint8_t *data, unsigned size);	/* NULL: all-ones */
 	void (*out)(struct devices *d, uint16_t port, const uint8_t *data, unsigned size);
+	/*
+	 * Its registers are one byte each: a wider access is one of a byte per
+	 * port, in order (a word OUT to 0x70 selects a CMOS register and writes
+	 * it; a word IN at 0x3fd reads LSR and then MSR), as on a PC's bus.
+	 */
+	bool bytewise;
 };
 
 static const struct port_device port_devices[] = {
-	{ SERIAL_BASE, 8, serial_in, serial_out },
-	{ DEBUG_EXIT_PORT, 1, NULL, debug_exit_out },
-	{ FW_CFG_PORT_SEL, 2, fw_cfg_in, fw_cfg_out },
-	{ PC_TESTDEV_PORT, 4, testdev_in, testdev_out },
-	{ PC_TESTDEV_FLUSH, 4, testdev_flush_in, testdev_flush_out },
-	{ PC_TESTDEV_IRQ_BASE, PC_TESTDEV_IRQ_LINES, NULL, testdev_irq_out },
-	{ ACPI_PM_BASE, 12, acpi_pm_in, acpi_pm_out },
-	{ CMOS_PORT_INDEX, 2, rtc_in, rtc_out },
+	{ SERIAL_BASE, 8, serial_in, serial_out, true },
+	{ DEBUG_EXIT_PORT, 1, NULL, debug_exit_out, false },
+	{ FW_CFG_PORT_SEL, 2, fw_cfg_in, fw_cfg_out, false },
+	{ PC_TESTDEV_PORT, 4, testdev_in, testdev_out, false },
+	{ PC_TESTDEV_FLUSH, 4, testdev_flush_in, testdev_flush_out, false },
+	{ PC_TESTDEV_IRQ_BASE, PC_TESTDEV_IRQ_LINES, NULL, testdev_irq_out, false },
+	{ ACPI_PM_BASE, ACPI_PM_LEN, acpi_pm_in, acpi_pm_out, false },
+	{ CMOS_PORT_INDEX, 2, rtc_in, rtc_out, true },
 };
 
 static const struct port_device *port_device(uint16_t port)
@@ -166,22 +173,31 @@ static const struct port_device *port_device(uint16_t port)
 	return NULL;
 }
 
+/* One access of size bytes at port (one element of a string I/O). */
+static void port_access(struct devices *d, uint16_t port, bool in, uint8_t *data, unsigned size)
+{
+	const struct port_device *dev = port_device(port);
+	if (dev && dev->bytewise && size > 1) {
+		/* the byte at port + i goes to whatever decodes that port (the sum wraps at 64 Ki, as ports do) */
+		for (unsigned i = 0; i < size; i++)
+			port_access(d, (uint16_t)(port + i), in, data + i, 1);
+	} else if (in && dev && dev->in) {
+		dev->in(d, port, data, size);
+	} else if (in) {
+		memset(data, 0xff, size);
+	} else if (dev && dev->out) {
+		dev->out(d, port, data, size);
+	}
+}
+
 void devices_io(struct devices *d, struct kvm_run *run)
 {
 	uint8_t *data = (uint8_t *)run + run->io.data_offset;
 	unsigned size = run->io.size;
-	uint16_t port = run->io.port;
 	bool in = run->io.direction == KVM_EXIT_IO_IN;
-	const struct port_device *dev = port_device(port);
 	d->out_len = 0;
-	for (uint32_t i = 0; i < run->io.count; i++, data += size) {
-		if (in && dev && dev->in)
-			dev->in(d, port, data, size);
-		else if (in)
-			memset(data, 0xff, size);
-		else if (dev && dev->out)
-			dev->out(d, port, data, size);
-	}
+	for (uint32_t i = 0; i < run->io.count; i++, data += size)
+		port_access(d, run->io.port, in, data, size);
 	if (d->out_len && d->console) {
 		fwrite(d->out, 1, d->out_len, d->console);
 		fflush(d->console);

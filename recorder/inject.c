@@ -6,6 +6,7 @@
 #include <sys/ioctl.h>
 
 #include "inject.h"
+#include "rec_util.h"
 
 #define NMI_VECTOR 2
 /* MSI address: the local APIC of CPU 0, physical destination; data: fixed or NMI delivery. */
@@ -167,27 +168,25 @@ int injector_parse(const char *spec, uint32_t irqchip, struct xt_injection *out)
 		return -EINVAL;
 	*out = (struct xt_injection){ .port = -1,
 				      .method = irqchip == XT_IRQCHIP_NONE ? XT_INJECT_INTERRUPT : XT_INJECT_MSI };
-	char *end;
+	const char *end;
+	uint64_t v;
 	if (!strncasecmp(spec, "nmi@", 4)) {
 		out->method = XT_INJECT_NMI;
 		out->vector = NMI_VECTOR;
 	} else {
-		unsigned long v = strtoul(spec, &end, 0);
-		if (end != at || v > 255 || v < 16)
+		if (!rec_parse_u64(spec, &end, &v) || end != at || v > 255 || v < 16)
 			return -EINVAL;	/* vectors below 16 are not deliverable as fixed interrupts */
 		out->vector = (uint32_t)v;
 	}
 	const char *when = at + 1;
 	if (!strncmp(when, "io:", 3)) {
-		unsigned long port = strtoul(when + 3, &end, 0);
-		if (end == when + 3 || *end || port > 0xffff)
+		if (!rec_parse_u64(when + 3, &end, &v) || *end || v > 0xffff)
 			return -EINVAL;
-		out->port = (int64_t)port;
+		out->port = (int64_t)v;
 		return 0;
 	}
-	unsigned long long step = strtoull(when, &end, 0);
-	if (end == when || *end || step == 0)
+	if (!rec_parse_u64(when, &end, &v) || *end || v == 0)
 		return -EINVAL;
-	out->step = step;
+	out->step = v;
 	return 0;
 }

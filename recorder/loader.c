@@ -31,9 +31,9 @@ static int fits(struct kvm_vm *vm, const struct guest_image *img, uint64_t gpa, 
 	uint64_t limit = sys_area_base(vm);
 	if (gpa > limit || len > limit - gpa)
 		return rec_err(err, -EFBIG,
-			       "%s: [0x%llx, 0x%llx) does not fit in %llu MiB of guest memory "
+			       "%s: a range of 0x%llx bytes at 0x%llx does not fit in %llu MiB of guest memory "
 			       "(exitrace keeps the top 64 KiB; try a larger --mem)",
-			       img->name, (unsigned long long)gpa, (unsigned long long)(gpa + len),
+			       img->name, (unsigned long long)len, (unsigned long long)gpa,
 			       (unsigned long long)(vm->mem_size >> 20));
 	return 0;
 }
@@ -49,7 +49,12 @@ static int place(struct kvm_vm *vm, struct guest_image *img, const struct segmen
 		if (rc)
 			return rc;
 	}
+	struct guest_range *r = realloc(img->ranges, (img->n_ranges + n) * sizeof(*r));
+	if (!r)
+		return rec_err(err, -ENOMEM, "out of memory");
+	img->ranges = r;
 	for (size_t i = 0; i < n; i++) {
+		r[img->n_ranges++] = (struct guest_range){ s[i].gpa, s[i].memsz };
 		if (s[i].gpa + s[i].memsz > img->end)
 			img->end = s[i].gpa + s[i].memsz;
 		memcpy(vm->mem + s[i].gpa, img->data + s[i].file_off, s[i].filesz);
@@ -152,71 +157,73 @@ static struct section elf_section(const struct guest_image *img, const struct el
 	return (struct section){ sh.sh_type, sh.sh_offset, sh.sh_size, sh.sh_link, sh.sh_entsize };
 }
 
-/* Symbols are optional: a stripped or odd symbol table is simply not used. */
-static void elf_symbols(struct guest_image *img, const struct elf_view *v)
+/*
+ * Symbols are optional: a stripped or odd symbol table is simply not used.
+ * They are looked up in the image itself, never copied: a table of a
+ * million entries that all name one long string would otherwise cost a
+ * million copies of it (a 1 MB ELF took 1 GB).
+ */
+bool loader_symbol(const struct guest_image *img, const char *name, uint64_t *addr)
 {
-	size_t shsz = v->is64 ? sizeof(Elf64_Shdr) : sizeof(Elf32_Shdr);
-	if (!v->shnum || v->shentsize < shsz || v->shoff > img->size ||
-	    (uint64_t)v->shnum * v->shentsize > img->size - v->shoff)
-		return;
-	for (unsigned i = 0; i < v->shnum; i++) {
-		struct section tab = elf_section(img, v, i);
-		size_t symsz = v->is64 ? sizeof(Elf64_Sym) : sizeof(Elf32_Sym);
-		if (tab.type != SHT_SYMTAB || tab.entsize < symsz || tab.link >= v->shnum ||
+	struct elf_view v;
+	if (!img->elf || elf_view(img, &v, NULL))
+		return false;
+	size_t shsz = v.is64 ? sizeof(Elf64_Shdr) : sizeof(Elf32_Shdr);
+	if (!v.shnum || v.shentsize < shsz || v.shoff > img->size ||
+	    (uint64_t)v.shnum * v.shentsize > img->size - v.shoff)
+		return false;
+	size_t want = strlen(name);
+	for (unsigned i = 0; i < v.shnum; i++) {
+		struct section tab = elf_section(img, &v, i);
+		size_t symsz = v.is64 ? sizeof(Elf64_Sym) : sizeof(Elf32_Sym);
+		if (tab.type != SHT_SYMTAB || tab.entsize < symsz || tab.link >= v.shnum ||
 		    tab.off > img->size || tab.size > img->size - tab.off)
 			continue;
-		struct section str = elf_section(img, v, tab.link);
+		struct section str = elf_section(img, &v, tab.link);
 		if (str.off > img->size || str.size > img->size - str.off)
 			continue;
 		size_t count = tab.size / tab.entsize;
-		img->syms = calloc(count ? count : 1, sizeof(*img->syms));
-		if (!img->syms)
-			return;
 		for (size_t j = 0; j < count; j++) {
-			uint64_t name, value;
+			uint64_t at, value;
 			const uint8_t *sp = img->data + tab.off + j * tab.entsize;
-			if (v->is64) {
+			if (v.is64) {
 				Elf64_Sym sym;
 				memcpy(&sym, sp, sizeof(sym));
-				name = sym.st_name; value = sym.st_value;
+				at = sym.st_name; value = sym.st_value;
 			} else {
 				Elf32_Sym sym;
 				memcpy(&sym, sp, sizeof(sym));
-				name = sym.st_name; value = sym.st_value;
+				at = sym.st_name; value = sym.st_value;
 			}
-			if (!name || name >= str.size)
+			/* the name and its NUL inside the string table */
+			if (!at || at >= str.size || want >= str.size - at)
 				continue;
-			const char *s = (const char *)img->data + str.off + name;
-			size_t len = strnlen(s, str.size - name);
-			if (len == str.size - name)
-				continue;	/* not terminated inside the table */
-			img->syms[img->n_syms].name = strndup(s, len);
-			img->syms[img->n_syms].addr = value;
-			if (img->syms[img->n_syms].name)
-				img->n_syms++;
+			const char *s = (const char *)img->data + str.off + at;
+			if (!memcmp(s, name, want + 1)) {
+				*addr = value;
+				return true;
+			}
 		}
-		return;
+		return false;
 	}
+	return false;
 }
 
-bool loader_symbol(const struct guest_image *img, const char *name, uint64_t *addr)
+bool loader_loaded_in(const struct guest_image *img, uint64_t base, uint64_t len)
 {
-	for (size_t i = 0; i < img->n_syms; i++) {
-		if (!strcmp(img->syms[i].name, name)) {
-			*addr = img->syms[i].addr;
+	for (size_t i = 0; i < img->n_ranges; i++) {
+		const struct guest_range *r = &img->ranges[i];
+		if (r->len && len && r->gpa < base + len && base < r->gpa + r->len)
 			return true;
-		}
 	}
 	return false;
 }
 
 void loader_free(struct guest_image *img)
 {
-	for (size_t i = 0; i < img->n_syms; i++)
-		free(img->syms[i].name);
-	free(img->syms);
-	img->syms = NULL;
-	img->n_syms = 0;
+	free(img->ranges);
+	img->ranges = NULL;
+	img->n_ranges = 0;
 	free(img->cmdline);
 	img->cmdline = NULL;
 }
@@ -235,7 +242,7 @@ static int load_elf(struct kvm_vm *vm, struct guest_image *img, struct xt_error 
 		img->mode = v.is64 ? XT_MODE_LONG : XT_MODE_PROT;
 		img->entry = v.entry;
 		img->load_addr = s[0].gpa;
-		elf_symbols(img, &v);
+		img->elf = true;
 	}
 	free(s);
 	return rc;
@@ -306,6 +313,9 @@ int loader_load(struct kvm_vm *vm, struct guest_image *img, const struct load_op
 		struct xt_error *err)
 {
 	int rc;
+	/* zeroed memory runs as "add %al,(%rax)" for ever: an empty file is a mistake, not a guest */
+	if (!img->size)
+		return rec_err(err, -ENOEXEC, "%s is empty: no guest to run", img->name);
 	long mb = find_multiboot(img);
 	bool elf = img->size >= SELFMAG && !memcmp(img->data, ELFMAG, SELFMAG);
 	if (o->have_load) {
@@ -423,20 +433,26 @@ int loader_multiboot_regs(struct kvm_vm *vm, struct guest_image *img,
 	uint64_t sys = sys_area_base(vm);
 	uint32_t info[24] = { 0 };
 	info[0] = MB_INFO_MEM | MB_INFO_CMDLINE | MB_INFO_MMAP | MB_INFO_NAME;
+	/* with --mem near 1 MiB exitrace's area starts below 1 MiB: no memory above it, not 4 TiB */
+	uint64_t upper = sys > 0x100000 ? sys - 0x100000 : 0;
 	info[1] = 640;
-	info[2] = (uint32_t)((sys - 0x100000) / 1024);
+	info[2] = (uint32_t)(upper / 1024);
 	info[4] = (uint32_t)(mbi + MBI_CMDLINE);
 	if (o->n_modules) {
 		info[0] |= MB_INFO_MODS;
 		info[5] = (uint32_t)o->n_modules;
 		info[6] = (uint32_t)(mbi + MBI_MODS);
 	}
-	/* mmap: usable low memory, usable RAM above 1 MiB, exitrace's reserved top */
-	struct __attribute__((packed)) { uint32_t size; uint64_t base, len; uint32_t type; } map[3] = {
-		{ 20, 0, 0xa0000, 1 }, { 20, 0x100000, sys - 0x100000, 1 }, { 20, sys, SYS_AREA_SIZE, 2 },
-	};
-	memcpy(p + MBI_MMAP, map, sizeof(map));
-	info[11] = sizeof(map);
+	/* mmap: usable low memory, usable RAM above 1 MiB (if any), exitrace's reserved top */
+	struct __attribute__((packed)) mb_mmap { uint32_t size; uint64_t base, len; uint32_t type; } map[3];
+	size_t n_map = 0;
+	map[n_map++] = (struct mb_mmap){ 20, 0, 0xa0000, 1 };
+	if (upper)
+		map[n_map++] = (struct mb_mmap){ 20, 0x100000, upper, 1 };
+	map[n_map++] = (struct mb_mmap){ 20, sys, SYS_AREA_SIZE, 2 };
+	size_t map_size = n_map * sizeof(map[0]);
+	memcpy(p + MBI_MMAP, map, map_size);
+	info[11] = (uint32_t)map_size;
 	info[12] = (uint32_t)(mbi + MBI_MMAP);
 	info[16] = (uint32_t)(mbi + MBI_NAME);
 	memcpy(p, info, sizeof(info));

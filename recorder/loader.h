@@ -9,11 +9,6 @@
 
 #include "kvm_vm.h"
 
-struct guest_symbol {
-	char *name;
-	uint64_t addr;
-};
-
 struct guest_image {
 	const char *name;
 	const uint8_t *data;
@@ -24,10 +19,12 @@ struct guest_image {
 	uint32_t mode;		/* the CPU mode to enter */
 	uint64_t load_addr, entry;
 	uint64_t end;		/* one past the highest byte loaded (bss included) */
+	/* every range loaded (bss included): an ELF's segments need be neither in order nor adjacent */
+	struct guest_range { uint64_t gpa, len; } *ranges;
+	size_t n_ranges;
 	bool multiboot;
 	char *cmdline;		/* the multiboot command line the kernel got (loader_multiboot_regs) */
-	struct guest_symbol *syms;
-	size_t n_syms;
+	bool elf;		/* loaded as an ELF file: loader_symbol() reads its symbol table */
 };
 
 #define LOADER_MODULES_MAX 16
@@ -68,7 +65,10 @@ int loader_load(struct kvm_vm *vm, struct guest_image *img, const struct load_op
 int loader_multiboot_regs(struct kvm_vm *vm, struct guest_image *img,
 			  const struct load_options *o, struct xt_error *err);
 
-/* An ELF symbol's address, or false. */
+/* Did loader_load() put any byte of img in [base, base + len)? */
+bool loader_loaded_in(const struct guest_image *img, uint64_t base, uint64_t len);
+
+/* An ELF symbol's address, read from img->data (which must still be there), or false. */
 bool loader_symbol(const struct guest_image *img, const char *name, uint64_t *addr);
 
 void loader_free(struct guest_image *img);

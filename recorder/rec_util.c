@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: MIT
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -69,6 +70,21 @@ int rec_read_file(const char *path, size_t max, uint8_t **data, size_t *size,
 	*data = p;
 	*size = got;
 	return 0;
+}
+
+bool rec_parse_u64(const char *s, const char **end, uint64_t *v)
+{
+	if (!s || !isdigit((unsigned char)s[0]))
+		return false;
+	char *e;
+	errno = 0;
+	unsigned long long x = strtoull(s, &e, 0);
+	if (errno)
+		return false;
+	if (end)
+		*end = e;
+	*v = x;
+	return true;
 }
 
 static uint64_t now_ns(void)

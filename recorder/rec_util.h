@@ -25,6 +25,15 @@ void rec_own_before_run(struct rec_own_time *o);
 /* After each KVM_RUN; done: the steps finished before it. */
 void rec_own_after_run(struct rec_own_time *o, uint64_t done);
 
+/*
+ * An unsigned number (decimal, 0x hex, 0 octal) at the start of s, into *v;
+ * *end (if not NULL) is set past it.  Unlike strtoull it refuses what only
+ * looks like one: leading blanks or a sign (strtoull takes " -1" for 2^64-1)
+ * and a value that does not fit in 64 bits.  False if s does not start with
+ * a digit or the number overflows.
+ */
+bool rec_parse_u64(const char *s, const char **end, uint64_t *v);
+
 /* Read a whole file (at most max bytes); caller frees.  0 or -errno. */
 int rec_read_file(const char *path, size_t max, uint8_t **data, size_t *size,
 		  struct xt_error *err);

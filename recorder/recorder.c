@@ -219,7 +219,7 @@ static int setup(struct recorder *r)
 			       r->img.kind);
 	/* a PC's ACPI tables in the BIOS area, unless the guest itself was loaded there */
 	if (r->vm.mem_size > ACPI_TABLES_BASE + ACPI_TABLES_SIZE &&
-	    !(r->img.load_addr < ACPI_TABLES_BASE + ACPI_TABLES_SIZE && r->img.end > ACPI_TABLES_BASE))
+	    !loader_loaded_in(&r->img, ACPI_TABLES_BASE, ACPI_TABLES_SIZE))
 		acpi_tables_build(r->vm.mem + ACPI_TABLES_BASE, ACPI_TABLES_SIZE, r->n_vcpus);
 	uint64_t stack = cpu_default_stack(&r->vm, r->img.mode, r->img.entry);
 	if ((rc = cpu_setup(&r->vm, r->img.mode, r->img.entry, stack, o->idt, err)) ||

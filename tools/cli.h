@@ -38,6 +38,12 @@ void cli_print_usage(FILE *f, const char *cmd);
 /* Parse an unsigned number (decimal, 0x hex); false if it is not one. */
 bool cli_parse_u64(const char *s, uint64_t *v);
 
+/*
+ * Do paths a and b name the same file (a hard link, a symbolic link or
+ * another spelling of it), so that writing one overwrites the other?
+ */
+bool cli_same_file(const char *a, const char *b);
+
 /* Open a trace or print why not; NULL on failure. */
 struct xt_reader *cli_open_trace(const char *cmd, const char *path);
 /* Warn on stderr when reading found the trace's footer contradicting its data. */

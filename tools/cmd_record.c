@@ -19,10 +19,9 @@
 
 static bool parse_size(const char *s, uint64_t *out)
 {
-	char *end;
-	errno = 0;
-	unsigned long long v = strtoull(s, &end, 0);
-	if (errno || end == s || *s == '-')
+	const char *end;
+	uint64_t v;
+	if (!rec_parse_u64(s, &end, &v))
 		return false;
 	uint64_t mul = 1;
 	if (!strcasecmp(end, "k") || !strcasecmp(end, "kib")) mul = 1ull << 10;
@@ -32,6 +31,21 @@ static bool parse_size(const char *s, uint64_t *out)
 	if (v > UINT64_MAX / mul)
 		return false;
 	*out = v * mul;
+	return true;
+}
+
+/* Seconds: digits, a point and digits ("1", "0.5", ".5"), nothing strtod also takes (blanks, signs, hex, inf). */
+static bool parse_seconds(const char *s, double *out)
+{
+	size_t digits = strspn(s, "0123456789");
+	size_t frac = s[digits] == '.' ? strspn(s + digits + 1, "0123456789") : 0;
+	if (!digits && !frac)
+		return false;
+	char *end;
+	double v = strtod(s, &end);
+	if (end != s + digits + (s[digits] == '.' ? 1 + frac : 0) || *end)
+		return false;
+	*out = v;
 	return true;
 }
 
@@ -64,21 +78,25 @@ static uint32_t capture_bit(const char *name)
 	return 0;
 }
 
+/* The list is split in a copy of its own length: a fixed buffer cut "lapicxyz" to a valid "lapic". */
 static bool parse_capture(const char *s, uint32_t *cap)
 {
-	char buf[256];
-	snprintf(buf, sizeof(buf), "%s", s);
+	char *buf = strdup(s);
+	if (!buf)
+		return false;
+	bool ok = true;
 	*cap = XT_CAPTURE_DEFAULT;
-	for (char *save, *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+	for (char *save, *t = strtok_r(buf, ",", &save); t && ok; t = strtok_r(NULL, ",", &save)) {
 		uint32_t bit = capture_bit(t);
 		if (bit)
 			*cap |= bit;
 		else if (!strcmp(t, "all"))
 			*cap |= XT_CAPTURE_LAPIC | XT_CAPTURE_DEBUGREGS | XT_CAPTURE_FPU | XT_CAPTURE_STATS;
 		else if (strcmp(t, "default"))
-			return false;
+			ok = false;
 	}
-	return true;
+	free(buf);
+	return ok;
 }
 
 /* ADDR|SYMBOL[:x|w|rw[:LEN]] */
@@ -143,6 +161,21 @@ static int read_modules(const char *const *specs, size_t n, struct boot_module *
 						.cmdline = comma ? comma + 1 : NULL };
 	}
 	return 0;
+}
+
+/*
+ * The input that writing path would overwrite: the guest image or a
+ * module, read whole before the recording opens its outputs, and lost when
+ * the trace or the console is written over it.  NULL if none.
+ */
+static const char *input_at(const char *path, const char *guest, const struct boot_module *mods, size_t n)
+{
+	if (guest && cli_same_file(path, guest))
+		return guest;
+	for (size_t i = 0; i < n; i++)
+		if (cli_same_file(path, mods[i].name))
+			return mods[i].name;
+	return NULL;
 }
 
 /*
@@ -290,9 +323,8 @@ int cmd_record(int argc, char **argv)
 			max_steps_set = true;
 			break;
 		case O_TIMEOUT: {
-			char *end;
-			double s = strtod(optarg, &end);
-			if (end == optarg || *end || !(s >= 0.001) || s > 1e9)
+			double s;
+			if (!parse_seconds(optarg, &s) || !(s >= 0.001) || s > 1e9)
 				return cli_usage_error("record", "--timeout needs seconds (at least 0.001), not '%s'",
 						       optarg);
 			o.timeout_ms = (uint64_t)(s * 1000.0);
@@ -359,6 +391,13 @@ int cmd_record(int argc, char **argv)
 			o.irqchip = sc->irqchip;
 		if (!idt_set)
 			idt = sc->idt;
+		/* the scenario's own breakpoints and IRQs join the user's: none may be dropped without a word */
+		if (o.n_hw_bp + sc->n_hw_bp > 4)
+			return cli_usage_error("record", "scenario %s sets %zu hardware breakpoints itself: "
+					       "at most %zu --hw-bp besides", sc->name, sc->n_hw_bp, 4 - sc->n_hw_bp);
+		if (n_irq_specs + sc->n_irqs > INJECT_MAX)
+			return cli_usage_error("record", "scenario %s injects %zu IRQs itself: at most %zu --irq besides",
+					       sc->name, sc->n_irqs, INJECT_MAX - sc->n_irqs);
 		o.sw_bp |= sc->sw_bp;
 		o.block_irq |= sc->block_irq;
 		for (size_t i = 0; i < sc->n_hw_bp && o.n_hw_bp < 4; i++)
@@ -389,6 +428,23 @@ int cmd_record(int argc, char **argv)
 	}
 	o.load.modules = modules;
 	o.load.n_modules = n_module_specs;
+	const char *lost = input_at(o.output, guest, modules, n_module_specs);
+	const char *lost_to = "-o", *lost_path = o.output;
+	if (!lost && console_path) {
+		lost_to = "--console";
+		lost_path = console_path;
+		lost = input_at(console_path, guest, modules, n_module_specs);
+		if (!lost && cli_same_file(console_path, o.output))
+			lost = o.output;
+	}
+	if (lost) {
+		/* lost may be a module's name: said before the modules are freed */
+		rc = cli_usage_error("record", "%s %s would overwrite %s", lost_to, lost_path,
+				     lost == o.output ? "the trace being recorded" : lost);
+		free(image);
+		free_modules(modules, n_module_specs);
+		return rc;
+	}
 	for (size_t i = 0; i < n_irq_specs; i++) {
 		if (injector_parse(irq_specs[i], o.irqchip, &o.irqs[o.n_irqs++]) < 0) {
 			free(image);

@@ -2,7 +2,6 @@
 /* exitrace replay: re-run a trace on this host and stop at the first step that differs. */
 #include <getopt.h>
 #include <inttypes.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -73,9 +72,7 @@ int cmd_replay(int argc, char **argv)
 	if (optind != argc - 1)
 		return cli_usage_error("replay", "expected one trace file");
 	o.path = argv[optind];
-	struct stat in, out;
-	if (o.output && stat(o.path, &in) == 0 && stat(o.output, &out) == 0 && in.st_dev == out.st_dev &&
-	    in.st_ino == out.st_ino)
+	if (o.output && cli_same_file(o.path, o.output))
 		return cli_usage_error("replay", "-o %s would overwrite the trace being replayed", o.output);
 	if (!quiet && isatty(STDERR_FILENO)) {
 		o.progress = show_progress;

@@ -5,8 +5,10 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cli.h"
+#include "rec_util.h"
 #include "text_escape.h"
 
 static const struct xt_command commands[] = {
@@ -97,15 +99,22 @@ int cli_usage_error(const char *cmd, const char *fmt, ...)
 
 bool cli_parse_u64(const char *s, uint64_t *v)
 {
-	char *end;
-	if (!s || !*s || *s == '-')
-		return false;
-	errno = 0;
-	unsigned long long x = strtoull(s, &end, 0);
-	if (errno || *end)
+	const char *end;
+	uint64_t x;
+	if (!rec_parse_u64(s, &end, &x) || *end)
 		return false;
 	*v = x;
 	return true;
+}
+
+bool cli_same_file(const char *a, const char *b)
+{
+	struct stat sa, sb;
+	bool ha = stat(a, &sa) == 0, hb = stat(b, &sb) == 0;
+	if (ha && hb)
+		return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+	/* neither exists yet: the same name will be the same new file */
+	return !ha && !hb && !strcmp(a, b);
 }
 
 struct xt_reader *cli_open_trace(const char *cmd, const char *path)

@@ -55,7 +55,7 @@ struct kt_trace {
 	uint64_t debugreg[8];		/* KVM_SET_GUEST_DEBUG's arch.debugreg */
 	struct xt_cpuid_entry *cpuid;	/* the CPUID the guest was given */
 	size_t n_cpuid;
-	uint8_t *image;			/* the guest image, as the trace holds it */
+	uint8_t *image;			/* the guest image, as the trace holds it (none if 64 KiB or more) */
 	size_t image_size;
 };
 

@@ -18,6 +18,12 @@ static void slurp(const char *path, char *buf, size_t size)
 int run_cli(const struct run_cli *c, const char *prog, const char *a1, const char *a2, const char *a3,
 	    const char *a4)
 {
+	const char *argv[] = { prog, a1, a2, a3, a4, NULL };
+	return run_cli_argv(c, argv);
+}
+
+int run_cli_argv(const struct run_cli *c, const char *const *argv)
+{
 	char o[320], e[320];
 	snprintf(o, sizeof(o), "%s/.out", c->dir);
 	snprintf(e, sizeof(e), "%s/.err", c->dir);
@@ -29,13 +35,13 @@ int run_cli(const struct run_cli *c, const char *prog, const char *a1, const cha
 		dup2(fo, 1);
 		dup2(fe, 2);
 		alarm(c->alarm);	/* kept across exec */
-		execl(prog, prog, a1, a2, a3, a4, (char *)NULL);
+		execv(argv[0], (char *const *)argv);
 		_exit(127);
 	}
 	int status;
 	TEST_ASSERT(waitpid(pid, &status, 0) == pid, "waitpid");
-	TEST_ASSERT(WIFEXITED(status), "%s %s %s exited (status 0x%x%s)", prog, a1 ? a1 : "", a2 ? a2 : "",
-		    status, c->alarm ? ": SIGALRM is a hang" : "");
+	TEST_ASSERT(WIFEXITED(status), "%s %s %s exited (status 0x%x%s)", argv[0], argv[1] ? argv[1] : "",
+		    argv[1] && argv[2] ? argv[2] : "", status, c->alarm ? ": SIGALRM is a hang" : "");
 	slurp(o, c->out, c->out_size);
 	slurp(e, c->err, c->err_size);
 	return WEXITSTATUS(status);

@@ -23,4 +23,7 @@ struct run_cli {
 int run_cli(const struct run_cli *c, const char *prog, const char *a1, const char *a2, const char *a3,
 	    const char *a4);
 
+/* The same with any number of arguments: argv[0] is the program, a NULL ends them. */
+int run_cli_argv(const struct run_cli *c, const char *const *argv);
+
 #endif

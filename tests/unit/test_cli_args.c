@@ -1,0 +1,178 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Hostile command lines refused before anything runs (no /dev/kvm needed):
+ * each is exit status 2 with one line that names the problem.
+ *
+ * Numbers: strtoull skips blanks and takes a sign, so " -1" was 2^64-1
+ * (--max-steps " -1" recorded for ever, --irq 0x30@-1 was an injection at
+ * step 2^64-1, and "-18446744073709551568@5" was vector 0x30); a value too
+ * big for 64 bits was taken as 2^64-1.  Every number option is held to the
+ * same rule: it starts with a digit and fits.
+ *
+ * Outputs that are inputs: record -o (or --console) naming the guest image
+ * or a module, through a link or another spelling, truncated that file
+ * after reading it: the recording worked and the guest was gone.  And
+ * --console naming the -o file truncated a finished trace before -o found
+ * its lock taken.  Refused before anything is opened for writing.
+ */
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "run_cli.h"
+#include "test_util.h"
+
+static const char *exitrace, *good;
+static char dir[] = "/tmp/xt-cli-args-XXXXXX";
+static char out[8192], err[8192];
+static const struct run_cli cli = { dir, 20, out, err, sizeof(out), sizeof(err) };
+
+/* exitrace with the arguments up to NULL; its status */
+static int run(const char *first, ...)
+{
+	const char *argv[32] = { exitrace, first };
+	int n = 2;
+	va_list ap;
+	va_start(ap, first);
+	while (n < 31 && (argv[n] = va_arg(ap, const char *)))
+		n++;
+	va_end(ap);
+	argv[n] = NULL;
+	return run_cli_argv(&cli, argv);
+}
+
+static void refused(int status, const char *what, const char *says)
+{
+	TEST_EQ_U64(2, status, "%s is refused; stderr: %s", what, err);
+	TEST_CONTAINS(err, says, "%s: the message names it", what);
+}
+
+static void test_numbers(void)
+{
+	const char *x = test_path(dir, "x.xtr");
+	/* a number with blanks or a sign before it, or too big, in every option that takes one */
+	static const char *const bad[] = { " -1", "-1", "+5", " 5", "99999999999999999999", "0x", "5 " };
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		const char *v = bad[i];
+		refused(run("record", good, "--load", "0x100000", "--max-steps", v, "-o", x, NULL), "--max-steps", "--max-steps");
+		refused(run("record", good, "--load", v, "-o", x, NULL), "--load", "--load");
+		refused(run("record", good, "--load", "0x100000", "--entry", v, "-o", x, NULL), "--entry", "--entry");
+		refused(run("record", good, "--load", "0x100000", "--mem", v, "-o", x, NULL), "--mem", "--mem");
+		refused(run("record", good, "--load", "0x100000", "--timeout", v, "-o", x, NULL), "--timeout", "--timeout");
+		char irq[64];
+		snprintf(irq, sizeof(irq), "0x30@%s", v);
+		refused(run("record", good, "--load", "0x100000", "--irq", irq, "-o", x, NULL), irq, "--irq");
+		snprintf(irq, sizeof(irq), "0x30@io:%s", v);
+		refused(run("record", good, "--load", "0x100000", "--irq", irq, "-o", x, NULL), irq, "--irq");
+		refused(run("dump", good, "--from", v, NULL), "dump --from", "--from");
+		refused(run("dump", good, "--to", v, NULL), "dump --to", "--to");
+		refused(run("diff", good, good, "--context", v, NULL), "diff --context", "--context");
+		refused(run("replay", good, "--context", v, NULL), "replay --context", "--context");
+	}
+	/* a vector that wraps to 0x30 when negated */
+	refused(run("record", good, "--load", "0x100000", "--irq", "-18446744073709551568@5", "-o", x, NULL),
+		"a negative vector", "--irq");
+	refused(run("record", good, "--load", "0x100000", "--irq", "+48@5", "-o", x, NULL), "a signed vector", "--irq");
+	/* seconds: what strtod takes besides decimals */
+	static const char *const secs[] = { "0x10", "1e3", "inf", "nan", " 1", "." };
+	for (size_t i = 0; i < sizeof(secs) / sizeof(secs[0]); i++)
+		refused(run("record", good, "--load", "0x100000", "--timeout", secs[i], "-o", x, NULL), secs[i], "--timeout");
+	/* sizes with a sign or a blank */
+	refused(run("record", good, "--load", "0x100000", "--mem", "+64M", "-o", x, NULL), "--mem +64M", "--mem");
+	refused(run("record", good, "--load", "0x100000", "--mem", " 64M", "-o", x, NULL), "--mem ' 64M'", "--mem");
+	TEST_ASSERT(access(x, F_OK) != 0, "no refused command created the output");
+}
+
+/* A list option longer than a fixed buffer was cut, and what was cut could be valid. */
+static void test_long_lists(void)
+{
+	char list[400] = "";
+	for (int i = 0; i < 30; i++)
+		strcat(list, "default,");
+	strcat(list, "stats,fpu,lapicxyz");	/* 250 bytes, then "lapic" ends the first 255 */
+	refused(run("record", good, "--load", "0x100000", "--capture", list, "-o", test_path(dir, "x.xtr"), NULL),
+		"--capture ...,lapicxyz", "--capture");
+}
+
+static void copy(const char *from, const char *to)
+{
+	char cmd[1200];
+	snprintf(cmd, sizeof(cmd), "cp '%s' '%s'", from, to);
+	TEST_EQ_U64(0, system(cmd), "%s", cmd);
+}
+
+static bool same_bytes(const char *a, const char *b)
+{
+	char cmd[1200];
+	snprintf(cmd, sizeof(cmd), "cmp -s '%s' '%s'", a, b);
+	return system(cmd) == 0;
+}
+
+static void test_outputs_that_are_inputs(void)
+{
+	char guest[300], link[300], trace[300], mod[300], spec[400];
+	snprintf(guest, sizeof(guest), "%s", test_path(dir, "guest.bin"));
+	snprintf(link, sizeof(link), "%s", test_path(dir, "link.bin"));
+	snprintf(trace, sizeof(trace), "%s", test_path(dir, "kept.xtr"));
+	snprintf(mod, sizeof(mod), "%s", test_path(dir, "module.bin"));
+	copy(good, guest);
+	copy(good, trace);
+	copy(good, mod);
+	TEST_EQ_U64(0, symlink("guest.bin", link), "symlink");
+	char other[320];
+	snprintf(other, sizeof(other), "%s/./guest.bin", dir);
+
+	refused(run("record", guest, "--load", "0x100000", "-o", guest, NULL), "-o the guest", "would overwrite");
+	refused(run("record", guest, "--load", "0x100000", "-o", link, NULL), "-o a link to the guest", "would overwrite");
+	refused(run("record", guest, "--load", "0x100000", "-o", other, NULL), "-o the guest spelt otherwise", "would overwrite");
+	refused(run("record", guest, "--load", "0x100000", "-o", test_path(dir, "new.xtr"), "--console", link, NULL),
+		"--console the guest", "would overwrite");
+	snprintf(spec, sizeof(spec), "%s,its string", mod);
+	refused(run("record", guest, "-o", mod, "--module", spec, NULL), "-o a module", "would overwrite");
+	refused(run("record", guest, "-o", test_path(dir, "new.xtr"), "--console", mod, "--module", spec, NULL),
+		"--console a module", "would overwrite");
+	refused(run("record", guest, "--load", "0x100000", "-o", trace, "--console", trace, NULL),
+		"--console the trace", "would overwrite the trace being recorded");
+	TEST_ASSERT(same_bytes(good, guest), "the guest image is intact");
+	TEST_ASSERT(same_bytes(good, mod), "the module is intact");
+	TEST_ASSERT(same_bytes(good, trace), "the earlier trace is intact");
+	/* two new files of one name */
+	refused(run("record", guest, "--load", "0x100000", "-o", test_path(dir, "same"), "--console",
+		    test_path(dir, "same"), NULL), "--console and -o one new file", "would overwrite");
+	TEST_ASSERT(access(test_path(dir, "same"), F_OK) != 0, "nothing was created");
+}
+
+/* A scenario's own breakpoints and IRQs were dropped without a word once the user's filled the table. */
+static void test_scenario_limits(void)
+{
+	const char *x = test_path(dir, "x.xtr");
+	refused(run("record", "--scenario", "hw-bp", "--hw-bp", "0x1000", "-o", x, NULL),
+		"hw-bp (4 breakpoints of its own) and one more", "at most 0 --hw-bp besides");
+	const char *full[140] = { exitrace, "record", "--scenario", "sti-irq", "-o", x };
+	int n = 6;
+	for (int i = 0; i < 64; i++) {
+		full[n++] = "--irq";
+		full[n++] = "0x31@io:0x82";
+	}
+	full[n] = NULL;
+	refused(run_cli_argv(&cli, full), "sti-irq (an IRQ of its own) and 64 --irq", "at most 63 --irq besides");
+	TEST_ASSERT(access(x, F_OK) != 0, "nothing was recorded");
+}
+
+int main(int argc, char **argv)
+{
+	TEST_ASSERT(argc == 3, "usage: test_cli_args EXITRACE TRACE");
+	exitrace = argv[1];
+	good = argv[2];
+	TEST_ASSERT(mkdtemp(dir), "mkdtemp");
+	test_numbers();
+	test_outputs_that_are_inputs();
+	test_long_lists();
+	test_scenario_limits();
+	char cmd[400];
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	TEST_EQ_U64(0, system(cmd), "cleanup");
+	return 0;
+}
