@@ -354,3 +354,12 @@ void json_code(FILE *o, struct guest_code *g, const struct code_info *ci)
 		json_str(o, line);
 	}
 }
+
+void code_keep(struct code_kept *k, const struct code_info *ci)
+{
+	k->info = *ci;
+	snprintf(k->insn, sizeof(k->insn), "%s", ci->insn);
+	snprintf(k->sym, sizeof(k->sym), "%s", ci->sym);
+	k->info.insn = k->insn;
+	k->info.sym = k->sym;
+}

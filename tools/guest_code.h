@@ -63,6 +63,13 @@ const char *guest_code_symbols_source(const struct guest_code *g);
 
 #include <stdio.h>
 
+/* A code_info with its own copies of the strings, to hold beside another lookup. */
+struct code_kept {
+	struct code_info info;
+	char insn[80], sym[96];
+};
+void code_keep(struct code_kept *k, const struct code_info *ci);
+
 /* Room put_code() needs at most. */
 #define CODE_TEXT_MAX 192
 /* "<sym> insn", "<sym> (why there is none)" or "insn" at p; returns the byte after it. */
