@@ -53,6 +53,12 @@ static const struct xt_command commands[] = {
 	  "  step (from 1) whose RIP is at SYMBOL.  --mem: LEN bytes of guest-physical memory at\n"
 	  "  ADDR as they were at step 0 (the trace does not record the guest's writes)",
 	  "everything about one step: registers, blocks, exit, events, instruction, arrival evidence" },
+	{ "export", cmd_export, "FILE --format perfetto|csv [-o OUT] [--symbols ELF]\n"
+	  "  perfetto: Chrome JSON trace events (ui.perfetto.dev, chrome://tracing): a track per vCPU\n"
+	  "  with a slice per exit, instants for injections and arrivals, a track of kernel events;\n"
+	  "  the time axis is the step number (1 step = 1 us), traces carry no time.\n"
+	  "  csv: one row per step: step,vcpu,vcpu_step,rip,symbol,insn,exit,exit_detail,events",
+	  "the trace for other tools: Perfetto / chrome://tracing JSON, or CSV" },
 	{ "scenarios", cmd_scenarios, "", "the built-in guests (record one with --scenario NAME)" },
 };
 
