@@ -235,7 +235,7 @@ static const struct { uint32_t bit; const char *name, *meaning; } evidence[] = {
 	{ XT_EVIDENCE_FRAME_SIZE, "frame-size", "the frame's size says whether an error code was pushed" },
 };
 
-static void print_arrival(const struct xt_event *ev, const struct found *fd)
+static void print_arrival(const struct xt_event *ev, const struct found *fd, struct guest_code *g)
 {
 	char vec[1400];
 	fmt_taken_vector(vec, sizeof(vec), ev);
@@ -246,10 +246,20 @@ static void print_arrival(const struct xt_event *ev, const struct found *fd)
 		printf(" (rsp 0x%" PRIx64 ", rflags 0x%" PRIx64 ", cs 0x%" PRIx64 " before the step)",
 		       fd->before.regs.rsp, fd->before.regs.rflags, fd->before.sregs.cs.selector);
 	putchar('\n');
-	if (ev->taken.outcome == XT_TAKEN_HANDLER)
-		printf("  delivered to the handler at 0x%" PRIx64 "; after the step rip 0x%" PRIx64
-		       ", rsp 0x%" PRIx64 " (the frame is below the old stack)\n",
-		       ev->taken.handler, ev->taken.rip_after, fd->state.regs.rsp);
+	char code[CODE_TEXT_MAX + 1];
+	if (fd->have_before) {
+		static struct xt_state b;
+		b.regs = fd->before.regs;
+		b.sregs = fd->before.sregs;
+		*put_code(code, guest_code_at_rip(g, &b, ev->taken.rip_before)) = 0;
+		printf("  the interrupted instruction: %s\n", code);
+	}
+	if (ev->taken.outcome == XT_TAKEN_HANDLER) {
+		*put_code(code, guest_code_at_rip(g, &fd->state, ev->taken.handler)) = 0;
+		printf("  delivered to the handler at 0x%" PRIx64 " %s\n", ev->taken.handler, code);
+		printf("  after the step: rip 0x%" PRIx64 ", rsp 0x%" PRIx64 " (the frame is below the old stack)\n",
+		       ev->taken.rip_after, fd->state.regs.rsp);
+	}
 	if (ev->taken.has_error_code)
 		printf("  error code 0x%" PRIx64 " (pushed with the frame)\n", ev->taken.error_code);
 	printf("  evidence:\n");
@@ -316,7 +326,7 @@ static void print_text(const struct xt_header *h, struct guest_code *g, const st
 		printf("  ... and %zu more\n", fd->events_dropped);
 	for (size_t i = 0; i < fd->n_events; i++)
 		if (fd->events[i].kind == XT_EV_IRQ_TAKEN)
-			print_arrival(&fd->events[i], fd);
+			print_arrival(&fd->events[i], fd, g);
 	if (mem)
 		print_mem_text(g, gpa, len);
 }
