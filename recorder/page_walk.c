@@ -79,22 +79,6 @@ int pw_translate(const uint8_t *mem, uint64_t mem_size, const struct xt_sregs *s
 	return 0;
 }
 
-int gmem_code_bits(const struct xt_state *s)
-{
-	if (!(s->sregs.cr0 & 1))
-		return 16;
-	if ((s->sregs.efer & EFER_LMA) && (s->sregs.cs.attr >> 13 & 1))
-		return 64;
-	return (s->sregs.cs.attr >> 14 & 1) ? 32 : 16;
-}
-
-uint64_t gmem_code_linear(const struct xt_state *s)
-{
-	if (gmem_code_bits(s) == 64)
-		return s->regs.rip;
-	return (s->sregs.cs.base + (s->regs.rip & 0xffffffffull)) & 0xffffffffull;
-}
-
 uint64_t gmem_stack_linear(const struct xt_state *s, int64_t off)
 {
 	if (gmem_code_bits(s) == 64)

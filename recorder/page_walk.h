@@ -19,10 +19,26 @@
 int pw_translate(const uint8_t *mem, uint64_t mem_size, const struct xt_sregs *s, uint64_t linear,
 		 uint64_t *gpa);
 
-/* Is the vCPU executing 64-bit code / 32-bit code / 16-bit code (CR0.PE, EFER.LMA, CS.L, CS.D)? */
-int gmem_code_bits(const struct xt_state *s);
+/*
+ * Is the vCPU executing 64-bit code / 32-bit code / 16-bit code (CR0.PE,
+ * EFER.LMA, CS.L, CS.D)?  Inline: dump asks at every step.
+ */
+static inline int gmem_code_bits(const struct xt_state *s)
+{
+	if (!(s->sregs.cr0 & 1))
+		return 16;
+	if ((s->sregs.efer & (1ull << 10)) && (s->sregs.cs.attr >> 13 & 1))
+		return 64;
+	return (s->sregs.cs.attr >> 14 & 1) ? 32 : 16;
+}
+
 /* The linear address of the instruction at rip (CS base, 64-bit code ignores it). */
-uint64_t gmem_code_linear(const struct xt_state *s);
+static inline uint64_t gmem_code_linear(const struct xt_state *s)
+{
+	if (gmem_code_bits(s) == 64)
+		return s->regs.rip;
+	return (s->sregs.cs.base + (s->regs.rip & 0xffffffffull)) & 0xffffffffull;
+}
 /* The linear address of the stack pointer plus off (SS base, width by mode). */
 uint64_t gmem_stack_linear(const struct xt_state *s, int64_t off);
 

@@ -91,6 +91,21 @@ static void print_step_text(struct text_out *o, const struct xt_record *rec,
 		}
 		p = TEXT_LIT(p, " pc=");
 		p = text_hex(p, s->exit.debug_pc);
+	} else if (s->exit.reason == KVM_EXIT_IO && s->exit.io_count == 1 && s->exit.io_data_len <= 8) {
+		/* the next most common exit (a guest's console), as fmt_exit() words it */
+		p = TEXT_LIT(p, "IO ");
+		if (s->exit.io_direction == KVM_EXIT_IO_OUT)
+			p = TEXT_LIT(p, "out ");
+		else
+			p = TEXT_LIT(p, "in ");
+		p = text_hex(p, s->exit.io_port);
+		p = TEXT_LIT(p, " size=");
+		p = text_dec(p, s->exit.io_size);
+		uint64_t v = 0;
+		for (uint32_t i = 0; i < s->exit.io_data_len; i++)
+			v |= (uint64_t)s->exit.io_data[i] << (8 * i);
+		p = TEXT_LIT(p, " data=");
+		p = text_hex(p, v);
 	} else {
 		fmt_exit(p, LINE_ROOM, s);
 		p += strlen(p);

@@ -26,12 +26,19 @@
 #define IMAGE_BOUND (32ull << 20)
 #define CACHE_SLOTS 8192	/* a power of two */
 
-struct code_slot {
-	bool used;
-	uint8_t bits, paging;
+/*
+ * The keys apart from the infos: a probe touches 24 bytes of a 192 KiB
+ * array that stays in the cache, not a 400-byte slot.
+ */
+struct code_key {
 	uint64_t linear, cr3;
+	uint8_t used, paging;
+};
+
+struct code_slot {
+	uint8_t bits;
 	struct code_info info;
-	char insn[80], sym[96];
+	char insn[80], sym[96], text[CODE_TEXT_MAX];
 };
 
 struct guest_code {
@@ -41,6 +48,7 @@ struct guest_code {
 	const char *syms_source;
 	ZydisDecoder dec[6];	/* by enum mode below */
 	ZydisFormatter fmt;
+	struct code_key *keys;
 	struct code_slot *cache;
 };
 
@@ -123,7 +131,10 @@ int guest_code_open(struct guest_code **out, struct xt_reader *r, const char *sy
 {
 	struct guest_code *g = calloc(1, sizeof(*g));
 	*out = NULL;
-	if (!g || !(g->cache = calloc(CACHE_SLOTS, sizeof(*g->cache)))) {
+	if (!g || !(g->cache = calloc(CACHE_SLOTS, sizeof(*g->cache))) ||
+	    !(g->keys = calloc(CACHE_SLOTS, sizeof(*g->keys)))) {
+		if (g)
+			free(g->cache);
 		free(g);
 		snprintf(msg, msg_size, "out of memory");
 		return -1;
@@ -160,6 +171,7 @@ void guest_code_close(struct guest_code *g)
 		munmap(g->mem, g->mem_size);
 	symtab_free(g->syms);
 	free(g->cache);
+	free(g->keys);
 	free(g);
 }
 
@@ -195,11 +207,12 @@ static size_t read_linear(const struct guest_code *g, const struct xt_sregs *sr,
 	return done;
 }
 
-static void fill(struct guest_code *g, struct code_slot *e, const struct xt_state *s, enum mode m)
+static void decode(struct guest_code *g, struct code_slot *e, const struct xt_state *s, enum mode m,
+		   uint64_t rip, uint64_t linear)
 {
 	struct code_info *ci = &e->info;
 	memset(ci, 0, sizeof(*ci));
-	ci->linear = e->linear;
+	ci->linear = linear;
 	ci->bits = e->bits;
 	ci->insn = e->insn;
 	ci->sym = e->sym;
@@ -207,7 +220,7 @@ static void fill(struct guest_code *g, struct code_slot *e, const struct xt_stat
 
 	const char *name;
 	uint64_t off;
-	if (symtab_lookup(g->syms, e->linear, &name, &off)) {
+	if (symtab_lookup(g->syms, linear, &name, &off)) {
 		if (off)
 			snprintf(e->sym, sizeof(e->sym), "%.70s+0x%" PRIx64, name, off);
 		else
@@ -216,7 +229,7 @@ static void fill(struct guest_code *g, struct code_slot *e, const struct xt_stat
 
 	uint8_t b[15] = { 0 };
 	bool unmapped;
-	size_t n = g->mem ? read_linear(g, &s->sregs, e->linear, b, sizeof(b), &unmapped) : 0;
+	size_t n = g->mem ? read_linear(g, &s->sregs, linear, b, sizeof(b), &unmapped) : 0;
 	if (!g->mem) {
 		ci->none = "initial memory not loaded";
 		return;
@@ -239,7 +252,6 @@ static void fill(struct guest_code *g, struct code_slot *e, const struct xt_stat
 		ci->none = "no valid instruction in initial memory";
 		return;
 	}
-	uint64_t rip = e->bits == 64 ? e->linear : s->regs.rip;
 	if (!ZYAN_SUCCESS(ZydisFormatterFormatInstruction(&g->fmt, &in, ops, in.operand_count_visible,
 							    e->insn, sizeof(e->insn), rip, NULL))) {
 		e->insn[0] = 0;
@@ -259,28 +271,33 @@ static void fill(struct guest_code *g, struct code_slot *e, const struct xt_stat
 	}
 }
 
+static char *put_text(char *p, const struct code_info *ci);
+
+static void fill(struct guest_code *g, struct code_slot *e, const struct xt_state *s, enum mode m,
+		 uint64_t rip, uint64_t linear)
+{
+	decode(g, e, s, m, rip, linear);
+	char *end = put_text(e->text, &e->info);
+	*end = 0;
+	e->info.text = e->text;
+	e->info.text_len = (uint16_t)(end - e->text);
+}
+
 const struct code_info *guest_code_at_rip(struct guest_code *g, const struct xt_state *s, uint64_t rip)
 {
-	struct xt_state at;	/* only what gmem_code_linear() reads */
-	at.regs.rip = rip;
-	at.sregs.cr0 = s->sregs.cr0;
-	at.sregs.efer = s->sregs.efer;
-	at.sregs.cs = s->sregs.cs;
-	uint64_t linear = gmem_code_linear(&at);
-	enum mode m = mode_of(s);
 	uint8_t bits = (uint8_t)gmem_code_bits(s);
+	uint64_t linear = bits == 64 ? rip : (s->sregs.cs.base + (rip & 0xffffffffull)) & 0xffffffffull;
+	enum mode m = mode_of(s);
 	uint8_t paging = (uint8_t)((s->sregs.cr0 >> 31) | (s->sregs.cr4 >> 4 & 2) | (uint8_t)m << 2);
 	uint64_t cr3 = paging & 1 ? s->sregs.cr3 : 0;
 	size_t h = (size_t)((linear ^ cr3 ^ (uint64_t)paging << 56) * 0x9e3779b97f4a7c15ull >> 40) &
 		   (CACHE_SLOTS - 1);
+	struct code_key *k = &g->keys[h];
 	struct code_slot *e = &g->cache[h];
-	if (!e->used || e->linear != linear || e->cr3 != cr3 || e->paging != paging) {
-		e->used = true;
-		e->linear = linear;
-		e->cr3 = cr3;
-		e->paging = paging;
+	if (!k->used || k->linear != linear || k->cr3 != cr3 || k->paging != paging) {
+		*k = (struct code_key){ linear, cr3, 1, paging };
 		e->bits = bits;
-		fill(g, e, s, m);
+		fill(g, e, s, m, rip, linear);
 	}
 	return &e->info;
 }
@@ -313,6 +330,13 @@ const char *guest_code_symbols_source(const struct guest_code *g)
 }
 
 char *put_code(char *p, const struct code_info *ci)
+{
+	memcpy(p, ci->text, ci->text_len);
+	return p + ci->text_len;
+}
+
+/* "<sym> insn" or "<sym> (why there is none)": symbols.c bounds the name, Zydis the text. */
+static char *put_text(char *p, const struct code_info *ci)
 {
 	size_t n;
 	if (*ci->sym) {
@@ -360,6 +384,8 @@ void code_keep(struct code_kept *k, const struct code_info *ci)
 	k->info = *ci;
 	snprintf(k->insn, sizeof(k->insn), "%s", ci->insn);
 	snprintf(k->sym, sizeof(k->sym), "%s", ci->sym);
+	memcpy(k->text, ci->text, ci->text_len);
 	k->info.insn = k->insn;
 	k->info.sym = k->sym;
+	k->info.text = k->text;
 }

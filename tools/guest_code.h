@@ -24,6 +24,9 @@
 struct guest_code;
 struct symtab;
 
+/* Room put_code() needs at most (with a NUL). */
+#define CODE_TEXT_MAX 192
+
 struct code_info {
 	uint64_t linear;	/* CS base + RIP (RIP alone in 64-bit code) */
 	const char *insn;	/* "cpuid", "mov eax, [rbx+0x8]"; "" when there is none */
@@ -33,6 +36,8 @@ struct code_info {
 	uint8_t len;		/* the instruction's length in bytes (0: none) */
 	uint8_t bytes[15];
 	bool branch;		/* a jump, call, return, interrupt or system call */
+	const char *text;	/* put_code()'s "<sym> insn", made once per cached RIP */
+	uint16_t text_len;
 };
 
 /*
@@ -66,12 +71,10 @@ const char *guest_code_symbols_source(const struct guest_code *g);
 /* A code_info with its own copies of the strings, to hold beside another lookup. */
 struct code_kept {
 	struct code_info info;
-	char insn[80], sym[96];
+	char insn[80], sym[96], text[CODE_TEXT_MAX];
 };
 void code_keep(struct code_kept *k, const struct code_info *ci);
 
-/* Room put_code() needs at most. */
-#define CODE_TEXT_MAX 192
 /* "<sym> insn", "<sym> (why there is none)" or "insn" at p; returns the byte after it. */
 char *put_code(char *p, const struct code_info *ci);
 /*
