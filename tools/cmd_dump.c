@@ -12,6 +12,7 @@
 
 #include "cli.h"
 #include "guest_code.h"
+#include "page_walk.h"
 #include "step_filter.h"
 #include "text_out.h"
 
@@ -260,10 +261,11 @@ static int hold(struct dump *d)
 static int on_step(struct dump *d, const struct xt_record *rec)
 {
 	release(d);
-	const struct code_info *ci = guest_code_at(d->code, rec->state);
-	d->shown_step = step_filter_step(&d->filter, rec, ci->linear);
+	/* the code is looked up only for a step shown: a filtered dump skips most */
+	d->shown_step = step_filter_step(&d->filter, rec, gmem_code_linear(rec->state));
 	if (!d->shown_step)
 		return 0;
+	const struct code_info *ci = guest_code_at(d->code, rec->state);
 	if (!d->filter.events) {
 		put_step(d, d->o, d->tout, rec, ci);
 		return 0;

@@ -7,6 +7,7 @@
 
 #include "cli.h"
 #include "guest_code.h"
+#include "page_walk.h"
 #include "step_filter.h"
 
 #define TOP 10
@@ -210,8 +211,7 @@ static void count_event(struct stats *st, const struct xt_event *ev)
  * is of that kind: its figures wait in one held step until its events are
  * read, and the events of a step not counted are not counted either.
  */
-static int count_trace(struct xt_reader *r, struct stats *st, const struct step_filter *f,
-		       struct guest_code *g)
+static int count_trace(struct xt_reader *r, struct stats *st, const struct step_filter *f)
 {
 	struct xt_record rec;
 	struct counted_step held;
@@ -232,8 +232,7 @@ static int count_trace(struct xt_reader *r, struct stats *st, const struct step_
 			holding = matched = false;
 			n_evs = 0;
 			const struct xt_state *s = rec.state;
-			uint64_t linear = f->has_rip ? guest_code_at(g, s)->linear : 0;
-			shown = step_filter_step(f, &rec, linear);
+			shown = step_filter_step(f, &rec, gmem_code_linear(s));
 			if (!shown)
 				continue;
 			struct counted_step c = { s->exit.reason, s->regs.rip, rec.vcpu, ctx_of(&st->ctxs, s) };
@@ -352,7 +351,7 @@ int cmd_stat(int argc, char **argv)
 			return cli_error("stat", "out of memory for %u vCPUs", h->vm.n_vcpus);
 		}
 	}
-	int rc = count_trace(r, &st, &f, g);
+	int rc = count_trace(r, &st, &f);
 	if (rc < 0) {
 		cli_error("stat", "%s", xt_reader_error(r)->msg);
 		free(st.rips.slot);
