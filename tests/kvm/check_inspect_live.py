@@ -7,7 +7,7 @@ right before the IRQ's arrival, the exception handlers' entries with the
 faulting instruction, and record --hw-bp SYMBOL resolving the same label.
 Skips (77) without a usable /dev/kvm.
 
-usage: check_inspect_live.py EXITRACE
+usage: check_inspect_live.py EXITRACE STI_IRQ_WITH_DEBUG_INFO.elf
 """
 import json
 import os
@@ -16,7 +16,7 @@ import subprocess
 import sys
 import tempfile
 
-X = sys.argv[1]
+X, ELF_G = sys.argv[1:3]
 if not os.access("/dev/kvm", os.R_OK | os.W_OK):
     print("SKIP: no usable /dev/kvm")
     sys.exit(77)
@@ -56,6 +56,14 @@ with tempfile.TemporaryDirectory() as d:
         arr = run("show", sti, str(s["step"] + 1))
         check("arrival: vector 0x30" in arr and "the interrupted instruction: <sti_after> cpuid" in arr and
               "stack-frame" in arr, f"show of the arrival: {arr}")
+
+        # DWARF: the same guest built with -g names the source line; the trace's own ELF has none
+        shg = run("show", sti, "sti_after", "--symbols", ELF_G)
+        check(re.search(r"^step \d+: rip 0x[0-9a-f]+ <sti_after> cpuid at sti_irq\.c:\d+$", shg, re.M),
+              f"show --symbols {ELF_G}: no sti_irq.c:LINE in {shg[:200]}")
+        sjg = json.loads(run("show", "--json", sti, "sti_after", "--symbols", ELF_G))
+        check(sjg.get("line", "").startswith("sti_irq.c:"), f"show --json --symbols: line {sjg.get('line')}")
+        check(" at " not in run("show", sti, "sti_after").splitlines()[0], "no line without DWARF")
 
     exc = os.path.join(d, "exc.xtr")
     run("record", "--scenario", "exceptions", "-o", exc, "--quiet", "--console", "/dev/null", ok=(0, 1, 3))
