@@ -186,8 +186,19 @@ struct held {
 	bool matched;
 };
 
+/* Each vCPU's last step shown: its instruction, to check against where the next step went. */
+struct last_code {
+	const struct code_info *ci;
+	uint64_t linear;
+	uint8_t len, bits;	/* as decoded from initial memory, kept if ci is marked since */
+	bool branch;
+	bool valid;	/* shown, decoded, and no event of its step seen */
+};
+
 struct dump {
 	FILE *o;
+	struct xt_reader *r;
+	struct last_code *last;	/* by vCPU */
 	bool json, several;
 	struct text_out *tout;
 	struct shown_fields shown;
@@ -258,14 +269,50 @@ static int hold(struct dump *d)
 	return 0;
 }
 
+/*
+ * A single step over an instruction that does not branch moves RIP by its
+ * length, or not at all (a REP iteration).  When the step after one shown
+ * went elsewhere, the guest changed that code since step 0: both RIPs then
+ * say so rather than show step 0's bytes as what ran.  A step with events
+ * (an arrival, RDRAND's extra instruction on some hosts), or that may have
+ * some, is not judged.
+ */
+/* Does an event of this step follow it (an arrival would)?  Peeking leaves rec as it is. */
+static bool has_events(struct dump *d, const struct xt_record *rec)
+{
+	uint32_t type;
+	if (rec->next_is_step)
+		return false;
+	return xt_reader_peek(d->r, &type) != 1 || type == XT_REC_EVENT;
+}
+
+static void check_code(struct dump *d, const struct xt_record *rec, const struct code_info *ci)
+{
+	struct last_code *l = &d->last[rec->vcpu];
+	const struct xt_state *s = rec->state;
+	if (l->valid && s->exit.reason == KVM_EXIT_DEBUG && (s->exit.debug_dr6 & 0x4000) && !l->branch &&
+	    l->bits == ci->bits && !has_events(d, rec)) {
+		uint64_t moved = ci->linear - l->linear;
+		if (moved && moved != l->len) {
+			if (l->ci->linear == l->linear)
+				guest_code_mark_changed(d->code, l->ci);
+			guest_code_mark_changed(d->code, ci);
+		}
+	}
+	*l = (struct last_code){ ci, ci->linear, ci->len, ci->bits, ci->branch, ci->len > 0 };
+}
+
 static int on_step(struct dump *d, const struct xt_record *rec)
 {
 	release(d);
 	/* the code is looked up only for a step shown: a filtered dump skips most */
 	d->shown_step = step_filter_step(&d->filter, rec, gmem_code_linear(rec->state));
-	if (!d->shown_step)
+	if (!d->shown_step) {
+		d->last[rec->vcpu].valid = false;
 		return 0;
+	}
 	const struct code_info *ci = guest_code_at(d->code, rec->state);
+	check_code(d, rec, ci);
 	if (!d->filter.events) {
 		put_step(d, d->o, d->tout, rec, ci);
 		return 0;
@@ -281,6 +328,8 @@ static int on_step(struct dump *d, const struct xt_record *rec)
 
 static void on_event(struct dump *d, const struct xt_record *rec)
 {
+	if (rec->vcpu < d->h->vm.n_vcpus)
+		d->last[rec->vcpu].valid = false;
 	/* an event of a step not shown is not shown, unless nothing filters steps */
 	if (!d->shown_step && (step_filter_active(&d->filter) || rec->step == 0))
 		return;
@@ -368,8 +417,15 @@ int cmd_dump(int argc, char **argv)
 		xt_reader_close(r);
 		return cli_error("dump", "%s", msg);
 	}
+	d.r = r;
 	d.h = xt_reader_header(r);
 	d.several = d.h->vm.n_vcpus > 1;
+	d.last = calloc(d.h->vm.n_vcpus, sizeof(*d.last));
+	if (!d.last) {
+		guest_code_close(d.code);
+		xt_reader_close(r);
+		return cli_error("dump", "out of memory");
+	}
 	d.o = stdout;
 	d.tout = &tout;
 	d.hold_out = &hold_out;
@@ -413,6 +469,7 @@ int cmd_dump(int argc, char **argv)
 	cli_warn_inconsistent("dump", argv[optind], r);
 	if (fflush(d.o) != 0 || ferror(d.o))
 		status = cli_error("dump", "writing the output failed");
+	free(d.last);
 	guest_code_close(d.code);
 	xt_reader_close(r);
 	return status;

@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <linux/kvm.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -176,6 +177,33 @@ out:
 	return rc;
 }
 
+/*
+ * A check of the bytes from initial memory against what the step did: a
+ * single step over an instruction that does not branch moves RIP by its
+ * length (or not at all: a REP iteration).  When it moved otherwise, the
+ * guest may have changed that code since step 0 and the instruction shown
+ * is wrong.  Steps with an arrival or an input (RDRAND's step runs one
+ * more instruction on some hosts) are not judged.  NULL: no reason to doubt.
+ */
+static const char *doubt(const struct found *fd, const struct code_info *at, const struct code_info *ran)
+{
+	static char why[200];
+	const struct xt_state *s = &fd->state;
+	if (!ran || ran->none || ran->branch || s->exit.reason != KVM_EXIT_DEBUG ||
+	    !(s->exit.debug_dr6 & 0x4000) || at->bits != ran->bits)
+		return NULL;
+	for (size_t i = 0; i < fd->n_events; i++)
+		if (fd->events[i].kind == XT_EV_IRQ_TAKEN || fd->events[i].kind == XT_EV_INPUT)
+			return NULL;
+	uint64_t moved = at->linear - ran->linear;
+	if (moved == 0 || moved == ran->len)
+		return NULL;
+	snprintf(why, sizeof(why), "the step moved RIP by %" PRId64 " bytes over an instruction of %u in "
+		 "initial memory: the guest may have changed this code since step 0",
+		 (int64_t)moved, ran->len);
+	return why;
+}
+
 /* ---- text ---- */
 
 static const char *const block_titles[XT_NBLOCKS] = {
@@ -316,6 +344,9 @@ static void print_text(const struct xt_header *h, struct guest_code *g, const st
 		*put_code(code, ran) = 0;
 		printf("ran: rip 0x%" PRIx64 " %s\n", fd->before.regs.rip, code);
 	}
+	const char *why = doubt(fd, at, ran);
+	if (why)
+		printf("  note: %s\n", why);
 	fmt_exit(ex, sizeof(ex), s);
 	printf("exit: %s\n", ex);
 	print_blocks(s, &fd->changed, h->vm.capture);
@@ -347,6 +378,11 @@ static void print_json(const struct xt_header *h, struct guest_code *g, const st
 		fprintf(o, ",\"ran\":{\"rip\":\"0x%" PRIx64 "\"", fd->before.regs.rip);
 		json_code(o, g, ran);
 		fputc('}', o);
+	}
+	const char *why = doubt(fd, at, ran);
+	if (why) {
+		fputs(",\"code_doubt\":", o);
+		json_str(o, why);
 	}
 	fputs(",\"exit\":", o);
 	json_exit(o, s);

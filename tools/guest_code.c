@@ -5,6 +5,7 @@
  */
 #include <Zydis/Zydis.h>
 #include <errno.h>
+#include <stddef.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -388,4 +389,18 @@ void code_keep(struct code_kept *k, const struct code_info *ci)
 	k->info.insn = k->insn;
 	k->info.sym = k->sym;
 	k->info.text = k->text;
+}
+
+void guest_code_mark_changed(struct guest_code *g, const struct code_info *ci)
+{
+	struct code_slot *e = (struct code_slot *)((char *)ci - offsetof(struct code_slot, info));
+	size_t i = (size_t)(e - g->cache);
+	if (ci < &g->cache[0].info || i >= CACHE_SLOTS || &g->cache[i].info != ci ||
+	    g->keys[i].linear != ci->linear || ci->none)
+		return;
+	/* len, bits and branch stay as decoded: the caller may still judge by them */
+	e->info.none = "initial memory disagrees with what ran: the code may have changed since step 0";
+	char *end = put_text(e->text, &e->info);
+	*end = 0;
+	e->info.text_len = (uint16_t)(end - e->text);
 }

@@ -55,6 +55,13 @@ void guest_code_close(struct guest_code *g);
 const struct code_info *guest_code_at(struct guest_code *g, const struct xt_state *s);
 /* The same at another RIP in s's mode: the RIP a step started from. */
 const struct code_info *guest_code_at_rip(struct guest_code *g, const struct xt_state *s, uint64_t rip);
+/*
+ * The step after ci's showed that initial memory is not what ran at ci's
+ * RIP (a single step moved RIP by other than the instruction's length):
+ * from now on ci's RIP says so instead of showing step 0's instruction.
+ * ci must be the latest lookup's or one still in its slot (else ignored).
+ */
+void guest_code_mark_changed(struct guest_code *g, const struct code_info *ci);
 /* "file:line" of a linear address from DWARF into buf; false (buf "") when there is none. */
 bool guest_code_line(struct guest_code *g, uint64_t linear, char *buf, size_t size);
 /* The symbols in use, or NULL. */

@@ -7,7 +7,7 @@ right before the IRQ's arrival, the exception handlers' entries with the
 faulting instruction, and record --hw-bp SYMBOL resolving the same label.
 Skips (77) without a usable /dev/kvm.
 
-usage: check_inspect_live.py EXITRACE STI_IRQ_WITH_DEBUG_INFO.elf
+usage: check_inspect_live.py EXITRACE STI_IRQ_WITH_DEBUG_INFO.elf SELF_MODIFY.bin
 """
 import json
 import os
@@ -16,7 +16,7 @@ import subprocess
 import sys
 import tempfile
 
-X, ELF_G = sys.argv[1:3]
+X, ELF_G, SELF_MODIFY = sys.argv[1:4]
 if not os.access("/dev/kvm", os.R_OK | os.W_OK):
     print("SKIP: no usable /dev/kvm")
     sys.exit(77)
@@ -90,6 +90,18 @@ with tempfile.TemporaryDirectory() as d:
     check(lines and all("<sti_after> cpuid" in l for l in lines), f"--hw-bp sti_after, dump --rip sti_after: {lines}")
     hits = [l for l in lines if int(re.search(r"dr6=(0x[0-9a-f]+)", l).group(1), 16) & 1]
     check(len(hits) == 1, f"--hw-bp sti_after: one breakpoint hit (DR6.B0) at <sti_after>, got {lines}")
+
+    # code the guest changed before running it: step 0's bytes are not shown as what ran
+    sm = os.path.join(d, "sm.xtr")
+    run("record", SELF_MODIFY, "--load", "0x100000", "-o", sm, "--quiet", "--console", "/dev/null", ok=(1,))
+    lines = [l for l in run("dump", sm).splitlines() if "rip=" in l]
+    nops = [l for l in lines if re.search(r"rip=0x10001[2-5] ", l)]
+    check(len(nops) == 4 and all("(initial memory disagrees with what ran" in l for l in nops),
+          f"self-modifying code: the nops' steps must not show step 0's mov: {lines}")
+    check(any("rip=0x10001b" in l and "out 0xf4, al" in l for l in lines), f"unchanged code still shown: {lines}")
+    shn = run("show", sm, "3")
+    check("note: the step moved RIP by 1 bytes over an instruction of 5 in initial memory" in shn,
+          f"show of the first nop's step doubts the mov: {shn[:400]}")
 
 print(f"{failures} failure(s)" if failures else "all checks passed")
 sys.exit(1 if failures else 0)
