@@ -5,7 +5,6 @@
  */
 #include <Zydis/Zydis.h>
 #include <errno.h>
-#include <stddef.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,6 +37,8 @@ struct code_key {
 
 struct code_slot {
 	uint8_t bits;
+	int8_t line_known;	/* 0: not asked yet, 1: none, 2: line holds it */
+	char line[128];
 	struct code_info info;
 	char insn[80], sym[96], text[CODE_TEXT_MAX];
 };
@@ -218,6 +219,7 @@ static void decode(struct guest_code *g, struct code_slot *e, const struct xt_st
 	ci->insn = e->insn;
 	ci->sym = e->sym;
 	e->insn[0] = e->sym[0] = 0;
+	e->line_known = 0;
 
 	const char *name;
 	uint64_t off;
@@ -361,9 +363,32 @@ static char *put_text(char *p, const struct code_info *ci)
 	return p + n;
 }
 
+/* The slot ci lives in, or NULL if ci is not (or no longer) a slot's. */
+static struct code_slot *slot_of(struct guest_code *g, const struct code_info *ci)
+{
+	/* as integers: ci may be a copy elsewhere (code_keep), which C does not let pointers compare with */
+	uintptr_t p = (uintptr_t)ci, first = (uintptr_t)&g->cache[0].info;
+	if (p < first || p > (uintptr_t)&g->cache[CACHE_SLOTS - 1].info)
+		return NULL;
+	size_t i = (size_t)((p - first) / sizeof(struct code_slot));
+	if (&g->cache[i].info != ci || g->keys[i].linear != ci->linear)
+		return NULL;
+	return &g->cache[i];
+}
+
 void json_code(FILE *o, struct guest_code *g, const struct code_info *ci)
 {
-	char line[256];
+	char buf[256];
+	const char *line = NULL;
+	struct code_slot *e = slot_of(g, ci);
+	if (e) {
+		/* DWARF is asked once per cached RIP: a JSON dump has one at every step */
+		if (!e->line_known)
+			e->line_known = guest_code_line(g, ci->linear, e->line, sizeof(e->line)) ? 2 : 1;
+		line = e->line_known == 2 ? e->line : NULL;
+	} else if (guest_code_line(g, ci->linear, buf, sizeof(buf))) {
+		line = buf;
+	}
 	if (*ci->sym)
 		fprintf(o, ",\"sym\":\"%s\"", ci->sym);	/* symbols.c lets no quote or control through */
 	if (ci->none) {
@@ -374,7 +399,7 @@ void json_code(FILE *o, struct guest_code *g, const struct code_info *ci)
 			fprintf(o, "%02x", ci->bytes[i]);
 		fputs("\",\"code\":\"initial\"", o);
 	}
-	if (guest_code_line(g, ci->linear, line, sizeof(line))) {
+	if (line) {
 		fputs(",\"line\":", o);
 		json_str(o, line);
 	}
@@ -393,10 +418,8 @@ void code_keep(struct code_kept *k, const struct code_info *ci)
 
 void guest_code_mark_changed(struct guest_code *g, const struct code_info *ci)
 {
-	struct code_slot *e = (struct code_slot *)((char *)ci - offsetof(struct code_slot, info));
-	size_t i = (size_t)(e - g->cache);
-	if (ci < &g->cache[0].info || i >= CACHE_SLOTS || &g->cache[i].info != ci ||
-	    g->keys[i].linear != ci->linear || ci->none)
+	struct code_slot *e = slot_of(g, ci);
+	if (!e || ci->none)
 		return;
 	/* len, bits and branch stay as decoded: the caller may still judge by them */
 	e->info.none = "initial memory disagrees with what ran: the code may have changed since step 0";

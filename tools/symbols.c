@@ -25,7 +25,8 @@ struct sym {
 struct symtab {
 	uint8_t *image;		/* our copy: the Elf and the names point into it */
 	Elf *elf;
-	Dwarf *dw;		/* NULL: no DWARF */
+	Dwarf *dw;		/* NULL: no DWARF (or not opened yet) */
+	bool dw_tried;		/* opened on the first question: most commands never ask */
 	struct sym *v;
 	size_t n;
 };
@@ -111,7 +112,6 @@ struct symtab *symtab_from_image(const uint8_t *data, size_t size)
 		symtab_free(t);
 		return NULL;
 	}
-	t->dw = dwarf_begin_elf(t->elf, DWARF_C_READ, NULL);	/* NULL: no DWARF, symbols only */
 	return t;
 }
 
@@ -205,6 +205,10 @@ bool symtab_find(const struct symtab *t, const char *name, uint64_t *addr, uint6
 bool symtab_line(struct symtab *t, uint64_t addr, const char **file, int *line)
 {
 	Dwarf_Die cu;
+	if (t && !t->dw_tried) {
+		t->dw_tried = true;
+		t->dw = dwarf_begin_elf(t->elf, DWARF_C_READ, NULL);	/* NULL: no DWARF, symbols only */
+	}
 	if (!t || !t->dw || !dwarf_addrdie(t->dw, addr, &cu))
 		return false;
 	Dwarf_Line *l = dwarf_getsrc_die(&cu, addr);
@@ -214,7 +218,11 @@ bool symtab_line(struct symtab *t, uint64_t addr, const char **file, int *line)
 	return *file != NULL;
 }
 
-bool symtab_has_lines(const struct symtab *t)
+bool symtab_has_lines(struct symtab *t)
 {
+	const char *file;
+	int line;
+	if (t && !t->dw_tried)
+		symtab_line(t, 0, &file, &line);	/* opens the DWARF */
 	return t && t->dw;
 }

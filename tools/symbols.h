@@ -33,6 +33,6 @@ bool symtab_find(const struct symtab *t, const char *name, uint64_t *addr, uint6
 /* The source file (owned by t) and line of addr from DWARF; false if the ELF has none for it. */
 bool symtab_line(struct symtab *t, uint64_t addr, const char **file, int *line);
 /* Does t hold a DWARF line table at all? */
-bool symtab_has_lines(const struct symtab *t);
+bool symtab_has_lines(struct symtab *t);
 
 #endif
