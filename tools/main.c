@@ -29,7 +29,9 @@ static const struct xt_command commands[] = {
 	  "header, host and footer (--verify: checked against every frame); says \"truncated\" when it is" },
 	{ "diff", cmd_diff,
 	  "A B [--context N] [--ignore FIELD,...] [--max-hunks N] [--first] [--window N] [--json]\n"
-	  "       [--symbols ELF [--symbols ELF_B]]\n"
+	  "       [--symbols ELF [--symbols ELF_B]] [--exit REASON,..] [--event KIND,..] [--rip LO-HI|SYMBOL]\n"
+	  "  filters (as dump's) print only the hunks with a differing step that passes them; the\n"
+	  "  summary and exit status still count every hunk\n"
 	  "  hunk headers and step lines show <symbol+offset> and the instruction at each RIP (from\n"
 	  "  each trace's initial memory and ELF; --symbols: one file for both, or A's then B's)",
 	  "align two traces and explain every divergence" },

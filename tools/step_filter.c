@@ -147,3 +147,21 @@ bool step_filter_step(const struct step_filter *f, const struct xt_record *rec, 
 			return true;
 	return false;
 }
+
+bool step_filter_state(const struct step_filter *f, const struct xt_state *s, uint64_t linear,
+		       const struct xt_event *events, size_t n)
+{
+	if (f->has_rip && (linear < f->rip_lo || linear >= f->rip_hi))
+		return false;
+	bool exit_ok = !f->n_exits;
+	for (size_t i = 0; i < f->n_exits; i++)
+		exit_ok |= s->exit.reason == f->exits[i];
+	if (!exit_ok)
+		return false;
+	if (!f->events)
+		return true;
+	for (size_t i = 0; i < n; i++)
+		if (step_filter_event(f, events[i].kind))
+			return true;
+	return false;
+}

@@ -41,6 +41,12 @@ bool step_filter_resolve(struct step_filter *f, const struct symtab *syms, char 
 bool step_filter_active(const struct step_filter *f);
 /* Does a step pass the filters decided by the step itself (vCPU, exit, RIP at linear)? */
 bool step_filter_step(const struct step_filter *f, const struct xt_record *rec, uint64_t linear);
+/*
+ * The same for a step known by its state and its events (diff's hunk
+ * lines): exit, RIP at linear, and --event against events[0..n).
+ */
+bool step_filter_state(const struct step_filter *f, const struct xt_state *s, uint64_t linear,
+		       const struct xt_event *events, size_t n);
 /* Does an event of this kind satisfy --event? */
 static inline bool step_filter_event(const struct step_filter *f, uint32_t kind)
 {

@@ -83,6 +83,16 @@ check(h.get("insn") == "cpuid" and h.get("sym") == "sti_after", f"diff --json hu
 # the mnemonic table of old is gone: an instruction it did not know is named too
 check(not re.search(r"\b[0-9a-f]{2} [0-9a-f]{2} [0-9a-f]{2} \.\.\.", diff), "diff still shows raw bytes for an instruction")
 
+# diff's filters choose the hunks printed; the summary and status still count all of them
+df = run("diff", sti, sti_block, "--event", "irq-taken", status=1)
+check(df.count("divergence at step") == 1 and "first divergence at step 705" in df and
+      "1 hunk not shown" in df and "2 hunks;" in df, f"diff --event irq-taken: {df}")
+dfr = json.loads(run("diff", "--json", sti, sti_block, "--rip", "sti_cli", status=1))
+check([h["index"] for h in dfr["hunks"]] == [2] and dfr["summary"]["hunks"] == 2,
+      f"diff --json --rip sti_cli: hunks {[h['index'] for h in dfr['hunks']]}")
+dfs = run("diff", sti, sti_block, "--exit", "SHUTDOWN", status=1)
+check("divergence" not in dfs and "2 hunks not shown" in dfs, f"diff --exit SHUTDOWN: {dfs}")
+
 # ---- stat: hottest RIPs ----------------------------------------------------------------------
 st = run("stat", sti)
 check(re.search(r"0x2010e4\s+57\s+<rt_print\+0x14> out dx, al", st), f"stat's hottest RIPs without code: {st}")
