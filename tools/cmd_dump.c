@@ -317,7 +317,7 @@ static int on_step(struct dump *d, const struct xt_record *rec)
 		put_step(d, d->o, d->tout, rec, ci);
 		return 0;
 	}
-	d->shown_step = !rec->next_is_step;	/* no events follow: none can match */
+	d->shown_step = has_events(d, rec);	/* no events follow: none can match */
 	if (!d->shown_step)
 		return 0;
 	if (hold(d) < 0)

@@ -133,14 +133,20 @@ int guest_code_open(struct guest_code **out, struct xt_reader *r, const char *sy
 {
 	struct guest_code *g = calloc(1, sizeof(*g));
 	*out = NULL;
-	if (!g || !(g->cache = calloc(CACHE_SLOTS, sizeof(*g->cache))) ||
-	    !(g->keys = calloc(CACHE_SLOTS, sizeof(*g->keys)))) {
-		if (g)
-			free(g->cache);
+	/*
+	 * mmap, not calloc: a slot's pages cost memory only once a RIP lands
+	 * there (calloc may clear the whole table, or MALLOC_PERTURB_ fill it).
+	 */
+	void *cache = mmap(NULL, CACHE_SLOTS * sizeof(*g->cache), PROT_READ | PROT_WRITE,
+			   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (!g || cache == MAP_FAILED || !(g->keys = calloc(CACHE_SLOTS, sizeof(*g->keys)))) {
+		if (cache != MAP_FAILED)
+			munmap(cache, CACHE_SLOTS * sizeof(*g->cache));
 		free(g);
 		snprintf(msg, msg_size, "out of memory");
 		return -1;
 	}
+	g->cache = cache;
 	for (int m = M_64; m <= M_REAL; m++)
 		ZydisDecoderInit(&g->dec[m], zmode[m], zstack[m]);
 	ZydisFormatterInit(&g->fmt, ZYDIS_FORMATTER_STYLE_INTEL);
@@ -172,7 +178,7 @@ void guest_code_close(struct guest_code *g)
 	if (g->mem)
 		munmap(g->mem, g->mem_size);
 	symtab_free(g->syms);
-	free(g->cache);
+	munmap(g->cache, CACHE_SLOTS * sizeof(*g->cache));
 	free(g->keys);
 	free(g);
 }
