@@ -8,6 +8,7 @@
 #define XT_GUEST_MEM_H
 
 #include "kvm_vm.h"
+#include "page_walk.h"
 
 /* Linear address -> guest-physical.  0, or -EFAULT if not mapped or not RAM. */
 int gmem_translate(const struct kvm_vm *vm, const struct xt_sregs *s, uint64_t linear,
@@ -36,13 +37,5 @@ static inline void gmem_tlb_flush(struct gmem_tlb *t)
 /* gmem_read() through the cache. */
 size_t gmem_read_cached(const struct kvm_vm *vm, struct gmem_tlb *t, const struct xt_sregs *s,
 			uint64_t linear, void *dst, size_t n);
-
-/* The linear address of the instruction at rip (CS base, 64-bit code ignores it). */
-uint64_t gmem_code_linear(const struct xt_state *s);
-/* The linear address of the stack pointer plus off (SS base, width by mode). */
-uint64_t gmem_stack_linear(const struct xt_state *s, int64_t off);
-
-/* Is the vCPU executing 64-bit code / 32-bit code / 16-bit code? */
-int gmem_code_bits(const struct xt_state *s);
 
 #endif

@@ -11,6 +11,9 @@
 #include "cli.h"
 #include "diff.h"
 #include "diff_render.h"
+#include "guest_code.h"
+#include "page_walk.h"
+#include "step_filter.h"
 #include "text_escape.h"
 
 static void print_header_text(FILE *o, const struct xd_hdiffs *d)
@@ -40,26 +43,77 @@ static void print_header_text(FILE *o, const struct xd_hdiffs *d)
 
 struct text_ctx {
 	FILE *o;
-	const struct xt_header *h[2];
+	struct guest_code *g[2];
+	const struct step_filter *filter;
+	unsigned shown, hidden;		/* hunks printed, and left out by the filters */
 };
+
+/*
+ * With filters a hunk is printed when one of its differing steps, in A or
+ * in B, passes them all (its exit, its RIP, an event of the kind asked
+ * for); the walk, the summary and the exit status still count every hunk.
+ */
+static bool hunk_passes(const struct step_filter *f, const struct xd_hunk *h)
+{
+	if (!step_filter_active(f))
+		return true;
+	for (size_t i = 0; i < h->n_lines; i++) {
+		const struct xd_line *l = &h->lines[i];
+		if (l->kind != XD_LINE_DIFF)
+			continue;
+		const struct xd_view *v[2] = { &l->a, &l->b };
+		for (int k = 0; k < 2; k++)
+			if (v[k]->state && step_filter_state(f, v[k]->state, gmem_code_linear(v[k]->state),
+							     v[k]->events, v[k]->n_events))
+				return true;
+	}
+	return false;
+}
 
 static void on_hunk_text(void *arg, const struct xd_hunk *h)
 {
 	struct text_ctx *t = arg;
-	render_hunk_text(t->o, t->h, h);
+	if (!hunk_passes(t->filter, h)) {
+		t->hidden++;
+		return;
+	}
+	t->shown++;
+	render_hunk_text(t->o, t->g, h);
 }
 
 static void on_hunk_json(void *arg, const struct xd_hunk *h)
 {
 	struct text_ctx *t = arg;
-	if (h->index > 1)
+	if (!hunk_passes(t->filter, h)) {
+		t->hidden++;
+		return;
+	}
+	if (t->shown++)
 		fputc(',', t->o);
-	render_hunk_json(t->o, t->h, h);
+	render_hunk_json(t->o, t->g, h);
+}
+
+/*
+ * Each trace's code (initial memory, ELF symbols) for the instructions the
+ * hunks show; the diff engine has its own readers and needs none of it.
+ */
+static int open_code(struct guest_code **g, const char *path, const char *symbols)
+{
+	char msg[512];
+	struct xt_reader *r = cli_open_trace("diff", path);
+	if (!r)
+		return -1;
+	int rc = guest_code_open(g, r, symbols, msg, sizeof(msg));
+	xt_reader_close(r);
+	if (rc < 0)
+		cli_error("diff", "%s", msg);
+	return rc;
 }
 
 int cmd_diff(int argc, char **argv)
 {
-	enum { O_CONTEXT = 256, O_IGNORE, O_JSON, O_MAX_HUNKS, O_FIRST, O_WINDOW };
+	enum { O_CONTEXT = 256, O_IGNORE, O_JSON, O_MAX_HUNKS, O_FIRST, O_WINDOW, O_SYMBOLS, O_EXIT, O_EVENT,
+	       O_RIP };
 	static const struct option opts[] = {
 		{ "context", required_argument, NULL, O_CONTEXT },
 		{ "ignore", required_argument, NULL, O_IGNORE },
@@ -67,12 +121,20 @@ int cmd_diff(int argc, char **argv)
 		{ "max-hunks", required_argument, NULL, O_MAX_HUNKS },
 		{ "first", no_argument, NULL, O_FIRST },
 		{ "window", required_argument, NULL, O_WINDOW },
+		{ "symbols", required_argument, NULL, O_SYMBOLS },
+		{ "exit", required_argument, NULL, O_EXIT },
+		{ "event", required_argument, NULL, O_EVENT },
+		{ "rip", required_argument, NULL, O_RIP },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
 	struct xd_options xo;
 	xd_options_init(&xo);
 	bool json = false;
+	const char *symbols[2] = { NULL, NULL };	/* --symbols FILE for both, or A's then B's */
+	unsigned n_symbols = 0;
+	struct step_filter filter;
+	step_filter_init(&filter);
 	uint64_t v;
 	char msg[512];
 	int c;
@@ -98,6 +160,25 @@ int cmd_diff(int argc, char **argv)
 			xo.max_hunks = (unsigned)v;
 			break;
 		case O_FIRST: xo.first = true; break;
+		case O_EXIT:
+			if (!step_filter_exits(&filter, optarg, msg, sizeof(msg)))
+				return cli_usage_error("diff", "%s", msg);
+			break;
+		case O_EVENT:
+			if (!step_filter_events(&filter, optarg, msg, sizeof(msg)))
+				return cli_usage_error("diff", "%s", msg);
+			break;
+		case O_RIP:
+			if (!step_filter_rip(&filter, optarg, msg, sizeof(msg)))
+				return cli_usage_error("diff", "%s", msg);
+			break;
+		case O_SYMBOLS:
+			if (n_symbols == 2)
+				return cli_usage_error("diff", "--symbols at most twice: A's, then B's");
+			symbols[1] = optarg;	/* one: both traces' */
+			if (!n_symbols++)
+				symbols[0] = optarg;
+			break;
 		case O_WINDOW:
 			if (!cli_parse_u64(optarg, &v) || !v || v > 100000000)
 				return cli_usage_error("diff", "--window needs a positive number of steps, not '%s'",
@@ -117,9 +198,25 @@ int cmd_diff(int argc, char **argv)
 	struct xt_error err = { 0 };
 	if (xd_open(&d, path[0], path[1], &xo, &err) < 0)
 		return cli_error("diff", "%s", err.msg);
-	struct text_ctx t = { stdout, { xd_header(d, XD_A), xd_header(d, XD_B) } };
+	struct text_ctx t = { stdout, { NULL, NULL }, &filter, 0, 0 };
+	for (int i = 0; i < 2; i++) {
+		if (open_code(&t.g[i], path[i], symbols[i]) < 0) {
+			guest_code_close(t.g[0]);
+			xd_close(d);
+			return XT_EXIT_ERROR;
+		}
+	}
+	/* --rip SYMBOL: A's symbols name it */
+	if (!step_filter_resolve(&filter, guest_code_symbols(t.g[0]), msg, sizeof(msg))) {
+		for (int i = 0; i < 2; i++)
+			guest_code_close(t.g[i]);
+		xd_close(d);
+		return cli_error("diff", "%s", msg);
+	}
 	struct xd_hdiffs hd;
-	if (xd_compare_headers(t.h[0], t.h[1], &xo, &hd) < 0) {
+	if (xd_compare_headers(xd_header(d, XD_A), xd_header(d, XD_B), &xo, &hd) < 0) {
+		for (int i = 0; i < 2; i++)
+			guest_code_close(t.g[i]);
 		xd_close(d);
 		return cli_error("diff", "out of memory");
 	}
@@ -140,6 +237,9 @@ int cmd_diff(int argc, char **argv)
 			render_json_end(t.o, &s);
 		else
 			render_summary_text(t.o, &s);
+		if (!json && t.hidden)
+			fprintf(t.o, "%u hunk%s not shown: no differing step in %s passes --exit, --event and --rip\n",
+				t.hidden, t.hidden == 1 ? "" : "s", t.hidden == 1 ? "it" : "them");
 		status = xd_identical(&s) ? XT_EXIT_OK : XT_EXIT_DIFFERENT;
 	}
 	if (fflush(t.o) != 0 || ferror(t.o))
@@ -151,6 +251,8 @@ int cmd_diff(int argc, char **argv)
 				path[i], inc->msg);
 	}
 	xd_hdiffs_free(&hd);
+	for (int i = 0; i < 2; i++)
+		guest_code_close(t.g[i]);
 	xd_close(d);
 	return status;
 }

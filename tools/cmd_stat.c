@@ -1,11 +1,14 @@
 // SPDX-License-Identifier: MIT
-/* exitrace stat: where the exits come from (reasons, IRQs, hottest RIPs). */
+/* exitrace stat: where the exits come from (reasons, IRQs, hottest RIPs with their code), filtered. */
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
+#include "guest_code.h"
+#include "page_walk.h"
+#include "step_filter.h"
 
 #define TOP 10
 #define RIP_TABLE_MAX (1u << 22)
@@ -13,20 +16,54 @@
 
 struct rip_count {
 	uint64_t rip, count;
+	uint32_t ctx;	/* the code context it was first seen in (code_ctx), for its instruction */
 };
+
+/*
+ * What decides how a RIP's bytes are found and decoded (CS, paging, mode):
+ * a trace has a handful, so each hot RIP keeps an index into this table
+ * rather than a copy of the registers.
+ */
+#define CTX_MAX 256
+#define CTX_NONE UINT32_MAX
+struct code_ctx {
+	struct xt_segment cs;
+	uint64_t cr0, cr3, cr4, efer;
+};
+
+struct ctx_table {
+	struct code_ctx v[CTX_MAX];
+	uint32_t n, last;
+};
+
+static uint32_t ctx_of(struct ctx_table *t, const struct xt_state *s)
+{
+	struct code_ctx c = { s->sregs.cs, s->sregs.cr0, s->sregs.cr3, s->sregs.cr4, s->sregs.efer };
+	if (t->n && !memcmp(&t->v[t->last], &c, sizeof(c)))
+		return t->last;
+	for (uint32_t i = 0; i < t->n; i++)
+		if (!memcmp(&t->v[i], &c, sizeof(c)))
+			return t->last = i;
+	if (t->n == CTX_MAX)
+		return CTX_NONE;
+	t->v[t->n] = c;
+	return t->last = t->n++;
+}
 
 /* Open addressing; rip 0 marks an empty slot, so RIP 0 is counted aside. */
 struct rip_table {
 	struct rip_count *slot;
 	size_t cap, used;
 	uint64_t zero;
+	uint32_t zero_ctx;
 	bool full;
 };
 
-static void rip_add(struct rip_table *t, uint64_t rip)
+static void rip_add(struct rip_table *t, uint64_t rip, uint32_t ctx)
 {
 	if (rip == 0) {
 		t->zero++;
+		t->zero_ctx = ctx;
 		return;
 	}
 	if (t->used * 2 >= t->cap && !t->full) {
@@ -56,6 +93,7 @@ count:;
 		if (t->full && t->used * 2 >= t->cap)
 			return;	/* a new RIP, and no room kept for it */
 		t->slot[j].rip = rip;
+		t->slot[j].ctx = ctx;
 		t->used++;
 	}
 	t->slot[j].count++;
@@ -124,25 +162,162 @@ static void print_vcpus_json(const struct xt_header *h, const struct vcpu_counts
 	printf("]");
 }
 
+struct stats {
+	uint64_t reasons[REASONS], other, steps;
+	uint64_t injected[256], taken[256], events[XT_EV_KIND_LIMIT];
+	uint64_t ambiguous;	/* arrivals whose vector the recorder could not decide */
+	struct rip_table rips;
+	struct ctx_table ctxs;
+	struct vcpu_counts *vc;	/* several vCPUs, all shown: each one's figures */
+};
+
+/* A step that passed the filters, as stat counts it (held while --event waits for its events). */
+struct counted_step {
+	uint64_t reason, rip;
+	uint32_t vcpu, ctx;
+};
+
+static void count_step(struct stats *st, const struct counted_step *c)
+{
+	st->steps++;
+	if (c->reason < REASONS)
+		st->reasons[c->reason]++;
+	else
+		st->other++;
+	if (st->vc) {
+		st->vc[c->vcpu].steps++;
+		if (c->reason < REASONS)
+			st->vc[c->vcpu].reasons[c->reason]++;
+		else
+			st->vc[c->vcpu].other++;
+	}
+	rip_add(&st->rips, c->rip, c->ctx);
+}
+
+static void count_event(struct stats *st, const struct xt_event *ev)
+{
+	if (ev->kind < XT_EV_KIND_LIMIT)
+		st->events[ev->kind]++;
+	if (ev->kind == XT_EV_IRQ_INJECT)
+		st->injected[ev->inject.vector & 0xff]++;
+	if (ev->kind == XT_EV_IRQ_TAKEN && xt_taken_ambiguous(ev))
+		st->ambiguous++;
+	else if (ev->kind == XT_EV_IRQ_TAKEN)
+		st->taken[ev->taken.vector & 0xff]++;
+}
+
+/*
+ * Counts the trace.  With --event a step counts only if one of its events
+ * is of that kind: its figures wait in one held step until its events are
+ * read, and the events of a step not counted are not counted either.
+ */
+static int count_trace(struct xt_reader *r, struct stats *st, const struct step_filter *f)
+{
+	struct xt_record rec;
+	struct counted_step held;
+	bool holding = false, matched = false, shown = false;
+	/* a held step's events are counted once it is known to count */
+	struct xt_event evs[64];
+	size_t n_evs = 0;
+	int rc;
+	while ((rc = xt_reader_next(r, &rec)) > 0) {
+		if (f->vcpu != CLI_ALL_VCPUS && rec.vcpu != f->vcpu)
+			continue;
+		if (rec.type == XT_REC_STEP) {
+			if (holding && matched) {
+				count_step(st, &held);
+				for (size_t i = 0; i < n_evs; i++)
+					count_event(st, &evs[i]);
+			}
+			holding = matched = false;
+			n_evs = 0;
+			const struct xt_state *s = rec.state;
+			shown = step_filter_step(f, &rec, gmem_code_linear(s));
+			if (!shown)
+				continue;
+			struct counted_step c = { s->exit.reason, s->regs.rip, rec.vcpu, ctx_of(&st->ctxs, s) };
+			if (!f->events) {
+				count_step(st, &c);
+			} else if (!rec.next_is_step) {
+				held = c;
+				holding = true;
+			}
+		} else if (rec.type == XT_REC_EVENT) {
+			if (holding) {
+				matched |= step_filter_event(f, rec.event->kind);
+				/* only numbers are counted: the event's strings are not kept */
+				if (n_evs < sizeof(evs) / sizeof(evs[0]))
+					evs[n_evs++] = *rec.event;
+			} else if (!step_filter_active(f) || (shown && !f->events)) {
+				count_event(st, rec.event);
+			}
+		}
+	}
+	if (holding && matched) {
+		count_step(st, &held);
+		for (size_t i = 0; i < n_evs; i++)
+			count_event(st, &evs[i]);
+	}
+	return rc;
+}
+
+/* The code at a hot RIP, decoded in the context it was first seen in. */
+static const struct code_info *hot_code(struct guest_code *g, const struct stats *st,
+					const struct rip_count *rc)
+{
+	static struct xt_state s;
+	if (rc->ctx == CTX_NONE)
+		return NULL;
+	const struct code_ctx *c = &st->ctxs.v[rc->ctx];
+	s.sregs.cs = c->cs;
+	s.sregs.cr0 = c->cr0;
+	s.sregs.cr3 = c->cr3;
+	s.sregs.cr4 = c->cr4;
+	s.sregs.efer = c->efer;
+	s.regs.rip = rc->rip;
+	return guest_code_at(g, &s);
+}
+
 int cmd_stat(int argc, char **argv)
 {
+	enum { O_EXIT = 256, O_EVENT, O_RIP, O_SYMBOLS };
 	static const struct option opts[] = {
 		{ "json", no_argument, NULL, 'j' },
 		{ "vcpu", required_argument, NULL, 'v' },
+		{ "exit", required_argument, NULL, O_EXIT },
+		{ "event", required_argument, NULL, O_EVENT },
+		{ "rip", required_argument, NULL, O_RIP },
+		{ "symbols", required_argument, NULL, O_SYMBOLS },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
 	bool json = false;
-	uint64_t vcpu = CLI_ALL_VCPUS;
+	struct step_filter f;
+	step_filter_init(&f);
+	const char *symbols = NULL;
+	char msg[512];
 	int c;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":v:jh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'j': json = true; break;
 		case 'v':
-			if (!cli_parse_vcpu("stat", optarg, &vcpu))
+			if (!cli_parse_vcpu("stat", optarg, &f.vcpu))
 				return XT_EXIT_ERROR;
 			break;
+		case O_EXIT:
+			if (!step_filter_exits(&f, optarg, msg, sizeof(msg)))
+				return cli_usage_error("stat", "%s", msg);
+			break;
+		case O_EVENT:
+			if (!step_filter_events(&f, optarg, msg, sizeof(msg)))
+				return cli_usage_error("stat", "%s", msg);
+			break;
+		case O_RIP:
+			if (!step_filter_rip(&f, optarg, msg, sizeof(msg)))
+				return cli_usage_error("stat", "%s", msg);
+			break;
+		case O_SYMBOLS: symbols = optarg; break;
 		case ':': return cli_usage_error("stat", "option '%s' needs a value", argv[optind - 1]);
 		case 'h': cli_print_usage(stdout, "stat"); return XT_EXIT_OK;
 		default: return cli_usage_error("stat", "unknown option '%s'", argv[optind - 1]);
@@ -153,64 +328,42 @@ int cmd_stat(int argc, char **argv)
 	struct xt_reader *r = cli_open_trace("stat", argv[optind]);
 	if (!r)
 		return XT_EXIT_ERROR;
+	uint64_t vcpu = f.vcpu;
 	if (!cli_check_vcpu("stat", r, vcpu)) {
 		xt_reader_close(r);
 		return XT_EXIT_ERROR;
 	}
+	struct guest_code *g;
+	if (guest_code_open(&g, r, symbols, msg, sizeof(msg)) < 0 ||
+	    !step_filter_resolve(&f, guest_code_symbols(g), msg, sizeof(msg))) {
+		guest_code_close(g);
+		xt_reader_close(r);
+		return cli_error("stat", "%s", msg);
+	}
 	const struct xt_header *h = xt_reader_header(r);
-	/* several vCPUs, all of them shown: a table of each one's figures */
-	struct vcpu_counts *vc = NULL;
+	static struct stats st;
+	memset(&st, 0, sizeof(st));
 	if (h->vm.n_vcpus > 1 && vcpu == CLI_ALL_VCPUS) {
-		vc = calloc(h->vm.n_vcpus, sizeof(*vc));
-		if (!vc) {
+		st.vc = calloc(h->vm.n_vcpus, sizeof(*st.vc));
+		if (!st.vc) {
+			guest_code_close(g);
 			xt_reader_close(r);
 			return cli_error("stat", "out of memory for %u vCPUs", h->vm.n_vcpus);
 		}
 	}
-
-	uint64_t reasons[REASONS] = { 0 }, other = 0, steps = 0;
-	uint64_t injected[256] = { 0 }, taken[256] = { 0 }, events[XT_EV_KIND_LIMIT] = { 0 };
-	uint64_t ambiguous = 0;	/* arrivals whose vector the recorder could not decide */
-	struct rip_table rips = { 0 };
-	struct xt_record rec;
-	int rc;
-	while ((rc = xt_reader_next(r, &rec)) > 0) {
-		if (vcpu != CLI_ALL_VCPUS && rec.vcpu != vcpu)
-			continue;
-		if (rec.type == XT_REC_STEP) {
-			steps++;
-			uint64_t reason = rec.state->exit.reason;
-			if (reason < REASONS)
-				reasons[reason]++;
-			else
-				other++;
-			if (vc) {
-				vc[rec.vcpu].steps++;
-				if (reason < REASONS)
-					vc[rec.vcpu].reasons[reason]++;
-				else
-					vc[rec.vcpu].other++;
-			}
-			rip_add(&rips, rec.state->regs.rip);
-		} else if (rec.type == XT_REC_EVENT) {
-			const struct xt_event *ev = rec.event;
-			if (ev->kind < XT_EV_KIND_LIMIT)
-				events[ev->kind]++;
-			if (ev->kind == XT_EV_IRQ_INJECT)
-				injected[ev->inject.vector & 0xff]++;
-			if (ev->kind == XT_EV_IRQ_TAKEN && xt_taken_ambiguous(ev))
-				ambiguous++;
-			else if (ev->kind == XT_EV_IRQ_TAKEN)
-				taken[ev->taken.vector & 0xff]++;
-		}
-	}
+	int rc = count_trace(r, &st, &f);
 	if (rc < 0) {
 		cli_error("stat", "%s", xt_reader_error(r)->msg);
-		free(rips.slot);
-		free(vc);
+		free(st.rips.slot);
+		free(st.vc);
+		guest_code_close(g);
 		xt_reader_close(r);
 		return XT_EXIT_ERROR;
 	}
+	struct vcpu_counts *vc = st.vc;
+	uint64_t *reasons = st.reasons, *injected = st.injected, *taken = st.taken, *events = st.events;
+	uint64_t other = st.other, steps = st.steps, ambiguous = st.ambiguous;
+	struct rip_table rips = st.rips;
 
 	struct rip_count top[TOP + 1];
 	size_t ntop = 0;
@@ -218,13 +371,14 @@ int cmd_stat(int argc, char **argv)
 		if (rips.slot[i].rip)
 			top_insert(top, &ntop, rips.slot[i]);
 	if (rips.zero)
-		top_insert(top, &ntop, (struct rip_count){ 0, rips.zero });
+		top_insert(top, &ntop, (struct rip_count){ 0, rips.zero, rips.zero_ctx });
 
 	bool truncated = xt_reader_truncated(r);
 	if (json) {
 		printf("{\"steps\":%" PRIu64 ",\"truncated\":%s,", steps, truncated ? "true" : "false");
 		if (vcpu != CLI_ALL_VCPUS)
 			printf("\"vcpu\":%" PRIu64 ",", vcpu);
+		printf("\"filtered\":%s,", step_filter_active(&f) ? "true" : "false");
 		printf("\"exits\":{");
 		const char *sep = "";
 		for (unsigned i = 0; i < REASONS; i++) {
@@ -246,9 +400,15 @@ int cmd_stat(int argc, char **argv)
 			}
 		}
 		printf("],\"irqs_ambiguous\":%" PRIu64 ",\"hot_rips\":[", ambiguous);
-		for (size_t i = 0; i < ntop; i++)
-			printf("%s{\"rip\":\"0x%" PRIx64 "\",\"count\":%" PRIu64 "}", i ? "," : "", top[i].rip,
+		for (size_t i = 0; i < ntop; i++) {
+			printf("%s{\"rip\":\"0x%" PRIx64 "\",\"count\":%" PRIu64, i ? "," : "", top[i].rip,
 			       top[i].count);
+			const struct code_info *ci = hot_code(g, &st, &top[i]);
+			fflush(stdout);
+			if (ci)
+				json_code(stdout, g, ci);
+			printf("}");
+		}
 		printf("],\"events\":{");
 		sep = "";
 		for (unsigned k = 1; k < XT_EV_KIND_LIMIT; k++) {
@@ -265,7 +425,7 @@ int cmd_stat(int argc, char **argv)
 		char of[64] = "";
 		if (vcpu != CLI_ALL_VCPUS)
 			snprintf(of, sizeof(of), " of vCPU %" PRIu64 " (APIC ID %u)", vcpu, h->vm.apic_ids[vcpu]);
-		printf("%" PRIu64 " steps%s%s\n", steps, of,
+		printf("%" PRIu64 " steps%s%s%s\n", steps, of, step_filter_active(&f) ? " passed the filters" : "",
 		       truncated ? " (truncated trace: up to its last complete frame)" : "");
 		if (vc)
 			print_vcpus_text(h, vc);
@@ -294,14 +454,21 @@ int cmd_stat(int argc, char **argv)
 		}
 		if (!any)
 			printf("(none)\n");
-		printf("\nhottest RIPs%s\n", rips.full ? " (table full: RIPs first seen after it filled are not counted)" : "");
-		for (size_t i = 0; i < ntop; i++)
-			printf("  0x%-16" PRIx64 " %9" PRIu64 "\n", top[i].rip, top[i].count);
+		printf("\nhottest RIPs (instructions from initial memory)%s\n",
+		       rips.full ? " (table full: RIPs first seen after it filled are not counted)" : "");
+		for (size_t i = 0; i < ntop; i++) {
+			char code[CODE_TEXT_MAX + 1] = "";
+			const struct code_info *ci = hot_code(g, &st, &top[i]);
+			if (ci)
+				*put_code(code, ci) = 0;
+			printf("  0x%-16" PRIx64 " %9" PRIu64 "  %s\n", top[i].rip, top[i].count, code);
+		}
 	}
 	free(rips.slot);
 	free(vc);
 	fflush(stdout);
 	cli_warn_inconsistent("stat", argv[optind], r);
+	guest_code_close(g);
 	xt_reader_close(r);
 	return XT_EXIT_OK;
 }

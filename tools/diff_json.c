@@ -8,6 +8,7 @@
 
 #include "cli.h"
 #include "diff_render.h"
+#include "guest_code.h"
 
 static const char *const group_names[XD_NGROUPS] = {
 	[XD_GROUP_HOST] = "host", [XD_GROUP_VM] = "vm", [XD_GROUP_IMAGE] = "image",
@@ -36,12 +37,15 @@ void render_json_begin(FILE *o, const char *const path[2], const struct xd_hdiff
 }
 
 static void json_view(FILE *o, const struct xd_view *v, const struct xt_field *const *fields,
-		      size_t n_fields)
+		      size_t n_fields, struct guest_code *g)
 {
 	fprintf(o, "{\"step\":%" PRIu64, v->step);
 	if (v->state) {
-		fprintf(o, ",\"rip_before\":\"0x%" PRIx64 "\",\"rip\":\"0x%" PRIx64 "\",\"exit\":",
+		fprintf(o, ",\"rip_before\":\"0x%" PRIx64 "\",\"rip\":\"0x%" PRIx64 "\"",
 			v->rip_before, v->state->regs.rip);
+		if (g)
+			json_code(o, g, guest_code_at(g, v->state));
+		fputs(",\"exit\":", o);
 		json_exit(o, v->state);
 		fputs(",\"changed\":", o);
 		json_state_fields(o, v->state, v->changed, 0);
@@ -93,22 +97,22 @@ static void json_names(FILE *o, const struct xt_field *const *fields, size_t n)
 	fputc(']', o);
 }
 
-static void json_line(FILE *o, const struct xd_line *l)
+static void json_line(FILE *o, const struct xd_line *l, struct guest_code *const g[2])
 {
 	fprintf(o, "{\"kind\":\"%s\"", line_kinds[l->kind]);
 	switch (l->kind) {
 	case XD_LINE_CONTEXT:
 		fputs(",\"a\":", o);
-		json_view(o, &l->a, NULL, 0);
+		json_view(o, &l->a, NULL, 0, g[0]);
 		fprintf(o, ",\"b\":{\"step\":%" PRIu64 "}", l->b.step);
 		break;
 	case XD_LINE_DIFF:
 		fputs(",\"fields\":", o);
 		json_names(o, l->fields, l->n_fields);
 		fprintf(o, ",\"events_differ\":%s,\"a\":", l->events_differ ? "true" : "false");
-		json_view(o, &l->a, l->fields, l->n_fields);
+		json_view(o, &l->a, l->fields, l->n_fields, g[0]);
 		fputs(",\"b\":", o);
-		json_view(o, &l->b, l->fields, l->n_fields);
+		json_view(o, &l->b, l->fields, l->n_fields, g[1]);
 		break;
 	case XD_LINE_SKIP:
 		fprintf(o, ",\"side\":\"%c\",\"from\":%" PRIu64 ",\"to\":%" PRIu64, l->side ? 'B' : 'A',
@@ -130,16 +134,17 @@ static void json_line(FILE *o, const struct xd_line *l)
 	fputc('}', o);
 }
 
-void render_hunk_json(FILE *o, const struct xt_header *const h[2], const struct xd_hunk *hunk)
+void render_hunk_json(FILE *o, struct guest_code *const g[2], const struct xd_hunk *hunk)
 {
-	char text[900], insn[48];
+	char text[900];
 	render_cause(text, sizeof(text), hunk);
 	const struct xd_cause *c = &hunk->cause;
 	const struct xt_state *s = c->line && c->line->a.state ? c->line->a.state : NULL;
-	render_insn(insn, sizeof(insn), h[0], s, hunk->rip);
-	fprintf(o, "{\"index\":%u,\"a_step\":%" PRIu64 ",\"b_step\":%" PRIu64 ",\"rip\":\"0x%" PRIx64
-		   "\",\"insn\":", hunk->index, hunk->step_a, hunk->step_b, hunk->rip);
-	json_str(o, insn);
+	fprintf(o, "{\"index\":%u,\"a_step\":%" PRIu64 ",\"b_step\":%" PRIu64 ",\"rip\":\"0x%" PRIx64 "\"",
+		hunk->index, hunk->step_a, hunk->step_b, hunk->rip);
+	/* the instruction the divergence starts at: sym, insn, as the text's hunk header */
+	if (g[0] && s)
+		json_code(o, g[0], guest_code_at_rip(g[0], s, hunk->rip));
 	fprintf(o, ",\"cause\":{\"kind\":\"%s\"", cause_kinds[c->kind]);
 	if (c->kind == XD_CAUSE_IRQ_ONE_SIDE || c->kind == XD_CAUSE_KTRACE ||
 	    c->kind == XD_CAUSE_INJECT || c->kind == XD_CAUSE_END)
@@ -162,7 +167,7 @@ void render_hunk_json(FILE *o, const struct xt_header *const h[2], const struct 
 	for (size_t i = 0; i < hunk->n_lines; i++) {
 		if (i)
 			fputc(',', o);
-		json_line(o, &hunk->lines[i]);
+		json_line(o, &hunk->lines[i], g);
 	}
 	fputs("]}", o);
 }

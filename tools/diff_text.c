@@ -11,93 +11,22 @@
 
 #include "cli.h"
 #include "diff_render.h"
+#include "guest_code.h"
 #include "text_escape.h"
 
 /* Fields listed per step line, at most; a step seldom changes more. */
 #define LINE_FIELDS 6
 
-/* ---- instructions, named from the guest's initial memory ---- */
+/* ---- instructions and symbols, from the guest's initial memory and ELF ---- */
 
-static size_t read_initial(const struct xt_header *h, uint64_t gpa, uint8_t *buf, size_t n)
+void render_code(char *buf, size_t size, struct guest_code *g, const struct xt_state *s, uint64_t rip)
 {
-	for (size_t i = 0; i < h->vm.n_memory; i++) {
-		const struct xt_mem_region *r = &h->vm.memory[i];
-		if (r->data && gpa >= r->gpa && gpa - r->gpa < r->size) {
-			size_t k = (size_t)(r->size - (gpa - r->gpa));
-			k = k < n ? k : n;
-			memcpy(buf, r->data + (gpa - r->gpa), k);
-			return k;
-		}
-	}
-	return 0;
-}
-
-void render_insn(char *buf, size_t size, const struct xt_header *h, const struct xt_state *s,
-		 uint64_t rip)
-{
-	/* the recorder's guests run flat: identity-mapped, segment base added outside long mode */
-	uint64_t at = rip + (s && !(s->sregs.efer & (1u << 10)) ? s->sregs.cs.base : 0);
-	uint8_t b[4] = { 0 };
-	size_t n = read_initial(h, at, b, sizeof(b));
+	char text[CODE_TEXT_MAX];
 	buf[0] = 0;
-	if (!n)
+	if (!g || !s)
 		return;
-	size_t i = 0;
-	if ((b[0] & 0xf0) == 0x40 && n > 1 && s && (s->sregs.efer & (1u << 10)))
-		i = 1;	/* REX */
-	const char *name = NULL;
-	switch (b[i]) {
-	case 0x90: name = "nop"; break;
-	case 0xfb: name = "sti"; break;
-	case 0xfa: name = "cli"; break;
-	case 0xf4: name = "hlt"; break;
-	case 0xcc: name = "int3"; break;
-	case 0xcd: name = "int"; break;
-	case 0xcf: name = i ? "iretq" : "iret"; break;
-	case 0x9c: name = "pushf"; break;
-	case 0x9d: name = "popf"; break;
-	case 0x17: name = "pop ss"; break;
-	case 0xe4: case 0xe5: case 0xec: case 0xed: name = "in"; break;
-	case 0xe6: case 0xe7: case 0xee: case 0xef: name = "out"; break;
-	case 0xeb: case 0xe9: name = "jmp"; break;
-	case 0xe8: name = "call"; break;
-	case 0xc3: name = "ret"; break;
-	case 0x8e: name = ((b[i + 1] >> 3) & 7) == 2 ? "mov ss" : "mov sreg"; break;
-	case 0x88: case 0x89: case 0x8a: case 0x8b: case 0xc6: case 0xc7: name = "mov"; break;
-	case 0x8d: name = "lea"; break;
-	case 0x50: case 0x51: case 0x52: case 0x53: case 0x54: case 0x55: case 0x56: case 0x57:
-		name = "push";
-		break;
-	case 0x58: case 0x59: case 0x5a: case 0x5b: case 0x5c: case 0x5d: case 0x5e: case 0x5f:
-		name = "pop";
-		break;
-	case 0x01: case 0x03: case 0x05: name = "add"; break;
-	case 0x29: case 0x2b: case 0x2d: name = "sub"; break;
-	case 0x31: case 0x33: name = "xor"; break;
-	case 0x39: case 0x3b: case 0x3d: name = "cmp"; break;
-	case 0x85: name = "test"; break;
-	case 0xff: {
-		static const char *const grp5[8] = { "inc", "dec", "call", "call far", "jmp",
-						     "jmp far", "push", "?" };
-		name = grp5[(b[i + 1] >> 3) & 7];
-		break;
-	}
-	case 0x0f:
-		switch (b[i + 1]) {
-		case 0x0b: name = "ud2"; break;
-		case 0x31: name = "rdtsc"; break;
-		case 0xa2: name = "cpuid"; break;
-		case 0x01: name = b[i + 2] == 0xc1 ? "vmcall" : b[i + 2] == 0xd9 ? "vmmcall" : NULL; break;
-		}
-		break;
-	default:
-		if (b[i] >= 0x70 && b[i] <= 0x7f)
-			name = "jcc";
-	}
-	if (name)
-		snprintf(buf, size, "%s", name);
-	else
-		snprintf(buf, size, "%02x %02x %02x ...", b[0], b[1], b[2]);
+	char *end = put_code(text, guest_code_at_rip(g, s, rip));
+	snprintf(buf, size, "%.*s", (int)(end - text), text);
 }
 
 /* ---- causes ---- */
@@ -256,13 +185,14 @@ static void step_cols(char *buf, size_t size, const struct xd_line *l, bool a, b
 /* rip=... EXIT | field=value ... for the fields in list (or those the step changed). */
 /* other: the other trace's state at this step, for its differing blobs (or NULL) */
 static void step_body(char *buf, size_t size, const struct xd_view *v, const struct xt_state *other,
-		      const struct xt_field *const *list, size_t n_list)
+		      const struct xt_field *const *list, size_t n_list, struct guest_code *g)
 {
 	const struct xt_state *s = v->state;
-	char ex[200], val[80];
+	char ex[200], val[80], code[CODE_TEXT_MAX];
 	size_t len = 0;
 	short_exit(ex, sizeof(ex), s);
-	APPEND(buf, size, len, "rip=0x%-8" PRIx64 " %s", s->regs.rip, ex);
+	render_code(code, sizeof(code), g, s, s->regs.rip);
+	APPEND(buf, size, len, "rip=0x%-8" PRIx64 " %-30s %s", s->regs.rip, code, ex);
 	const char *sep = "  |";
 	size_t shown = 0, more = 0;
 	const struct xt_field *table;
@@ -303,23 +233,23 @@ static void print_events(FILE *o, char mark, const struct xd_view *v, const stru
 	}
 }
 
-static void print_line(FILE *o, const struct xd_line *l)
+static void print_line(FILE *o, const struct xd_line *l, struct guest_code *const g[2])
 {
-	char cols[40], body[600];
+	char cols[40], body[800];
 	switch (l->kind) {
 	case XD_LINE_CONTEXT:
 		step_cols(cols, sizeof(cols), l, true, true);
-		step_body(body, sizeof(body), &l->a, NULL, NULL, 0);
+		step_body(body, sizeof(body), &l->a, NULL, NULL, 0, g[0]);
 		fprintf(o, "  %s  %s\n", cols, body);
 		print_events(o, ' ', &l->a, NULL);
 		return;
 	case XD_LINE_DIFF:
 		step_cols(cols, sizeof(cols), l, true, false);
-		step_body(body, sizeof(body), &l->a, l->b.state, l->fields, l->n_fields);
+		step_body(body, sizeof(body), &l->a, l->b.state, l->fields, l->n_fields, g[0]);
 		fprintf(o, "- %s  %s\n", cols, body);
 		print_events(o, '-', &l->a, &l->b);
 		step_cols(cols, sizeof(cols), l, false, true);
-		step_body(body, sizeof(body), &l->b, l->a.state, l->fields, l->n_fields);
+		step_body(body, sizeof(body), &l->b, l->a.state, l->fields, l->n_fields, g[1]);
 		fprintf(o, "+ %s  %s\n", cols, body);
 		print_events(o, '+', &l->b, &l->a);
 		return;
@@ -369,18 +299,18 @@ static void print_line(FILE *o, const struct xd_line *l)
 	}
 }
 
-void render_hunk_text(FILE *o, const struct xt_header *const h[2], const struct xd_hunk *hunk)
+void render_hunk_text(FILE *o, struct guest_code *const g[2], const struct xd_hunk *hunk)
 {
-	char cause[900], insn[48], prev[48], at[64] = "";
+	char cause[900], insn[CODE_TEXT_MAX], prev[CODE_TEXT_MAX], at[64] = "";
 	render_cause(cause, sizeof(cause), hunk);
 	const struct xd_line *first = hunk->cause.line;
 	/* the instruction the divergence starts at, and the one before it if that was context */
 	const struct xt_state *s = first && first->a.state ? first->a.state : NULL;
-	render_insn(insn, sizeof(insn), h[0], s, hunk->rip);
+	render_code(insn, sizeof(insn), g[0], s, hunk->rip);
 	prev[0] = 0;
 	size_t k = first ? (size_t)(first - hunk->lines) : 0;
 	if (k > 0 && hunk->lines[k - 1].kind == XD_LINE_CONTEXT)
-		render_insn(prev, sizeof(prev), h[0], s, hunk->lines[k - 1].a.rip_before);
+		render_code(prev, sizeof(prev), g[0], s, hunk->lines[k - 1].a.rip_before);
 	if (hunk->step_a != hunk->step_b)
 		snprintf(at, sizeof(at), " (B: step %" PRIu64 ")", hunk->step_b);
 	fprintf(o, "%s divergence at step %" PRIu64 "%s, rip 0x%" PRIx64, hunk->index == 1 ? "first" : "next",
@@ -389,7 +319,7 @@ void render_hunk_text(FILE *o, const struct xt_header *const h[2], const struct 
 		fprintf(o, " (%s%s%s)", insn, *prev ? " after " : "", prev);
 	fprintf(o, ":\n  %s\n", cause);
 	for (size_t i = 0; i < hunk->n_lines; i++)
-		print_line(o, &hunk->lines[i]);
+		print_line(o, &hunk->lines[i], g);
 	if (hunk->dropped_lines)
 		fprintf(o, "  ... %" PRIu64 " more lines in this hunk (%" PRIu64 " differing steps in all)\n",
 			hunk->dropped_lines, hunk->diff_steps);

@@ -32,10 +32,39 @@ static const struct xt_command commands[] = {
 	{ "info", cmd_info, "FILE [--vcpu N] [--json] [--verify]",
 	  "header, host and footer (--verify: checked against every frame); says \"truncated\" when it is" },
 	{ "diff", cmd_diff,
-	  "A B [--context N] [--ignore FIELD,...] [--max-hunks N] [--first] [--window N] [--json]",
+	  "A B [--context N] [--ignore FIELD,...] [--max-hunks N] [--first] [--window N] [--json]\n"
+	  "       [--symbols ELF [--symbols ELF_B]] [--exit REASON,..] [--event KIND,..] [--rip LO-HI|SYMBOL]\n"
+	  "  filters (as dump's) print only the hunks with a differing step that passes them; the\n"
+	  "  summary and exit status still count every hunk\n"
+	  "  hunk headers and step lines show <symbol+offset> and the instruction at each RIP (from\n"
+	  "  each trace's initial memory and ELF; --symbols: one file for both, or A's then B's)",
 	  "align two traces and explain every divergence" },
-	{ "dump", cmd_dump, "FILE [--from N] [--to N] [--vcpu N] [--json]", "one line per exit, with events" },
-	{ "stat", cmd_stat, "FILE [--vcpu N] [--json]", "exit-reason histogram, IRQs, hottest RIPs" },
+	{ "dump", cmd_dump,
+	  "FILE [--from N] [--to N] [--vcpu N] [--exit REASON,..] [--event KIND,..]\n"
+	  "       [--rip LO-HI|ADDR|SYMBOL] [--symbols ELF] [--json]\n"
+	  "  each step: RIP, <symbol+offset> and the instruction at that RIP (the next one the vCPU\n"
+	  "  runs; Zydis, from the trace's initial memory), the exit, the fields the step changed.\n"
+	  "  Filters combine: --exit IO,MMIO (exit reasons), --event irq-taken (steps with an event\n"
+	  "  of that kind: irq-inject, irq-taken, console, input, ktrace, note, stats), --rip\n"
+	  "  0x1000-0x2000 (LO <= RIP < HI, linear) or a symbol's range.  Symbols come from the\n"
+	  "  guest ELF in the trace, or --symbols ELF (a flat image's, an attached VMM's guest)",
+	  "one line per exit with its instruction and symbol, and the events; filtered" },
+	{ "stat", cmd_stat,
+	  "FILE [--vcpu N] [--exit REASON,..] [--event KIND,..] [--rip LO-HI|ADDR|SYMBOL]\n"
+	  "       [--symbols ELF] [--json]\n"
+	  "  the filters are dump's: only the steps that pass them are counted",
+	  "exit-reason histogram, IRQs, hottest RIPs with their instructions and symbols" },
+	{ "show", cmd_show, "FILE STEP|SYMBOL[#K] [--vcpu N] [--mem ADDR LEN] [--symbols ELF] [--json]\n"
+	  "  STEP: a step number (with --vcpu N: that vCPU's own N-th step), or SYMBOL#K: the K-th\n"
+	  "  step (from 1) whose RIP is at SYMBOL.  --mem: LEN bytes of guest-physical memory at\n"
+	  "  ADDR as they were at step 0 (the trace does not record the guest's writes)",
+	  "everything about one step: registers, blocks, exit, events, instruction, arrival evidence" },
+	{ "export", cmd_export, "FILE --format perfetto|csv [-o OUT] [--symbols ELF]\n"
+	  "  perfetto: Chrome JSON trace events (ui.perfetto.dev, chrome://tracing): a track per vCPU\n"
+	  "  with a slice per exit, instants for injections and arrivals, a track of kernel events;\n"
+	  "  the time axis is the step number (1 step = 1 us), traces carry no time.\n"
+	  "  csv: one row per step: step,vcpu,vcpu_step,rip,symbol,insn,exit,exit_detail,events",
+	  "the trace for other tools: Perfetto / chrome://tracing JSON, or CSV" },
 	{ "scenarios", cmd_scenarios, "", "the built-in guests (record one with --scenario NAME)" },
 };
 
