@@ -13,7 +13,7 @@
 /* The interrupt path as the kernel sees it; events a kernel lacks are skipped. */
 static const char *const wanted[] = {
 	"kvm_apic_accept_irq", "kvm_inj_virq", "kvm_apicv_accept_irq",
-	"kvm_apicv_inhibit_changed", "kvm_inj_exception", "kvm_eoi", "kvm_msi_set_irq",
+	"kvm_apicv_inhibit_changed", "kvm_inj_exception", "kvm_eoi", "kvm_msi_set_irq", "kvm_apic_ipi",
 };
 #define NWANTED (sizeof(wanted) / sizeof(wanted[0]))
 #define MAX_FIELDS 24

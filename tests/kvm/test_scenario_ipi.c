@@ -12,6 +12,7 @@
  * scenario recorded twice gives the same trace.
  */
 #include <linux/kvm.h>
+#include <sys/stat.h>
 
 #include "kt.h"
 
@@ -205,6 +206,43 @@ static void deterministic(void)
 	TEST_CONTAINS(kt_out(), "1 vCPU starts by SIPI", "the AP's start was taken in place");
 }
 
+/* With --ktrace the kernel's own kvm_apic_ipi sits at the step of each IPI the recorder saw. */
+static void kernel_agrees(void)
+{
+	struct stat st;
+	if (stat("/sys/kernel/tracing", &st) != 0) {
+		printf("tracefs is not here: --ktrace is not tested\n");
+		return;
+	}
+	const char *out = kt_tmp("ipi-ktrace.xtr");
+	int status = kt_exitrace("record --scenario ipi --ktrace -o %s --console /dev/null", out);
+	if (status == 2 && strstr(kt_err(), "--ktrace")) {
+		printf("--ktrace is not possible here: %s\n", kt_err());
+		return;
+	}
+	TEST_EQ_U64((1 << 1) | 1, status, "stderr: %s", kt_err());
+	struct kt_trace *t = kt_load(out);
+	size_t ipis = 0, matched = 0;
+	for (size_t i = 0; i < t->nevents; i++) {
+		const struct xt_event *e = &t->events[i];
+		if (e->kind != XT_EV_IPI)
+			continue;
+		ipis++;
+		for (size_t k = 0; k < t->nevents; k++) {
+			const struct xt_event *x = &t->events[k];
+			if (x->kind != XT_EV_KTRACE || strcmp(x->ktrace.name, "kvm:kvm_apic_ipi") || x->step != e->step)
+				continue;
+			for (size_t f = 0; f < x->ktrace.n_fields; f++)
+				if (!strcmp(x->ktrace.fields[f].name, "icr_low") &&
+				    (uint64_t)x->ktrace.fields[f].num == (uint32_t)e->ipi.icr)
+					matched++;
+		}
+	}
+	TEST_EQ_U64(3, ipis, "INIT, SIPI and the fixed IPI");
+	TEST_EQ_U64(ipis, matched, "each at the step and with the ICR the kernel logged");
+	kt_free(t);
+}
+
 static void usage_errors(void)
 {
 	const char *out = kt_tmp("bad.xtr");
@@ -225,6 +263,7 @@ int main(int argc, char **argv)
 	init_sends_it_back();
 	ipi_wakes_a_halted_ap();
 	deterministic();
+	kernel_agrees();
 	usage_errors();
 	return 0;
 }
