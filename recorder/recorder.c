@@ -28,6 +28,7 @@
 #include "ktrace.h"
 #include "rec_util.h"
 #include "recorder.h"
+#include "recorder_internal.h"
 #include "step_events.h"
 #include "vcpu_stats.h"
 #include "vcpu_step.h"
@@ -38,58 +39,18 @@
 #define EVENTS_MAX 8
 
 /* Set from signal handlers; one recording runs at a time. */
-static volatile sig_atomic_t stop_signal, tick;
+volatile sig_atomic_t rec_stop_signal, rec_tick;
 
 static void on_stop(int sig)
 {
-	stop_signal = sig;
+	rec_stop_signal = sig;
 }
 
 static void on_tick(int sig)
 {
 	(void)sig;
-	tick = 1;
+	rec_tick = 1;
 }
-
-/* What the step loop keeps of each vCPU. */
-struct rec_vcpu {
-	struct vcpu_stepper st;
-	struct xt_state cur, prev;
-	struct gmem_tlb code_tlb;	/* where the next instruction is, between steps */
-	uint32_t index;
-	uint32_t mp_state;		/* KVM_MP_STATE_* as last seen */
-	bool halted;			/* completed a HLT and nothing has woken it yet */
-	bool reset;			/* KVM set its state (SIPI): the next step sends every block */
-};
-
-struct recorder {
-	const struct record_options *o;
-	struct record_result *res;
-	struct kvm_vm vm;
-	struct guest_image img;
-	struct host_info host;
-	struct xt_cpuid_entry *cpuid;
-	size_t n_cpuid;
-	struct xt_mem_region *regions;
-	size_t n_regions;
-	struct xt_writer *w;
-	struct writer_thread *wt;	/* NULL: steps are written on this thread */
-	struct devices dev;
-	struct injector inj;
-	struct vcpu_stats stats;
-	struct ktrace *kt;
-	uint32_t capture;
-
-	struct rec_vcpu *vcpus;		/* by vCPU index */
-	struct xt_state *ap_initial;	/* the header's initial states of vCPUs 1.. */
-	uint32_t n_vcpus;
-	struct rec_vcpu *vc;		/* the vCPU stepping now (the VM's selected one) */
-	uint64_t steps;			/* of all vCPUs: the global order's */
-	uint64_t injected_before;	/* the step the last injection events precede */
-	uint32_t next_vcpu;		/* lock-step: where the round-robin looks first */
-	struct timespec t0;
-	struct sigaction old_int, old_term, old_alrm;
-};
 
 static double seconds_since(const struct timespec *t0)
 {
@@ -321,24 +282,21 @@ static int writer_failed(struct recorder *r, int rc)
 	return rc;
 }
 
-static int emit(struct recorder *r, const struct xt_event *ev)
+int rec_emit(struct recorder *r, const struct xt_event *ev)
 {
 	int rc = r->wt ? wthread_event(r->wt, ev) : xt_writer_event(r->w, ev);
 	return rc ? writer_failed(r, rc) : 0;
 }
 
 /* same: as for xt_writer_step_same() */
-static int write_step(struct recorder *r, uint32_t same)
+int rec_write_step(struct recorder *r, uint32_t same)
 {
 	int rc = r->wt ? wthread_step(r->wt, r->vc->index, &r->vc->cur, same) :
 			 xt_writer_step_vcpu(r->w, r->vc->index, &r->vc->cur, same);
 	return rc ? writer_failed(r, rc) : 0;
 }
 
-static void set_end(struct recorder *r, uint32_t reason, int64_t code, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-
-static void set_end(struct recorder *r, uint32_t reason, int64_t code, const char *fmt, ...)
+void rec_set_end(struct recorder *r, uint32_t reason, int64_t code, const char *fmt, ...)
 {
 	va_list ap;
 	r->res->end_reason = reason;
@@ -370,7 +328,7 @@ static void emulation_bytes(const struct xt_exit *e, char *buf, size_t size)
 }
 
 /* Decide whether this exit ends the recording; returns true if so. */
-static bool exit_ends(struct recorder *r, const struct insn *in)
+bool rec_exit_ends(struct recorder *r, const struct insn *in)
 {
 	const struct xt_exit *e = &r->vc->cur.exit;
 	switch (e->reason) {
@@ -386,16 +344,16 @@ static bool exit_ends(struct recorder *r, const struct insn *in)
 		 * KVM reports HLT with RIP past it: under --no-step the previous
 		 * exit may be far away, so the HLT's address is the byte before.
 		 */
-		set_end(r, XT_END_HLT, 0, "HLT at 0x%llx with nothing pending",
+		rec_set_end(r, XT_END_HLT, 0, "HLT at 0x%llx with nothing pending",
 			(unsigned long long)(r->o->no_step ? r->vc->cur.regs.rip - 1 : r->vc->prev.regs.rip));
 		return true;
 	case KVM_EXIT_SHUTDOWN:
 		/* the vCPU's RIP at a shutdown is the instruction whose fault could not be delivered */
-		set_end(r, XT_END_SHUTDOWN, 0, "triple fault at rip 0x%llx",
+		rec_set_end(r, XT_END_SHUTDOWN, 0, "triple fault at rip 0x%llx",
 			(unsigned long long)r->vc->cur.regs.rip);
 		return true;
 	case KVM_EXIT_FAIL_ENTRY:
-		set_end(r, XT_END_FAIL_ENTRY, (int64_t)e->fail_hw_reason,
+		rec_set_end(r, XT_END_FAIL_ENTRY, (int64_t)e->fail_hw_reason,
 			"VM entry failed, hardware reason 0x%llx", (unsigned long long)e->fail_hw_reason);
 		return true;
 	case KVM_EXIT_INTERNAL_ERROR: {
@@ -406,7 +364,7 @@ static bool exit_ends(struct recorder *r, const struct insn *in)
 		 */
 		char bytes[64];
 		emulation_bytes(e, bytes, sizeof(bytes));
-		set_end(r, XT_END_INTERNAL_ERROR, (int64_t)e->internal_suberror,
+		rec_set_end(r, XT_END_INTERNAL_ERROR, (int64_t)e->internal_suberror,
 			"KVM internal error, suberror %llu%s at rip 0x%llx%s",
 			(unsigned long long)e->internal_suberror,
 			e->internal_suberror == KVM_INTERNAL_ERROR_EMULATION ? " (emulation failure)" : "",
@@ -414,18 +372,18 @@ static bool exit_ends(struct recorder *r, const struct insn *in)
 		return true;
 	}
 	case KVM_EXIT_SYSTEM_EVENT:
-		set_end(r, XT_END_SYSTEM_EVENT, (int64_t)e->system_event_type, "system event %llu",
+		rec_set_end(r, XT_END_SYSTEM_EVENT, (int64_t)e->system_event_type, "system event %llu",
 			(unsigned long long)e->system_event_type);
 		return true;
 	default: {
 		const char *name = xt_exit_reason_name(e->reason);
-		set_end(r, XT_END_UNHANDLED_EXIT, (int64_t)e->reason, "unhandled exit %s (%llu)",
+		rec_set_end(r, XT_END_UNHANDLED_EXIT, (int64_t)e->reason, "unhandled exit %s (%llu)",
 			name ? name : "?", (unsigned long long)e->reason);
 		return true;
 	}
 	}
 	if (r->dev.exited) {
-		set_end(r, XT_END_DEBUG_EXIT, r->dev.exit_status, "isa-debug-exit, status %u",
+		rec_set_end(r, XT_END_DEBUG_EXIT, r->dev.exit_status, "isa-debug-exit, status %u",
 			r->dev.exit_status);
 		return true;
 	}
@@ -437,25 +395,25 @@ static bool exit_ends(struct recorder *r, const struct insn *in)
 	if (r->n_vcpus == 1 && in && in->kind == INSN_HLT &&
 	    r->vc->cur.regs.rip == r->vc->prev.regs.rip + in->len &&
 	    !(r->vc->prev.regs.rflags & RFLAGS_IF) && !injector_pending(&r->inj, r->steps + 1)) {
-		set_end(r, XT_END_HLT, 0, "HLT at 0x%llx with interrupts disabled",
+		rec_set_end(r, XT_END_HLT, 0, "HLT at 0x%llx with interrupts disabled",
 			(unsigned long long)r->vc->prev.regs.rip);
 		return true;
 	}
 	return false;
 }
 
-static int after_step(struct recorder *r, const struct insn *in)
+int rec_after_step(struct recorder *r, const struct insn *in)
 {
 	struct xt_event ev[STEP_EVENTS_MAX];
 	int rc;
 	size_t n = step_events(&r->vm, &r->dev, in, &r->vc->prev, &r->vc->cur, &r->inj, r->steps, ev);
 	for (size_t i = 0; i < n; i++) {
 		ev[i].vcpu = r->vc->index;
-		if ((rc = emit(r, &ev[i])))
+		if ((rc = rec_emit(r, &ev[i])))
 			return rc;
 	}
 	if (r->capture & XT_CAPTURE_STATS) {
-		if (vcpu_stats_event(&r->stats, r->steps, &ev[0]) && (rc = emit(r, &ev[0])))
+		if (vcpu_stats_event(&r->stats, r->steps, &ev[0]) && (rc = rec_emit(r, &ev[0])))
 			return rc;
 	}
 	return 0;
@@ -476,7 +434,7 @@ static bool halted_for_good(struct recorder *r)
 
 static int on_tick_work(struct recorder *r)
 {
-	tick = 0;
+	rec_tick = 0;
 	int rc = 0;
 	if (r->kt) {
 		/* the kernel's events go to the writer itself, after every step queued before them */
@@ -493,7 +451,7 @@ static int on_tick_work(struct recorder *r)
 	if (r->o->progress)
 		r->o->progress(r->o->progress_ctx, r->steps, queued ? wthread_bytes(r->wt) : xt_writer_bytes(r->w), s);
 	if (r->o->timeout_ms && s * 1000.0 >= (double)r->o->timeout_ms) {
-		set_end(r, XT_END_TIMEOUT, (int64_t)r->o->timeout_ms, "timeout after %.1f s", s);
+		rec_set_end(r, XT_END_TIMEOUT, (int64_t)r->o->timeout_ms, "timeout after %.1f s", s);
 		return 1;
 	}
 	return 0;
@@ -508,191 +466,12 @@ static int acpi_sleep_now(struct recorder *r)
 {
 	char text[128];
 	if (acpi_sleep_carry_out(&r->vm, &r->dev.pm, &r->vc->cur, text, sizeof(text))) {
-		set_end(r, XT_END_SYSTEM_EVENT, KVM_SYSTEM_EVENT_SHUTDOWN, "%s", text);
+		rec_set_end(r, XT_END_SYSTEM_EVENT, KVM_SYSTEM_EVENT_SHUTDOWN, "%s", text);
 		return 1;
 	}
 	struct xt_event ev = { .kind = XT_EV_NOTE, .step = r->steps };
 	ev.note.text = text;
-	return emit(r, &ev);
-}
-
-/* ---- several vCPUs: lock-step ---------------------------------------------------------- */
-
-static void select_vcpu(struct recorder *r, struct rec_vcpu *v)
-{
-	kvm_vm_select(&r->vm, v->index);
-	r->vc = v;
-}
-
-/*
- * The vCPU's run state as KVM has it now (asking makes KVM take pending
- * INIT and SIPI), with an event when it changed: an AP started by SIPI, a
- * vCPU put back into wait-for-SIPI by INIT.  A start reloads the state KVM
- * gave the vCPU, the base its first step is compared against.
- */
-static int refresh_mp_state(struct recorder *r, struct rec_vcpu *v)
-{
-	select_vcpu(r, v);
-	int mp = kvm_vm_get_mp_state(&r->vm);
-	if (mp < 0)
-		return rec_err(&r->res->err, mp, "KVM_GET_MP_STATE of vCPU %u: %s", v->index, strerror(-mp));
-	if ((uint32_t)mp == v->mp_state)
-		return 0;
-	struct xt_event ev = { .kind = XT_EV_MP_STATE, .step = r->steps, .vcpu = v->index };
-	ev.mp.from = v->mp_state;
-	ev.mp.to = (uint32_t)mp;
-	v->mp_state = (uint32_t)mp;
-	/* halted where no HLT of its own was seen: lock-step asks can_wake() from now on */
-	if (mp == KVM_MP_STATE_HALTED)
-		v->halted = true;
-	if (mp == KVM_MP_STATE_RUNNABLE) {
-		int rc;
-		if ((rc = kvm_vm_get_state(&r->vm, &v->cur, r->capture, &r->res->err)) ||
-		    (rc = vstep_resync(&v->st, &r->res->err)))
-			return rc;
-		v->cur.exit.reason = XT_EXIT_NONE;
-		v->prev = v->cur;
-		gmem_tlb_flush(&v->code_tlb);
-		v->halted = false;
-		v->reset = true;
-		if (ev.mp.from == KVM_MP_STATE_INIT_RECEIVED || ev.mp.from == KVM_MP_STATE_SIPI_RECEIVED) {
-			ev.mp.by_sipi = 1;
-			ev.mp.sipi_vector = (uint32_t)(v->cur.sregs.cs.selector >> 8);
-		}
-	}
-	return emit(r, &ev);
-}
-
-static bool waits_for_sipi(const struct rec_vcpu *v)
-{
-	return v->mp_state == KVM_MP_STATE_INIT_RECEIVED || v->mp_state == KVM_MP_STATE_UNINITIALIZED ||
-	       v->mp_state == KVM_MP_STATE_SIPI_RECEIVED;
-}
-
-/*
- * Would a halted vCPU take something now?  An NMI, or with IF set an
- * interrupt in its local APIC's IRR above the processor priority.  A timer
- * that expired but is not in the IRR yet is not seen: that wait is the
- * blocking run's (lockstep_pick).
- */
-static bool can_wake(struct recorder *r, struct rec_vcpu *v)
-{
-	if (v->cur.events.nmi_pending || v->cur.events.nmi_injected)
-		return true;
-	if (!(v->cur.regs.rflags & RFLAGS_IF))
-		return false;
-	struct xt_lapic l;
-	select_vcpu(r, v);
-	if (kvm_vm_get_lapic(&r->vm, &l) < 0)
-		return true;	/* let KVM decide */
-	int irr = -1, isr = -1;
-	for (int i = 255; i >= 0 && (irr < 0 || isr < 0); i--) {
-		if (irr < 0 && (l.irr[i / 64] >> (i % 64) & 1))
-			irr = i;
-		if (isr < 0 && (l.isr[i / 64] >> (i % 64) & 1))
-			isr = i;
-	}
-	unsigned ppr = (unsigned)l.tpr & 0xf0;
-	if (isr >= 0 && ((unsigned)isr & 0xf0) > ppr)
-		ppr = (unsigned)isr & 0xf0;
-	return irr >= 0 && ((unsigned)irr & 0xf0) > ppr;
-}
-
-/*
- * The vCPU to step next, in a fixed round-robin order, skipping those that
- * wait for SIPI and those halted that nothing can wake: selected, 1.  When
- * none can step but one is halted with interrupts enabled, that one runs
- * anyway and KVM_RUN waits for its timer (1).  0: no vCPU can ever step
- * again (r->res says why); < 0: an error.
- */
-static int lockstep_pick(struct recorder *r)
-{
-	int rc;
-	struct rec_vcpu *sleeper = NULL;
-	for (uint32_t k = 0; k < r->n_vcpus; k++) {
-		struct rec_vcpu *v = &r->vcpus[(r->next_vcpu + k) % r->n_vcpus];
-		if (waits_for_sipi(v) && (rc = refresh_mp_state(r, v)))
-			return rc;
-		if (waits_for_sipi(v))
-			continue;
-		if (v->halted && !can_wake(r, v)) {
-			if (!sleeper && (v->cur.regs.rflags & RFLAGS_IF))
-				sleeper = v;
-			continue;
-		}
-		v->halted = false;
-		select_vcpu(r, v);
-		r->next_vcpu = (v->index + 1) % r->n_vcpus;
-		return 1;
-	}
-	if (sleeper) {
-		select_vcpu(r, sleeper);
-		r->next_vcpu = (sleeper->index + 1) % r->n_vcpus;
-		return 1;
-	}
-	set_end(r, XT_END_HLT, 0, "no vCPU can run: each is halted with interrupts disabled or waits for SIPI");
-	return 0;
-}
-
-/* After an INIT or start-up IPI: the targets' new run states, now. */
-static int after_ipi(struct recorder *r, const struct xt_event *ipi)
-{
-	unsigned mode = xt_icr_mode(ipi->ipi.icr);
-	if (mode != 5 && mode != 6)
-		return 0;
-	struct rec_vcpu *self = r->vc;
-	for (uint32_t i = 0; i < r->n_vcpus; i++) {
-		int rc = refresh_mp_state(r, &r->vcpus[i]);
-		if (rc)
-			return rc;
-	}
-	select_vcpu(r, self);
-	return 0;
-}
-
-/*
- * With several vCPUs, a KVM_RUN that our timer interrupted may still have
- * moved the vCPU (this host has been seen to run an instruction and halt
- * in one KVM_RUN, without the single-step exit): then it is a step, written
- * as the interrupted exit KVM reported, so the trace holds where the vCPU
- * is.  A run that changed nothing is no step.
- */
-static int halted_inside_run(struct recorder *r, int ret, int err)
-{
-	struct rec_vcpu *v = r->vc;
-	const struct kvm_regs *now = &r->vm.run->s.regs.regs;
-	if (now->rip == v->cur.regs.rip && now->rflags == v->cur.regs.rflags)
-		return 0;
-	vstep_advance(&v->st, &v->prev, &v->cur);
-	v->cur.exit.reason = KVM_EXIT_INTR;
-	v->cur.exit.run_ret = (uint64_t)(int64_t)ret;
-	v->cur.exit.run_errno = (uint64_t)err;
-	int rc = write_step(r, 0);
-	if (rc)
-		return rc;
-	r->steps++;
-	struct xt_event ev = { .kind = XT_EV_NOTE, .step = r->steps, .vcpu = v->index };
-	char text[160];
-	int mp = kvm_vm_get_mp_state(&r->vm);
-	snprintf(text, sizeof(text), "vCPU %u moved from rip 0x%llx to 0x%llx inside a KVM_RUN that made no exit%s",
-		 v->index, (unsigned long long)v->prev.regs.rip, (unsigned long long)v->cur.regs.rip,
-		 mp == KVM_MP_STATE_HALTED ? ", and KVM holds it halted" : "");
-	ev.note.text = text;
-	return emit(r, &ev);
-}
-
-/* After a step of one of several vCPUs: did it halt, did it send an IPI? */
-static int after_lockstep_step(struct recorder *r, const struct insn *in, const uint8_t *code,
-			       size_t n)
-{
-	struct rec_vcpu *v = r->vc;
-	if (in && in->kind == INSN_HLT && v->cur.regs.rip == v->prev.regs.rip + in->len)
-		v->halted = true;
-	struct xt_event ev = { .kind = XT_EV_IPI, .step = r->steps, .vcpu = v->index };
-	if (!ipi_watch(&r->vm, code, n, &v->prev, &v->cur, &ev.ipi.icr, &ev.ipi.x2apic))
-		return 0;
-	int rc = emit(r, &ev);
-	return rc ? rc : after_ipi(r, &ev);
+	return rec_emit(r, &ev);
 }
 
 static int step_loop(struct recorder *r)
@@ -700,12 +479,12 @@ static int step_loop(struct recorder *r)
 	struct xt_event evs[EVENTS_MAX];
 	int rc;
 	for (;;) {
-		if (stop_signal) {
-			set_end(r, XT_END_SIGNAL, stop_signal, "stopped by signal %d", (int)stop_signal);
+		if (rec_stop_signal) {
+			rec_set_end(r, XT_END_SIGNAL, rec_stop_signal, "stopped by signal %d", (int)rec_stop_signal);
 			return 0;
 		}
 		/* never flush between an injection event and the step it precedes (SPEC.md) */
-		if (tick && r->injected_before != r->steps + 1 && (rc = on_tick_work(r)))
+		if (rec_tick && r->injected_before != r->steps + 1 && (rc = on_tick_work(r)))
 			return rc > 0 ? 0 : rc;
 		if (r->n_vcpus > 1 && (rc = lockstep_pick(r)) <= 0)
 			return rc;
@@ -727,7 +506,7 @@ static int step_loop(struct recorder *r)
 		/* the injection schedule is vCPU 0's */
 		size_t nev = r->vc->index ? 0 : injector_before_run(&r->inj, &r->vm, r->steps + 1, evs, EVENTS_MAX);
 		for (size_t i = 0; i < nev; i++)
-			if ((rc = emit(r, &evs[i])))
+			if ((rc = rec_emit(r, &evs[i])))
 				return rc;
 		if (nev)
 			r->injected_before = r->steps + 1;
@@ -757,9 +536,9 @@ static int step_loop(struct recorder *r)
 			r->vc->cur.exit.reason = KVM_EXIT_INTR;
 			r->vc->cur.exit.run_ret = (uint64_t)(int64_t)ret;
 			r->vc->cur.exit.run_errno = (uint64_t)err;
-			set_end(r, XT_END_HLT, 0, "halted at 0x%llx with interrupts disabled",
+			rec_set_end(r, XT_END_HLT, 0, "halted at 0x%llx with interrupts disabled",
 				(unsigned long long)r->vc->cur.regs.rip);
-			if ((rc = write_step(r, 0)))
+			if ((rc = rec_write_step(r, 0)))
 				return rc;
 			r->steps++;
 			return 0;
@@ -776,13 +555,13 @@ static int step_loop(struct recorder *r)
 			devices_mmio(&r->dev, run);
 		}
 		if (!vstep_capture_exit(&r->vc->st, &r->vc->cur, ret, err)) {
-			set_end(r, XT_END_RUN_ERROR, ret < 0 ? err : 0, "KVM_RUN failed: %s",
+			rec_set_end(r, XT_END_RUN_ERROR, ret < 0 ? err : 0, "KVM_RUN failed: %s",
 				ret < 0 ? strerror(err) : "returned without an exit reason");
 			ends = true;
 		} else {
 			if ((rc = vstep_after_exit(&r->vc->st, &r->vc->cur, &r->res->err)))
 				return rc;
-			ends = exit_ends(r, in);
+			ends = rec_exit_ends(r, in);
 		}
 		if ((r->capture & ~XT_CAPTURE_DEFAULT & ~XT_CAPTURE_STATS) &&
 		    (rc = kvm_vm_get_heavy(&r->vm, &r->vc->cur, r->capture, &r->res->err)))
@@ -794,10 +573,10 @@ static int step_loop(struct recorder *r)
 			same = 0;
 			r->vc->reset = false;
 		}
-		if ((rc = write_step(r, same)))
+		if ((rc = rec_write_step(r, same)))
 			return rc;
 		r->steps++;
-		if ((rc = after_step(r, in)))
+		if ((rc = rec_after_step(r, in)))
 			return rc;
 		if (r->n_vcpus > 1 && (rc = after_lockstep_step(r, in, bytes, nbytes)))
 			return rc;
@@ -806,7 +585,7 @@ static int step_loop(struct recorder *r)
 		if (r->dev.pm.sleep_requested && (rc = acpi_sleep_now(r)))
 			return rc > 0 ? 0 : rc;
 		if (r->o->max_steps && r->steps >= r->o->max_steps) {
-			set_end(r, XT_END_MAX_STEPS, (int64_t)r->steps, "--max-steps %llu reached",
+			rec_set_end(r, XT_END_MAX_STEPS, (int64_t)r->steps, "--max-steps %llu reached",
 				(unsigned long long)r->o->max_steps);
 			return 0;
 		}
@@ -858,8 +637,8 @@ static int record_guest(const struct record_options *o, struct record_result *re
 	memset(res, 0, sizeof(*res));
 	r.vm.kvm_fd = r.vm.vm_fd = r.vm.vcpu_fd = -1;
 	r.stats.fd = -1;
-	stop_signal = 0;
-	tick = 0;
+	rec_stop_signal = 0;
+	rec_tick = 0;
 
 	int rc = setup(&r);
 	if (rc) {
