@@ -149,9 +149,6 @@ static int setup(struct recorder *r)
 	if (!r->vm.sync_regs)
 		return rec_err(err, -ENOTSUP, "this KVM lacks KVM_CAP_SYNC_REGS for regs, sregs and events");
 	r->n_vcpus = o->vcpus ? o->vcpus : 1;
-	if (r->n_vcpus > 1 && o->no_step)
-		return rec_err(err, -ENOTSUP, "--vcpus %u with --no-step: several vCPUs are recorded in lock-step under single-step only, for now",
-			       r->n_vcpus);
 	if ((rc = kvm_vm_add_vcpus(&r->vm, r->n_vcpus, NULL, err)))
 		return rc;
 	r->vcpus = calloc(r->n_vcpus, sizeof(*r->vcpus));
@@ -260,7 +257,9 @@ static int setup(struct recorder *r)
 	 * sets cost ioctls per step that dwarf the writer.  Allowed one CPU it
 	 * would only add context switches.
 	 */
-	if (r->capture == XT_CAPTURE_DEFAULT && !o->writer_on_step_thread && cpus_allowed() > 1) {
+	/* free-running vCPU threads write under their lock, each on its own thread: no writer thread */
+	bool threads = r->n_vcpus > 1 && o->no_step;
+	if (r->capture == XT_CAPTURE_DEFAULT && !o->writer_on_step_thread && !threads && cpus_allowed() > 1) {
 		const struct xt_state *initial[KVM_VM_VCPUS_MAX];
 		for (uint32_t i = 0; i < r->n_vcpus; i++)
 			initial[i] = &r->vcpus[i].cur;
@@ -432,7 +431,7 @@ static bool halted_for_good(struct recorder *r)
 	       !injector_pending(&r->inj, r->steps + 1);
 }
 
-static int on_tick_work(struct recorder *r)
+int rec_on_tick_work(struct recorder *r)
 {
 	rec_tick = 0;
 	int rc = 0;
@@ -484,7 +483,7 @@ static int step_loop(struct recorder *r)
 			return 0;
 		}
 		/* never flush between an injection event and the step it precedes (SPEC.md) */
-		if (rec_tick && r->injected_before != r->steps + 1 && (rc = on_tick_work(r)))
+		if (rec_tick && r->injected_before != r->steps + 1 && (rc = rec_on_tick_work(r)))
 			return rc > 0 ? 0 : rc;
 		if (r->n_vcpus > 1 && (rc = lockstep_pick(r)) <= 0)
 			return rc;
@@ -649,7 +648,7 @@ static int record_guest(const struct record_options *o, struct record_result *re
 	install_signals(&r);
 	if (r.kt)
 		ktrace_mark(r.kt, 0);	/* what the kernel logged while the VM was set up */
-	rc = step_loop(&r);
+	rc = r.n_vcpus > 1 && o->no_step ? freerun_loop(&r) : step_loop(&r);
 	restore_signals(&r);
 	if (r.wt) {
 		/* what the step loop queued is written before the trace is finished or cut */

@@ -74,6 +74,12 @@ bool rec_exit_ends(struct recorder *r, const struct insn *in);
 /* The events of the step just written. */
 int rec_after_step(struct recorder *r, const struct insn *in);
 
+/* The tick's work: flush, progress, --timeout (1: the recording ends). */
+int rec_on_tick_work(struct recorder *r);
+
+/* ---- several vCPUs without single-step, a thread each (freerun.c) ---- */
+int freerun_loop(struct recorder *r);
+
 /* ---- lock-step (lockstep.c) ---- */
 
 /*

@@ -251,8 +251,6 @@ static void usage_errors(void)
 	TEST_EQ_U64(2, kt_exitrace("record --scenario ipi --vcpus 0 -o %s", out), "--vcpus 0");
 	TEST_EQ_U64(2, kt_exitrace("record --scenario ipi --vcpus 65 -o %s", out), "--vcpus 65");
 	TEST_CONTAINS(kt_err(), "--vcpus needs a number from 1 to 64", "named: %s", kt_err());
-	TEST_EQ_U64(2, kt_exitrace("record --scenario ipi --no-step -o %s", out), "--no-step");
-	TEST_CONTAINS(kt_err(), "lock-step under single-step only", "named: %s", kt_err());
 }
 
 int main(int argc, char **argv)
