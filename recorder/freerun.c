@@ -31,7 +31,7 @@ struct vcpu_thread {
 	struct rec_vcpu *v;
 	struct kvm_vm vm;		/* the VM with this vCPU selected: its own copy */
 	pthread_t thread;
-	bool started;
+	bool started;			/* under the lock */
 	_Atomic int status;		/* enum vcpu_status */
 };
 
@@ -227,7 +227,8 @@ int freerun_loop(struct recorder *r)
 	sigaddset(&block, SIGUSR1);
 	pthread_sigmask(SIG_BLOCK, &block, &old);
 	int rc = 0;
-	for (uint32_t i = 0; i < r->n_vcpus && !rc; i++) {
+	/* every copy of the VM before any thread runs: a running one changes r->vm under the lock */
+	for (uint32_t i = 0; i < r->n_vcpus; i++) {
 		struct vcpu_thread *t = &fr.t[i];
 		t->fr = &fr;
 		t->v = &r->vcpus[i];
@@ -235,12 +236,18 @@ int freerun_loop(struct recorder *r)
 		kvm_vm_select(&t->vm, i);
 		bool waits = t->v->mp_state != KVM_MP_STATE_RUNNABLE;
 		atomic_store(&t->status, waits ? WAITS_FOR_SIPI : RUNS);
+	}
+	/* started is read by kick_all(), under the lock */
+	pthread_mutex_lock(&fr.lock);
+	for (uint32_t i = 0; i < r->n_vcpus && !rc; i++) {
+		struct vcpu_thread *t = &fr.t[i];
 		int e = pthread_create(&t->thread, NULL, vcpu_main, t);
 		if (e)
 			rc = rec_err(&r->res->err, -e, "starting vCPU %u's thread: %s", i, strerror(e));
 		else
 			t->started = true;
 	}
+	pthread_mutex_unlock(&fr.lock);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	sigset_t usr1;
 	sigemptyset(&usr1);
