@@ -22,7 +22,8 @@ static const struct xt_command commands[] = {
 	  "  multiboot: the kernel's command line is 'GUEST ARGS' as boot loaders write it (--cmdline:\n"
 	  "  the whole line); modules are put page-aligned above the kernel and 1 MiB, in order\n"
 	  "  --vcpus N (1-64): vCPUs 1.. wait for INIT and SIPI; all are single-stepped in lock-step,\n"
-	  "  round-robin, so the trace's order is the order they ran",
+	  "  round-robin, so the trace's order is the order they ran (with --no-step: a thread each,\n"
+	  "  exits in the order they come)",
 	  "run a guest under KVM single-step and write every exit to a trace\n"
 	  "  exit status: the guest's isa-debug-exit status (((value << 1) | 1) & 0xff) if it used one,\n"
 	  "  else 0; 2 when exitrace itself failed" },
