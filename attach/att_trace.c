@@ -1,0 +1,321 @@
+// SPDX-License-Identifier: MIT
+#define _GNU_SOURCE	/* process_vm_readv */
+/*
+ * A VM's trace.  It opens at the VM's first KVM_RUN, when the VMM has said
+ * all it says before running (memory, CPUID, vCPUs, guest debug): the
+ * header holds that configuration as learned, the memory of every slot at
+ * that moment as the initial memory, and each vCPU's state read then (for
+ * the vCPU whose KVM_RUN it is, its state at its first KVM_RUN; for the
+ * others, their state then, and whatever the VMM sets later is an event).
+ * VM n of the process (from 0) writes FILE, then FILE.1, FILE.2, ...
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/uio.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "attach.h"
+#include "host_probe.h"
+#include "writer_thread.h"
+
+uint64_t att_now_ns(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
+}
+
+static void complain(const struct att_vm *vm, const char *what, const struct xt_error *err)
+{
+	/* only when it fails: a working attach prints nothing into the VMM's output */
+	fprintf(stderr, "exitrace-attach: VM %u: %s: %s\n", vm->seq, what, err ? err->msg : strerror(errno));
+}
+
+/* The process's argv from /proc/self/cmdline (the VMM's, as exec gave it). */
+static size_t read_argv(char **buf, const char ***argv)
+{
+	*buf = NULL;
+	*argv = NULL;
+	int fd = open("/proc/self/cmdline", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	size_t cap = 4096, len = 0;
+	char *b = malloc(cap + 1);
+	ssize_t k;
+	while (b && (k = read(fd, b + len, cap - len)) > 0) {
+		len += (size_t)k;
+		if (len == cap) {
+			char *nb = realloc(b, 2 * cap + 1);
+			if (!nb)
+				break;
+			b = nb;
+			cap *= 2;
+		}
+	}
+	att_real.close(fd);
+	if (!b)
+		return 0;
+	b[len] = 0;
+	size_t n = 0;
+	for (size_t i = 0; i < len; i++)
+		n += b[i] == 0;
+	const char **a = calloc(n + 1, sizeof(*a));
+	if (!a) {
+		free(b);
+		return 0;
+	}
+	size_t j = 0;
+	for (size_t i = 0; i < len && j < n; i += strlen(b + i) + 1)
+		a[j++] = b + i;
+	*buf = b;
+	*argv = a;
+	return j;
+}
+
+/* Copy a slot's memory without trusting it is mapped: a fault would be the VMM's crash. */
+static uint8_t *copy_slot(const struct att_slot *s)
+{
+	uint8_t *buf = malloc(s->size);
+	if (!buf)
+		return NULL;
+	struct iovec local = { buf, s->size }, remote = { (void *)(uintptr_t)s->uaddr, s->size };
+	if (process_vm_readv(getpid(), &local, 1, &remote, 1, 0) != (ssize_t)s->size) {
+		free(buf);
+		return NULL;
+	}
+	return buf;
+}
+
+struct mem_snapshot {
+	uint8_t *copies[ATT_SLOTS_MAX];
+	struct xt_mem_region *regions;
+	size_t n, cap;
+	char note[160];
+};
+
+static void add_region(struct mem_snapshot *m, uint64_t gpa, const uint8_t *p, size_t size)
+{
+	struct xt_mem_region *last = m->n ? &m->regions[m->n - 1] : NULL;
+	if (last && last->gpa + last->size == gpa && last->data + last->size == p) {
+		last->size += size;
+		return;
+	}
+	if (m->n == m->cap) {
+		size_t cap = m->cap ? 2 * m->cap : 16;
+		struct xt_mem_region *r = realloc(m->regions, cap * sizeof(*r));
+		if (!r)
+			return;
+		m->regions = r;
+		m->cap = cap;
+	}
+	m->regions[m->n++] = (struct xt_mem_region){ gpa, p, size };
+}
+
+static int by_gpa(const void *a, const void *b)
+{
+	const struct att_slot *x = a, *y = b;
+	return x->gpa < y->gpa ? -1 : x->gpa > y->gpa;
+}
+
+/* The slots' non-zero pages (address space 0), as the recorder stores its own. */
+static uint64_t snapshot(struct att_vm *vm, struct mem_snapshot *m)
+{
+	static const uint8_t zero[4096];
+	struct att_slot slots[ATT_SLOTS_MAX];
+	size_t n = 0;
+	uint64_t total = 0, end = 0;
+	for (size_t i = 0; i < vm->n_slots; i++) {
+		if (vm->slots[i].slot >> 16)
+			continue;	/* SMM's address space: not the guest's memory */
+		slots[n++] = vm->slots[i];
+		total += vm->slots[i].size;
+		if (vm->slots[i].gpa + vm->slots[i].size > end)
+			end = vm->slots[i].gpa + vm->slots[i].size;
+	}
+	qsort(slots, n, sizeof(slots[0]), by_gpa);
+	if (total > att_opt.memory_limit) {
+		snprintf(m->note, sizeof(m->note), "not stored: %llu bytes in %zu slots, above the limit of %llu",
+			 (unsigned long long)total, n, (unsigned long long)att_opt.memory_limit);
+		return end;
+	}
+	for (size_t i = 0; i < n; i++) {
+		uint8_t *c = m->copies[i] = copy_slot(&slots[i]);
+		if (!c) {
+			snprintf(m->note, sizeof(m->note), "slot %u at 0x%llx could not be read", slots[i].slot,
+				 (unsigned long long)slots[i].gpa);
+			continue;
+		}
+		for (uint64_t a = 0; a < slots[i].size; a += 4096) {
+			size_t k = slots[i].size - a < 4096 ? (size_t)(slots[i].size - a) : 4096;
+			if (memcmp(c + a, zero, k))
+				add_region(m, slots[i].gpa + a, c + a, k);
+		}
+	}
+	snprintf(m->note + strlen(m->note), sizeof(m->note) - strlen(m->note), "%s%zu slots, %llu bytes",
+		 m->note[0] ? "; " : "", n, (unsigned long long)total);
+	return end;
+}
+
+/* A vCPU's state now, by ioctl, as its initial state and the base of its captures. */
+static int initial_state(struct att_vcpu *v)
+{
+	struct kvm_regs regs;
+	memset(&v->cur, 0, sizeof(v->cur));
+	if (att_ioctl(v->fd, KVM_GET_REGS, &regs) < 0 ||
+	    att_ioctl(v->fd, KVM_GET_SREGS, &v->st.raw_sregs) < 0 ||
+	    att_ioctl(v->fd, KVM_GET_VCPU_EVENTS, &v->st.raw_events) < 0)
+		return -errno;
+	memcpy(&v->cur.regs, &regs, sizeof(regs));
+	kvm_sregs_to_xt(&v->st.raw_sregs, &v->cur.sregs);
+	kvm_events_to_xt(&v->st.raw_events, &v->cur.events);
+	v->cur.exit.reason = XT_EXIT_NONE;
+	v->st.vm = &v->kv;
+	return 0;
+}
+
+static uint32_t cpu_mode(const struct xt_sregs *s)
+{
+	if (s->efer & 0x400)	/* LMA */
+		return XT_MODE_LONG;
+	return (s->cr0 & 1) ? XT_MODE_PROT : XT_MODE_REAL;
+}
+
+int att_trace_open(struct att_vm *vm)
+{
+	vm->trace_state = -1;
+	struct xt_error err = { 0 };
+	uint32_t n = vm->n_vcpus;
+	if (!n)
+		return -ENODEV;
+	for (uint32_t i = 0; i < n; i++) {
+		struct att_vcpu *v = vm->vcpus[i];
+		v->index = i;
+		int rc = initial_state(v);
+		if (rc) {
+			errno = -rc;
+			complain(vm, "reading a vCPU's state", NULL);
+			return rc;
+		}
+		v->in_trace = true;
+	}
+	struct att_vcpu *v0 = vm->vcpus[0];
+
+	char path[4096];
+	if (vm->seq)
+		snprintf(path, sizeof(path), "%s.%u", att_opt.output, vm->seq);
+	else
+		snprintf(path, sizeof(path), "%s", att_opt.output);
+
+	struct kvm_vm kv = { .kvm_fd = vm->kvm_fd, .vm_fd = vm->fd, .vcpu_fd = v0->fd };
+	kv.api_version = att_ioctl(vm->kvm_fd, KVM_GET_API_VERSION, 0);
+	struct host_info hi;
+	host_probe(&hi, &kv);
+	struct mem_snapshot mem = { 0 };
+	uint64_t mem_end = snapshot(vm, &mem);
+	char *argv_buf;
+	const char **argv;
+	size_t argc = read_argv(&argv_buf, &argv);
+
+	struct xt_state *ap = n > 1 ? calloc(n - 1, sizeof(*ap)) : NULL;
+	uint32_t ids[ATT_VCPUS_MAX];
+	const struct xt_state *initial[ATT_VCPUS_MAX];
+	for (uint32_t i = 0; i < n; i++) {
+		ids[i] = vm->vcpus[i]->id;
+		initial[i] = &vm->vcpus[i]->cur;
+		if (i && ap)
+			ap[i - 1] = vm->vcpus[i]->cur;
+	}
+	struct timespec now;
+	clock_gettime(CLOCK_REALTIME, &now);
+	struct xt_kv extra[] = {
+		{ "loader", "attach" },
+		{ "attach.run", att_opt.run_id },
+		{ "attach.memory", mem.note },
+		{ "attach.stale", att_opt.stale ? "named (note events \"stale: ...\")" : "off" },
+	};
+	struct xt_header h = {
+		.tool_version = xt_version(), .argv = argv, .argc = argc,
+		.created_sec = now.tv_sec, .created_nsec = (uint32_t)now.tv_nsec,
+		.host = hi.host, .initial = &v0->cur, .extra = extra,
+		.n_extra = sizeof(extra) / sizeof(extra[0]),
+		.initial_vcpus = ap,
+	};
+	h.vm = (struct xt_vm_config){
+		.mem_size = mem_end, .cpu_mode = cpu_mode(&v0->cur.sregs), .irqchip = vm->irqchip,
+		.guest_debug = v0->guest_debug, .capture = XT_CAPTURE_DEFAULT, .loader = "attach", .entry = v0->cur.regs.rip,
+		.cpuid = v0->cpuid, .n_cpuid = v0->n_cpuid, .memory = mem.regions, .n_memory = mem.n,
+		.n_vcpus = n, .apic_ids = ids,
+	};
+	memcpy(h.vm.debugreg, v0->debugreg, sizeof(h.vm.debugreg));
+	int khz = att_ioctl(v0->fd, KVM_GET_TSC_KHZ, 0);
+	h.vm.tsc_khz = khz > 0 ? (uint64_t)khz : 0;
+	h.image = (struct xt_image){ .name = argc ? argv[0] : "", .data = NULL, .size = 0 };
+	xt_sha256("", 0, h.image.sha256);
+
+	int rc = xt_writer_open(&vm->w, path, &h, NULL, &err);
+	if (rc)
+		complain(vm, path, &err);
+	else if ((rc = wthread_start(&vm->wt, vm->w, initial, n, &err))) {
+		complain(vm, "starting the writer thread", &err);
+		xt_writer_abandon(vm->w);
+		vm->w = NULL;
+	}
+	free(ap);
+	free(argv);
+	free(argv_buf);
+	free(mem.regions);
+	for (size_t i = 0; i < ATT_SLOTS_MAX; i++)
+		free(mem.copies[i]);
+	host_info_free(&hi);
+	if (rc)
+		return rc;
+	vm->started_ns = att_now_ns();
+	vm->trace_state = 1;
+	return 0;
+}
+
+void att_trace_step(struct att_vcpu *v, const char *stale)
+{
+	struct att_vm *vm = v->vm;
+	uint64_t step = vm->steps + 1;
+	att_emit_pending(v, step, true);
+	uint32_t same = (v->st.sregs_changed ? 0 : 1u << XT_BLOCK_SREGS) |
+			(v->st.events_changed ? 0 : 1u << XT_BLOCK_EVENTS);
+	if (wthread_step(vm->wt, v->index, &v->cur, same)) {
+		vm->trace_state = -1;
+		wthread_drain(vm->wt);
+		complain(vm, "writing a step", xt_writer_error(vm->w));
+		return;
+	}
+	vm->steps = step;
+	vm->last_reason = (uint32_t)v->cur.exit.reason;
+	att_emit_pending(v, step, false);
+	if (stale && stale[0]) {
+		char text[300];
+		snprintf(text, sizeof(text), "stale: %s", stale);
+		struct xt_event ev = { .kind = XT_EV_NOTE, .step = step, .vcpu = v->index };
+		ev.note.text = text;
+		wthread_event(vm->wt, &ev);
+	}
+}
+
+void att_trace_close(struct att_vm *vm, const char *why)
+{
+	pthread_mutex_lock(&vm->lock);
+	if (vm->w) {
+		wthread_stop(vm->wt);
+		vm->wt = NULL;
+		struct xt_footer f = { .end_reason = XT_END_UNKNOWN, .end_detail = why,
+				       .duration_ns = att_now_ns() - vm->started_ns };
+		struct xt_error err = { 0 };
+		if (xt_writer_close(vm->w, &f, &err))
+			complain(vm, "closing the trace", &err);
+		vm->w = NULL;
+	}
+	vm->trace_state = -1;
+	pthread_mutex_unlock(&vm->lock);
+}

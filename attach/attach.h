@@ -1,0 +1,151 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Attach mode: libexitrace-attach.so, loaded with LD_PRELOAD into a VMM
+ * exitrace did not write, watches its KVM ioctls and writes one trace per
+ * VM.  The VMM owns the run loop; we only look at each KVM_RUN from the
+ * outside, and nothing the VMM can observe (return values, errno, the run
+ * page, its file descriptors, its environment) may change.
+ *
+ * Who does what:
+ *   interpose.c   the exported ioctl/mmap/close, the real ones via dlsym
+ *   registry.c    which descriptors are VMs and vCPUs, what each VM was told
+ *   att_trace.c   a VM's trace: header at the first KVM_RUN, steps, footer
+ *   run_hook.c    one KVM_RUN seen from outside: stale area, capture, step
+ *   stale.c       the run page's exit area: pattern, restore, name what KVM left
+ *   injections.c  what the VMM injects or sets, as events of the next step
+ *   options.c     the options exitrace passed by environment
+ */
+#ifndef XT_ATTACH_H
+#define XT_ATTACH_H
+
+#include <linux/kvm.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "exitrace.h"
+#include "vcpu_step.h"
+
+#define ATT_FD_MAX 4096		/* descriptors above are never KVM's to us (a note says so) */
+#define ATT_VCPUS_MAX 64
+#define ATT_SLOTS_MAX 512
+#define ATT_PENDING_MAX 64
+
+/* The real functions, resolved once with dlsym(RTLD_NEXT). */
+struct att_real {
+	int (*ioctl)(int, unsigned long, ...);
+	void *(*mmap)(void *, size_t, int, int, int, off_t);
+	int (*close)(int);
+};
+extern struct att_real att_real;
+
+/* Our own ioctls on the VMM's descriptors go straight to the kernel. */
+#define att_ioctl(fd, req, arg) att_real.ioctl((fd), (req), (arg))
+
+struct att_options {
+	const char *output;		/* FILE; NULL: attach mode is off */
+	const char *run_id;		/* written into each header, so exitrace can count its traces */
+	uint64_t memory_limit;		/* initial memory above this total is not stored */
+	bool stale;			/* name the stale exit fields (default on) */
+};
+extern struct att_options att_opt;
+void att_options_load(void);
+
+struct att_slot {
+	uint32_t slot, flags;
+	uint64_t gpa, size, uaddr;
+};
+
+/* A queued event: made by the VMM before a step, written with that step. */
+struct att_pending {
+	const struct att_vcpu *target;	/* NULL: the VM's next step, whatever the vCPU */
+	bool inject;			/* an irq-inject event (else a note) */
+	uint32_t method, vector;
+	int32_t result;
+	char text[224];
+};
+
+struct att_vm;
+
+struct att_vcpu {
+	struct att_vm *vm;
+	int fd;
+	uint32_t id;			/* KVM_CREATE_VCPU's argument: the APIC ID */
+	uint32_t index;			/* in the trace */
+	struct kvm_run *run;		/* the VMM's mapping of the run page, once it made one */
+	struct kvm_vm kv;		/* only run/run_size/vcpu_fd: for vcpu_step's capture */
+	struct vcpu_stepper st;
+	struct xt_state cur;		/* the state after its last step */
+	uint32_t guest_debug;		/* the VMM's last KVM_SET_GUEST_DEBUG */
+	uint64_t debugreg[8];
+	struct xt_cpuid_entry *cpuid;	/* the VMM's last KVM_SET_CPUID2 */
+	size_t n_cpuid;
+	uint32_t last_exit;		/* the exit the next KVM_RUN completes (0xffffffff: none) */
+	bool in_trace;			/* made before the trace opened: the header has it */
+};
+
+struct att_vm {
+	int fd, kvm_fd;
+	uint32_t seq;			/* 0 for FILE, n for FILE.n */
+	pthread_mutex_t lock;		/* orders the steps of all its vCPUs (SPEC 5.1) */
+	uint32_t irqchip;		/* enum xt_irqchip */
+	struct att_slot slots[ATT_SLOTS_MAX];
+	size_t n_slots;
+	struct att_vcpu *vcpus[ATT_VCPUS_MAX];
+	uint32_t n_vcpus;
+	struct att_pending pending[ATT_PENDING_MAX];
+	size_t n_pending;
+	uint64_t pending_lost;
+	/* the trace: opened at the first KVM_RUN, closed with the VM or the process */
+	int trace_state;		/* 0 not yet, 1 open, -1 failed or closed */
+	struct xt_writer *w;
+	struct writer_thread *wt;
+	uint64_t steps;
+	uint64_t started_ns;
+	uint32_t last_reason;
+};
+
+/* registry.c: descriptor -> object (NULL: not ours).  Lock-free reads. */
+struct att_vm *att_vm_of(int fd);
+struct att_vcpu *att_vcpu_of(int fd);
+bool att_is_kvm(int fd);
+void att_note_kvm(int fd);
+struct att_vm *att_vm_new(int fd, int kvm_fd);
+struct att_vcpu *att_vcpu_new(struct att_vm *vm, int fd, uint32_t id);
+void att_forget(int fd);
+/* Every VM still known, for the end of the process. */
+size_t att_vms(struct att_vm **out, size_t max);
+
+/* The VM ioctls that teach us its configuration, after they succeeded. */
+void att_learn_vm(struct att_vm *vm, unsigned long req, void *arg, int ret);
+void att_learn_vcpu(struct att_vcpu *v, unsigned long req, void *arg, int ret);
+
+/* att_trace.c */
+int att_trace_open(struct att_vm *vm);		/* with vm->lock held */
+void att_trace_close(struct att_vm *vm, const char *why);	/* takes the lock */
+void att_trace_step(struct att_vcpu *v, const char *stale);	/* with vm->lock held */
+
+/* run_hook.c: KVM_RUN on v's descriptor, as the VMM asked. */
+int att_run(struct att_vcpu *v, unsigned long req, void *arg);
+
+/* stale.c */
+struct att_stale {
+	uint8_t saved[256];		/* the exit union (kvm_run's io, mmio, debug, ...) before */
+	size_t from;			/* its first byte we filled: the VMM's inputs before it stay */
+	bool armed;
+};
+void att_stale_before(const struct att_vcpu *v, struct att_stale *s);
+/* Restore what KVM did not write; names the stale fields of the exit in buf ("" if none). */
+void att_stale_after(const struct att_vcpu *v, const struct att_stale *s, bool exited, char *buf,
+		     size_t size);
+
+/* injections.c: an ioctl the VMM made that injects or sets vCPU state (after it ran). */
+void att_note_injection(struct att_vm *vm, struct att_vcpu *v, unsigned long req, const void *arg,
+			int ret);
+/* Emit the pending events for v's step number step (vm->lock held). */
+void att_emit_pending(struct att_vcpu *v, uint64_t step, bool before_step);
+
+uint64_t att_now_ns(void);
+
+#endif

@@ -1,0 +1,44 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The options `exitrace record -- COMMAND` passes by environment.  They are
+ * taken out of the environment again, and LD_PRELOAD set back to what it
+ * was, so the VMM (and what it runs) sees the environment it was given.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "attach.h"
+
+struct att_options att_opt;
+
+/* getenv() then unsetenv(): the value copied, since unsetenv frees nothing we may keep. */
+static char *take(const char *name)
+{
+	const char *v = getenv(name);
+	char *copy = v ? strdup(v) : NULL;
+	unsetenv(name);
+	return copy;
+}
+
+void att_options_load(void)
+{
+	char *out = take("EXITRACE_ATTACH_OUTPUT");
+	char *run = take("EXITRACE_ATTACH_RUN");
+	char *mem = take("EXITRACE_ATTACH_MEMORY_LIMIT");
+	char *stale = take("EXITRACE_ATTACH_STALE");
+	char *preload = take("EXITRACE_ATTACH_PRELOAD");
+	if (!out)
+		return;		/* loaded, but not by exitrace: do nothing at all */
+	/* "" marks an LD_PRELOAD the VMM did not have */
+	if (preload && *preload)
+		setenv("LD_PRELOAD", preload, 1);
+	else
+		unsetenv("LD_PRELOAD");
+	free(preload);
+	att_opt.run_id = run ? run : "";
+	att_opt.memory_limit = mem ? strtoull(mem, NULL, 0) : (256ull << 20);
+	att_opt.stale = !stale || strcmp(stale, "0") != 0;
+	free(mem);
+	free(stale);
+	att_opt.output = out;
+}

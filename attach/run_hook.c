@@ -1,0 +1,75 @@
+// SPDX-License-Identifier: MIT
+/*
+ * One KVM_RUN of the VMM, seen from outside: the run page's exit area is
+ * armed for stale-field detection, the VMM's own KVM_RUN runs with its own
+ * argument, and afterwards the exit and the vCPU's state are captured and
+ * written as the VM's next step, under the VM's lock (the steps of vCPUs on
+ * several threads are ordered by who takes it first: SPEC 5.1, concurrent
+ * vCPUs).  The capture reads kvm_run->s.regs where the VMM asked KVM to
+ * fill them (kvm_valid_regs, api.rst 4.81); otherwise it asks with
+ * KVM_GET_REGS/SREGS/VCPU_EVENTS, which change nothing the VMM can see.
+ * We never set kvm_valid_regs ourselves: the VMM reads that word too.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "attach.h"
+
+#define SYNC_ALL (KVM_SYNC_X86_REGS | KVM_SYNC_X86_SREGS | KVM_SYNC_X86_EVENTS)
+
+/* Regs, sregs and events by ioctl, into v->cur; sets st's *_changed as vstep_capture_sync does. */
+static void capture_ioctl(struct att_vcpu *v)
+{
+	struct kvm_regs regs;
+	struct kvm_sregs sregs;
+	struct kvm_vcpu_events events;
+	_Static_assert(sizeof(regs) == sizeof(v->cur.regs), "kvm_regs is xt_regs' layout");
+	if (att_ioctl(v->fd, KVM_GET_REGS, &regs) == 0)
+		memcpy(&v->cur.regs, &regs, sizeof(regs));
+	v->st.sregs_changed = att_ioctl(v->fd, KVM_GET_SREGS, &sregs) == 0 &&
+			      memcmp(&sregs, &v->st.raw_sregs, sizeof(sregs)) != 0;
+	if (v->st.sregs_changed) {
+		v->st.raw_sregs = sregs;
+		kvm_sregs_to_xt(&sregs, &v->cur.sregs);
+	}
+	v->st.events_changed = att_ioctl(v->fd, KVM_GET_VCPU_EVENTS, &events) == 0 &&
+			       memcmp(&events, &v->st.raw_events, sizeof(events)) != 0;
+	if (v->st.events_changed) {
+		v->st.raw_events = events;
+		kvm_events_to_xt(&events, &v->cur.events);
+	}
+}
+
+int att_run(struct att_vcpu *v, unsigned long req, void *arg)
+{
+	struct att_vm *vm = v->vm;
+	pthread_mutex_lock(&vm->lock);
+	if (vm->trace_state == 0)
+		att_trace_open(vm);
+	bool tracing = vm->trace_state == 1 && v->in_trace && v->run;
+	pthread_mutex_unlock(&vm->lock);
+	if (!tracing)
+		return att_real.ioctl(v->fd, req, arg);
+
+	struct att_stale stale;
+	att_stale_before(v, &stale);
+	int ret = att_real.ioctl(v->fd, req, arg);
+	int e = errno;	/* given back as it is, even after a success */
+	char names[256];
+	att_stale_after(v, &stale, ret == 0, names, sizeof(names));
+
+	vstep_capture_exit(&v->st, &v->cur, ret, ret < 0 ? e : 0);
+	if ((v->run->kvm_valid_regs & SYNC_ALL) == SYNC_ALL)
+		vstep_capture_sync(&v->st, &v->cur);
+	else
+		capture_ioctl(v);
+	if (ret == 0)
+		v->last_exit = v->run->exit_reason;
+
+	pthread_mutex_lock(&vm->lock);
+	if (vm->trace_state == 1)
+		att_trace_step(v, names);
+	pthread_mutex_unlock(&vm->lock);
+	errno = e;
+	return ret;
+}
