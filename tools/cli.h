@@ -22,6 +22,9 @@ struct xt_command {
 
 int cmd_info(int argc, char **argv);
 int cmd_record(int argc, char **argv);
+/* record -- COMMAND (attach mode) or cmd_record (tools/cmd_record_attach.c) */
+int cmd_record_attach(int argc, char **argv);
+int cmd_record_any(int argc, char **argv);
 int cmd_dump(int argc, char **argv);
 int cmd_stat(int argc, char **argv);
 int cmd_replay(int argc, char **argv);

@@ -12,7 +12,7 @@
 #include "text_escape.h"
 
 static const struct xt_command commands[] = {
-	{ "record", cmd_record,
+	{ "record", cmd_record_any,
 	  "[GUEST | --scenario NAME] -o FILE [--mode real|prot|long] [--load ADDR] [--entry ADDR]\n"
 	  "       [--mem SIZE] [--vcpus N] [--no-step] [--block-irq] [--irqchip none|kernel|split]\n"
 	  "       [--irq VECTOR@STEP|VECTOR@io:PORT|nmi@STEP ...] [--max-steps N] [--timeout SEC]\n"
@@ -23,7 +23,11 @@ static const struct xt_command commands[] = {
 	  "  the whole line); modules are put page-aligned above the kernel and 1 MiB, in order\n"
 	  "  --vcpus N (1-64): vCPUs 1.. wait for INIT and SIPI; all are single-stepped in lock-step,\n"
 	  "  round-robin, so the trace's order is the order they ran (with --no-step: a thread each,\n"
-	  "  exits in the order they come)",
+	  "  exits in the order they come)\n"
+	  "   or: record [--memory-limit BYTES] [--no-stale] [--quiet] -o FILE -- COMMAND [ARGS...]\n"
+	  "  runs COMMAND (a VMM: a selftest, QEMU, kvmtool) with libexitrace-attach.so preloaded and\n"
+	  "  records every KVM_RUN of each VM it creates: FILE, then FILE.1, FILE.2, ...; the exit\n"
+	  "  status is COMMAND's (128 + signal)",
 	  "run a guest under KVM single-step and write every exit to a trace\n"
 	  "  exit status: the guest's isa-debug-exit status (((value << 1) | 1) & 0xff) if it used one,\n"
 	  "  else 0; 2 when exitrace itself failed" },

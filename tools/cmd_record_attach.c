@@ -1,0 +1,251 @@
+// SPDX-License-Identifier: MIT
+#define _GNU_SOURCE	/* execvpe-free PATH search: we search ourselves */
+/*
+ * exitrace record [options] -o FILE -- COMMAND [ARGS...]: run a VMM
+ * exitrace did not write, with libexitrace-attach.so preloaded, and record
+ * each VM it creates (FILE, FILE.1, ...).  Like strace or rr record, the
+ * exit status is COMMAND's (128 + the signal that killed it).
+ */
+#include <elf.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <libgen.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+#define LIB_NAME "libexitrace-attach.so"
+
+static bool readable(const char *path)
+{
+	return access(path, R_OK) == 0;
+}
+
+/*
+ * The interposer: $EXITRACE_ATTACH_LIB, else next to this binary, else in
+ * the build tree (tools/../attach/), else the install libdir.
+ */
+static bool find_lib(char *out, size_t size)
+{
+	const char *env = getenv("EXITRACE_ATTACH_LIB");
+	if (env && *env) {
+		snprintf(out, size, "%s", env);
+		return readable(out);
+	}
+	char self[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (n > 0) {
+		self[n] = 0;
+		char *dir = dirname(self);
+		snprintf(out, size, "%s/%s", dir, LIB_NAME);
+		if (readable(out))
+			return true;
+		snprintf(out, size, "%s/../attach/%s", dir, LIB_NAME);
+		if (readable(out))
+			return true;
+	}
+#ifdef XT_LIBDIR
+	snprintf(out, size, "%s/%s", XT_LIBDIR, LIB_NAME);
+	if (readable(out))
+		return true;
+#endif
+	return false;
+}
+
+/* COMMAND as execvp() would find it, for the static-binary check. */
+static bool find_command(const char *cmd, char *out, size_t size)
+{
+	if (strchr(cmd, '/')) {
+		snprintf(out, size, "%s", cmd);
+		return access(out, X_OK) == 0;
+	}
+	const char *path = getenv("PATH");
+	if (!path)
+		path = "/usr/bin:/bin";
+	while (*path) {
+		size_t len = strcspn(path, ":");
+		snprintf(out, size, "%.*s/%s", (int)len, len ? path : ".", cmd);
+		if (access(out, X_OK) == 0)
+			return true;
+		path += len + (path[len] == ':');
+	}
+	return false;
+}
+
+/*
+ * Is path an ELF executable without a program interpreter?  The dynamic
+ * loader is what honours LD_PRELOAD, so a static VMM would run unrecorded.
+ */
+static bool is_static_elf(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	Elf64_Ehdr eh;
+	bool stat_elf = false;
+	if (pread(fd, &eh, sizeof(eh), 0) == (ssize_t)sizeof(eh) && !memcmp(eh.e_ident, ELFMAG, SELFMAG) &&
+	    eh.e_ident[EI_CLASS] == ELFCLASS64 && eh.e_phentsize == sizeof(Elf64_Phdr)) {
+		stat_elf = true;
+		for (unsigned i = 0; i < eh.e_phnum; i++) {
+			Elf64_Phdr ph;
+			if (pread(fd, &ph, sizeof(ph), (off_t)(eh.e_phoff + i * sizeof(ph))) != (ssize_t)sizeof(ph))
+				break;
+			if (ph.p_type == PT_INTERP)
+				stat_elf = false;
+		}
+	}
+	close(fd);
+	return stat_elf;
+}
+
+/* The traces this run wrote: FILE, FILE.1, ... whose header names our run id. */
+static unsigned count_traces(const char *output, const char *run_id, bool quiet)
+{
+	unsigned n = 0;
+	for (unsigned i = 0;; i++) {
+		char path[PATH_MAX + 16];
+		if (i)
+			snprintf(path, sizeof(path), "%s.%u", output, i);
+		else
+			snprintf(path, sizeof(path), "%s", output);
+		struct xt_reader *r;
+		struct xt_error err = { 0 };
+		if (xt_reader_open(&r, path, &err))
+			break;
+		const struct xt_header *h = xt_reader_header(r);
+		bool ours = false;
+		for (size_t k = 0; k < h->n_extra; k++)
+			if (!strcmp(h->extra[k].key, "attach.run") && !strcmp(h->extra[k].value, run_id))
+				ours = true;
+		if (ours) {
+			uint64_t steps = 0;
+			xt_reader_count_steps(r, &steps);
+			if (!quiet)
+				fprintf(stderr, "exitrace record: %s: %" PRIu64 " steps, %u vCPU%s%s\n", path, steps,
+					h->vm.n_vcpus, h->vm.n_vcpus == 1 ? "" : "s",
+					xt_reader_truncated(r) ? " (truncated)" : "");
+			n++;
+		}
+		xt_reader_close(r);
+		if (!ours)
+			break;
+	}
+	return n;
+}
+
+static int usage(const char *fmt, const char *arg)
+{
+	return cli_usage_error("record", fmt, arg);
+}
+
+int cmd_record_attach(int argc, char **argv)
+{
+	const char *output = NULL, *mem_limit = NULL;
+	bool quiet = false, stale = true;
+	int i;
+	for (i = 1; i < argc && strcmp(argv[i], "--"); i++) {
+		if ((!strcmp(argv[i], "-o") || !strcmp(argv[i], "--output")) && i + 1 < argc)
+			output = argv[++i];
+		else if (!strcmp(argv[i], "--memory-limit") && i + 1 < argc)
+			mem_limit = argv[++i];
+		else if (!strcmp(argv[i], "--no-stale"))
+			stale = false;
+		else if (!strcmp(argv[i], "--quiet") || !strcmp(argv[i], "-q"))
+			quiet = true;
+		else
+			return usage("with -- COMMAND: unknown option '%s' (attach mode takes -o, --memory-limit, "
+				     "--no-stale, --quiet)", argv[i]);
+	}
+	if (i + 1 >= argc)
+		return usage("-- needs a COMMAND to run%s", "");
+	if (!output)
+		return usage("-o FILE is needed%s", "");
+	uint64_t limit = 0;
+	if (mem_limit && !cli_parse_u64(mem_limit, &limit))
+		return usage("--memory-limit needs a number of bytes, not '%s'", mem_limit);
+	char **cmd = argv + i + 1;
+
+	char lib[PATH_MAX], exe[PATH_MAX], out_abs[PATH_MAX];
+	if (!find_lib(lib, sizeof(lib)))
+		return cli_error("record", "cannot find %s next to exitrace, in the build tree or in the "
+			  "install libdir (set EXITRACE_ATTACH_LIB)", LIB_NAME);
+	if (!find_command(cmd[0], exe, sizeof(exe)))
+		return cli_error("record", "%s: command not found", cmd[0]);
+	if (is_static_elf(exe))
+		return cli_error("record", "%s is statically linked: LD_PRELOAD cannot reach its ioctls, "
+			  "so exitrace cannot record it", exe);
+	if (output[0] == '/' || !getcwd(out_abs, sizeof(out_abs)))
+		snprintf(out_abs, sizeof(out_abs), "%s", output);
+	else
+		snprintf(out_abs + strlen(out_abs), sizeof(out_abs) - strlen(out_abs), "/%s", output);
+
+	struct timespec now;
+	clock_gettime(CLOCK_REALTIME, &now);
+	char run_id[64], limit_s[32];
+	snprintf(run_id, sizeof(run_id), "%d-%lld.%09ld", (int)getpid(), (long long)now.tv_sec, now.tv_nsec);
+	const char *old = getenv("LD_PRELOAD");
+	char *preload = malloc(strlen(lib) + (old ? strlen(old) : 0) + 2);
+	if (!preload)
+		return cli_error("record", "out of memory");
+	sprintf(preload, "%s%s%s", lib, old && *old ? " " : "", old && *old ? old : "");
+
+	/* Ctrl-C reaches COMMAND (our process group); we stay to report and pass its status on */
+	struct sigaction ign = { .sa_handler = SIG_IGN }, old_int, old_quit;
+	sigaction(SIGINT, &ign, &old_int);
+	sigaction(SIGQUIT, &ign, &old_quit);
+	pid_t pid = fork();
+	if (pid < 0)
+		return cli_error("record", "fork: %s", strerror(errno));
+	if (pid == 0) {
+		sigaction(SIGINT, &old_int, NULL);
+		sigaction(SIGQUIT, &old_quit, NULL);
+		setenv("EXITRACE_ATTACH_OUTPUT", out_abs, 1);
+		setenv("EXITRACE_ATTACH_RUN", run_id, 1);
+		setenv("EXITRACE_ATTACH_PRELOAD", old ? old : "", 1);
+		if (mem_limit) {
+			snprintf(limit_s, sizeof(limit_s), "%" PRIu64, limit);
+			setenv("EXITRACE_ATTACH_MEMORY_LIMIT", limit_s, 1);
+		}
+		if (!stale)
+			setenv("EXITRACE_ATTACH_STALE", "0", 1);
+		setenv("LD_PRELOAD", preload, 1);
+		execv(exe, cmd);
+		fprintf(stderr, "exitrace record: %s: %s\n", exe, strerror(errno));
+		_exit(127);
+	}
+	free(preload);
+	int status;
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	sigaction(SIGINT, &old_int, NULL);
+	sigaction(SIGQUIT, &old_quit, NULL);
+	unsigned n = count_traces(out_abs, run_id, quiet);
+	int rc = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+	if (!quiet) {
+		if (WIFEXITED(status))
+			fprintf(stderr, "exitrace record: %s exited with status %d; %u trace%s written\n", cmd[0],
+				rc, n, n == 1 ? "" : "s");
+		else
+			fprintf(stderr, "exitrace record: %s was killed by signal %d; %u trace%s written\n",
+				cmd[0], WTERMSIG(status), n, n == 1 ? "" : "s");
+	}
+	return rc;
+}
+
+/* `record` with a -- COMMAND is attach mode; without, the built-in VMM. */
+int cmd_record_any(int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++)
+		if (!strcmp(argv[i], "--"))
+			return cmd_record_attach(argc, argv);
+	return cmd_record(argc, argv);
+}
