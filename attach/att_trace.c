@@ -212,6 +212,9 @@ int att_trace_open(struct att_vm *vm)
 
 	struct kvm_vm kv = { .kvm_fd = vm->kvm_fd, .vm_fd = vm->fd, .vcpu_fd = v0->fd };
 	kv.api_version = att_ioctl(vm->kvm_fd, KVM_GET_API_VERSION, 0);
+	int sync = att_ioctl(vm->fd, KVM_CHECK_EXTENSION, KVM_CAP_SYNC_REGS);
+	uint32_t sync_all = KVM_SYNC_X86_REGS | KVM_SYNC_X86_SREGS | KVM_SYNC_X86_EVENTS;
+	vm->sync_regs_ok = sync > 0 && ((uint32_t)sync & sync_all) == sync_all;
 	struct host_info hi;
 	host_probe(&hi, &kv);
 	struct mem_snapshot mem = { 0 };

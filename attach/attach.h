@@ -48,6 +48,7 @@ struct att_options {
 	const char *run_id;		/* written into each header, so exitrace can count its traces */
 	uint64_t memory_limit;		/* initial memory above this total is not stored */
 	bool stale;			/* name the stale exit fields (default on) */
+	bool borrow_sync_regs;		/* set kvm_valid_regs during KVM_RUN (run_hook.c says when not) */
 };
 extern struct att_options att_opt;
 void att_options_load(void);
@@ -90,6 +91,7 @@ struct att_vm {
 	uint32_t seq;			/* 0 for FILE, n for FILE.n */
 	pthread_mutex_t lock;		/* orders the steps of all its vCPUs (SPEC 5.1) */
 	uint32_t irqchip;		/* enum xt_irqchip */
+	bool sync_regs_ok;		/* KVM_CAP_SYNC_REGS covers regs, sregs and events */
 	struct att_slot slots[ATT_SLOTS_MAX];
 	size_t n_slots;
 	struct att_vcpu *vcpus[ATT_VCPUS_MAX];

@@ -27,6 +27,7 @@ void att_options_load(void)
 	char *mem = take("EXITRACE_ATTACH_MEMORY_LIMIT");
 	char *stale = take("EXITRACE_ATTACH_STALE");
 	char *preload = take("EXITRACE_ATTACH_PRELOAD");
+	char *borrow = take("EXITRACE_ATTACH_BORROW_SYNC_REGS");
 	if (!out)
 		return;		/* loaded, but not by exitrace: do nothing at all */
 	/* "" marks an LD_PRELOAD the VMM did not have */
@@ -38,7 +39,9 @@ void att_options_load(void)
 	att_opt.run_id = run ? run : "";
 	att_opt.memory_limit = mem ? strtoull(mem, NULL, 0) : (256ull << 20);
 	att_opt.stale = !stale || strcmp(stale, "0") != 0;
+	att_opt.borrow_sync_regs = borrow && strcmp(borrow, "1") == 0;
 	free(mem);
 	free(stale);
+	free(borrow);
 	att_opt.output = out;
 }

@@ -53,16 +53,36 @@ int att_run(struct att_vcpu *v, unsigned long req, void *arg)
 
 	struct att_stale stale;
 	att_stale_before(v, &stale);
+	/*
+	 * --borrow-sync-regs: KVM fills s.regs for us too during this KVM_RUN,
+	 * and both the VMM's kvm_valid_regs and whatever s.regs held are put
+	 * back before it returns to the VMM: its own thread never sees the
+	 * change, but another thread reading this run page during the KVM_RUN
+	 * could.  So it is not the default.  It saves three ioctls per exit.
+	 */
+	struct kvm_run *run = v->run;
+	uint64_t vmm_valid = run->kvm_valid_regs;
+	bool vmm_sync = (vmm_valid & SYNC_ALL) == SYNC_ALL;
+	bool borrow = !vmm_sync && vm->sync_regs_ok && att_opt.borrow_sync_regs;
+	struct kvm_sync_regs vmm_regs;
+	if (borrow) {
+		memcpy(&vmm_regs, &run->s.regs, sizeof(vmm_regs));
+		run->kvm_valid_regs = vmm_valid | SYNC_ALL;
+	}
 	int ret = att_real.ioctl(v->fd, req, arg);
 	int e = errno;	/* given back as it is, even after a success */
 	char names[256];
 	att_stale_after(v, &stale, ret == 0, names, sizeof(names));
 
 	vstep_capture_exit(&v->st, &v->cur, ret, ret < 0 ? e : 0);
-	if ((v->run->kvm_valid_regs & SYNC_ALL) == SYNC_ALL)
+	if (vmm_sync || borrow)
 		vstep_capture_sync(&v->st, &v->cur);
 	else
 		capture_ioctl(v);
+	if (borrow) {
+		memcpy(&run->s.regs, &vmm_regs, sizeof(vmm_regs));
+		run->kvm_valid_regs = vmm_valid;
+	}
 	if (ret == 0)
 		v->last_exit = v->run->exit_reason;
 

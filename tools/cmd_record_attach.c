@@ -150,7 +150,7 @@ static int usage(const char *fmt, const char *arg)
 int cmd_record_attach(int argc, char **argv)
 {
 	const char *output = NULL, *mem_limit = NULL;
-	bool quiet = false, stale = true;
+	bool quiet = false, stale = true, borrow = false;
 	int i;
 	for (i = 1; i < argc && strcmp(argv[i], "--"); i++) {
 		if ((!strcmp(argv[i], "-o") || !strcmp(argv[i], "--output")) && i + 1 < argc)
@@ -159,11 +159,13 @@ int cmd_record_attach(int argc, char **argv)
 			mem_limit = argv[++i];
 		else if (!strcmp(argv[i], "--no-stale"))
 			stale = false;
+		else if (!strcmp(argv[i], "--borrow-sync-regs"))
+			borrow = true;
 		else if (!strcmp(argv[i], "--quiet") || !strcmp(argv[i], "-q"))
 			quiet = true;
 		else
 			return usage("with -- COMMAND: unknown option '%s' (attach mode takes -o, --memory-limit, "
-				     "--no-stale, --quiet)", argv[i]);
+				     "--no-stale, --borrow-sync-regs, --quiet)", argv[i]);
 	}
 	if (i + 1 >= argc)
 		return usage("-- needs a COMMAND to run%s", "");
@@ -217,6 +219,8 @@ int cmd_record_attach(int argc, char **argv)
 		}
 		if (!stale)
 			setenv("EXITRACE_ATTACH_STALE", "0", 1);
+		if (borrow)
+			setenv("EXITRACE_ATTACH_BORROW_SYNC_REGS", "1", 1);
 		setenv("LD_PRELOAD", preload, 1);
 		execv(exe, cmd);
 		fprintf(stderr, "exitrace record: %s: %s\n", exe, strerror(errno));

@@ -24,7 +24,8 @@ static const struct xt_command commands[] = {
 	  "  --vcpus N (1-64): vCPUs 1.. wait for INIT and SIPI; all are single-stepped in lock-step,\n"
 	  "  round-robin, so the trace's order is the order they ran (with --no-step: a thread each,\n"
 	  "  exits in the order they come)\n"
-	  "   or: record [--memory-limit BYTES] [--no-stale] [--quiet] -o FILE -- COMMAND [ARGS...]\n"
+	  "   or: record [--memory-limit BYTES] [--no-stale] [--borrow-sync-regs] [--quiet]\n"
+	  "              -o FILE -- COMMAND [ARGS...]\n"
 	  "  runs COMMAND (a VMM: a selftest, QEMU, kvmtool) with libexitrace-attach.so preloaded and\n"
 	  "  records every KVM_RUN of each VM it creates: FILE, then FILE.1, FILE.2, ...; the exit\n"
 	  "  status is COMMAND's (128 + signal)",

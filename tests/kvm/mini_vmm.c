@@ -27,6 +27,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <time.h>
 #include <unistd.h>
 
 #define MEM_SIZE 0x10000
@@ -246,6 +247,42 @@ static void run_vm2(void)
 	free(out);
 }
 
+/*
+ * "mini_vmm io N": N OUTs in a loop, for the overhead of attach mode
+ * (exits per second with and without exitrace).  The rate goes to stderr,
+ * the count to stdout.
+ */
+static int run_io(uint32_t n)
+{
+	uint8_t code[] = {
+		0x66, 0xb9, 0, 0, 0, 0,	/* mov ecx, n */
+		0xe6, 0x80,		/* out 0x80, al */
+		0x66, 0x49,		/* dec ecx */
+		0x75, 0xfa,		/* jnz out */
+		0xe6, 0x84,		/* out 0x84, al */
+		0xf4,
+	};
+	memcpy(code + 2, &n, 4);
+	struct vm vm = vm_create(false);
+	memcpy(vm.mem + CODE, code, sizeof(code));
+	struct vcpu v = vcpu_create(&vm, 0, CODE, 0x8000);
+	struct timespec t0, t1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	uint64_t exits = 0;
+	for (;;) {
+		int r = ioctl(v.fd, KVM_RUN, 0);
+		exits++;
+		if (r < 0 || v.run->exit_reason != KVM_EXIT_IO || v.run->io.port == 0x84)
+			break;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	double s = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+	printf("io: %llu exits\n", (unsigned long long)exits);
+	fprintf(stderr, "io: %llu exits in %.3f s: %.0f exits/s\n", (unsigned long long)exits, s,
+		(double)exits / s);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -255,6 +292,8 @@ int main(int argc, char **argv)
 		return 77;
 	}
 	CHECK((run_size = (size_t)ioctl(kvm, KVM_GET_VCPU_MMAP_SIZE, 0)) > 0);
+	if (argc > 2 && !strcmp(argv[1], "io"))
+		return run_io((uint32_t)strtoul(argv[2], NULL, 0));
 	bool only1 = argc > 1 && !strcmp(argv[1], "vm1");
 	run_vm1();
 	if (!only1)

@@ -191,6 +191,13 @@ int main(int argc, char **argv)
 	TEST_EQ_STR(plain, kt_out(), "--no-stale: the VMM's output");
 	TEST_EQ_STR("", kt_err(), "--quiet");
 
+	/* --borrow-sync-regs: the same output, and the same trace of the one-vCPU VM (two threads may interleave otherwise) */
+	rc = kt_exitrace_within(120, "record --borrow-sync-regs -q -o %s -- %s", kt_tmp("b.xtr"), vmm);
+	TEST_EQ_U64(want, rc, "--borrow-sync-regs: status");
+	TEST_EQ_STR(plain, kt_out(), "--borrow-sync-regs: the VMM's output");
+	TEST_EQ_U64(0, kt_exitrace("diff %s %s", trace, kt_tmp("b.xtr")),
+		    "--borrow-sync-regs captures what the ioctls capture:\n%s", kt_out());
+
 	/* a static COMMAND is refused: LD_PRELOAD cannot reach it */
 	if (access("/sbin/ldconfig", X_OK) == 0) {
 		rc = kt_exitrace("record -o %s -- /sbin/ldconfig -p", kt_tmp("s.xtr"));
