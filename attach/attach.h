@@ -14,6 +14,7 @@
  *   stale.c       the run page's exit area: pattern, restore, name what KVM left
  *   injections.c  what the VMM injects or sets, as events of the next step
  *   options.c     the options exitrace passed by environment
+ *   high_fd.c     the trace's descriptor, out of the VMM's numbers
  */
 #ifndef XT_ATTACH_H
 #define XT_ATTACH_H
@@ -149,5 +150,8 @@ void att_note_injection(struct att_vm *vm, struct att_vcpu *v, unsigned long req
 void att_emit_pending(struct att_vcpu *v, uint64_t step, bool before_step);
 
 uint64_t att_now_ns(void);
+
+/* high_fd.c: open(), with the descriptor moved above the VMM's (format/output.c's open) */
+int att_open_high(const char *path, int flags, ...);
 
 #endif

@@ -61,6 +61,7 @@ static struct vm vm_create(bool irqchip)
 {
 	struct vm vm;
 	CHECK((vm.fd = ioctl(kvm, KVM_CREATE_VM, 0)) >= 0);
+	printf("  vm fd %d\n", vm.fd);	/* descriptors are observable too: ours must not take any */
 	vm.mem = mmap(NULL, MEM_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	CHECK(vm.mem != MAP_FAILED);
 	struct kvm_userspace_memory_region r = { .slot = 0, .guest_phys_addr = 0,
@@ -241,6 +242,9 @@ static void run_vm2(void)
 		if (r < 0 || v0.run->exit_reason != KVM_EXIT_IO || v0.run->io.port == 0x84)
 			break;
 	}
+	int next = dup(0);
+	printf("  next fd %d\n", next);
+	close(next);
 	void *out;
 	pthread_join(t, &out);
 	fputs(out, stdout);
