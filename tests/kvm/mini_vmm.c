@@ -61,7 +61,8 @@ static struct vm vm_create(bool irqchip)
 {
 	struct vm vm;
 	CHECK((vm.fd = ioctl(kvm, KVM_CREATE_VM, 0)) >= 0);
-	printf("  vm fd %d\n", vm.fd);	/* descriptors are observable too: ours must not take any */
+	/* descriptors are observable too (relative to the first: a harness may pass others down) */
+	printf("  vm fd kvm+%d\n", vm.fd - kvm);
 	vm.mem = mmap(NULL, MEM_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	CHECK(vm.mem != MAP_FAILED);
 	struct kvm_userspace_memory_region r = { .slot = 0, .guest_phys_addr = 0,
@@ -243,7 +244,7 @@ static void run_vm2(void)
 			break;
 	}
 	int next = dup(0);
-	printf("  next fd %d\n", next);
+	printf("  next fd kvm+%d\n", next - kvm);
 	close(next);
 	void *out;
 	pthread_join(t, &out);
