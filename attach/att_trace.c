@@ -18,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "arrival.h"
 #include "attach.h"
 #include "host_probe.h"
 #include "writer_thread.h"
@@ -201,7 +202,9 @@ int att_trace_open(struct att_vm *vm)
 			return rc;
 		}
 		v->in_trace = true;
+		v->prev = v->cur;
 	}
+	att_guest_view_update(vm);
 	struct att_vcpu *v0 = vm->vcpus[0];
 
 	char path[4096];
@@ -297,6 +300,14 @@ void att_trace_step(struct att_vcpu *v, const char *stale)
 	vm->steps = step;
 	vm->last_reason = (uint32_t)v->cur.exit.reason;
 	att_emit_pending(v, step, false);
+	/* the recorder's arrival detection, without single-step (no instruction known) */
+	struct xt_event taken;
+	v->kv.guest_debug = v->guest_debug;
+	if (v->cur.exit.reason != XT_EXIT_RUN_FAILED && v->kv.mem &&
+	    arrival_detect(&v->kv, &v->prev, &v->cur, NULL, &v->inj, step, &taken)) {
+		taken.vcpu = v->index;
+		wthread_event(vm->wt, &taken);
+	}
 	if (stale && stale[0]) {
 		char text[300];
 		snprintf(text, sizeof(text), "stale: %s", stale);

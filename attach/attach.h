@@ -15,6 +15,7 @@
  *   injections.c  what the VMM injects or sets, as events of the next step
  *   options.c     the options exitrace passed by environment
  *   high_fd.c     the trace's descriptor, out of the VMM's numbers
+ *   guest_view.c  the VMM's slots as one linear guest memory, for arrival detection
  */
 #ifndef XT_ATTACH_H
 #define XT_ATTACH_H
@@ -26,6 +27,7 @@
 #include <sys/types.h>
 
 #include "exitrace.h"
+#include "inject.h"
 #include "vcpu_step.h"
 
 #define ATT_FD_MAX 4096		/* descriptors above are never KVM's to us (a note says so) */
@@ -79,6 +81,8 @@ struct att_vcpu {
 	struct kvm_vm kv;		/* only run/run_size/vcpu_fd: for vcpu_step's capture */
 	struct vcpu_stepper st;
 	struct xt_state cur;		/* the state after its last step */
+	struct xt_state prev;		/* regs, sregs, events before it: for arrival detection */
+	struct injector inj;		/* the VMM's injections not yet seen taken (outstanding[]) */
 	uint32_t guest_debug;		/* the VMM's last KVM_SET_GUEST_DEBUG */
 	uint64_t debugreg[8];
 	struct xt_cpuid_entry *cpuid;	/* the VMM's last KVM_SET_CPUID2 */
@@ -108,6 +112,9 @@ struct att_vm {
 	uint64_t started_ns;
 	uint32_t last_reason;
 };
+
+/* guest_view.c: kv.mem of every vCPU from the slots (vm->lock held) */
+void att_guest_view_update(struct att_vm *vm);
 
 /* registry.c: descriptor -> object (NULL: not ours).  Lock-free reads. */
 struct att_vm *att_vm_of(int fd);

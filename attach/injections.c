@@ -102,6 +102,16 @@ void att_note_injection(struct att_vm *vm, struct att_vcpu *v, unsigned long req
 	if (setter && vm->trace_state == 0)
 		return;
 	queue(vm, &p);
+	/* outstanding for arrival detection: its evidence "an injection was outstanding" */
+	if (p.inject && ret >= 0) {
+		pthread_mutex_lock(&vm->lock);
+		for (uint32_t i = 0; i < vm->n_vcpus; i++) {
+			struct injector *in = &vm->vcpus[i]->inj;
+			if ((!p.target || p.target == vm->vcpus[i]) && in->noutstanding < INJECT_MAX)
+				in->outstanding[in->noutstanding++] = p.vector;
+		}
+		pthread_mutex_unlock(&vm->lock);
+	}
 }
 
 static bool for_vcpu(const struct att_pending *p, const struct att_vcpu *v, bool inject)

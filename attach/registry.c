@@ -130,6 +130,7 @@ void att_learn_vm(struct att_vm *vm, unsigned long req, void *arg, int ret)
 	switch (req) {
 	case KVM_SET_USER_MEMORY_REGION:
 		set_slot(vm, arg);
+		att_guest_view_update(vm);
 		break;
 	case KVM_CREATE_IRQCHIP:
 		vm->irqchip = XT_IRQCHIP_KERNEL;

@@ -74,6 +74,9 @@ int att_run(struct att_vcpu *v, unsigned long req, void *arg)
 	char names[256];
 	att_stale_after(v, &stale, ret == 0, names, sizeof(names));
 
+	v->prev.regs = v->cur.regs;
+	v->prev.sregs = v->cur.sregs;
+	v->prev.events = v->cur.events;
 	vstep_capture_exit(&v->st, &v->cur, ret, ret < 0 ? e : 0);
 	if (vmm_sync || borrow)
 		vstep_capture_sync(&v->st, &v->cur);

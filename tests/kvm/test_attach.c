@@ -145,6 +145,12 @@ int main(int argc, char **argv)
 	uint64_t hlt = kt_step_with_exit(t, KVM_EXIT_HLT, 1);
 	TEST_EQ_U64(hlt + 1, irq->step, "vm1: the injection precedes the step after the first HLT");
 	TEST_EQ_U64(0x31, t->steps[irq->step].io_value & 0xff, "vm1: which runs the handler of 0x31");
+	/* the recorder's arrival detection, on the VMM's memory */
+	const struct xt_event *taken = kt_event(t, XT_EV_IRQ_TAKEN, 0x31, 0);
+	TEST_ASSERT(taken, "vm1: the interrupt 0x31 is seen taken");
+	TEST_EQ_U64(irq->step, taken->step, "vm1: taken in the step it was injected before");
+	TEST_EQ_U64(0x1120, taken->taken.handler, "vm1: through the IVT entry the VMM wrote");
+	TEST_ASSERT(kt_event(t, XT_EV_IRQ_TAKEN, 2, 0), "vm1: the NMI is seen taken");
 	kt_free(t);
 
 	/* VM 2: two vCPUs on two threads, single-step over STI with an MSI pending */
@@ -165,6 +171,10 @@ int main(int argc, char **argv)
 	uint64_t handler = kt_step_io_out_value(t, 0x82, 0x30, 1);
 	TEST_ASSERT(handler, "vm2: the handler of 0x30 ran");
 	TEST_EQ_U64(KVM_EXIT_IO, t->steps[handler].exit_reason, "vm2: handler exit");
+	const struct xt_event *taken2 = kt_event(t, XT_EV_IRQ_TAKEN, 0x30, 0);
+	TEST_ASSERT(taken2, "vm2: the MSI is seen taken");
+	TEST_EQ_U64(handler, taken2->step, "vm2: in the step that ran its handler");
+	TEST_EQ_U64(0x1009, taken2->taken.rip_before, "vm2: after the single-stepped NOPs, not before");
 	size_t notes = kt_count_events(t, XT_EV_NOTE, -1), lapic = 0;
 	for (size_t i = 0; i < notes; i++)
 		lapic += strstr(kt_event(t, XT_EV_NOTE, -1, i)->note.text, "KVM_SET_LAPIC") != NULL;
