@@ -279,7 +279,7 @@ int att_trace_open(struct att_vm *vm)
 	host_info_free(&hi);
 	if (rc)
 		return rc;
-	vm->started_ns = att_now_ns();
+	vm->started_ns = vm->flushed_ns = att_now_ns();
 	vm->trace_state = 1;
 	return 0;
 }
@@ -314,6 +314,12 @@ void att_trace_step(struct att_vcpu *v, const char *stale)
 		struct xt_event ev = { .kind = XT_EV_NOTE, .step = step, .vcpu = v->index };
 		ev.note.text = text;
 		wthread_event(vm->wt, &ev);
+	}
+	/* the VMM may die by a signal without exit handlers: end a frame every second */
+	uint64_t now = att_now_ns();
+	if (now - vm->flushed_ns > 1000000000u) {
+		vm->flushed_ns = now;
+		wthread_flush(vm->wt);
 	}
 }
 

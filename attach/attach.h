@@ -110,6 +110,7 @@ struct att_vm {
 	struct writer_thread *wt;
 	uint64_t steps;
 	uint64_t started_ns;
+	uint64_t flushed_ns;		/* when a frame was last ended: a killed VMM loses at most ~1 s */
 	uint32_t last_reason;
 };
 

@@ -20,6 +20,7 @@
 #include <fcntl.h>
 #include <linux/kvm.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -141,6 +142,10 @@ static void run_vm1(void)
 	struct vcpu v = vcpu_create(&vm, 0, CODE, 0x8000);
 	struct kvm_guest_debug dbg = { .control = KVM_GUESTDBG_ENABLE | KVM_GUESTDBG_USE_SW_BP };
 	xioctl(v.fd, KVM_SET_GUEST_DEBUG, &dbg, "KVM_SET_GUEST_DEBUG sw-bp");
+	/* immediate_exit: KVM_RUN fails with EINTR before entering the guest (api.rst 5, kvm_run) */
+	v.run->immediate_exit = 1;
+	xioctl(v.fd, KVM_RUN, NULL, "KVM_RUN immediate_exit");
+	v.run->immediate_exit = 0;
 	int halts = 0;
 	for (int i = 0; i < 16 && halts < 3; i++) {
 		int r = ioctl(v.fd, KVM_RUN, 0);
@@ -299,6 +304,11 @@ int main(int argc, char **argv)
 	CHECK((run_size = (size_t)ioctl(kvm, KVM_GET_VCPU_MMAP_SIZE, 0)) > 0);
 	if (argc > 2 && !strcmp(argv[1], "io"))
 		return run_io((uint32_t)strtoul(argv[2], NULL, 0));
+	if (argc > 1 && !strcmp(argv[1], "killed")) {
+		/* a VMM that dies mid-run: after N exits, SIGKILL (no exit handlers run) */
+		run_io(3);
+		raise(SIGKILL);
+	}
 	bool only1 = argc > 1 && !strcmp(argv[1], "vm1");
 	run_vm1();
 	if (!only1)

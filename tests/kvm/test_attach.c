@@ -8,7 +8,9 @@
  * made, and the exit fields KVM left stale named, exactly those whose
  * value the VMM read was not written by this exit.
  */
+#include <errno.h>
 #include <linux/kvm.h>
+#include <signal.h>
 #include <stdio.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -79,8 +81,8 @@ static void check_exits(const struct kt_trace *t, const char *vm, unsigned vcpu)
 	size_t n = exits_seen(vm, vcpu, s, 64), k = 0;
 	for (uint64_t i = 1; i <= t->nsteps; i++) {
 		const struct kt_step *st = &t->steps[i];
-		if (st->vcpu != vcpu)
-			continue;
+		if (st->vcpu != vcpu || st->exit_reason == XT_EXIT_RUN_FAILED)
+			continue;	/* a failed KVM_RUN (immediate_exit) is printed otherwise, checked apart */
 		TEST_ASSERT(k < n, "%s: step %llu of vCPU %u: the VMM printed only %zu exits", vm,
 			    (unsigned long long)i, vcpu, n);
 		TEST_EQ_U64(s[k].reason, st->exit_reason, "%s vCPU %u exit %zu: reason", vm, vcpu, k);
@@ -133,7 +135,9 @@ int main(int argc, char **argv)
 	TEST_EQ_U64(0x1000, t->initial.regs.rip, "vm1: the initial RIP the VMM set");
 	TEST_EQ_U64(KVM_GUESTDBG_ENABLE | KVM_GUESTDBG_USE_SW_BP, t->guest_debug, "vm1: the VMM's guest debug");
 	check_exits(t, "vm1", 0);
-	TEST_EQ_U64(1, kt_step_io_out_value(t, 0x80, 0x42, 1), "vm1: the first exit is OUT 0x80, 0x42");
+	TEST_EQ_U64(XT_EXIT_RUN_FAILED, t->steps[1].exit_reason, "vm1: the immediate_exit KVM_RUN is a step");
+	TEST_EQ_U64(EINTR, t->steps[1].run_errno, "vm1: failed with EINTR, as the VMM saw it");
+	TEST_EQ_U64(2, kt_step_io_out_value(t, 0x80, 0x42, 1), "vm1: the first exit is OUT 0x80, 0x42");
 	uint64_t mmio = kt_step_with_exit(t, KVM_EXIT_MMIO, 1);
 	TEST_ASSERT(mmio, "vm1: an MMIO exit");
 	TEST_EQ_U64(0x20000, t->steps[mmio].mmio_addr, "vm1: MMIO address");
@@ -215,6 +219,14 @@ int main(int argc, char **argv)
 			TEST_EQ_U64(2, rc, "a static COMMAND: status 2");
 	}
 	TEST_EQ_U64(2, kt_exitrace("record -o %s --", trace), "-- without COMMAND");
+
+	/* a VMM killed by a signal: its status as a shell gives it, and the trace reads (truncated) */
+	rc = kt_exitrace_within(60, "record -o %s -- %s killed", kt_tmp("k.xtr"), vmm);
+	TEST_EQ_U64(128 + SIGKILL, rc, "a killed COMMAND: 128 + signal");
+	TEST_CONTAINS(kt_err(), "killed by signal 9", "record says so");
+	t = kt_load(kt_tmp("k.xtr"));
+	TEST_ASSERT(t->truncated, "the killed VMM's trace has no footer");
+	kt_free(t);
 	printf("ok\n");
 	return 0;
 }
