@@ -89,6 +89,7 @@ struct att_vcpu {
 	size_t n_cpuid;
 	uint32_t last_exit;		/* the exit the next KVM_RUN completes (0xffffffff: none) */
 	bool in_trace;			/* made before the trace opened: the header has it */
+	bool late_noted;		/* made after: the trace says once that it is not recorded */
 };
 
 struct att_vm {

@@ -101,6 +101,9 @@ void att_note_injection(struct att_vm *vm, struct att_vcpu *v, unsigned long req
 	/* before the trace opens, what the VMM sets is the initial state the header holds */
 	if (setter && vm->trace_state == 0)
 		return;
+	/* a vCPU the trace does not have (made after it began) has no step to attach it to */
+	if (v && vm->trace_state == 1 && !v->in_trace)
+		return;
 	queue(vm, &p);
 	/* outstanding for arrival detection: its evidence "an injection was outstanding" */
 	if (p.inject && ret >= 0) {

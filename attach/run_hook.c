@@ -11,6 +11,7 @@
  * We never set kvm_valid_regs ourselves: the VMM reads that word too.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "attach.h"
@@ -47,6 +48,16 @@ int att_run(struct att_vcpu *v, unsigned long req, void *arg)
 	if (vm->trace_state == 0)
 		att_trace_open(vm);
 	bool tracing = vm->trace_state == 1 && v->in_trace && v->run;
+	if (vm->trace_state == 1 && !v->in_trace && !v->late_noted && vm->n_vcpus) {
+		/* the header's vCPU set is fixed: a vCPU made after the first KVM_RUN is not in it */
+		v->late_noted = true;
+		if (vm->n_pending < ATT_PENDING_MAX) {
+			struct att_pending *p = &vm->pending[vm->n_pending++];
+			*p = (struct att_pending){ .target = NULL };
+			snprintf(p->text, sizeof(p->text), "a vCPU with APIC ID %u was created after the "
+				 "trace began: its exits are not recorded", v->id);
+		}
+	}
 	pthread_mutex_unlock(&vm->lock);
 	if (!tracing)
 		return att_real.ioctl(v->fd, req, arg);

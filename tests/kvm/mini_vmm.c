@@ -166,6 +166,11 @@ static void run_vm1(void)
 			       v.run->ready_for_interrupt_injection, v.run->if_flag);
 			struct kvm_interrupt irq = { .irq = 0x31 };
 			xioctl(v.fd, KVM_INTERRUPT, &irq, "KVM_INTERRUPT");
+			/* a vCPU made after the VM ran (hotplug), run once without entering the guest */
+			struct vcpu late = vcpu_create(&vm, 1, CODE, 0x7000);
+			late.run->immediate_exit = 1;
+			xioctl(late.fd, KVM_RUN, NULL, "KVM_RUN of a late vCPU");
+			close(late.fd);
 		} else if (v.run->exit_reason == KVM_EXIT_HLT && halts == 2) {
 			xioctl(v.fd, KVM_NMI, NULL, "KVM_NMI");
 		}

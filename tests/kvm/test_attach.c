@@ -155,6 +155,10 @@ int main(int argc, char **argv)
 	TEST_EQ_U64(irq->step, taken->step, "vm1: taken in the step it was injected before");
 	TEST_EQ_U64(0x1120, taken->taken.handler, "vm1: through the IVT entry the VMM wrote");
 	TEST_ASSERT(kt_event(t, XT_EV_IRQ_TAKEN, 2, 0), "vm1: the NMI is seen taken");
+	bool late = false;
+	for (size_t i = 0; i < kt_count_events(t, XT_EV_NOTE, -1); i++)
+		late |= strstr(kt_event(t, XT_EV_NOTE, -1, i)->note.text, "APIC ID 1 was created after") != NULL;
+	TEST_ASSERT(late, "vm1: the vCPU made after the trace began is named as not recorded");
 	kt_free(t);
 
 	/* VM 2: two vCPUs on two threads, single-step over STI with an MSI pending */
