@@ -315,6 +315,9 @@ int main(int argc, char **argv)
 		raise(SIGKILL);
 	}
 	bool only1 = argc > 1 && !strcmp(argv[1], "vm1");
+	/* the environment is observable too: exitrace's variables must be gone, LD_PRELOAD as it was */
+	const char *pre = getenv("LD_PRELOAD"), *out = getenv("EXITRACE_ATTACH_OUTPUT");
+	printf("env LD_PRELOAD %s, EXITRACE_ATTACH_OUTPUT %s\n", pre ? pre : "(unset)", out ? out : "(unset)");
 	run_vm1();
 	if (!only1)
 		run_vm2();
