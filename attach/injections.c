@@ -49,7 +49,9 @@ void att_note_injection(struct att_vm *vm, struct att_vcpu *v, unsigned long req
 		p.inject = true;
 		p.method = XT_INJECT_MSI;
 		p.vector = m->data & 0xff;
+		pthread_mutex_lock(&vm->lock);	/* the vCPU list grows on other threads */
 		p.target = msi_target(vm, m);
+		pthread_mutex_unlock(&vm->lock);
 		break;
 	}
 	case KVM_INTERRUPT:
