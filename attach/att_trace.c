@@ -139,8 +139,8 @@ static uint64_t snapshot(struct att_vm *vm, struct mem_snapshot *m)
 	}
 	qsort(slots, n, sizeof(slots[0]), by_gpa);
 	if (total > att_opt.memory_limit) {
-		snprintf(m->note, sizeof(m->note), "not stored: %llu bytes in %zu slots, above the limit of %llu",
-			 (unsigned long long)total, n, (unsigned long long)att_opt.memory_limit);
+		snprintf(m->note, sizeof(m->note), "not stored: %llu bytes in %zu slot%s, above the limit of %llu (--memory-limit)",
+			 (unsigned long long)total, n, n == 1 ? "" : "s", (unsigned long long)att_opt.memory_limit);
 		return end;
 	}
 	for (size_t i = 0; i < n; i++) {
@@ -156,8 +156,8 @@ static uint64_t snapshot(struct att_vm *vm, struct mem_snapshot *m)
 				add_region(m, slots[i].gpa + a, c + a, k);
 		}
 	}
-	snprintf(m->note + strlen(m->note), sizeof(m->note) - strlen(m->note), "%s%zu slots, %llu bytes",
-		 m->note[0] ? "; " : "", n, (unsigned long long)total);
+	snprintf(m->note + strlen(m->note), sizeof(m->note) - strlen(m->note), "%s%zu slot%s, %llu bytes: their non-zero pages stored",
+		 m->note[0] ? "; " : "", n, n == 1 ? "" : "s", (unsigned long long)total);
 	return end;
 }
 

@@ -216,6 +216,14 @@ int main(int argc, char **argv)
 	TEST_EQ_U64(0, kt_exitrace("diff %s %s", trace, kt_tmp("b.xtr")),
 		    "--borrow-sync-regs captures what the ioctls capture:\n%s", kt_out());
 
+	/* initial memory above --memory-limit is not stored, and info says so */
+	rc = kt_exitrace_within(120, "record -q --memory-limit 4096 -o %s -- %s vm1", kt_tmp("m.xtr"), vmm);
+	TEST_EQ_U64(want, rc, "--memory-limit: status");
+	TEST_EQ_U64(0, kt_exitrace("info %s", kt_tmp("m.xtr")), "info");
+	TEST_CONTAINS(kt_out(), "attach:    memory: not stored: 65536 bytes in 1 slot,", "info names the limit");
+	TEST_EQ_U64(0, kt_exitrace("info %s", trace), "info");
+	TEST_CONTAINS(kt_out(), "attach:    memory: 1 slot, 65536 bytes", "info: the memory stored");
+
 	/* a static COMMAND is refused: LD_PRELOAD cannot reach it */
 	if (access("/sbin/ldconfig", X_OK) == 0) {
 		rc = kt_exitrace("record -o %s -- /sbin/ldconfig -p", kt_tmp("s.xtr"));
