@@ -205,6 +205,7 @@ int att_trace_open(struct att_vm *vm)
 		v->prev = v->cur;
 	}
 	att_guest_view_update(vm);
+	att_step_setup(vm);
 	struct att_vcpu *v0 = vm->vcpus[0];
 
 	char path[4096];
@@ -242,6 +243,9 @@ int att_trace_open(struct att_vm *vm)
 		{ "attach.run", att_opt.run_id },
 		{ "attach.memory", mem.note },
 		{ "attach.stale", att_opt.stale ? "named (note events \"stale: ...\")" : "off" },
+		{ "attach.step", !att_opt.step ? "off: the VMM's own runs" :
+				 v0->our_debug ? "on: exitrace single-steps the vCPUs whose VMM set no guest debug" :
+				 "on, but the VMM's own guest debug is in force on vCPU 0" },
 	};
 	struct xt_header h = {
 		.tool_version = xt_version(), .argv = argv, .argc = argc,

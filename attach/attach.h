@@ -16,6 +16,7 @@
  *   options.c     the options exitrace passed by environment
  *   high_fd.c     the trace's descriptor, out of the VMM's numbers
  *   guest_view.c  the VMM's slots as one linear guest memory, for arrival detection
+ *   stepping.c    --step: single-step a VMM that does not, its DEBUG exits hidden
  */
 #ifndef XT_ATTACH_H
 #define XT_ATTACH_H
@@ -52,6 +53,7 @@ struct att_options {
 	uint64_t memory_limit;		/* initial memory above this total is not stored */
 	bool stale;			/* name the stale exit fields (default on) */
 	bool borrow_sync_regs;		/* set kvm_valid_regs during KVM_RUN (run_hook.c says when not) */
+	uint32_t step;			/* --step: our guest-debug word (0: off); stepping.c */
 };
 extern struct att_options att_opt;
 void att_options_load(void);
@@ -90,6 +92,7 @@ struct att_vcpu {
 	uint32_t last_exit;		/* the exit the next KVM_RUN completes (0xffffffff: none) */
 	bool in_trace;			/* made before the trace opened: the header has it */
 	bool late_noted;		/* made after: the trace says once that it is not recorded */
+	bool our_debug;			/* --step: single-stepped by us, its DEBUG exits hidden */
 };
 
 struct att_vm {
@@ -114,6 +117,11 @@ struct att_vm {
 	uint64_t flushed_ns;		/* when a frame was last ended: a killed VMM loses at most ~1 s */
 	uint32_t last_reason;
 };
+
+/* stepping.c: our guest debug on the vCPUs the VMM set none on (vm->lock held, trace opening) */
+void att_step_setup(struct att_vm *vm);
+/* Is this exit of v one of ours, to record and not return to the VMM? */
+bool att_step_hidden(const struct att_vcpu *v, int ret);
 
 /* guest_view.c: kv.mem of every vCPU from the slots (vm->lock held) */
 void att_guest_view_update(struct att_vm *vm);
@@ -145,9 +153,11 @@ int att_run(struct att_vcpu *v, unsigned long req, void *arg);
 struct att_stale {
 	uint8_t saved[256];		/* the exit union (kvm_run's io, mmio, debug, ...) before */
 	size_t from;			/* its first byte we filled: the VMM's inputs before it stay */
-	bool armed;
+	bool keep;			/* saved holds the VMM's view */
+	bool armed;			/* this KVM_RUN's union was filled */
 };
-void att_stale_before(const struct att_vcpu *v, struct att_stale *s);
+/* again: a further KVM_RUN of the same VMM call (--step hides the exit before it) */
+void att_stale_before(const struct att_vcpu *v, struct att_stale *s, bool again);
 /* Restore what KVM did not write; names the stale fields of the exit in buf ("" if none). */
 void att_stale_after(const struct att_vcpu *v, const struct att_stale *s, bool exited, char *buf,
 		     size_t size);

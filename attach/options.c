@@ -28,6 +28,7 @@ void att_options_load(void)
 	char *stale = take("EXITRACE_ATTACH_STALE");
 	char *preload = take("EXITRACE_ATTACH_PRELOAD");
 	char *borrow = take("EXITRACE_ATTACH_BORROW_SYNC_REGS");
+	char *step = take("EXITRACE_ATTACH_STEP");
 	if (!out)
 		return;		/* loaded, but not by exitrace: do nothing at all */
 	/* "" marks an LD_PRELOAD the VMM did not have */
@@ -43,5 +44,10 @@ void att_options_load(void)
 	free(mem);
 	free(stale);
 	free(borrow);
+	/* "1": single-step; "2": and block IRQs while stepping (KVM_GUESTDBG_BLOCKIRQ) */
+	if (step && (!strcmp(step, "1") || !strcmp(step, "2")))
+		att_opt.step = KVM_GUESTDBG_ENABLE | KVM_GUESTDBG_SINGLESTEP |
+			       (!strcmp(step, "2") ? KVM_GUESTDBG_BLOCKIRQ : 0);
+	free(step);
 	att_opt.output = out;
 }

@@ -164,6 +164,7 @@ void att_learn_vcpu(struct att_vcpu *v, unsigned long req, void *arg, int ret)
 	} else if (req == KVM_SET_GUEST_DEBUG) {
 		const struct kvm_guest_debug *d = arg;
 		pthread_mutex_lock(&v->vm->lock);	/* read by the trace's header and steps */
+		v->our_debug = false;	/* --step: the VMM's settings win (stepping.c) */
 		v->guest_debug = d->control;
 		memcpy(v->debugreg, d->arch.debugreg, sizeof(v->debugreg));
 		pthread_mutex_unlock(&v->vm->lock);

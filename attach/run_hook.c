@@ -41,29 +41,10 @@ static void capture_ioctl(struct att_vcpu *v)
 	}
 }
 
-int att_run(struct att_vcpu *v, unsigned long req, void *arg)
+/* One real KVM_RUN: the union armed by the caller, the step captured and written. */
+static int one_run(struct att_vcpu *v, unsigned long req, void *arg, struct att_stale *stale, int *err_no)
 {
 	struct att_vm *vm = v->vm;
-	pthread_mutex_lock(&vm->lock);
-	if (vm->trace_state == 0)
-		att_trace_open(vm);
-	bool tracing = vm->trace_state == 1 && v->in_trace && v->run;
-	if (vm->trace_state == 1 && !v->in_trace && !v->late_noted && vm->n_vcpus) {
-		/* the header's vCPU set is fixed: a vCPU made after the first KVM_RUN is not in it */
-		v->late_noted = true;
-		if (vm->n_pending < ATT_PENDING_MAX) {
-			struct att_pending *p = &vm->pending[vm->n_pending++];
-			*p = (struct att_pending){ .target = NULL };
-			snprintf(p->text, sizeof(p->text), "a vCPU with APIC ID %u was created after the "
-				 "trace began: its exits are not recorded", v->id);
-		}
-	}
-	pthread_mutex_unlock(&vm->lock);
-	if (!tracing)
-		return att_real.ioctl(v->fd, req, arg);
-
-	struct att_stale stale;
-	att_stale_before(v, &stale);
 	/*
 	 * --borrow-sync-regs: KVM fills s.regs for us too during this KVM_RUN,
 	 * and both the VMM's kvm_valid_regs and whatever s.regs held are put
@@ -83,7 +64,7 @@ int att_run(struct att_vcpu *v, unsigned long req, void *arg)
 	int ret = att_real.ioctl(v->fd, req, arg);
 	int e = errno;	/* given back as it is, even after a success */
 	char names[256];
-	att_stale_after(v, &stale, ret == 0, names, sizeof(names));
+	att_stale_after(v, stale, ret == 0, names, sizeof(names));
 
 	v->prev.regs = v->cur.regs;
 	v->prev.sregs = v->cur.sregs;
@@ -104,6 +85,42 @@ int att_run(struct att_vcpu *v, unsigned long req, void *arg)
 	if (vm->trace_state == 1)
 		att_trace_step(v, names);
 	pthread_mutex_unlock(&vm->lock);
+	*err_no = e;
+	return ret;
+}
+
+int att_run(struct att_vcpu *v, unsigned long req, void *arg)
+{
+	struct att_vm *vm = v->vm;
+	pthread_mutex_lock(&vm->lock);
+	if (vm->trace_state == 0)
+		att_trace_open(vm);
+	bool tracing = vm->trace_state == 1 && v->in_trace && v->run;
+	if (vm->trace_state == 1 && !v->in_trace && !v->late_noted && vm->n_vcpus) {
+		/* the header's vCPU set is fixed: a vCPU made after the first KVM_RUN is not in it */
+		v->late_noted = true;
+		if (vm->n_pending < ATT_PENDING_MAX) {
+			struct att_pending *p = &vm->pending[vm->n_pending++];
+			*p = (struct att_pending){ .target = NULL };
+			snprintf(p->text, sizeof(p->text), "a vCPU with APIC ID %u was created after the "
+				 "trace began: its exits are not recorded", v->id);
+		}
+	}
+	pthread_mutex_unlock(&vm->lock);
+	/* a trace that failed still owes the VMM the exits it would have had, if we step it */
+	if (!tracing && !v->our_debug)
+		return att_real.ioctl(v->fd, req, arg);
+
+	struct att_stale stale;
+	int ret, e;
+	/* one KVM_RUN, or under --step as many as it takes to reach an exit the VMM would have had */
+	for (bool again = false;; again = true) {
+		att_stale_before(v, &stale, again);
+		ret = one_run(v, req, arg, &stale, &e);
+		if (!att_step_hidden(v, ret))
+			break;
+		/* a signal or immediate_exit meant for the VMM stops the next KVM_RUN, as without us */
+	}
 	errno = e;
 	return ret;
 }

@@ -73,15 +73,24 @@ static size_t inputs(uint32_t last_exit)
 	}
 }
 
-void att_stale_before(const struct att_vcpu *v, struct att_stale *s)
+void att_stale_before(const struct att_vcpu *v, struct att_stale *s, bool again)
 {
 	uint8_t *u = (uint8_t *)v->run + UNION_OFF;
 	s->from = inputs(v->last_exit);
-	s->armed = att_opt.stale && s->from < UNION_LEN;
-	if (!s->armed)
-		return;
-	memcpy(s->saved, u, UNION_LEN);
-	memset(u + s->from, PATTERN, UNION_LEN - s->from);
+	/*
+	 * The copy is the VMM's view, taken before the first of the KVM_RUNs
+	 * one VMM call makes (several under --step): what the last of them
+	 * did not write is given back from it.  --step keeps it even with
+	 * --no-stale: the exits it hides must leave no trace in the run page.
+	 */
+	if (!again) {
+		s->keep = att_opt.stale || v->our_debug;
+		if (s->keep)
+			memcpy(s->saved, u, UNION_LEN);
+	}
+	s->armed = s->keep && s->from < UNION_LEN;
+	if (s->armed)
+		memset(u + s->from, PATTERN, UNION_LEN - s->from);
 }
 
 static bool unwritten(const uint8_t *p, size_t n)
@@ -114,7 +123,7 @@ void att_stale_after(const struct att_vcpu *v, const struct att_stale *s, bool e
 		if (!unwritten(u + off, f->len))
 			continue;
 		memcpy(u + off, s->saved + off, f->len);
-		if (input)
+		if (input || !att_opt.stale)
 			continue;
 		int k = snprintf(buf + len, size - len, "%s%s", len ? ", " : "", f->name);
 		if (k > 0 && (size_t)k < size - len)

@@ -153,7 +153,7 @@ static void print_text(const char *path, struct xt_reader *r, uint64_t steps, si
 	for (size_t i = 0; i < h->n_extra; i++)
 		if (!strncmp(h->extra[i].key, "module.", 7))
 			printf("module:    %s\n", text_esc(e1, sizeof(e1), h->extra[i].value));
-		else if (!strcmp(h->extra[i].key, "attach.memory") || !strcmp(h->extra[i].key, "attach.stale"))
+		else if (!strncmp(h->extra[i].key, "attach.", 7) && strcmp(h->extra[i].key, "attach.run"))
 			printf("attach:    %s: %s\n", h->extra[i].key + 7, text_esc(e1, sizeof(e1), h->extra[i].value));
 	if (vm->n_vcpus > 1) {
 		printf("vcpus:     %u, APIC IDs", vm->n_vcpus);

@@ -150,7 +150,7 @@ static int usage(const char *fmt, const char *arg)
 int cmd_record_attach(int argc, char **argv)
 {
 	const char *output = NULL, *mem_limit = NULL;
-	bool quiet = false, stale = true, borrow = false;
+	bool quiet = false, stale = true, borrow = false, step = false, block_irq = false;
 	int i;
 	for (i = 1; i < argc && strcmp(argv[i], "--"); i++) {
 		if ((!strcmp(argv[i], "-o") || !strcmp(argv[i], "--output")) && i + 1 < argc)
@@ -159,18 +159,24 @@ int cmd_record_attach(int argc, char **argv)
 			mem_limit = argv[++i];
 		else if (!strcmp(argv[i], "--no-stale"))
 			stale = false;
+		else if (!strcmp(argv[i], "--step"))
+			step = true;
+		else if (!strcmp(argv[i], "--block-irq"))
+			block_irq = true;
 		else if (!strcmp(argv[i], "--borrow-sync-regs"))
 			borrow = true;
 		else if (!strcmp(argv[i], "--quiet") || !strcmp(argv[i], "-q"))
 			quiet = true;
 		else
 			return usage("with -- COMMAND: unknown option '%s' (attach mode takes -o, --memory-limit, "
-				     "--no-stale, --borrow-sync-regs, --quiet)", argv[i]);
+				     "--no-stale, --step, --block-irq, --borrow-sync-regs, --quiet)", argv[i]);
 	}
 	if (i + 1 >= argc)
 		return usage("-- needs a COMMAND to run%s", "");
 	if (!output)
 		return usage("-o FILE is needed%s", "");
+	if (block_irq && !step)
+		return usage("--block-irq is for --step%s", "");
 	uint64_t limit = 0;
 	if (mem_limit && !cli_parse_u64(mem_limit, &limit))
 		return usage("--memory-limit needs a number of bytes, not '%s'", mem_limit);
@@ -221,6 +227,8 @@ int cmd_record_attach(int argc, char **argv)
 			setenv("EXITRACE_ATTACH_STALE", "0", 1);
 		if (borrow)
 			setenv("EXITRACE_ATTACH_BORROW_SYNC_REGS", "1", 1);
+		if (step)
+			setenv("EXITRACE_ATTACH_STEP", block_irq ? "2" : "1", 1);
 		setenv("LD_PRELOAD", preload, 1);
 		execv(exe, cmd);
 		fprintf(stderr, "exitrace record: %s: %s\n", exe, strerror(errno));

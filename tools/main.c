@@ -24,11 +24,12 @@ static const struct xt_command commands[] = {
 	  "  --vcpus N (1-64): vCPUs 1.. wait for INIT and SIPI; all are single-stepped in lock-step,\n"
 	  "  round-robin, so the trace's order is the order they ran (with --no-step: a thread each,\n"
 	  "  exits in the order they come)\n"
-	  "   or: record [--memory-limit BYTES] [--no-stale] [--borrow-sync-regs] [--quiet]\n"
-	  "              -o FILE -- COMMAND [ARGS...]\n"
+	  "   or: record [--step [--block-irq]] [--memory-limit BYTES] [--no-stale] [--borrow-sync-regs]\n"
+	  "              [--quiet] -o FILE -- COMMAND [ARGS...]\n"
 	  "  runs COMMAND (a VMM: a selftest, QEMU, kvmtool) with libexitrace-attach.so preloaded and\n"
 	  "  records every KVM_RUN of each VM it creates: FILE, then FILE.1, FILE.2, ...; the exit\n"
-	  "  status is COMMAND's (128 + signal)",
+	  "  status is COMMAND's (128 + signal); --step single-steps the vCPUs the VMM does not debug\n"
+	  "  itself and hides those DEBUG exits from it",
 	  "run a guest under KVM single-step and write every exit to a trace\n"
 	  "  exit status: the guest's isa-debug-exit status (((value << 1) | 1) & 0xff) if it used one,\n"
 	  "  else 0; 2 when exitrace itself failed" },

@@ -19,11 +19,11 @@
 
 static char plain[1 << 16];
 
-/* mini_vmm alone: its stdout and exit status. */
-static int run_plain(const char *vmm)
+/* mini_vmm alone (with args, "" for none): its stdout and exit status. */
+static int run_plain(const char *vmm, const char *args)
 {
 	char cmd[1024];
-	snprintf(cmd, sizeof(cmd), "'%s'", vmm);
+	snprintf(cmd, sizeof(cmd), "'%s' %s 2>/dev/null", vmm, args);
 	FILE *p = popen(cmd, "r");
 	TEST_ASSERT(p, "popen %s", vmm);
 	size_t n = fread(plain, 1, sizeof(plain) - 1, p);
@@ -117,7 +117,7 @@ int main(int argc, char **argv)
 {
 	kt_init(argc, argv);
 	const char *vmm = kt_arg(1);
-	int want = run_plain(vmm);
+	int want = run_plain(vmm, "");
 	TEST_EQ_U64(3, want, "mini_vmm's own status");
 
 	const char *trace = kt_tmp("t.xtr");
@@ -215,6 +215,38 @@ int main(int argc, char **argv)
 	TEST_EQ_STR(plain, kt_out(), "--borrow-sync-regs: the VMM's output");
 	TEST_EQ_U64(0, kt_exitrace("diff %s %s", trace, kt_tmp("b.xtr")),
 		    "--borrow-sync-regs captures what the ioctls capture:\n%s", kt_out());
+
+	/* --step: the VMM's own run untouched, its vCPUs without guest debug single-stepped */
+	rc = kt_exitrace_within(120, "record --step -q -o %s -- %s", kt_tmp("s.xtr"), vmm);
+	TEST_EQ_U64(want, rc, "--step: status");
+	TEST_EQ_STR(plain, kt_out(), "--step: the VMM's output, the DEBUG exits it did not ask for hidden");
+	t = kt_load(kt_tmp("s.xtr.1"));
+	TEST_EQ_U64(KVM_GUESTDBG_ENABLE | KVM_GUESTDBG_SINGLESTEP, t->guest_debug, "--step: ours in force at the start");
+	TEST_ASSERT(kt_step_at_rip(t, 0x1202, 1), "--step: vCPU 1 stepped (MOV before its first OUT)");
+	kt_free(t);
+	t = kt_load(kt_tmp("s.xtr"));
+	struct kt_trace *unstepped = kt_load(trace);
+	TEST_EQ_U64(KVM_GUESTDBG_ENABLE | KVM_GUESTDBG_USE_SW_BP, t->guest_debug, "--step: the VMM's own wins in vm1");
+	TEST_EQ_U64(unstepped->nsteps, t->nsteps, "--step: vm1 runs as the VMM says, not stepped");
+	kt_free(unstepped);
+	kt_free(t);
+	int io_want = run_plain(vmm, "io 5");
+	static char io_plain[sizeof(plain)];
+	memcpy(io_plain, plain, sizeof(plain));
+	rc = kt_exitrace_within(120, "record --step --block-irq -q -o %s -- %s io 5", kt_tmp("io.xtr"), vmm);
+	TEST_EQ_U64(io_want, rc, "--step io: status");
+	TEST_EQ_STR(io_plain, kt_out(), "--step io: the VMM saw its 6 exits only");
+	t = kt_load(kt_tmp("io.xtr"));
+	size_t outs = 0, debugs = 0;
+	for (uint64_t i = 1; i <= t->nsteps; i++) {
+		outs += t->steps[i].exit_reason == KVM_EXIT_IO;
+		debugs += t->steps[i].exit_reason == KVM_EXIT_DEBUG;
+	}
+	TEST_EQ_U64(6, outs, "--step io: every OUT");
+	TEST_ASSERT(debugs >= 10, "--step io: the DEC and JNZ of each round stepped (%zu DEBUG steps)", debugs);
+	TEST_ASSERT(kt_step_at_rip(t, 0x100a, 1), "--step io: a step ends after DEC");
+	kt_free(t);
+	run_plain(vmm, "");	/* plain[] back to the full run's output */
 
 	/* initial memory above --memory-limit is not stored, and info says so */
 	rc = kt_exitrace_within(120, "record -q --memory-limit 4096 -o %s -- %s vm1", kt_tmp("m.xtr"), vmm);
