@@ -520,8 +520,12 @@ static int step_loop(struct recorder *r)
 		if (vstep_interrupted(ret, err)) {
 			/* several: an INIT may have put it back to wait for SIPI; lock-step decides the rest */
 			if (r->n_vcpus > 1) {
+				uint64_t before = r->steps;
 				if ((rc = halted_inside_run(r, ret, err)) || (rc = refresh_mp_state(r, r->vc)))
 					return rc;
+				/* our timer cost the vCPU no turn: the order must not depend on when it fired */
+				if (r->steps == before)
+					r->next_vcpu = r->vc->index;
 				continue;
 			}
 			if (!halted_for_good(r))
