@@ -256,7 +256,7 @@ struct xd_order {
  * and each interrupt a vCPU took from another's IPI and each run-state
  * change that lands at another own step of its vCPU, or in one trace only
  * (the k-th of a kind in A against the k-th in B).  vcpu >= 0 keeps only
- * what concerns that vCPU.  Returns 0, or a negative errno with err set.
+ * what happened to that vCPU (and leaves the interleaving out).  Returns 0, or a negative errno with err set.
  */
 int xd_compare_order(const char *path_a, const char *path_b, int32_t vcpu, struct xd_order *out,
 		     struct xt_error *err);

@@ -265,9 +265,11 @@ int xd_compare_order(const char *path_a, const char *path_b, int32_t vcpu, struc
 			sd[s].ended = r == 0;
 			got[s] = r > 0;
 		}
-		/* where one trace runs another vCPU than the other: once, the first time */
-		if (rc == 0 && !told && got[0] && got[1] && runs[0] != runs[1] &&
-		    (vcpu < 0 || runs[0] == (uint32_t)vcpu || runs[1] == (uint32_t)vcpu)) {
+		/*
+		 * where one trace runs another vCPU than the other: once, the
+		 * first time; it is about two vCPUs, so not told for one alone
+		 */
+		if (rc == 0 && !told && vcpu < 0 && got[0] && got[1] && runs[0] != runs[1]) {
 			struct xd_order_note n = { .kind = XD_ORDER_INTERLEAVE, .step = { global[0], global[1] },
 						   .runs = { runs[0], runs[1] } };
 			told = true;

@@ -490,10 +490,14 @@ void render_totals_text(FILE *o, const struct diff_totals *t)
 	render_end(ea, sizeof(ea), &t->t[0]);
 	render_end(eb, sizeof(eb), &t->t[1]);
 	fprintf(o, "A %s; B %s\n", ea, eb);
-	if (!t->only_one && t->n_vcpus[0] != t->n_vcpus[1])
-		fprintf(o, "vCPUs %u to %u are in %c only: not compared\n", t->walked,
-			(t->n_vcpus[0] > t->n_vcpus[1] ? t->n_vcpus[0] : t->n_vcpus[1]) - 1,
-			t->n_vcpus[0] > t->n_vcpus[1] ? 'A' : 'B');
+	if (!t->only_one && t->n_vcpus[0] != t->n_vcpus[1]) {
+		uint32_t last = (t->n_vcpus[0] > t->n_vcpus[1] ? t->n_vcpus[0] : t->n_vcpus[1]) - 1;
+		char side = t->n_vcpus[0] > t->n_vcpus[1] ? 'A' : 'B';
+		if (last == t->walked)
+			fprintf(o, "vCPU %u is in %c only: not compared\n", last, side);
+		else
+			fprintf(o, "vCPUs %u to %u are in %c only: not compared\n", t->walked, last, side);
+	}
 	if (diff_totals_identical(t)) {
 		fprintf(o, "identical: %" PRIu64 " steps compared on %u vCPU%s\n", t->compared, t->walked,
 			t->walked == 1 ? "" : "s");
