@@ -281,7 +281,8 @@ int xd_cursor_seek_at(struct xd_cursor *c, uint64_t step, uint64_t global)
 	if (c->vcpu >= 0 && !global) {
 		/* forgotten: read this vCPU's steps again from the start */
 		XD_TRY(xt_reader_seek(c->r, 0));
-		c->step = 0;
+		c->step = c->global = 0;
+		c->state = c->initial;
 		while (c->step < step) {
 			int rc = xd_cursor_next(c);
 			if (rc <= 0)
