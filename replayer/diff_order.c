@@ -20,7 +20,7 @@
 struct cross {
 	uint32_t kind, vcpu, vector, mp_from, mp_to;
 	uint64_t step;		/* the vCPU's own step */
-	bool paired;
+	uint64_t seq;		/* its place among the trace's cross-vCPU events */
 };
 
 struct side {
@@ -78,7 +78,9 @@ static int keep(struct side *s, const struct cross *c)
 		s->v = v;
 		s->cap = cap;
 	}
-	s->v[s->n++] = *c;
+	s->v[s->n] = *c;
+	s->v[s->n].seq = s->n;
+	s->n++;
 	return 0;
 }
 
@@ -120,12 +122,12 @@ static int on_event(struct side *s, const struct xt_event *ev)
 		if (ev->taken.type != XT_TAKEN_EXTERNAL || !(*p & bit))
 			return 0;
 		*p &= ~bit;
-		struct cross c = { XD_ORDER_IPI, ev->vcpu, vec, 0, 0, own_step(s, ev->vcpu, ev->step), false };
+		struct cross c = { XD_ORDER_IPI, ev->vcpu, vec, 0, 0, own_step(s, ev->vcpu, ev->step), 0 };
 		return keep(s, &c);
 	}
 	case XT_EV_MP_STATE: {
 		struct cross c = { XD_ORDER_MP, ev->vcpu, 0, ev->mp.from, ev->mp.to,
-				   own_step(s, ev->vcpu, ev->step), false };
+				   own_step(s, ev->vcpu, ev->step), 0 };
 		return keep(s, &c);
 	}
 	}
@@ -170,55 +172,74 @@ static int note(struct xd_order *o, const struct xd_order_note *n)
 	return 0;
 }
 
-static bool same_kind(const struct cross *x, const struct cross *y)
+/* By kind (vCPU, vector, run states), then in the order they happened: the k-th of each kind lines up. */
+static int by_kind(const void *p, const void *q)
 {
-	return x->kind == y->kind && x->vcpu == y->vcpu && x->vector == y->vector &&
-	       x->mp_from == y->mp_from && x->mp_to == y->mp_to;
+	const struct cross *x = p, *y = q;
+	const uint64_t kx[6] = { x->kind, x->vcpu, x->vector, x->mp_from, x->mp_to, x->seq };
+	const uint64_t ky[6] = { y->kind, y->vcpu, y->vector, y->mp_from, y->mp_to, y->seq };
+	for (int i = 0; i < 6; i++)
+		if (kx[i] != ky[i])
+			return kx[i] < ky[i] ? -1 : 1;
+	return 0;
 }
 
-static struct xd_order_note note_of(const struct cross *c)
+/* Notes by vCPU, then by where they happened (A's own step, or B's for one in B only). */
+static int by_place(const void *p, const void *q)
 {
-	return (struct xd_order_note){ .kind = c->kind, .vcpu = c->vcpu, .vector = c->vector,
-				       .mp_from = c->mp_from, .mp_to = c->mp_to };
+	const struct xd_order_note *x = p, *y = q;
+	uint64_t sx = x->in[0] ? x->step[0] : x->step[1], sy = y->in[0] ? y->step[0] : y->step[1];
+	if (x->vcpu != y->vcpu)
+		return x->vcpu < y->vcpu ? -1 : 1;
+	return sx < sy ? -1 : sx > sy;
 }
 
-/* Pair the k-th of a kind in A with the k-th in B; note those apart and those alone. */
+static struct xd_order_note note_of(const struct cross *a, const struct cross *b)
+{
+	const struct cross *c = a ? a : b;
+	struct xd_order_note n = { .kind = c->kind, .vcpu = c->vcpu, .vector = c->vector,
+				   .mp_from = c->mp_from, .mp_to = c->mp_to };
+	n.in[0] = a != NULL;
+	n.step[0] = a ? a->step : 0;
+	n.in[1] = b != NULL;
+	n.step[1] = b ? b->step : 0;
+	return n;
+}
+
+/*
+ * Pair the k-th of a kind in A with the k-th in B, a sorted walk over both;
+ * note the pairs at other own steps and those in one trace only.
+ */
 static int pair_up(struct side *sd, int32_t vcpu, struct xd_order *o)
 {
 	struct side *a = &sd[0], *b = &sd[1];
-	for (size_t i = 0; i < a->n; i++) {
-		struct cross *x = &a->v[i];
-		struct cross *y = NULL;
-		for (size_t j = 0; j < b->n && !y; j++)
-			if (!b->v[j].paired && same_kind(x, &b->v[j]))
-				y = &b->v[j];
-		x->paired = true;
-		if (y)
-			y->paired = true;
-		if (vcpu >= 0 && x->vcpu != (uint32_t)vcpu)
+	if (a->n)
+		qsort(a->v, a->n, sizeof(*a->v), by_kind);
+	if (b->n)
+		qsort(b->v, b->n, sizeof(*b->v), by_kind);
+	size_t i = 0, j = 0, first = o->n;
+	while (i < a->n || j < b->n) {
+		const struct cross *x = i < a->n ? &a->v[i] : NULL, *y = j < b->n ? &b->v[j] : NULL;
+		int c = !x ? 1 : !y ? -1 : by_kind(x, y);
+		/* the same kind but for seq: a pair */
+		if (x && y && x->kind == y->kind && x->vcpu == y->vcpu && x->vector == y->vector &&
+		    x->mp_from == y->mp_from && x->mp_to == y->mp_to)
+			c = 0;
+		const struct cross *na = c <= 0 ? x : NULL, *nb = c >= 0 ? y : NULL;
+		i += na != NULL;
+		j += nb != NULL;
+		const struct cross *any = na ? na : nb;
+		if (vcpu >= 0 && any->vcpu != (uint32_t)vcpu)
 			continue;
-		if (y && y->step == x->step)
+		if (na && nb && na->step == nb->step)
 			continue;
-		struct xd_order_note n = note_of(x);
-		n.in[0] = true;
-		n.step[0] = x->step;
-		n.in[1] = y != NULL;
-		n.step[1] = y ? y->step : 0;
+		struct xd_order_note n = note_of(na, nb);
 		int rc = note(o, &n);
 		if (rc < 0)
 			return rc;
 	}
-	for (size_t j = 0; j < b->n; j++) {
-		const struct cross *y = &b->v[j];
-		if (y->paired || (vcpu >= 0 && y->vcpu != (uint32_t)vcpu))
-			continue;
-		struct xd_order_note n = note_of(y);
-		n.in[1] = true;
-		n.step[1] = y->step;
-		int rc = note(o, &n);
-		if (rc < 0)
-			return rc;
-	}
+	if (o->n - first > 1)
+		qsort(o->v + first, o->n - first, sizeof(*o->v), by_place);
 	return 0;
 }
 

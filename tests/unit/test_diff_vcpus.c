@@ -29,6 +29,7 @@ struct spec {
 	uint32_t n_vcpus;
 	uint64_t swap_at;	/* from this global step on, vCPU 1 runs first in each pair (0: never) */
 	uint64_t ipi_taken;	/* vCPU 1's own step that takes the IPI (0: none) */
+	uint64_t ipi_taken2;	/* ... and the second one (0: none) */
 	uint64_t changed;	/* vCPU 1's own step whose rbx is changed (0: none) */
 };
 
@@ -55,13 +56,13 @@ static void write_trace(const char *path, const struct spec *sp)
 			if (v == 1 && own[v] == sp->changed)
 				st.regs.rbx ^= 0x5a;
 			TEST_EQ_U64(0, xt_writer_step_vcpu(w, v, &st, 0), "step %" PRIu64, global);
-			if (v == 0 && own[v] == 20) {
+			if (v == 0 && (own[v] == 20 || own[v] == 100)) {
 				/* vCPU 0 sends IPI_VECTOR to APIC ID 2 (vCPU 1): fixed, physical */
 				struct xt_event ev = { .kind = XT_EV_IPI, .step = global, .vcpu = 0 };
 				ev.ipi.icr = (2ull << 56) | IPI_VECTOR;
 				TEST_EQ_U64(0, xt_writer_event(w, &ev), "ipi event");
 			}
-			if (v == 1 && own[v] == sp->ipi_taken) {
+			if (v == 1 && (own[v] == sp->ipi_taken || own[v] == sp->ipi_taken2)) {
 				/* its delivery failed: the walk stays in lock-step, the event alone differs */
 				struct xt_event ev = fx_taken(global);
 				ev.vcpu = 1;
@@ -201,6 +202,17 @@ static void test_ipi(void)
 	TEST_EQ_U64(60, n->step[0], "at its own step 60 in A");
 	TEST_EQ_U64(62, n->step[1], "62 in B");
 	xd_order_free(&o);
+	/* the k-th with the k-th: the second IPI is in A only */
+	o = order_of("ipi60-120.xtr", "ipi62.xtr", -1);
+	TEST_EQ_U64(2, o.n, "two notes");
+	TEST_ASSERT(o.v[0].in[0] && o.v[0].in[1] && o.v[0].step[0] == 60 && o.v[0].step[1] == 62,
+		    "the first IPI: 60 in A, 62 in B");
+	TEST_ASSERT(o.v[1].in[0] && !o.v[1].in[1] && o.v[1].step[0] == 120, "the second: in A only, at 120");
+	xd_order_free(&o);
+	o = order_of("ipi62.xtr", "ipi60-120.xtr", -1);
+	TEST_EQ_U64(2, o.n, "the other way round");
+	TEST_ASSERT(!o.v[1].in[0] && o.v[1].in[1] && o.v[1].step[1] == 120, "in B only, at 120");
+	xd_order_free(&o);
 	o = order_of("ipi60.xtr", "ipi60.xtr", -1);
 	TEST_EQ_U64(0, o.n, "the same step: nothing to tell");
 	xd_order_free(&o);
@@ -247,13 +259,14 @@ int main(void)
 {
 	TEST_ASSERT(mkdtemp(dir), "mkdtemp");
 	const struct { const char *name; struct spec sp; } traces[] = {
-		{ "plain.xtr", { 2, 0, 0, 0 } },
-		{ "plain2.xtr", { 2, 0, 0, 0 } },
-		{ "field.xtr", { 2, 0, 0, CHANGED_STEP } },
-		{ "swapped.xtr", { 2, 201, 0, 0 } },
-		{ "ipi60.xtr", { 2, 0, 60, 0 } },
-		{ "ipi62.xtr", { 2, 0, 62, 0 } },
-		{ "one.xtr", { 1, 0, 0, 0 } },
+		{ "plain.xtr", { 2, 0, 0, 0, 0 } },
+		{ "plain2.xtr", { 2, 0, 0, 0, 0 } },
+		{ "field.xtr", { 2, 0, 0, 0, CHANGED_STEP } },
+		{ "swapped.xtr", { 2, 201, 0, 0, 0 } },
+		{ "ipi60.xtr", { 2, 0, 60, 0, 0 } },
+		{ "ipi62.xtr", { 2, 0, 62, 0, 0 } },
+		{ "ipi60-120.xtr", { 2, 0, 60, 120, 0 } },
+		{ "one.xtr", { 1, 0, 0, 0, 0 } },
 	};
 	for (size_t i = 0; i < sizeof(traces) / sizeof(traces[0]); i++)
 		write_trace(test_path(dir, traces[i].name), &traces[i].sp);
