@@ -99,46 +99,18 @@ static int take_exit(struct vcpu_thread *t, int ret, int err)
 {
 	struct recorder *r = t->fr->r;
 	struct rec_vcpu *v = t->v;
-	struct kvm_run *run = t->vm.run;
-	int rc;
 	/* the shared helpers act on the recorder's VM and vCPU: this one's, while the lock is held */
 	kvm_vm_select(&r->vm, v->index);
 	r->vc = v;
 	if (r->kt)
 		ktrace_mark(r->kt, r->steps + 1);
-	vstep_advance(&v->st, &v->prev, &v->cur);
-	r->dev.out_len = 0;
-	if (ret == 0 && run->exit_reason == KVM_EXIT_IO) {
-		devices_io(&r->dev, run);
-		if (run->io.direction == KVM_EXIT_IO_OUT)
-			injector_port_write(&r->inj, run->io.port);
-	} else if (ret == 0 && run->exit_reason == KVM_EXIT_MMIO) {
-		devices_mmio(&r->dev, run);
-	}
-	bool ends;
-	if (!vstep_capture_exit(&v->st, &v->cur, ret, err)) {
-		rec_set_end(r, XT_END_RUN_ERROR, ret < 0 ? err : 0, "KVM_RUN of vCPU %u failed: %s", v->index,
-			    ret < 0 ? strerror(err) : "returned without an exit reason");
-		ends = true;
-	} else {
-		if ((rc = vstep_after_exit(&v->st, &v->cur, &r->res->err)))
-			return rc;
-		ends = rec_exit_ends(r, NULL);
-	}
-	if ((r->capture & ~XT_CAPTURE_DEFAULT & ~XT_CAPTURE_STATS) &&
-	    (rc = kvm_vm_get_heavy(&r->vm, &v->cur, r->capture, &r->res->err)))
-		return rc;
-	uint32_t same = (v->st.sregs_changed ? 0 : 1u << XT_BLOCK_SREGS) |
-			(v->st.events_changed ? 0 : 1u << XT_BLOCK_EVENTS);
-	if ((rc = rec_write_step(r, same)))
-		return rc;
-	r->steps++;
-	if ((rc = rec_after_step(r, NULL)))
-		return rc;
+	int ends = rec_record_exit(r, ret, err, NULL);
+	if (ends < 0)
+		return ends;
 	if (!ends && r->o->max_steps && r->steps >= r->o->max_steps) {
 		rec_set_end(r, XT_END_MAX_STEPS, (int64_t)r->steps, "--max-steps %llu reached",
 			    (unsigned long long)r->o->max_steps);
-		ends = true;
+		ends = 1;
 	}
 	return ends;
 }

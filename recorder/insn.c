@@ -3,28 +3,40 @@
 
 #include "insn.h"
 
-void insn_decode(const uint8_t *p, size_t n, int bits, struct insn *out)
+void insn_prefixes(const uint8_t *p, size_t n, int bits, struct insn_prefixes *out)
 {
-	*out = (struct insn){ .kind = INSN_OTHER };
+	*out = (struct insn_prefixes){ 0 };
 	size_t i = 0;
-	bool opsize_prefix = false, rep = false;
-	unsigned rex = 0;
-
-	/* legacy prefixes, at most a few; a real decoder would bound at 15 bytes */
 	for (; i < n && i < 14; i++) {
 		uint8_t b = p[i];
 		if (b == 0x66)
-			opsize_prefix = true;
+			out->opsize = true;
+		else if (b == 0x67)
+			out->addrsize = true;
 		else if (b == 0xf3)
-			rep = true;
-		else if (b == 0x67 || b == 0xf2 || b == 0xf0 || b == 0x2e || b == 0x36 ||
-			 b == 0x3e || b == 0x26 || b == 0x64 || b == 0x65)
-			continue;
-		else
+			out->rep = true;
+		else if (b == 0x26 || b == 0x2e || b == 0x36 || b == 0x3e || b == 0x64 || b == 0x65)
+			out->seg = b;
+		else if (b == 0xf2 || b == 0xf0)
+			;
+		else if (bits == 64 && (b & 0xf0) == 0x40) {
+			out->rex = b;
+			continue;	/* a REX counts only right before the opcode */
+		} else
 			break;
+		out->rex = 0;
 	}
-	if (bits == 64 && i < n && (p[i] & 0xf0) == 0x40)
-		rex = p[i++];
+	out->len = i;
+}
+
+void insn_decode(const uint8_t *p, size_t n, int bits, struct insn *out)
+{
+	*out = (struct insn){ .kind = INSN_OTHER };
+	struct insn_prefixes px;
+	insn_prefixes(p, n, bits, &px);
+	size_t i = px.len;
+	bool opsize_prefix = px.opsize, rep = px.rep;
+	unsigned rex = px.rex;
 	if (i >= n)
 		return;
 

@@ -8,6 +8,7 @@
 #ifndef XT_INSN_H
 #define XT_INSN_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -37,6 +38,18 @@ struct insn {
 	unsigned opsize;	/* RDRAND/RDSEED: 16, 32 or 64 */
 	unsigned vector;	/* INT n */
 };
+
+/* An instruction's legacy prefixes and REX, as the three small decoders here need them. */
+struct insn_prefixes {
+	size_t len;		/* bytes of prefixes: the opcode's offset */
+	bool opsize, addrsize;	/* 66, 67 */
+	bool rep;		/* F3 */
+	int seg;		/* the last segment override (26 2E 36 3E 64 65), 0 if none */
+	unsigned rex;		/* 64-bit code: a REX right before the opcode, else 0 */
+};
+
+/* The prefixes at p (at most 14 bytes of them), for code of bits 16, 32 or 64. */
+void insn_prefixes(const uint8_t *p, size_t n, int bits, struct insn_prefixes *out);
 
 /* Decode the start of an instruction of a given code size (16/32/64). */
 void insn_decode(const uint8_t *p, size_t n, int bits, struct insn *out);

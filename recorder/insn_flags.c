@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include <stdbool.h>
 
+#include "insn.h"
 #include "insn_flags.h"
 
 #define SZAP (XT_RFLAGS_SF | XT_RFLAGS_ZF | XT_RFLAGS_AF | XT_RFLAGS_PF)
@@ -152,27 +153,12 @@ static uint32_t two_byte(const struct decoded *d, uint64_t rcx)
 uint32_t insn_undefined_flags(const uint8_t *p, size_t n, int bits, uint64_t rcx)
 {
 	struct decoded d = { .p = p, .n = n, .bits = bits, .addr_bits = bits };
-	bool opsize_prefix = false, addr_prefix = false;
-	unsigned rex = 0;
-	size_t i = 0;
-	for (; i < n && i < 14; i++) {
-		uint8_t b = p[i];
-		if (b == 0x66)
-			opsize_prefix = true;
-		else if (b == 0x67)
-			addr_prefix = true;
-		else if (b == 0xf3)
-			d.rep = true;
-		else if (b == 0xf2 || b == 0xf0 || b == 0x2e || b == 0x36 || b == 0x3e || b == 0x26 ||
-			 b == 0x64 || b == 0x65)
-			;
-		else if (bits == 64 && (b & 0xf0) == 0x40) {
-			rex = b;
-			continue;	/* a REX counts only right before the opcode */
-		} else
-			break;
-		rex = 0;
-	}
+	struct insn_prefixes px;
+	insn_prefixes(p, n, bits, &px);
+	bool opsize_prefix = px.opsize, addr_prefix = px.addrsize;
+	unsigned rex = px.rex;
+	size_t i = px.len;
+	d.rep = px.rep;
 	if (i >= n)
 		return 0;
 	d.i = i;

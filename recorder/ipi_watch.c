@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "guest_mem.h"
+#include "insn.h"
 #include "ipi_watch.h"
 
 #define MSR_X2APIC_ICR 0x830
@@ -44,23 +45,12 @@ static int64_t disp(const uint8_t *p, unsigned size)
 bool ipi_store_target(const uint8_t *code, size_t n, int bits, const struct xt_state *s,
 		      uint64_t *linear)
 {
-	size_t i = 0;
-	int seg = 0;
-	bool opsize = false, addrsize = false;
-	unsigned rex = 0;
-	for (; i < n && i < 14; i++) {
-		uint8_t b = code[i];
-		if (b == 0x66)
-			opsize = true;
-		else if (b == 0x67)
-			addrsize = true;
-		else if (b == 0x26 || b == 0x2e || b == 0x36 || b == 0x3e || b == 0x64 || b == 0x65)
-			seg = b;
-		else if (b != 0xf0 && b != 0xf2 && b != 0xf3)
-			break;
-	}
-	if (bits == 64 && i < n && (code[i] & 0xf0) == 0x40)
-		rex = code[i++];
+	struct insn_prefixes px;
+	insn_prefixes(code, n, bits, &px);
+	size_t i = px.len;
+	int seg = px.seg;
+	bool opsize = px.opsize, addrsize = px.addrsize;
+	unsigned rex = px.rex;
 	if (i + 1 > n)
 		return false;
 	int abits = bits == 64 ? (addrsize ? 32 : 64) : (bits == 32) != addrsize ? 32 : 16;
@@ -160,9 +150,9 @@ bool ipi_watch(struct kvm_vm *vm, const uint8_t *code, size_t n, const struct xt
 	if (after->regs.rip == before->regs.rip)
 		return false;
 	if (base & APIC_BASE_X2APIC) {
-		size_t i = 0;
-		while (i < n && (code[i] == 0x66 || code[i] == 0xf2 || code[i] == 0xf3 || (code[i] & 0xf0) == 0x40))
-			i++;
+		struct insn_prefixes px;
+		insn_prefixes(code, n, gmem_code_bits(before), &px);
+		size_t i = px.len;
 		if (i + 2 > n || code[i] != 0x0f || code[i + 1] != 0x30 ||
 		    (uint32_t)before->regs.rcx != MSR_X2APIC_ICR)
 			return false;

@@ -473,6 +473,57 @@ static int acpi_sleep_now(struct recorder *r)
 	return rec_emit(r, &ev);
 }
 
+/*
+ * The exit the selected vCPU's KVM_RUN just made, into the trace as its
+ * next step with the step's events: devices answer it first, so the
+ * payload holds what the guest got.  1: the exit ends the recording (the
+ * end is set); 0: go on; < 0: an error.
+ */
+int rec_record_exit(struct recorder *r, int ret, int err, const struct insn *in)
+{
+	struct rec_vcpu *v = r->vc;
+	struct kvm_run *run = r->vm.run;
+	int rc;
+	vstep_advance(&v->st, &v->prev, &v->cur);
+	r->dev.out_len = 0;
+	if (ret == 0 && run->exit_reason == KVM_EXIT_IO) {
+		devices_io(&r->dev, run);
+		if (run->io.direction == KVM_EXIT_IO_OUT)
+			injector_port_write(&r->inj, run->io.port);
+	} else if (ret == 0 && run->exit_reason == KVM_EXIT_MMIO) {
+		devices_mmio(&r->dev, run);
+	}
+	bool ends;
+	if (!vstep_capture_exit(&v->st, &v->cur, ret, err)) {
+		char who[32] = "";
+		if (r->n_vcpus > 1)
+			snprintf(who, sizeof(who), " of vCPU %u", v->index);
+		rec_set_end(r, XT_END_RUN_ERROR, ret < 0 ? err : 0, "KVM_RUN%s failed: %s", who,
+			    ret < 0 ? strerror(err) : "returned without an exit reason");
+		ends = true;
+	} else {
+		if ((rc = vstep_after_exit(&v->st, &v->cur, &r->res->err)))
+			return rc;
+		ends = rec_exit_ends(r, in);
+	}
+	if ((r->capture & ~XT_CAPTURE_DEFAULT & ~XT_CAPTURE_STATS) &&
+	    (rc = kvm_vm_get_heavy(&r->vm, &v->cur, r->capture, &r->res->err)))
+		return rc;
+	/* what capture already compared need not be compared again */
+	uint32_t same = (v->st.sregs_changed ? 0 : 1u << XT_BLOCK_SREGS) |
+			(v->st.events_changed ? 0 : 1u << XT_BLOCK_EVENTS);
+	if (v->reset) {
+		same = 0;
+		v->reset = false;
+	}
+	if ((rc = rec_write_step(r, same)))
+		return rc;
+	r->steps++;
+	if ((rc = rec_after_step(r, in)))
+		return rc;
+	return ends;
+}
+
 static int step_loop(struct recorder *r)
 {
 	struct xt_event evs[EVENTS_MAX];
@@ -487,7 +538,6 @@ static int step_loop(struct recorder *r)
 			return rc > 0 ? 0 : rc;
 		if (r->n_vcpus > 1 && (rc = lockstep_pick(r)) <= 0)
 			return rc;
-		struct kvm_run *run = r->vm.run;
 
 		/* the instruction about to run, while its RIP is the current one */
 		struct insn insn, *in = NULL;
@@ -520,8 +570,12 @@ static int step_loop(struct recorder *r)
 		if (vstep_interrupted(ret, err)) {
 			/* several: an INIT may have put it back to wait for SIPI; lock-step decides the rest */
 			if (r->n_vcpus > 1) {
+				uint64_t before = r->steps;
 				if ((rc = halted_inside_run(r, ret, err)) || (rc = refresh_mp_state(r, r->vc)))
 					return rc;
+				/* our timer cost the vCPU no turn: the order must not depend on when it fired */
+				if (r->steps == before)
+					r->next_vcpu = r->vc->index;
 				continue;
 			}
 			if (!halted_for_good(r))
@@ -543,40 +597,9 @@ static int step_loop(struct recorder *r)
 			return 0;
 		}
 
-		vstep_advance(&r->vc->st, &r->vc->prev, &r->vc->cur);
-		r->dev.out_len = 0;
-		bool ends;
-		if (ret == 0 && run->exit_reason == KVM_EXIT_IO) {
-			devices_io(&r->dev, run);
-			if (run->io.direction == KVM_EXIT_IO_OUT)
-				injector_port_write(&r->inj, run->io.port);
-		} else if (ret == 0 && run->exit_reason == KVM_EXIT_MMIO) {
-			devices_mmio(&r->dev, run);
-		}
-		if (!vstep_capture_exit(&r->vc->st, &r->vc->cur, ret, err)) {
-			rec_set_end(r, XT_END_RUN_ERROR, ret < 0 ? err : 0, "KVM_RUN failed: %s",
-				ret < 0 ? strerror(err) : "returned without an exit reason");
-			ends = true;
-		} else {
-			if ((rc = vstep_after_exit(&r->vc->st, &r->vc->cur, &r->res->err)))
-				return rc;
-			ends = rec_exit_ends(r, in);
-		}
-		if ((r->capture & ~XT_CAPTURE_DEFAULT & ~XT_CAPTURE_STATS) &&
-		    (rc = kvm_vm_get_heavy(&r->vm, &r->vc->cur, r->capture, &r->res->err)))
-			return rc;
-		/* what capture already compared need not be compared again */
-		uint32_t same = (r->vc->st.sregs_changed ? 0 : 1u << XT_BLOCK_SREGS) |
-				(r->vc->st.events_changed ? 0 : 1u << XT_BLOCK_EVENTS);
-		if (r->vc->reset) {
-			same = 0;
-			r->vc->reset = false;
-		}
-		if ((rc = rec_write_step(r, same)))
-			return rc;
-		r->steps++;
-		if ((rc = rec_after_step(r, in)))
-			return rc;
+		int ends = rec_record_exit(r, ret, err, in);
+		if (ends < 0)
+			return ends;
 		if (r->n_vcpus > 1 && (rc = after_lockstep_step(r, in, bytes, nbytes)))
 			return rc;
 		if (ends)

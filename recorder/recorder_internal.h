@@ -71,6 +71,8 @@ void rec_set_end(struct recorder *r, uint32_t reason, int64_t code, const char *
 	__attribute__((format(printf, 4, 5)));
 /* Does the exit just captured end the recording?  (rec_set_end() says how.) */
 bool rec_exit_ends(struct recorder *r, const struct insn *in);
+/* The selected vCPU's exit as its next step, events included: 1 it ends the recording, < 0 an error. */
+int rec_record_exit(struct recorder *r, int ret, int err, const struct insn *in);
 /* The events of the step just written. */
 int rec_after_step(struct recorder *r, const struct insn *in);
 

@@ -43,9 +43,10 @@ struct xd_options {
 	uint64_t window;		/* steps of each trace searched to resynchronise */
 	uint64_t ignore[XT_FIELD_ID_LIMIT];	/* bits not compared, by field id */
 	uint32_t ignore_events;		/* event kinds not compared: bit 1 << enum xt_event_kind */
+	int32_t vcpu;			/* several vCPUs: the one compared; -1: each */
 };
 
-/* The defaults: context 3, 10 hunks, a window of 10000 steps, nothing ignored. */
+/* The defaults: context 3, 10 hunks, a window of 10000 steps, nothing ignored, every vCPU. */
 void xd_options_init(struct xd_options *o);
 
 /*
@@ -91,7 +92,8 @@ void xd_hdiffs_free(struct xd_hdiffs *d);
 
 /* One step of one trace as a hunk shows it (pointers valid during the callback). */
 struct xd_view {
-	uint64_t step;
+	uint64_t step;			/* several vCPUs: the vCPU's own step */
+	uint64_t global;		/* several vCPUs: its place in the global order (0: not known) */
 	uint64_t rip_before;		/* RIP before the step: the instruction it ran */
 	const struct xt_state *state;	/* after the step; NULL: not kept */
 	const struct xt_field_set *changed;	/* the fields the step changed */
@@ -150,8 +152,11 @@ struct xd_cause {
 };
 
 struct xd_hunk {
-	unsigned index;			/* from 1 */
+	unsigned index;			/* from 1 (several vCPUs: within the vCPU's walk) */
+	bool per_vcpu;			/* a walk of one vCPU of several: steps are its own */
+	uint32_t vcpu;			/* per_vcpu: which */
 	uint64_t step_a, step_b;	/* the first differing steps */
+	uint64_t global_a, global_b;	/* per_vcpu: their places in the global order (0: not known) */
 	uint64_t rip;			/* A's RIP before them: the instruction it starts at */
 	struct xd_cause cause;
 	const struct xd_line *lines;
@@ -176,6 +181,8 @@ struct xd_trace_summary {
 };
 
 struct xd_summary {
+	bool per_vcpu;			/* the walk of one vCPU (xd_run_vcpu): steps are its own */
+	uint32_t vcpu;
 	unsigned hunks;
 	uint64_t compared;		/* pairs of steps compared */
 	uint32_t stop;			/* enum xd_stop */
@@ -200,8 +207,60 @@ const struct xt_header *xd_header(const struct xd_diff *d, enum xd_side side);
 int xd_run(struct xd_diff *d, void (*on_hunk)(void *ctx, const struct xd_hunk *h), void *ctx,
 	   struct xd_summary *s);
 const struct xt_error *xd_error(const struct xd_diff *d);
+
+/*
+ * Several vCPUs (either header has more than one): each vCPU's steps and
+ * the events about it are walked against the same vCPU's in the other
+ * trace, one vCPU at a time, by xd_run_vcpu() (for vCPUs below
+ * xd_common_vcpus()); steps are then the vCPU's own.  ends_differ is left
+ * to xd_ends_differ(), which is about the traces as a whole.
+ */
+bool xd_per_vcpu(const struct xd_diff *d);
+uint32_t xd_common_vcpus(const struct xd_diff *d);
+int xd_run_vcpu(struct xd_diff *d, uint32_t vcpu, void (*on_hunk)(void *ctx, const struct xd_hunk *h),
+		void *ctx, struct xd_summary *s);
+/* A trace's footer (NULL: truncated), valid until xd_close(). */
+const struct xt_footer *xd_footer(const struct xd_diff *d, enum xd_side side);
+/* Did both traces end (their footers say), and differently? */
+bool xd_ends_differ(const struct xd_diff *d);
 /* How a trace's footer contradicts its data, as far as the walk read it, or NULL. */
 const struct xt_error *xd_inconsistency(const struct xd_diff *d, enum xd_side side);
+
+/* ---- the global order (several vCPUs) ---- */
+
+enum xd_order_kind {
+	XD_ORDER_INTERLEAVE,	/* the first global step where the vCPUs run in another order */
+	XD_ORDER_IPI,		/* a vCPU took an interrupt another sent it, at other own steps */
+	XD_ORDER_MP,		/* a vCPU's run state changed (INIT, SIPI, ...) at other own steps */
+};
+
+struct xd_order_note {
+	uint32_t kind;		/* enum xd_order_kind */
+	uint32_t vcpu;		/* IPI, MP: the vCPU it happened to */
+	uint32_t vector;	/* IPI */
+	uint32_t mp_from, mp_to;	/* MP: KVM_MP_STATE_* */
+	bool in[2];		/* IPI, MP: it happened in A, in B */
+	uint64_t step[2];	/* IPI, MP: at the vCPU's own step in A, B; INTERLEAVE: the global step */
+	uint32_t runs[2];	/* INTERLEAVE: the vCPU each trace runs at that step */
+};
+
+struct xd_order {
+	struct xd_order_note *v;
+	size_t n, cap;
+	bool cut;		/* too many cross-vCPU events to compare them all: the first ones were */
+};
+
+/*
+ * Compare how the vCPUs of two traces act on each other: read both in their
+ * global order; note the first step where they run another vCPU (once),
+ * and each interrupt a vCPU took from another's IPI and each run-state
+ * change that lands at another own step of its vCPU, or in one trace only
+ * (the k-th of a kind in A against the k-th in B).  vcpu >= 0 keeps only
+ * what happened to that vCPU (and leaves the interleaving out).  Returns 0, or a negative errno with err set.
+ */
+int xd_compare_order(const char *path_a, const char *path_b, int32_t vcpu, struct xd_order *out,
+		     struct xt_error *err);
+void xd_order_free(struct xd_order *o);
 
 /* Are two events the same for the diff (when, on which CPU, and the evidence aside)? */
 bool xd_event_same(const struct xt_event *a, const struct xt_event *b);

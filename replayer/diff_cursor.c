@@ -141,9 +141,14 @@ int xd_events_take(struct xd_events *dst, struct xd_events *src, uint64_t step)
 	return 0;
 }
 
-/* Notes and statistics say nothing about the guest's behaviour: not kept. */
-static bool kept(const struct xt_event *ev)
+/*
+ * Notes and statistics say nothing about the guest's behaviour: not kept;
+ * nor, for a cursor of one vCPU, the events about the others.
+ */
+static bool kept(const struct xd_cursor *c, const struct xt_event *ev)
 {
+	if (c->vcpu >= 0 && ev->vcpu != (uint32_t)c->vcpu)
+		return false;
 	return ev->kind != XT_EV_NOTE && ev->kind != XT_EV_STATS;
 }
 
@@ -157,24 +162,57 @@ static int gather(struct xd_cursor *c)
 		rc = xt_reader_next(c->r, &rec);
 		if (rc <= 0)
 			return rc < 0 ? rc : -EBADMSG;
-		if (kept(rec.event))
-			XD_TRY(xd_events_add(rec.event->step <= c->step ? &c->ev : &c->pending,
+		if (kept(c, rec.event))
+			XD_TRY(xd_events_add(rec.event->step <= c->global ? &c->ev : &c->pending,
 					     rec.event));
 	}
 	return rc < 0 ? rc : 0;
 }
 
-int xd_cursor_init(struct xd_cursor *c, struct xt_reader *r)
+static int init(struct xd_cursor *c, struct xt_reader *r, int32_t vcpu, size_t ring_len)
 {
 	memset(c, 0, sizeof(*c));
 	static const struct xt_field_set none;
 	c->r = r;
 	c->h = xt_reader_header(r);
+	c->vcpu = vcpu;
 	c->state = c->h->initial;
+	if (vcpu > 0)
+		c->state = (uint32_t)vcpu < c->h->vm.n_vcpus ? &c->h->initial_vcpus[vcpu - 1] : NULL;
+	if (!c->state)
+		return -EINVAL;
+	c->initial = c->state;
+	if (ring_len) {
+		c->ring = calloc(ring_len, sizeof(*c->ring));
+		if (!c->ring)
+			return -ENOMEM;
+		c->ring_len = ring_len;
+	}
 	c->changed = &none;
 	c->rip_before = c->state->regs.rip;
 	c->rsp_before = c->state->regs.rsp;
 	return gather(c);
+}
+
+int xd_cursor_init(struct xd_cursor *c, struct xt_reader *r)
+{
+	return init(c, r, -1, 0);
+}
+
+int xd_cursor_init_vcpu(struct xd_cursor *c, struct xt_reader *r, uint32_t vcpu, size_t ring_len)
+{
+	if (vcpu > INT32_MAX)
+		return -EINVAL;
+	return init(c, r, (int32_t)vcpu, ring_len);
+}
+
+uint64_t xd_cursor_global_of(const struct xd_cursor *c, uint64_t step)
+{
+	if (c->vcpu < 0)
+		return step;
+	if (!step || !c->ring_len || c->ring[step % c->ring_len].step != step)
+		return 0;
+	return c->ring[step % c->ring_len].global;
 }
 
 int xd_cursor_next(struct xd_cursor *c)
@@ -193,20 +231,23 @@ int xd_cursor_next(struct xd_cursor *c)
 			c->at_end = true;
 			return 0;
 		}
-		if (rec.type == XT_REC_STEP)
+		if (rec.type == XT_REC_STEP && (c->vcpu < 0 || rec.vcpu == (uint32_t)c->vcpu))
 			break;
-		if (rec.type == XT_REC_EVENT && kept(rec.event))
+		if (rec.type == XT_REC_EVENT && kept(c, rec.event))
 			XD_TRY(xd_events_add(&c->pending, rec.event));
 	}
 	c->rip_before = rip;
 	c->rsp_before = rsp;
-	c->step = rec.step;
+	c->global = rec.step;
+	c->step = c->vcpu < 0 ? rec.step : rec.vcpu_step;
+	if (c->ring_len)
+		c->ring[c->step % c->ring_len] = (struct xd_ring_entry){ c->step, c->global };
 	c->state = rec.state;
 	c->changed = rec.changed;
 	c->raw = rec.raw;
 	c->raw_len = rec.raw_len;
 	if (c->pending.n)
-		XD_TRY(xd_events_take(&c->ev, &c->pending, c->step));
+		XD_TRY(xd_events_take(&c->ev, &c->pending, c->global));
 	if (rec.next_is_step)
 		return 1;
 	/* the record's bytes live in the reader's frame, which the peeks may replace */
@@ -226,10 +267,30 @@ int xd_cursor_next(struct xd_cursor *c)
 
 int xd_cursor_seek(struct xd_cursor *c, uint64_t step)
 {
+	/* a vCPU's own step: where it is in the global order, if the ring still knows */
+	return xd_cursor_seek_at(c, step, xd_cursor_global_of(c, step));
+}
+
+int xd_cursor_seek_at(struct xd_cursor *c, uint64_t step, uint64_t global)
+{
+	if (c->vcpu < 0)
+		global = step;
 	xd_events_clear(&c->ev);
 	xd_events_clear(&c->pending);
 	c->at_end = false;
-	XD_TRY(xt_reader_seek(c->r, step));
+	if (c->vcpu >= 0 && !global) {
+		/* forgotten: read this vCPU's steps again from the start */
+		XD_TRY(xt_reader_seek(c->r, 0));
+		c->step = c->global = 0;
+		c->state = c->initial;
+		while (c->step < step) {
+			int rc = xd_cursor_next(c);
+			if (rc <= 0)
+				return rc < 0 ? rc : -ERANGE;
+		}
+		return 0;
+	}
+	XD_TRY(xt_reader_seek(c->r, global));
 	int rc = xd_cursor_next(c);
 	if (rc == 0)
 		return -ERANGE;
@@ -239,6 +300,7 @@ int xd_cursor_seek(struct xd_cursor *c, uint64_t step)
 void xd_cursor_free(struct xd_cursor *c)
 {
 	free(c->raw_copy);
+	free(c->ring);
 	xd_events_free(&c->ev);
 	xd_events_free(&c->pending);
 	xt_reader_close(c->r);

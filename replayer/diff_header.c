@@ -189,6 +189,8 @@ static int compare_vm(struct xd_hdiffs *d, const struct xt_vm_config *a, const s
 		snprintf(what, sizeof(what), "debugreg[%d]", i);
 		XD_TRY(add_num(d, XD_GROUP_VM, what, a->debugreg[i], b->debugreg[i], true));
 	}
+	/* the walk compares the vCPUs both have: the count comes first, it frames the rest */
+	XD_TRY(add_num(d, XD_GROUP_VM, "vcpus", a->n_vcpus, b->n_vcpus, false));
 	XD_TRY(add_num(d, XD_GROUP_VM, "memory size", a->mem_size, b->mem_size, true));
 	XD_TRY(add_num(d, XD_GROUP_VM, "max steps", a->max_steps, b->max_steps, false));
 	XD_TRY(add_num(d, XD_GROUP_VM, "timeout ms", a->timeout_ms, b->timeout_ms, false));

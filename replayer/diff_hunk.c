@@ -10,6 +10,7 @@ static int copy_view(struct xd_view *v, struct xt_state **store, struct xt_field
 		     struct xd_events *ev, const struct xd_view_src *src)
 {
 	v->step = src->step;
+	v->global = src->global;
 	v->rip_before = src->rip_before;
 	if (!src->state)
 		return 0;
@@ -259,6 +260,8 @@ void xd_hunk_finish(struct xd_hunk_buf *h, const struct xd_cmp *cmp, unsigned in
 	out->index = index;
 	out->step_a = h->step_a;
 	out->step_b = h->step_b;
+	out->global_a = h->global_a;
+	out->global_b = h->global_b;
 	out->rip = h->rip;
 	out->lines = lines;
 	out->n_lines = h->n;

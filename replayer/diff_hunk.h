@@ -29,11 +29,12 @@ struct xd_hunk_buf {
 	unsigned equal_run;		/* equal pairs since then */
 	uint64_t dropped, diff_steps;
 	uint64_t step_a, step_b, rip;
+	uint64_t global_a, global_b;
 };
 
 /* A copy of a cursor's current step. */
 struct xd_view_src {
-	uint64_t step, rip_before;
+	uint64_t step, global, rip_before;
 	const struct xt_state *state;
 	const struct xt_field_set *changed;
 	const struct xd_events *events;

@@ -25,7 +25,17 @@ int xd_events_take(struct xd_events *dst, struct xd_events *src, uint64_t step);
 struct xd_cursor {
 	struct xt_reader *r;
 	const struct xt_header *h;
+	/*
+	 * With several vCPUs the cursor reads one vCPU's steps and the events
+	 * about it, and numbers them as that vCPU's own steps: the walk then
+	 * aligns one vCPU's stream with the same vCPU's in the other trace.
+	 */
+	int32_t vcpu;			/* -1: every step, numbered in the global order */
 	uint64_t step;			/* of state; 0: the initial state */
+	uint64_t global;		/* the step's place in the global order */
+	const struct xt_state *initial;	/* the state at step 0 (of vcpu) */
+	struct xd_ring_entry { uint64_t step, global; } *ring;	/* own steps read, by step % ring_len */
+	size_t ring_len;
 	const struct xt_state *state;
 	const struct xt_field_set *changed;
 	const uint8_t *raw;		/* the step record as encoded; NULL for step 0 */
@@ -43,6 +53,14 @@ struct xd_cursor {
  * before step 1.  The cursor takes the reader (closed by xd_cursor_free).
  */
 int xd_cursor_init(struct xd_cursor *c, struct xt_reader *r);
+/*
+ * The same, reading only vCPU vcpu's steps (its own step numbers) and the
+ * events about it; ring_len: how many of its last steps it can seek back to
+ * without reading the trace again from the start.
+ */
+int xd_cursor_init_vcpu(struct xd_cursor *c, struct xt_reader *r, uint32_t vcpu, size_t ring_len);
+/* The global step of the cursor's own step (recently read), or 0 if it does not know it. */
+uint64_t xd_cursor_global_of(const struct xd_cursor *c, uint64_t step);
 /* The next step: 1, 0 at the end of the trace, or a negative errno. */
 int xd_cursor_next(struct xd_cursor *c);
 /*
@@ -50,6 +68,8 @@ int xd_cursor_next(struct xd_cursor *c);
  * cursor shows step itself.  rip_before/rsp_before are the caller's to set.
  */
 int xd_cursor_seek(struct xd_cursor *c, uint64_t step);
+/* The same, for a cursor of one vCPU, where its own step is in the global order (0: not known). */
+int xd_cursor_seek_at(struct xd_cursor *c, uint64_t step, uint64_t global);
 void xd_cursor_free(struct xd_cursor *c);
 
 /* ---- the comparison ---- */

@@ -12,6 +12,7 @@ void xd_options_init(struct xd_options *o)
 	o->context = XD_CONTEXT_DEFAULT;
 	o->max_hunks = XD_MAX_HUNKS_DEFAULT;
 	o->window = XD_WINDOW_DEFAULT;
+	o->vcpu = -1;
 }
 
 /* The event kinds --ignore knows, by the names dump and info print. */

@@ -38,6 +38,7 @@ struct window {
 
 struct xd_diff {
 	struct xd_options o;
+	int32_t vcpu;			/* the vCPU walked (xd_run_vcpu), or -1 */
 	const char *path[2];
 	struct xd_cursor cur[2];
 	struct xd_cursor ctx;		/* re-reads context; open while in use */
@@ -121,6 +122,7 @@ int xd_open(struct xd_diff **out, const char *path_a, const char *path_b,
 	}
 	xd_cmp_init(&d->cmp, d->cur[0].h, d->cur[1].h,
 		    has_ktrace(d->cur[0].r) && has_ktrace(d->cur[1].r), &d->o);
+	d->vcpu = -1;
 	*out = d;
 	return 0;
 }
@@ -159,10 +161,17 @@ const struct xt_error *xd_inconsistency(const struct xd_diff *d, enum xd_side si
 
 /* ---- hunks ---- */
 
+/* The global step of a cursor's own step, for the labels (only with several vCPUs). */
+static uint64_t global_of(const struct xd_cursor *c, uint64_t step)
+{
+	return c->vcpu < 0 ? 0 : xd_cursor_global_of(c, step);
+}
+
 static struct xd_view_src view_of(const struct xd_cursor *c)
 {
-	return (struct xd_view_src){ .step = c->step, .rip_before = c->rip_before,
-				     .state = c->state, .changed = c->changed, .events = &c->ev };
+	return (struct xd_view_src){ .step = c->step, .global = c->vcpu < 0 ? 0 : c->global,
+				     .rip_before = c->rip_before, .state = c->state,
+				     .changed = c->changed, .events = &c->ev };
 }
 
 static int add_line(struct xd_diff *d, uint32_t kind, const struct xd_view_src *a,
@@ -203,21 +212,24 @@ static int leading_context(struct xd_diff *d, uint64_t a, uint64_t b)
 			d->err = e;
 			return e.code;
 		}
-		int rc = xd_cursor_init(&d->ctx, r);
+		int rc = d->vcpu < 0 ? xd_cursor_init(&d->ctx, r)
+				     : xd_cursor_init_vcpu(&d->ctx, r, (uint32_t)d->vcpu, 0);
 		if (rc < 0)
 			return fail(d, -1, rc);
 	}
 	/* from the step before, to know the RIP the first context step ran */
 	uint64_t start = from > 1 ? from - 1 : from;
-	int rc = xd_cursor_seek(&d->ctx, start);
+	/* a vCPU's own step: A's cursor knows where it is in the global order */
+	int rc = xd_cursor_seek_at(&d->ctx, start, xd_cursor_global_of(&d->cur[0], start));
 	if (rc < 0)
 		return context_failed(d, rc);
 	if (start == from)
-		d->ctx.rip_before = d->cur[0].h->initial->regs.rip;
+		d->ctx.rip_before = d->ctx.initial->regs.rip;
 	for (;;) {
 		if (d->ctx.step >= from) {
 			struct xd_view_src va = view_of(&d->ctx);
-			struct xd_view_src vb = { .step = d->ctx.step + b - a };
+			uint64_t sb = d->ctx.step + b - a;
+			struct xd_view_src vb = { .step = sb, .global = global_of(&d->cur[1], sb) };
 			XD_TRY(add_line(d, XD_LINE_CONTEXT, &va, &vb, NULL));
 		}
 		if (d->ctx.step + 1 >= a)
@@ -235,6 +247,8 @@ static int open_hunk(struct xd_diff *d)
 	d->hunk.open = true;
 	d->hunk.step_a = d->cur[0].step;
 	d->hunk.step_b = d->cur[1].step;
+	d->hunk.global_a = d->vcpu < 0 ? 0 : d->cur[0].global;
+	d->hunk.global_b = d->vcpu < 0 ? 0 : d->cur[1].global;
 	d->hunk.rip = d->cur[0].rip_before;
 	return leading_context(d, d->cur[0].step, d->cur[1].step);
 }
@@ -246,6 +260,8 @@ static void close_hunk(struct xd_diff *d)
 	xd_hunk_trim(&d->hunk, d->o.context);
 	struct xd_hunk h;
 	xd_hunk_finish(&d->hunk, &d->cmp, ++d->sum.hunks, d->lines, &h);
+	h.per_vcpu = d->vcpu >= 0;
+	h.vcpu = h.per_vcpu ? (uint32_t)d->vcpu : 0;
 	if (d->on_hunk)
 		d->on_hunk(d->ctx_arg, &h);
 	xd_hunk_reset(&d->hunk);
@@ -266,7 +282,7 @@ static int equal_pair(struct xd_diff *d)
 		return 0;
 	}
 	struct xd_view_src va = view_of(&d->cur[0]);
-	struct xd_view_src vb = { .step = d->cur[1].step };
+	struct xd_view_src vb = { .step = d->cur[1].step, .global = view_of(&d->cur[1]).global };
 	return add_line(d, XD_LINE_CONTEXT, &va, &vb, NULL);
 }
 
@@ -301,7 +317,8 @@ static int skip_line(struct xd_diff *d, int side, uint64_t from, uint64_t to)
 /* The carried differences of the new baseline go to the resync line. */
 static int resync_line(struct xd_diff *d, uint32_t how, uint64_t a, uint64_t b)
 {
-	struct xd_view_src va = { .step = a }, vb = { .step = b };
+	struct xd_view_src va = { .step = a, .global = global_of(&d->cur[0], a) };
+	struct xd_view_src vb = { .step = b, .global = global_of(&d->cur[1], b) };
 	XD_TRY(add_line(d, XD_LINE_RESYNC, &va, &vb, &d->resync_line));
 	if (d->resync_line)
 		d->resync_line->line.how = how;
@@ -327,6 +344,8 @@ static int rebase_here(struct xd_diff *d, struct xt_field_set *out)
 		struct xd_view_src va = view_of(&d->cur[0]), vb = view_of(&d->cur[1]);
 		va.step = d->resync_line->line.a.step;
 		vb.step = d->resync_line->line.b.step;
+		va.global = d->resync_line->line.a.global;
+		vb.global = d->resync_line->line.b.global;
 		int rc = xd_hunk_set_fields(d->resync_line, &carried);
 		if (rc == 0)
 			rc = xd_hunk_set_views(d->resync_line, &va, &vb);
@@ -344,8 +363,14 @@ static int steps_after(struct xd_diff *d, int side, uint64_t after, uint64_t *re
 {
 	struct xd_cursor *c = &d->cur[side];
 	const struct xt_footer *f = xt_reader_footer(c->r);
+	/* a vCPU's own steps: its part of the footer (a trace of one vCPU has none) */
+	uint64_t steps = f ? f->steps : 0;
+	if (f && c->vcpu >= 0 && (size_t)c->vcpu < f->n_vcpus)
+		steps = f->vcpus[c->vcpu].steps;
+	else if (f && c->vcpu > 0)
+		f = NULL;
 	if (f) {
-		*rest = f->steps > after ? f->steps - after : 0;
+		*rest = steps > after ? steps - after : 0;
 		return 0;
 	}
 	uint64_t last = c->step;
@@ -399,9 +424,22 @@ static int both_ended(struct xd_diff *d)
 	d->sum.stop = XD_STOP_END;
 	const struct xt_footer *fa = xt_reader_footer(d->cur[0].r);
 	const struct xt_footer *fb = xt_reader_footer(d->cur[1].r);
-	if (fa && fb && (fa->end_reason != fb->end_reason || fa->end_code != fb->end_code))
+	/* one vCPU's walk: how the traces ended is about all of them (xd_ends_differ) */
+	if (d->vcpu < 0 && fa && fb && (fa->end_reason != fb->end_reason || fa->end_code != fb->end_code))
 		d->sum.ends_differ = true;
 	return 0;
+}
+
+const struct xt_footer *xd_footer(const struct xd_diff *d, enum xd_side side)
+{
+	return xt_reader_footer(d->cur[side].r);
+}
+
+bool xd_ends_differ(const struct xd_diff *d)
+{
+	const struct xt_footer *fa = xt_reader_footer(d->cur[0].r);
+	const struct xt_footer *fb = xt_reader_footer(d->cur[1].r);
+	return fa && fb && (fa->end_reason != fb->end_reason || fa->end_code != fb->end_code);
 }
 
 /* ---- resynchronisation ---- */
@@ -638,12 +676,14 @@ static int pair(struct xd_diff *d)
 	return after_diff(d);
 }
 
-int xd_run(struct xd_diff *d, void (*on_hunk)(void *ctx, const struct xd_hunk *h), void *ctx,
-	   struct xd_summary *s)
+/* Both traces from step 0 to where the walk stops; fills d->sum. */
+static int walk(struct xd_diff *d, void (*on_hunk)(void *ctx, const struct xd_hunk *h), void *ctx)
 {
 	d->on_hunk = on_hunk;
 	d->ctx_arg = ctx;
 	memset(&d->sum, 0, sizeof(d->sum));
+	d->sum.per_vcpu = d->vcpu >= 0;
+	d->sum.vcpu = d->vcpu < 0 ? 0 : (uint32_t)d->vcpu;
 	struct xd_cursor *a = &d->cur[0], *b = &d->cur[1];
 	int rc = 0;
 
@@ -684,6 +724,72 @@ int xd_run(struct xd_diff *d, void (*on_hunk)(void *ctx, const struct xd_hunk *h
 		t->footer = xt_reader_footer(d->cur[i].r);
 		t->truncated = !t->footer;
 	}
+	return rc;
+}
+
+int xd_run(struct xd_diff *d, void (*on_hunk)(void *ctx, const struct xd_hunk *h), void *ctx,
+	   struct xd_summary *s)
+{
+	int rc = walk(d, on_hunk, ctx);
+	*s = d->sum;
+	return rc;
+}
+
+/* ---- several vCPUs ---- */
+
+bool xd_per_vcpu(const struct xd_diff *d)
+{
+	return d->cur[0].h->vm.n_vcpus > 1 || d->cur[1].h->vm.n_vcpus > 1;
+}
+
+uint32_t xd_common_vcpus(const struct xd_diff *d)
+{
+	uint32_t a = d->cur[0].h->vm.n_vcpus, b = d->cur[1].h->vm.n_vcpus;
+	return a < b ? a : b;
+}
+
+/*
+ * Start both traces again, each reading only vCPU vcpu.  Each cursor
+ * remembers where its last window-and-context steps are in the global
+ * order, so that resynchronising and context can seek back to them.
+ */
+static int open_vcpu(struct xd_diff *d, uint32_t vcpu)
+{
+	if (d->ctx.r)
+		xd_cursor_free(&d->ctx);
+	for (int s = 0; s < 2; s++) {
+		if (d->cur[s].r)
+			xd_cursor_free(&d->cur[s]);
+		struct xt_reader *r;
+		struct xt_error e;
+		if (xt_reader_open(&r, d->path[s], &e) < 0) {
+			d->err = e;
+			return e.code < 0 ? e.code : -EIO;
+		}
+		int rc = xd_cursor_init_vcpu(&d->cur[s], r, vcpu, d->o.window + d->o.context + 2);
+		if (rc < 0) {
+			rc = fail(d, s, rc);
+			xd_cursor_free(&d->cur[s]);
+			return rc;
+		}
+	}
+	d->vcpu = (int32_t)vcpu;
+	d->stop = false;
+	d->hold[0] = d->hold[1] = false;
+	d->rebase_next = false;
+	d->resync_line = NULL;
+	xd_hunk_reset(&d->hunk);
+	return 0;
+}
+
+int xd_run_vcpu(struct xd_diff *d, uint32_t vcpu, void (*on_hunk)(void *ctx, const struct xd_hunk *h),
+		void *ctx, struct xd_summary *s)
+{
+	memset(s, 0, sizeof(*s));
+	if (vcpu >= xd_common_vcpus(d) || vcpu > INT32_MAX)
+		return fail(d, -1, -EINVAL);
+	XD_TRY(open_vcpu(d, vcpu));
+	int rc = walk(d, on_hunk, ctx);
 	*s = d->sum;
 	return rc;
 }

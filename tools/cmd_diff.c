@@ -3,6 +3,8 @@
  * exitrace diff: why does this guest behave differently there?  The header
  * differences first (one line per group), then each divergence as a hunk
  * with its cause and context, like diff -U, then how both traces ended.
+ * With several vCPUs: a section per vCPU (its steps against the same
+ * vCPU's in the other trace), then what differs in the global order.
  */
 #include <getopt.h>
 #include <inttypes.h>
@@ -96,13 +98,18 @@ static void on_hunk_json(void *arg, const struct xd_hunk *h)
 /*
  * Each trace's code (initial memory, ELF symbols) for the instructions the
  * hunks show; the diff engine has its own readers and needs none of it.
+ * --vcpu N must name a vCPU of both traces.
  */
-static int open_code(struct guest_code **g, const char *path, const char *symbols)
+static int open_code(struct guest_code **g, const char *path, const char *symbols, uint64_t vcpu)
 {
 	char msg[512];
 	struct xt_reader *r = cli_open_trace("diff", path);
 	if (!r)
 		return -1;
+	if (!cli_check_vcpu("diff", r, vcpu)) {
+		xt_reader_close(r);
+		return -1;
+	}
 	int rc = guest_code_open(g, r, symbols, msg, sizeof(msg));
 	xt_reader_close(r);
 	if (rc < 0)
@@ -110,10 +117,64 @@ static int open_code(struct guest_code **g, const char *path, const char *symbol
 	return rc;
 }
 
+/*
+ * Several vCPUs: walk each vCPU both traces have (or only --vcpu's), each
+ * a section ending with its own summary line, then the global order, then
+ * how the traces ended.  Returns the exit status.
+ */
+static int diff_vcpus(struct xd_diff *d, const char *const path[2], uint64_t vcpu, bool json,
+		      struct text_ctx *t)
+{
+	struct diff_totals tot;
+	memset(&tot, 0, sizeof(tot));
+	tot.n_vcpus[0] = xd_header(d, XD_A)->vm.n_vcpus;
+	tot.n_vcpus[1] = xd_header(d, XD_B)->vm.n_vcpus;
+	tot.only_one = vcpu != CLI_ALL_VCPUS;
+	uint32_t from = tot.only_one ? (uint32_t)vcpu : 0;
+	uint32_t to = tot.only_one ? (uint32_t)vcpu + 1 : xd_common_vcpus(d);
+	for (uint32_t v = from; v < to; v++) {
+		struct xd_summary s;
+		if (json)
+			render_json_vcpu_begin(t->o, v == from, v);
+		t->shown = 0;	/* JSON: the commas between hunks, per vCPU */
+		int rc = xd_run_vcpu(d, v, json ? on_hunk_json : on_hunk_text, t, &s);
+		if (rc < 0) {
+			fflush(t->o);
+			return cli_error("diff", "vCPU %u: %s", v, xd_error(d)->msg);
+		}
+		if (json)
+			render_json_vcpu_end(t->o, &s);
+		else
+			render_vcpu_summary_text(t->o, &s);
+		diff_totals_add(&tot, &s);
+	}
+	struct xd_order order;
+	struct xt_error err = { 0 };
+	if (xd_compare_order(path[0], path[1], tot.only_one ? (int32_t)vcpu : -1, &order, &err) < 0) {
+		fflush(t->o);
+		return cli_error("diff", "comparing the global order: %s", err.msg);
+	}
+	tot.order = &order;
+	tot.ends_differ = xd_ends_differ(d);
+	for (int i = 0; i < 2; i++) {
+		tot.t[i].footer = xd_footer(d, i ? XD_B : XD_A);
+		tot.t[i].truncated = !tot.t[i].footer;
+	}
+	if (json) {
+		render_json_end_vcpus(t->o, &tot);
+	} else {
+		render_order_text(t->o, &order);
+		render_totals_text(t->o, &tot);
+	}
+	int status = diff_totals_identical(&tot) ? XT_EXIT_OK : XT_EXIT_DIFFERENT;
+	xd_order_free(&order);
+	return status;
+}
+
 int cmd_diff(int argc, char **argv)
 {
 	enum { O_CONTEXT = 256, O_IGNORE, O_JSON, O_MAX_HUNKS, O_FIRST, O_WINDOW, O_SYMBOLS, O_EXIT, O_EVENT,
-	       O_RIP };
+	       O_RIP, O_VCPU };
 	static const struct option opts[] = {
 		{ "context", required_argument, NULL, O_CONTEXT },
 		{ "ignore", required_argument, NULL, O_IGNORE },
@@ -125,6 +186,7 @@ int cmd_diff(int argc, char **argv)
 		{ "exit", required_argument, NULL, O_EXIT },
 		{ "event", required_argument, NULL, O_EVENT },
 		{ "rip", required_argument, NULL, O_RIP },
+		{ "vcpu", required_argument, NULL, O_VCPU },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -135,7 +197,7 @@ int cmd_diff(int argc, char **argv)
 	unsigned n_symbols = 0;
 	struct step_filter filter;
 	step_filter_init(&filter);
-	uint64_t v;
+	uint64_t v, vcpu = CLI_ALL_VCPUS;
 	char msg[512];
 	int c;
 	opterr = 0;
@@ -160,6 +222,10 @@ int cmd_diff(int argc, char **argv)
 			xo.max_hunks = (unsigned)v;
 			break;
 		case O_FIRST: xo.first = true; break;
+		case O_VCPU:
+			if (!cli_parse_vcpu("diff", optarg, &vcpu))
+				return XT_EXIT_ERROR;
+			break;
 		case O_EXIT:
 			if (!step_filter_exits(&filter, optarg, msg, sizeof(msg)))
 				return cli_usage_error("diff", "%s", msg);
@@ -200,7 +266,7 @@ int cmd_diff(int argc, char **argv)
 		return cli_error("diff", "%s", err.msg);
 	struct text_ctx t = { stdout, { NULL, NULL }, &filter, 0, 0 };
 	for (int i = 0; i < 2; i++) {
-		if (open_code(&t.g[i], path[i], symbols[i]) < 0) {
+		if (open_code(&t.g[i], path[i], symbols[i], vcpu) < 0) {
 			guest_code_close(t.g[0]);
 			xd_close(d);
 			return XT_EXIT_ERROR;
@@ -220,28 +286,34 @@ int cmd_diff(int argc, char **argv)
 		xd_close(d);
 		return cli_error("diff", "out of memory");
 	}
-	if (json)
+	if (json && xd_per_vcpu(d))
+		render_json_begin_vcpus(t.o, path, &hd);
+	else if (json)
 		render_json_begin(t.o, path, &hd);
 	else
 		print_header_text(t.o, &hd);
 	fflush(t.o);
 
-	struct xd_summary s;
-	int rc = xd_run(d, json ? on_hunk_json : on_hunk_text, &t, &s);
 	int status;
-	if (rc < 0) {
-		fflush(t.o);
-		status = cli_error("diff", "%s", xd_error(d)->msg);
+	if (xd_per_vcpu(d)) {
+		status = diff_vcpus(d, path, vcpu, json, &t);
 	} else {
-		if (json)
-			render_json_end(t.o, &s);
-		else
-			render_summary_text(t.o, &s);
-		if (!json && t.hidden)
-			fprintf(t.o, "%u hunk%s not shown: no differing step in %s passes --exit, --event and --rip\n",
-				t.hidden, t.hidden == 1 ? "" : "s", t.hidden == 1 ? "it" : "them");
-		status = xd_identical(&s) ? XT_EXIT_OK : XT_EXIT_DIFFERENT;
+		struct xd_summary s;
+		int rc = xd_run(d, json ? on_hunk_json : on_hunk_text, &t, &s);
+		if (rc < 0) {
+			fflush(t.o);
+			status = cli_error("diff", "%s", xd_error(d)->msg);
+		} else {
+			if (json)
+				render_json_end(t.o, &s);
+			else
+				render_summary_text(t.o, &s);
+			status = xd_identical(&s) ? XT_EXIT_OK : XT_EXIT_DIFFERENT;
+		}
 	}
+	if (status != XT_EXIT_ERROR && !json && t.hidden)
+		fprintf(t.o, "%u hunk%s not shown: no differing step in %s passes --exit, --event and --rip\n",
+			t.hidden, t.hidden == 1 ? "" : "s", t.hidden == 1 ? "it" : "them");
 	if (fflush(t.o) != 0 || ferror(t.o))
 		status = cli_error("diff", "writing the output failed");
 	for (int i = 0; i < 2; i++) {

@@ -15,7 +15,7 @@ static const char *const group_names[XD_NGROUPS] = {
 	[XD_GROUP_STATE] = "initial-state", [XD_GROUP_TRACE] = "trace",
 };
 
-void render_json_begin(FILE *o, const char *const path[2], const struct xd_hdiffs *hd)
+static void json_begin(FILE *o, const char *const path[2], const struct xd_hdiffs *hd)
 {
 	fputs("{\"a\":", o);
 	json_str(o, path[0]);
@@ -33,13 +33,32 @@ void render_json_begin(FILE *o, const char *const path[2], const struct xd_hdiff
 		json_str(o, h->b);
 		fputc('}', o);
 	}
-	fputs("],\"hunks\":[", o);
+	fputc(']', o);
+}
+
+void render_json_begin(FILE *o, const char *const path[2], const struct xd_hdiffs *hd)
+{
+	json_begin(o, path, hd);
+	fputs(",\"hunks\":[", o);
+}
+
+void render_json_begin_vcpus(FILE *o, const char *const path[2], const struct xd_hdiffs *hd)
+{
+	json_begin(o, path, hd);
+	fputs(",\"vcpus\":[", o);
+}
+
+void render_json_vcpu_begin(FILE *o, bool first, uint32_t vcpu)
+{
+	fprintf(o, "%s{\"vcpu\":%u,\"hunks\":[", first ? "" : ",", vcpu);
 }
 
 static void json_view(FILE *o, const struct xd_view *v, const struct xt_field *const *fields,
 		      size_t n_fields, struct guest_code *g)
 {
 	fprintf(o, "{\"step\":%" PRIu64, v->step);
+	if (v->global)	/* a vCPU's own step: where it is in the global order */
+		fprintf(o, ",\"global\":%" PRIu64, v->global);
 	if (v->state) {
 		fprintf(o, ",\"rip_before\":\"0x%" PRIx64 "\",\"rip\":\"0x%" PRIx64 "\"",
 			v->rip_before, v->state->regs.rip);
@@ -142,6 +161,9 @@ void render_hunk_json(FILE *o, struct guest_code *const g[2], const struct xd_hu
 	const struct xt_state *s = c->line && c->line->a.state ? c->line->a.state : NULL;
 	fprintf(o, "{\"index\":%u,\"a_step\":%" PRIu64 ",\"b_step\":%" PRIu64 ",\"rip\":\"0x%" PRIx64 "\"",
 		hunk->index, hunk->step_a, hunk->step_b, hunk->rip);
+	if (hunk->per_vcpu)	/* steps are the vCPU's own; the global ones as far as known */
+		fprintf(o, ",\"vcpu\":%u,\"a_global\":%" PRIu64 ",\"b_global\":%" PRIu64, hunk->vcpu,
+			hunk->global_a, hunk->global_b);
 	/* the instruction the divergence starts at: sym, insn, as the text's hunk header */
 	if (g[0] && s)
 		json_code(o, g[0], guest_code_at_rip(g[0], s, hunk->rip));
@@ -177,14 +199,10 @@ static const char *const stops[] = {
 	[XD_STOP_NO_RESYNC] = "no-resync",
 };
 
-void render_json_end(FILE *o, const struct xd_summary *s)
+static void json_traces(FILE *o, const struct xd_trace_summary t2[2])
 {
-	fprintf(o, "],\"summary\":{\"identical\":%s,\"hunks\":%u,\"compared\":%" PRIu64
-		   ",\"stop\":\"%s\",\"ends_differ\":%s",
-		xd_identical(s) ? "true" : "false", s->hunks, s->compared, stops[s->stop],
-		s->ends_differ ? "true" : "false");
 	for (int i = 0; i < 2; i++) {
-		const struct xd_trace_summary *t = &s->t[i];
+		const struct xd_trace_summary *t = &t2[i];
 		char text[300];
 		render_end(text, sizeof(text), t);
 		fprintf(o, ",\"%c\":{\"last_step\":%" PRIu64 ",\"truncated\":%s,\"skipped\":%" PRIu64,
@@ -199,5 +217,69 @@ void render_json_end(FILE *o, const struct xd_summary *s)
 		json_str(o, text);
 		fputc('}', o);
 	}
+}
+
+void render_json_end(FILE *o, const struct xd_summary *s)
+{
+	fprintf(o, "],\"summary\":{\"identical\":%s,\"hunks\":%u,\"compared\":%" PRIu64
+		   ",\"stop\":\"%s\",\"ends_differ\":%s",
+		xd_identical(s) ? "true" : "false", s->hunks, s->compared, stops[s->stop],
+		s->ends_differ ? "true" : "false");
+	json_traces(o, s->t);
 	fputs("}}\n", o);
 }
+
+void render_json_vcpu_end(FILE *o, const struct xd_summary *s)
+{
+	fprintf(o, "],\"summary\":{\"identical\":%s,\"hunks\":%u,\"compared\":%" PRIu64
+		   ",\"stop\":\"%s\",\"a_last_step\":%" PRIu64 ",\"b_last_step\":%" PRIu64
+		   ",\"a_skipped\":%" PRIu64 ",\"b_skipped\":%" PRIu64 "}}",
+		s->hunks ? "false" : "true", s->hunks, s->compared, stops[s->stop], s->t[0].last_step,
+		s->t[1].last_step, s->t[0].skipped, s->t[1].skipped);
+}
+
+static const char *const order_kinds[] = {
+	[XD_ORDER_INTERLEAVE] = "interleave", [XD_ORDER_IPI] = "ipi", [XD_ORDER_MP] = "mp-state",
+};
+
+static void json_order_note(FILE *o, const struct xd_order_note *n)
+{
+	fprintf(o, "{\"kind\":\"%s\"", order_kinds[n->kind]);
+	if (n->kind == XD_ORDER_INTERLEAVE) {
+		fprintf(o, ",\"step\":%" PRIu64 ",\"a_vcpu\":%u,\"b_vcpu\":%u}", n->step[0], n->runs[0],
+			n->runs[1]);
+		return;
+	}
+	fprintf(o, ",\"vcpu\":%u", n->vcpu);
+	if (n->kind == XD_ORDER_IPI)
+		fprintf(o, ",\"vector\":%u", n->vector);
+	else
+		fprintf(o, ",\"from\":\"%s\",\"to\":\"%s\"", xt_mp_state_name(n->mp_from),
+			xt_mp_state_name(n->mp_to));
+	/* the vCPU's own step in each trace; null: not in that trace */
+	for (int i = 0; i < 2; i++) {
+		if (n->in[i])
+			fprintf(o, ",\"%c_step\":%" PRIu64, i ? 'b' : 'a', n->step[i]);
+		else
+			fprintf(o, ",\"%c_step\":null", i ? 'b' : 'a');
+	}
+	fputc('}', o);
+}
+
+void render_json_end_vcpus(FILE *o, const struct diff_totals *t)
+{
+	fputs("],\"order\":[", o);
+	for (size_t i = 0; t->order && i < t->order->n; i++) {
+		if (i)
+			fputc(',', o);
+		json_order_note(o, &t->order->v[i]);
+	}
+	fprintf(o, "],\"summary\":{\"identical\":%s,\"hunks\":%u,\"compared\":%" PRIu64
+		   ",\"vcpus\":[%u,%u],\"walked\":%u,\"ends_differ\":%s,\"order_cut\":%s",
+		diff_totals_identical(t) ? "true" : "false", t->hunks, t->compared, t->n_vcpus[0],
+		t->n_vcpus[1], t->walked, t->ends_differ ? "true" : "false",
+		t->order && t->order->cut ? "true" : "false");
+	json_traces(o, t->t);
+	fputs("}}\n", o);
+}
+

@@ -13,8 +13,45 @@ struct guest_code;
 void render_hunk_text(FILE *o, struct guest_code *const g[2], const struct xd_hunk *hunk);
 void render_summary_text(FILE *o, const struct xd_summary *s);
 
+/*
+ * Several vCPUs: what the walks of each vCPU and the global order add up
+ * to, for the last lines (text) and the summary (JSON).
+ */
+struct diff_totals {
+	uint32_t n_vcpus[2];		/* each trace's */
+	uint32_t walked;		/* vCPUs compared */
+	bool only_one;			/* --vcpu: the others were not looked at */
+	unsigned hunks, vcpus_differ;	/* hunks in all, and the vCPUs that have some */
+	uint64_t compared, skipped[2];
+	bool ends_differ;
+	const struct xd_order *order;
+	struct xd_trace_summary t[2];	/* the traces as a whole: how they ended */
+};
+
+/* Did the traces behave the same: every vCPU walk, the ends, the global order, the vCPU counts? */
+bool diff_totals_identical(const struct diff_totals *t);
+/* Add one vCPU's walk. */
+void diff_totals_add(struct diff_totals *t, const struct xd_summary *s);
+
+/* The last line of a vCPU's section: "vCPU 1: 2 hunks; ..." or "vCPU 0: identical: ...". */
+void render_vcpu_summary_text(FILE *o, const struct xd_summary *s);
+/* The global order: one line per note ("vCPU 1 took IPI 0xf0 at its step 34 in A, 36 in B"). */
+void render_order_text(FILE *o, const struct xd_order *order);
+/* How both traces ended, and the totals. */
+void render_totals_text(FILE *o, const struct diff_totals *t);
+
 /* One JSON document: begin (files, header differences, "hunks":[), hunks, end (summary). */
 void render_json_begin(FILE *o, const char *const path[2], const struct xd_hdiffs *hd);
+/*
+ * Several vCPUs: render_json_begin_vcpus() opens "vcpus":[ instead of
+ * "hunks":[; each vCPU is {"vcpu":N,"hunks":[...],"summary":{...}}
+ * (render_json_vcpu_begin, its hunks, render_json_vcpu_end); then
+ * render_json_end_vcpus() writes "order":[...] and the summary.
+ */
+void render_json_begin_vcpus(FILE *o, const char *const path[2], const struct xd_hdiffs *hd);
+void render_json_vcpu_begin(FILE *o, bool first, uint32_t vcpu);
+void render_json_vcpu_end(FILE *o, const struct xd_summary *s);
+void render_json_end_vcpus(FILE *o, const struct diff_totals *t);
 void render_hunk_json(FILE *o, struct guest_code *const g[2], const struct xd_hunk *hunk);
 void render_json_end(FILE *o, const struct xd_summary *s);
 

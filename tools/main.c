@@ -39,8 +39,13 @@ static const struct xt_command commands[] = {
 	{ "info", cmd_info, "FILE [--vcpu N] [--json] [--verify]",
 	  "header, host and footer (--verify: checked against every frame); says \"truncated\" when it is" },
 	{ "diff", cmd_diff,
-	  "A B [--context N] [--ignore FIELD,...] [--max-hunks N] [--first] [--window N] [--json]\n"
-	  "       [--symbols ELF [--symbols ELF_B]] [--exit REASON,..] [--event KIND,..] [--rip LO-HI|SYMBOL]\n"
+	  "A B [--context N] [--ignore FIELD,...] [--max-hunks N] [--first] [--window N] [--vcpu N]\n"
+	  "       [--json] [--symbols ELF [--symbols ELF_B]] [--exit REASON,..] [--event KIND,..]\n"
+	  "       [--rip LO-HI|SYMBOL]\n"
+	  "  several vCPUs: each vCPU's steps against the same vCPU's in the other trace, a section\n"
+	  "  each (steps shown as 'GLOBAL vN#OWN'), then where the global order differs (an IPI taken\n"
+	  "  or a run state changed at another own step; the first step the interleaving differs);\n"
+	  "  --vcpu N: vCPU N alone\n"
 	  "  filters (as dump's) print only the hunks with a differing step that passes them; the\n"
 	  "  summary and exit status still count every hunk\n"
 	  "  hunk headers and step lines show <symbol+offset> and the instruction at each RIP (from\n"

@@ -46,6 +46,11 @@ watchpoint      --scenario watchpoint
 dr7_gd          --scenario dr7-gd
 exceptions      --scenario exceptions
 io_mmio         --scenario io-mmio-cpuid-rdtsc-hlt
+ipi             --scenario ipi
+ipi_block       --scenario ipi --block-irq --capture lapic
+init_sipi       --scenario init-sipi
+ipi_hlt         --scenario ipi-hlt
+spin4           $G/smp_spin.bin --load 0x100000 --vcpus 4 --max-steps 2000
 TABLE
 }
 

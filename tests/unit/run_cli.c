@@ -46,3 +46,13 @@ int run_cli_argv(const struct run_cli *c, const char *const *argv)
 	slurp(e, c->err, c->err_size);
 	return WEXITSTATUS(status);
 }
+
+int run_cli_va(const struct run_cli *c, const char *prog, const char *first, va_list ap)
+{
+	const char *argv[32] = { prog, first };
+	int n = 2;
+	while (first && n < 31 && (argv[n] = va_arg(ap, const char *)))
+		n++;
+	argv[n] = NULL;
+	return run_cli_argv(c, argv);
+}

@@ -6,6 +6,7 @@
 #ifndef XT_TEST_RUN_CLI_H
 #define XT_TEST_RUN_CLI_H
 
+#include <stdarg.h>
 #include <stddef.h>
 
 struct run_cli {
@@ -25,5 +26,8 @@ int run_cli(const struct run_cli *c, const char *prog, const char *a1, const cha
 
 /* The same with any number of arguments: argv[0] is the program, a NULL ends them. */
 int run_cli_argv(const struct run_cli *c, const char *const *argv);
+
+/* The same with prog, first and the arguments of ap up to a NULL (at most 30 in all). */
+int run_cli_va(const struct run_cli *c, const char *prog, const char *first, va_list ap);
 
 #endif

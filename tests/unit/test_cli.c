@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "fixture.h"
+#include "run_cli.h"
 #include "test_util.h"
 #include "xt_internal.h"
 
@@ -28,37 +29,15 @@ static const char *tmp(const char *name)
 	return test_path(dir, name);
 }
 
-/* Run exitrace with a NULL-terminated argument list; returns the status, stderr kept. */
+/* Run exitrace with a NULL-terminated argument list; returns the status, stdout and stderr kept. */
 static int run(const char *first, ...)
 {
-	const char *argv[32] = { exitrace, first };
-	int n = 2;
+	const struct run_cli cli = { dir, 0, out_text, err_text, sizeof(out_text), sizeof(err_text) };
 	va_list ap;
 	va_start(ap, first);
-	while (n < 31 && (argv[n] = va_arg(ap, const char *)))
-		n++;
+	int status = run_cli_va(&cli, exitrace, first, ap);
 	va_end(ap);
-	argv[n] = NULL;
-	int errfd = open(tmp("stderr"), O_RDWR | O_CREAT | O_TRUNC, 0600);
-	int outfd = open(tmp("stdout"), O_RDWR | O_CREAT | O_TRUNC, 0600);
-	pid_t pid = fork();
-	if (pid == 0) {
-		dup2(outfd, 1);
-		dup2(errfd, 2);
-		execv(exitrace, (char *const *)argv);
-		_exit(127);
-	}
-	int status;
-	waitpid(pid, &status, 0);
-	ssize_t k = pread(errfd, err_text, sizeof(err_text) - 1, 0);
-	err_text[k > 0 ? k : 0] = 0;
-	k = pread(outfd, out_text, sizeof(out_text) - 1, 0);
-	out_text[k > 0 ? k : 0] = 0;
-	close(errfd);
-	close(outfd);
-	if (WIFSIGNALED(status))
-		TEST_FAIL("exitrace %s ... died of signal %d: %s", first, WTERMSIG(status), err_text);
-	return WEXITSTATUS(status);
+	return status;
 }
 
 static void expect_usage(const char *cmd, const char *why, int status)

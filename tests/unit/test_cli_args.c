@@ -32,15 +32,11 @@ static const struct run_cli cli = { dir, 20, out, err, sizeof(out), sizeof(err) 
 /* exitrace with the arguments up to NULL; its status */
 static int run(const char *first, ...)
 {
-	const char *argv[32] = { exitrace, first };
-	int n = 2;
 	va_list ap;
 	va_start(ap, first);
-	while (n < 31 && (argv[n] = va_arg(ap, const char *)))
-		n++;
+	int status = run_cli_va(&cli, exitrace, first, ap);
 	va_end(ap);
-	argv[n] = NULL;
-	return run_cli_argv(&cli, argv);
+	return status;
 }
 
 static void refused(int status, const char *what, const char *says)

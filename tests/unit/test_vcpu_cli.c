@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * dump, stat and info on a trace of three vCPUs (gen_trace's, the third
+ * dump, stat, info and diff on a trace of three vCPUs (gen_trace's, the third
  * joining late): each shows per-vCPU figures, --vcpu N narrows it to one,
  * and the figures agree with each other: what dump and stat count by
  * reading every record against what the writer put in the footer.  A
@@ -132,6 +132,25 @@ int main(int argc, char **argv)
 		TEST_CONTAINS(out, "--vcpu 1: the trace has one vCPU, vCPU 0", "%s: named", cmds[i]);
 	}
 
+	/* diff: each vCPU a section of its own steps; --vcpu narrows it, to a vCPU both have */
+	TEST_EQ_U64(0, run("%s diff %s %s", exitrace, three, three), "diff with itself: %s", out);
+	for (unsigned v = 0; v < 3; v++) {
+		char want[64];
+		snprintf(want, sizeof(want), "vCPU %u: identical: %" PRIu64 " steps compared\n", v, steps[v]);
+		TEST_CONTAINS(out, want, "diff: vCPU %u's own steps", v);
+	}
+	TEST_CONTAINS(out, "identical: 120 steps compared on 3 vCPUs", "diff: all of them");
+	TEST_EQ_U64(0, run("%s diff --vcpu 2 %s %s", exitrace, three, three), "diff --vcpu 2");
+	TEST_EQ_U64(0, count(out, "vCPU 0") + count(out, "vCPU 1"), "diff --vcpu 2: no other vCPU: %s", out);
+	TEST_CONTAINS(out, "vCPU 2: identical", "diff --vcpu 2: vCPU 2's section");
+	TEST_EQ_U64(2, run("%s diff --vcpu 3 %s %s 2>&1", exitrace, three, three), "diff --vcpu 3");
+	TEST_CONTAINS(out, "--vcpu 3: the trace has 3 vCPUs, 0 to 2", "diff: named");
+	TEST_EQ_U64(2, run("%s diff --vcpu 1 %s %s 2>&1", exitrace, three, one), "diff --vcpu 1, B of one vCPU");
+	TEST_CONTAINS(out, "--vcpu 1: the trace has one vCPU, vCPU 0", "diff: named");
+	TEST_EQ_U64(1, run("%s diff %s %s", exitrace, three, one), "diff of 3 vCPUs and 1");
+	TEST_CONTAINS(out, "vcpus 3 (A) vs 1 (B)", "diff: the vCPU counts in the header");
+	TEST_CONTAINS(out, "vCPUs 1 to 2 are in A only: not compared", "diff: the vCPUs not compared");
+
 	/*
 	 * replay builds every vCPU (APIC IDs 0, 2, 4) and starts comparing: a
 	 * synthetic trace's state is no KVM state, so it diverges up front,
@@ -151,6 +170,9 @@ int main(int argc, char **argv)
 	TEST_EQ_U64(0, count(out, "\nvcpu"), "info: no vCPU lines for one vCPU");
 	TEST_EQ_U64(0, run("%s dump --vcpu 0 %s", exitrace, one), "dump --vcpu 0, one vCPU");
 	TEST_EQ_U64(120, count(out, "rip="), "dump --vcpu 0: all of a trace of one");
+	TEST_EQ_U64(0, run("%s diff %s %s", exitrace, one, one), "diff, one vCPU");
+	TEST_EQ_U64(0, count(out, "vCPU"), "diff: no vCPU sections for one vCPU: %s", out);
+	TEST_CONTAINS(out, "identical: 120 steps compared\n", "diff: as before");
 
 	char cmd[300];
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
