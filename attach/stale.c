@@ -20,9 +20,7 @@
 
 #define PATTERN 0xa5
 #define UNION_OFF offsetof(struct kvm_run, io)
-
-
-#define UNION_LEN 256u
+#define UNION_LEN 256u	/* the union's padding member, char padding[256] */
 _Static_assert(offsetof(struct kvm_run, kvm_valid_regs) >= UNION_OFF + UNION_LEN,
 	       "the exit union is 256 bytes before kvm_valid_regs");
 
