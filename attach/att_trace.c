@@ -244,6 +244,7 @@ int att_trace_open(struct att_vm *vm)
 		{ "attach.memory", mem.note },
 		{ "attach.stale", att_opt.stale ? "named (note events \"stale: ...\")" : "off" },
 		{ "attach.step", !att_opt.step ? "off: the VMM's own runs" :
+				 !vm->stepping ? "from --step-at-port or --step-after on (a note marks the step)" :
 				 v0->our_debug ? "on: exitrace single-steps the vCPUs whose VMM set no guest debug" :
 				 "on, but the VMM's own guest debug is in force on vCPU 0" },
 	};
@@ -304,6 +305,7 @@ void att_trace_step(struct att_vcpu *v, const char *stale)
 	vm->steps = step;
 	vm->last_reason = (uint32_t)v->cur.exit.reason;
 	att_emit_pending(v, step, false);
+	att_step_trigger(v);
 	/* the recorder's arrival detection, without single-step (no instruction known) */
 	struct xt_event taken;
 	v->kv.guest_debug = v->guest_debug;

@@ -54,6 +54,8 @@ struct att_options {
 	bool stale;			/* name the stale exit fields (default on) */
 	bool borrow_sync_regs;		/* set kvm_valid_regs during KVM_RUN (run_hook.c says when not) */
 	uint32_t step;			/* --step: our guest-debug word (0: off); stepping.c */
+	int32_t step_at_port;		/* start stepping at the guest's OUT to it; -1: at once */
+	uint64_t step_after;		/* or after this many steps; 0: at once */
 };
 extern struct att_options att_opt;
 void att_options_load(void);
@@ -93,6 +95,7 @@ struct att_vcpu {
 	bool in_trace;			/* made before the trace opened: the header has it */
 	bool late_noted;		/* made after: the trace says once that it is not recorded */
 	bool our_debug;			/* --step: single-stepped by us, its DEBUG exits hidden */
+	bool step_tried;		/* att_step_enable() ran for it */
 };
 
 struct att_vm {
@@ -101,6 +104,7 @@ struct att_vm {
 	pthread_mutex_t lock;		/* orders the steps of all its vCPUs (SPEC 5.1) */
 	uint32_t irqchip;		/* enum xt_irqchip */
 	bool sync_regs_ok;		/* KVM_CAP_SYNC_REGS covers regs, sregs and events */
+	bool stepping;			/* --step has started (stepping.c) */
 	struct att_slot slots[ATT_SLOTS_MAX];
 	size_t n_slots;
 	struct att_vcpu *vcpus[ATT_VCPUS_MAX];
@@ -118,8 +122,12 @@ struct att_vm {
 	uint32_t last_reason;
 };
 
-/* stepping.c: our guest debug on the vCPUs the VMM set none on (vm->lock held, trace opening) */
+/* stepping.c: at the trace's start (vm->lock held): step now, or wait for the trigger */
 void att_step_setup(struct att_vm *vm);
+/* After a step (vm->lock held): did the guest reach --step-at-port / --step-after? */
+void att_step_trigger(struct att_vcpu *v);
+/* On v's own thread before its KVM_RUN, once stepping started: our guest debug, unless the VMM's */
+void att_step_enable(struct att_vcpu *v);
 /* Is this exit of v one of ours, to record and not return to the VMM? */
 bool att_step_hidden(const struct att_vcpu *v, int ret);
 

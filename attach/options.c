@@ -29,6 +29,8 @@ void att_options_load(void)
 	char *preload = take("EXITRACE_ATTACH_PRELOAD");
 	char *borrow = take("EXITRACE_ATTACH_BORROW_SYNC_REGS");
 	char *step = take("EXITRACE_ATTACH_STEP");
+	char *at_port = take("EXITRACE_ATTACH_STEP_AT_PORT");
+	char *after = take("EXITRACE_ATTACH_STEP_AFTER");
 	if (!out)
 		return;		/* loaded, but not by exitrace: do nothing at all */
 	/* "" marks an LD_PRELOAD the VMM did not have */
@@ -49,5 +51,9 @@ void att_options_load(void)
 		att_opt.step = KVM_GUESTDBG_ENABLE | KVM_GUESTDBG_SINGLESTEP |
 			       (!strcmp(step, "2") ? KVM_GUESTDBG_BLOCKIRQ : 0);
 	free(step);
+	att_opt.step_at_port = at_port ? (int32_t)(strtoul(at_port, NULL, 0) & 0xffff) : -1;
+	att_opt.step_after = after ? strtoull(after, NULL, 0) : 0;
+	free(at_port);
+	free(after);
 	att_opt.output = out;
 }

@@ -106,6 +106,8 @@ int att_run(struct att_vcpu *v, unsigned long req, void *arg)
 				 "trace began: its exits are not recorded", v->id);
 		}
 	}
+	if (tracing && vm->stepping && !v->step_tried)
+		att_step_enable(v);
 	pthread_mutex_unlock(&vm->lock);
 	/* a trace that failed still owes the VMM the exits it would have had, if we step it */
 	if (!tracing && !v->our_debug)

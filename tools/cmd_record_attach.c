@@ -149,7 +149,7 @@ static int usage(const char *fmt, const char *arg)
 
 int cmd_record_attach(int argc, char **argv)
 {
-	const char *output = NULL, *mem_limit = NULL;
+	const char *output = NULL, *mem_limit = NULL, *at_port = NULL, *after = NULL;
 	bool quiet = false, stale = true, borrow = false, step = false, block_irq = false;
 	int i;
 	for (i = 1; i < argc && strcmp(argv[i], "--"); i++) {
@@ -161,6 +161,10 @@ int cmd_record_attach(int argc, char **argv)
 			stale = false;
 		else if (!strcmp(argv[i], "--step"))
 			step = true;
+		else if (!strcmp(argv[i], "--step-at-port") && i + 1 < argc)
+			step = true, at_port = argv[++i];
+		else if (!strcmp(argv[i], "--step-after") && i + 1 < argc)
+			step = true, after = argv[++i];
 		else if (!strcmp(argv[i], "--block-irq"))
 			block_irq = true;
 		else if (!strcmp(argv[i], "--borrow-sync-regs"))
@@ -169,7 +173,8 @@ int cmd_record_attach(int argc, char **argv)
 			quiet = true;
 		else
 			return usage("with -- COMMAND: unknown option '%s' (attach mode takes -o, --memory-limit, "
-				     "--no-stale, --step, --block-irq, --borrow-sync-regs, --quiet)", argv[i]);
+				     "--no-stale, --step, --step-at-port, --step-after, --block-irq, --borrow-sync-regs, "
+				     "--quiet)", argv[i]);
 	}
 	if (i + 1 >= argc)
 		return usage("-- needs a COMMAND to run%s", "");
@@ -177,6 +182,13 @@ int cmd_record_attach(int argc, char **argv)
 		return usage("-o FILE is needed%s", "");
 	if (block_irq && !step)
 		return usage("--block-irq is for --step%s", "");
+	uint64_t port = 0, steps = 0;
+	if (at_port && (!cli_parse_u64(at_port, &port) || port > 0xffff))
+		return usage("--step-at-port needs an I/O port (0 to 0xffff), not '%s'", at_port);
+	if (after && (!cli_parse_u64(after, &steps) || !steps))
+		return usage("--step-after needs a number of steps (1 or more), not '%s'", after);
+	if (at_port && after)
+		return usage("--step-at-port and --step-after: one or the other%s", "");
 	uint64_t limit = 0;
 	if (mem_limit && !cli_parse_u64(mem_limit, &limit))
 		return usage("--memory-limit needs a number of bytes, not '%s'", mem_limit);
@@ -229,6 +241,10 @@ int cmd_record_attach(int argc, char **argv)
 			setenv("EXITRACE_ATTACH_BORROW_SYNC_REGS", "1", 1);
 		if (step)
 			setenv("EXITRACE_ATTACH_STEP", block_irq ? "2" : "1", 1);
+		if (at_port)
+			setenv("EXITRACE_ATTACH_STEP_AT_PORT", at_port, 1);
+		if (after)
+			setenv("EXITRACE_ATTACH_STEP_AFTER", after, 1);
 		setenv("LD_PRELOAD", preload, 1);
 		execv(exe, cmd);
 		fprintf(stderr, "exitrace record: %s: %s\n", exe, strerror(errno));

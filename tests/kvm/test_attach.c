@@ -17,6 +17,12 @@
 
 #include "kt.h"
 
+/* A path in the test's temp dir that stays (kt_tmp() reuses one buffer). */
+static const char *tmp(const char *name)
+{
+	return strdup(kt_tmp(name));
+}
+
 static char plain[1 << 16];
 
 /* mini_vmm alone (with args, "" for none): its stdout and exit status. */
@@ -120,7 +126,7 @@ int main(int argc, char **argv)
 	int want = run_plain(vmm, "");
 	TEST_EQ_U64(3, want, "mini_vmm's own status");
 
-	const char *trace = kt_tmp("t.xtr");
+	const char *trace = tmp("t.xtr");
 	int rc = kt_exitrace_within(120, "record -o %s -- %s", trace, vmm);
 	TEST_EQ_U64(want, rc, "exitrace record passes COMMAND's status on\nstderr: %s", kt_err());
 	TEST_EQ_STR(plain, kt_out(), "the VMM's output is byte-identical under exitrace");
@@ -162,7 +168,7 @@ int main(int argc, char **argv)
 	kt_free(t);
 
 	/* VM 2: two vCPUs on two threads, single-step over STI with an MSI pending */
-	t = kt_load(kt_tmp("t.xtr.1"));
+	t = kt_load(tmp("t.xtr.1"));
 	TEST_EQ_U64(2, t->n_vcpus, "vm2: vCPUs");
 	TEST_EQ_U64(XT_IRQCHIP_KERNEL, t->irqchip, "vm2: irqchip");
 	check_exits(t, "vm2", 0);
@@ -195,8 +201,8 @@ int main(int argc, char **argv)
 	/* the tools read attached traces */
 	TEST_EQ_U64(0, kt_exitrace("info %s", trace), "info: %s", kt_err());
 	TEST_CONTAINS(kt_out(), "attach", "info names the loader");
-	TEST_EQ_U64(0, kt_exitrace("stat %s", kt_tmp("t.xtr.1")), "stat: %s", kt_err());
-	TEST_EQ_U64(0, kt_exitrace("dump %s", kt_tmp("t.xtr.1")), "dump: %s", kt_err());
+	TEST_EQ_U64(0, kt_exitrace("stat %s", tmp("t.xtr.1")), "stat: %s", kt_err());
+	TEST_EQ_U64(0, kt_exitrace("dump %s", tmp("t.xtr.1")), "dump: %s", kt_err());
 	TEST_CONTAINS(kt_out(), "irq-inject vector=0x30 via msi", "dump shows the MSI");
 	if (any_stale)
 		TEST_CONTAINS(kt_out(), "stale: debug.arch.", "dump names stale fields");
@@ -204,27 +210,27 @@ int main(int argc, char **argv)
 	TEST_ASSERT(kt_exitrace("replay %s", trace) != 0, "replay of an attached trace refuses");
 
 	/* without stale naming the VMM sees the same too; --quiet prints nothing of ours */
-	rc = kt_exitrace_within(120, "record --no-stale --quiet -o %s -- %s", kt_tmp("n.xtr"), vmm);
+	rc = kt_exitrace_within(120, "record --no-stale --quiet -o %s -- %s", tmp("n.xtr"), vmm);
 	TEST_EQ_U64(want, rc, "--no-stale: status");
 	TEST_EQ_STR(plain, kt_out(), "--no-stale: the VMM's output");
 	TEST_EQ_STR("", kt_err(), "--quiet");
 
 	/* --borrow-sync-regs: the same output, and the same trace of the one-vCPU VM (two threads may interleave otherwise) */
-	rc = kt_exitrace_within(120, "record --borrow-sync-regs -q -o %s -- %s", kt_tmp("b.xtr"), vmm);
+	rc = kt_exitrace_within(120, "record --borrow-sync-regs -q -o %s -- %s", tmp("b.xtr"), vmm);
 	TEST_EQ_U64(want, rc, "--borrow-sync-regs: status");
 	TEST_EQ_STR(plain, kt_out(), "--borrow-sync-regs: the VMM's output");
-	TEST_EQ_U64(0, kt_exitrace("diff %s %s", trace, kt_tmp("b.xtr")),
+	TEST_EQ_U64(0, kt_exitrace("diff %s %s", trace, tmp("b.xtr")),
 		    "--borrow-sync-regs captures what the ioctls capture:\n%s", kt_out());
 
 	/* --step: the VMM's own run untouched, its vCPUs without guest debug single-stepped */
-	rc = kt_exitrace_within(120, "record --step -q -o %s -- %s", kt_tmp("s.xtr"), vmm);
+	rc = kt_exitrace_within(120, "record --step -q -o %s -- %s", tmp("s.xtr"), vmm);
 	TEST_EQ_U64(want, rc, "--step: status");
 	TEST_EQ_STR(plain, kt_out(), "--step: the VMM's output, the DEBUG exits it did not ask for hidden");
-	t = kt_load(kt_tmp("s.xtr.1"));
+	t = kt_load(tmp("s.xtr.1"));
 	TEST_EQ_U64(KVM_GUESTDBG_ENABLE | KVM_GUESTDBG_SINGLESTEP, t->guest_debug, "--step: ours in force at the start");
 	TEST_ASSERT(kt_step_at_rip(t, 0x1202, 1), "--step: vCPU 1 stepped (MOV before its first OUT)");
 	kt_free(t);
-	t = kt_load(kt_tmp("s.xtr"));
+	t = kt_load(tmp("s.xtr"));
 	struct kt_trace *unstepped = kt_load(trace);
 	TEST_EQ_U64(KVM_GUESTDBG_ENABLE | KVM_GUESTDBG_USE_SW_BP, t->guest_debug, "--step: the VMM's own wins in vm1");
 	TEST_EQ_U64(unstepped->nsteps, t->nsteps, "--step: vm1 runs as the VMM says, not stepped");
@@ -233,10 +239,10 @@ int main(int argc, char **argv)
 	int io_want = run_plain(vmm, "io 5");
 	static char io_plain[sizeof(plain)];
 	memcpy(io_plain, plain, sizeof(plain));
-	rc = kt_exitrace_within(120, "record --step --block-irq -q -o %s -- %s io 5", kt_tmp("io.xtr"), vmm);
+	rc = kt_exitrace_within(120, "record --step --block-irq -q -o %s -- %s io 5", tmp("io.xtr"), vmm);
 	TEST_EQ_U64(io_want, rc, "--step io: status");
 	TEST_EQ_STR(io_plain, kt_out(), "--step io: the VMM saw its 6 exits only");
-	t = kt_load(kt_tmp("io.xtr"));
+	t = kt_load(tmp("io.xtr"));
 	size_t outs = 0, debugs = 0;
 	for (uint64_t i = 1; i <= t->nsteps; i++) {
 		outs += t->steps[i].exit_reason == KVM_EXIT_IO;
@@ -246,29 +252,39 @@ int main(int argc, char **argv)
 	TEST_ASSERT(debugs >= 10, "--step io: the DEC and JNZ of each round stepped (%zu DEBUG steps)", debugs);
 	TEST_ASSERT(kt_step_at_rip(t, 0x100a, 1), "--step io: a step ends after DEC");
 	kt_free(t);
+	/* --step-at-port 0x80: no step before the guest's first OUT to 0x80, every instruction after */
+	rc = kt_exitrace_within(120, "record --step-at-port 0x80 -q -o %s -- %s io 5", tmp("ap.xtr"), vmm);
+	TEST_EQ_U64(io_want, rc, "--step-at-port: status");
+	TEST_EQ_STR(io_plain, kt_out(), "--step-at-port: the VMM's output");
+	t = kt_load(tmp("ap.xtr"));
+	TEST_EQ_U64(KVM_EXIT_IO, t->steps[1].exit_reason, "--step-at-port: the first step is the OUT, unstepped");
+	TEST_EQ_U64(KVM_EXIT_DEBUG, t->steps[2].exit_reason, "--step-at-port: stepping from there");
+	kt_free(t);
+	TEST_EQ_U64(2, kt_exitrace("record --step-at-port 0x10000 -o %s -- %s", tmp("x.xtr"), vmm),
+		    "--step-at-port: a port is 16 bits");
 	run_plain(vmm, "");	/* plain[] back to the full run's output */
 
 	/* initial memory above --memory-limit is not stored, and info says so */
-	rc = kt_exitrace_within(120, "record -q --memory-limit 4096 -o %s -- %s vm1", kt_tmp("m.xtr"), vmm);
+	rc = kt_exitrace_within(120, "record -q --memory-limit 4096 -o %s -- %s vm1", tmp("m.xtr"), vmm);
 	TEST_EQ_U64(want, rc, "--memory-limit: status");
-	TEST_EQ_U64(0, kt_exitrace("info %s", kt_tmp("m.xtr")), "info");
+	TEST_EQ_U64(0, kt_exitrace("info %s", tmp("m.xtr")), "info");
 	TEST_CONTAINS(kt_out(), "attach:    memory: not stored: 65536 bytes in 1 slot,", "info names the limit");
 	TEST_EQ_U64(0, kt_exitrace("info %s", trace), "info");
 	TEST_CONTAINS(kt_out(), "attach:    memory: 1 slot, 65536 bytes", "info: the memory stored");
 
 	/* a static COMMAND is refused: LD_PRELOAD cannot reach it */
 	if (access("/sbin/ldconfig", X_OK) == 0) {
-		rc = kt_exitrace("record -o %s -- /sbin/ldconfig -p", kt_tmp("s.xtr"));
+		rc = kt_exitrace("record -o %s -- /sbin/ldconfig -p", tmp("s.xtr"));
 		if (strstr(kt_err(), "statically linked"))
 			TEST_EQ_U64(2, rc, "a static COMMAND: status 2");
 	}
 	TEST_EQ_U64(2, kt_exitrace("record -o %s --", trace), "-- without COMMAND");
 
 	/* a VMM killed by a signal: its status as a shell gives it, and the trace reads (truncated) */
-	rc = kt_exitrace_within(60, "record -o %s -- %s killed", kt_tmp("k.xtr"), vmm);
+	rc = kt_exitrace_within(60, "record -o %s -- %s killed", tmp("k.xtr"), vmm);
 	TEST_EQ_U64(128 + SIGKILL, rc, "a killed COMMAND: 128 + signal");
 	TEST_CONTAINS(kt_err(), "killed by signal 9", "record says so");
-	t = kt_load(kt_tmp("k.xtr"));
+	t = kt_load(tmp("k.xtr"));
 	TEST_ASSERT(t->truncated, "the killed VMM's trace has no footer");
 	kt_free(t);
 	printf("ok\n");
