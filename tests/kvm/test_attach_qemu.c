@@ -20,10 +20,14 @@
 #define QEMU "qemu-system-x86_64"
 #define ARGS "-enable-kvm -nographic -no-reboot -device isa-debug-exit,iobase=0xf4,iosize=4 -kernel"
 
-/* A path in the test's temp dir that stays (kt_tmp() reuses one buffer). */
+/* A path in the test's temp dir that stays (kt_tmp() reuses its 16 buffers). */
 static const char *tmp(const char *name)
 {
-	return strdup(kt_tmp(name));
+	static char paths[32][600];
+	static unsigned n;
+	TEST_ASSERT(n < 32, "more paths than tmp() keeps");
+	snprintf(paths[n], sizeof(paths[n]), "%s", kt_tmp(name));
+	return paths[n++];
 }
 
 static char plain[1 << 16];
