@@ -53,12 +53,12 @@ static const char *const outcomes[] = {
 };
 static const char *const methods[] = {
 	[XT_INJECT_INTERRUPT] = "kvm-interrupt", [XT_INJECT_MSI] = "msi",
-	[XT_INJECT_NMI] = "nmi",
+	[XT_INJECT_NMI] = "nmi", [XT_INJECT_PIT] = "pit",
 };
 static const char *const inputs[] = {
 	[XT_INPUT_RDTSC] = "rdtsc", [XT_INPUT_RDTSCP] = "rdtscp",
 	[XT_INPUT_RDRAND] = "rdrand", [XT_INPUT_RDSEED] = "rdseed",
-	[XT_INPUT_RDPID] = "rdpid",
+	[XT_INPUT_RDPID] = "rdpid", [XT_INPUT_IN] = "in",
 };
 static const char *const modes[] = {
 	[XT_MODE_REAL] = "real", [XT_MODE_PROT] = "prot", [XT_MODE_LONG] = "long",
