@@ -67,6 +67,7 @@ struct recorder {
 	struct vcpu_stats stats;
 	struct ktrace *kt;
 	uint32_t capture;
+	uint32_t platform;		/* XT_PLATFORM_* */
 
 	struct vcpu_stepper st;
 	struct xt_state cur, prev;
@@ -192,6 +193,11 @@ static int setup(struct recorder *r)
 	if (r->vm.mem_size > ACPI_TABLES_BASE + ACPI_TABLES_SIZE &&
 	    !(r->img.load_addr < ACPI_TABLES_BASE + ACPI_TABLES_SIZE && r->img.end > ACPI_TABLES_BASE))
 		acpi_tables_build(r->vm.mem + ACPI_TABLES_BASE, ACPI_TABLES_SIZE, 1);
+	if ((rc = legacy_pc_choose(o->legacy_pc, o->irqchip, &r->img, r->vm.mem_size, o->idt, &r->platform, err)) ||
+	    (rc = legacy_pc_devices(&r->vm, r->platform, false, err)))
+		return rc;
+	if (r->platform & XT_PLATFORM_IVT)
+		legacy_pc_ivt(r->vm.mem);
 	uint64_t stack = cpu_default_stack(&r->vm, r->img.mode, r->img.entry);
 	if ((rc = cpu_setup(&r->vm, r->img.mode, r->img.entry, stack, o->idt, err)) ||
 	    (rc = loader_multiboot_regs(&r->vm, &r->img, &o->load, err)) || (rc = setup_debug(r)))
@@ -222,6 +228,7 @@ static int setup(struct recorder *r)
 		.entry = r->img.entry, .cpuid = r->cpuid, .n_cpuid = r->n_cpuid,
 		.memory = r->regions, .n_memory = r->n_regions, .injections = o->irqs,
 		.n_injections = o->n_irqs, .stats_names = r->stats.names, .n_stats = r->stats.n,
+		.platform = r->platform,
 	};
 	memcpy(h.vm.debugreg, r->st.dbg_regs, sizeof(h.vm.debugreg));
 	int khz = ioctl(r->vm.vcpu_fd, KVM_GET_TSC_KHZ, 0);

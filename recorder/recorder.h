@@ -9,6 +9,7 @@
 #include <stdio.h>
 
 #include "inject.h"
+#include "legacy_pc.h"
 #include "loader.h"
 #include "rec_util.h"
 
@@ -29,6 +30,7 @@ struct record_options {
 	uint64_t mem_size;
 	uint32_t irqchip;		/* enum xt_irqchip */
 	bool no_step, block_irq, sw_bp, idt;
+	enum legacy_pc_want legacy_pc;	/* the PIT, PICs and IVT a BIOS leaves (legacy_pc.h) */
 	struct hw_breakpoint hw_bp[4];
 	size_t n_hw_bp;
 	struct xt_injection irqs[INJECT_MAX];

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "legacy_pc.h"
 #include "rec_util.h"
 #include "vm_build.h"
 
@@ -34,6 +35,15 @@ int vm_build(struct kvm_vm *vm, const struct xt_header *h, struct xt_error *err)
 		return rc;
 	if (!vm->sync_regs)
 		return rec_err(err, -ENOTSUP, "this KVM lacks KVM_CAP_SYNC_REGS for regs, sregs and events");
+	/*
+	 * The same PIT and PICs (the IVT is in the recorded memory).  A
+	 * single-stepped trace holds each PIT tick the guest took, which
+	 * replay makes at its step: the PIT's own timer must stay quiet.
+	 * Without steps there is nowhere to place a tick: the PIT runs.
+	 */
+	bool quiet = c->guest_debug & KVM_GUESTDBG_SINGLESTEP;
+	if ((rc = legacy_pc_devices(vm, c->platform, quiet, err)))
+		return rc;
 	if ((rc = kvm_vm_set_cpuid(vm, c->cpuid, c->n_cpuid, err)))
 		return rc;
 	/*

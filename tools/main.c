@@ -17,8 +17,12 @@ static const struct xt_command commands[] = {
 	  "       [--capture lapic,debugregs,fpu,stats|all] [--ktrace] [--idt|--no-idt] [--sw-bp]\n"
 	  "       [--hw-bp ADDR|SYMBOL[:x|w|rw[:LEN]] ...] [--console FILE] [--quiet] [--one-thread]\n"
 	  "       [--append ARGS | --cmdline LINE] [--module FILE[,STRING] ...] [--initrd FILE]\n"
+	  "       [--legacy-pc|--no-legacy-pc]\n"
 	  "  multiboot: the kernel's command line is 'GUEST ARGS' as boot loaders write it (--cmdline:\n"
-	  "  the whole line); modules are put page-aligned above the kernel and 1 MiB, in order",
+	  "  the whole line); modules are put page-aligned above the kernel and 1 MiB, in order\n"
+	  "  legacy PC (default for real-mode guests and multiboot kernels with --irqchip kernel):\n"
+	  "  the PIT ticking at 18.2 Hz, the PICs at vectors 0x08/0x70, a real-mode IVT whose IRQ\n"
+	  "  handlers send an EOI",
 	  "run a guest under KVM single-step and write every exit to a trace\n"
 	  "  exit status: the guest's isa-debug-exit status (((value << 1) | 1) & 0xff) if it used one,\n"
 	  "  else 0; 2 when exitrace itself failed" },
