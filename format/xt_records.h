@@ -205,6 +205,7 @@ enum xt_taken_outcome {
 #define XT_EVIDENCE_INSTRUCTION 0x20	/* the instruction raises it (INT n, UD2, ...) */
 #define XT_EVIDENCE_LAPIC_IRR 0x40	/* our injection's request bit is clear: accepted */
 #define XT_EVIDENCE_FRAME_SIZE 0x80	/* the frame's size: whether an error code was pushed */
+#define XT_EVIDENCE_PIC_ISR 0x100	/* an in-kernel 8259's in-service bit for the vector's IRQ */
 
 enum xt_input_what {
 	XT_INPUT_RDTSC = 1,
