@@ -25,6 +25,7 @@
 #include "host_probe.h"
 #include "insn.h"
 #include "ktrace.h"
+#include "pit_ticks.h"
 #include "rec_util.h"
 #include "recorder.h"
 #include "step_events.h"
@@ -544,6 +545,12 @@ static int step_loop(struct recorder *r)
 				return rc;
 			ends = exit_ends(r, in);
 		}
+		/* a PIT tick the step took goes before it, as an injection replay makes again */
+		struct xt_event tick_ev;
+		if ((r->platform & XT_PLATFORM_PIT) &&
+		    pit_tick_taken(&r->vm, &r->prev, &r->cur, in, &r->inj, r->steps + 1, &tick_ev) &&
+		    (rc = emit(r, &tick_ev)))
+			return rc;
 		if ((r->capture & ~XT_CAPTURE_DEFAULT & ~XT_CAPTURE_STATS) &&
 		    (rc = kvm_vm_get_heavy(&r->vm, &r->cur, r->capture, &r->res->err)))
 			return rc;
