@@ -162,6 +162,22 @@ size_t xt_capture_str(char *buf, size_t size, uint32_t capture)
 	return len;
 }
 
+size_t xt_platform_str(char *buf, size_t size, uint32_t platform)
+{
+	static const struct { uint32_t bit; const char *name; } names[] = {
+		{ XT_PLATFORM_PIT, "pit" }, { XT_PLATFORM_PIC, "pic" }, { XT_PLATFORM_IVT, "ivt" },
+	};
+	size_t len = 0;
+	if (size)
+		buf[0] = 0;
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if ((platform & names[i].bit) && len < size)
+			len += (size_t)snprintf(buf + len, size - len, "%s%s", len ? "," : "", names[i].name);
+	if (!platform && size)
+		len = (size_t)snprintf(buf, size, "none");
+	return len;
+}
+
 bool xt_kvm_param_is_apicv(const char *key)
 {
 	const char *dot = strrchr(key, '.');

@@ -370,6 +370,8 @@ const char *xt_irqchip_name(uint32_t irqchip);
 size_t xt_guest_debug_str(char *buf, size_t size, uint32_t flags);
 /* A capture set (XT_CAPTURE_*) as names joined by ',' ("regs,sregs,events,exit,lapic"). */
 size_t xt_capture_str(char *buf, size_t size, uint32_t capture);
+/* A platform word (XT_PLATFORM_*) as names joined by ',' ("pit,pic,ivt"; "none" if 0). */
+size_t xt_platform_str(char *buf, size_t size, uint32_t platform);
 /*
  * Does this KVM module parameter ("kvm_intel.enable_apicv") decide how
  * interrupts reach a guest: APICv (Intel), AVIC (AMD), IPI virtualization?

@@ -60,6 +60,11 @@ static void stepped(void)
 
 	TEST_EQ_U64(0, kt_exitrace("replay %s", trace), "replay: %s", kt_out());
 	TEST_CONTAINS(kt_out(), "identical:", "replays identically");
+	char fed[80];
+	snprintf(fed, sizeof(fed), "fed back %zu injections, 3 instruction results", ticks);
+	TEST_CONTAINS(kt_out(), fed, "the ticks and the reads were fed back");
+	TEST_EQ_U64(0, kt_exitrace("info %s", trace), "info: %s", kt_err());
+	TEST_CONTAINS(kt_out(), "platform:  legacy PC: pit,pic,ivt", "info names the platform");
 }
 
 static void unstepped(void)
