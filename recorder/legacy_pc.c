@@ -146,3 +146,15 @@ void legacy_pc_ivt(uint8_t *mem)
 		put_ivt(mem, PIC_SLAVE_BASE + irq, STUB_SLAVE + 16 * irq - 0xf0000);
 	}
 }
+
+int legacy_pc_setup(struct kvm_vm *vm, enum legacy_pc_want want, const struct guest_image *img, bool idt,
+		    uint32_t *platform, struct xt_error *err)
+{
+	int rc;
+	if ((rc = legacy_pc_choose(want, vm->irqchip, img, vm->mem_size, idt, platform, err)) ||
+	    (rc = legacy_pc_devices(vm, *platform, false, err)))
+		return rc;
+	if (*platform & XT_PLATFORM_IVT)
+		legacy_pc_ivt(vm->mem);
+	return 0;
+}

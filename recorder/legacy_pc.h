@@ -44,4 +44,12 @@ int legacy_pc_devices(struct kvm_vm *vm, uint32_t platform, bool quiet, struct x
 /* Write the IVT and its handlers into guest memory (XT_PLATFORM_IVT). */
 void legacy_pc_ivt(uint8_t *mem);
 
+/*
+ * The recorder's one call: choose the platform for img (legacy_pc_choose),
+ * create its devices with the PIT running, and write the IVT into vm's
+ * memory if it is part of it.  0 or -errno with err set.
+ */
+int legacy_pc_setup(struct kvm_vm *vm, enum legacy_pc_want want, const struct guest_image *img, bool idt,
+		    uint32_t *platform, struct xt_error *err);
+
 #endif

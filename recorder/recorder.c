@@ -194,11 +194,8 @@ static int setup(struct recorder *r)
 	if (r->vm.mem_size > ACPI_TABLES_BASE + ACPI_TABLES_SIZE &&
 	    !(r->img.load_addr < ACPI_TABLES_BASE + ACPI_TABLES_SIZE && r->img.end > ACPI_TABLES_BASE))
 		acpi_tables_build(r->vm.mem + ACPI_TABLES_BASE, ACPI_TABLES_SIZE, 1);
-	if ((rc = legacy_pc_choose(o->legacy_pc, o->irqchip, &r->img, r->vm.mem_size, o->idt, &r->platform, err)) ||
-	    (rc = legacy_pc_devices(&r->vm, r->platform, false, err)))
+	if ((rc = legacy_pc_setup(&r->vm, o->legacy_pc, &r->img, o->idt, &r->platform, err)))
 		return rc;
-	if (r->platform & XT_PLATFORM_IVT)
-		legacy_pc_ivt(r->vm.mem);
 	uint64_t stack = cpu_default_stack(&r->vm, r->img.mode, r->img.entry);
 	if ((rc = cpu_setup(&r->vm, r->img.mode, r->img.entry, stack, o->idt, err)) ||
 	    (rc = loader_multiboot_regs(&r->vm, &r->img, &o->load, err)) || (rc = setup_debug(r)))
