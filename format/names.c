@@ -55,7 +55,7 @@ static const char *const outcomes[] = {
 };
 static const char *const methods[] = {
 	[XT_INJECT_INTERRUPT] = "kvm-interrupt", [XT_INJECT_MSI] = "msi",
-	[XT_INJECT_NMI] = "nmi",
+	[XT_INJECT_NMI] = "nmi", [XT_INJECT_PIT] = "pit",
 };
 /* KVM_MP_STATE_* (x86's) */
 static const char *const mp_states[] = {
@@ -68,7 +68,7 @@ static const char *const icr_shorthands[] = { "none", "self", "all", "all-but-se
 static const char *const inputs[] = {
 	[XT_INPUT_RDTSC] = "rdtsc", [XT_INPUT_RDTSCP] = "rdtscp",
 	[XT_INPUT_RDRAND] = "rdrand", [XT_INPUT_RDSEED] = "rdseed",
-	[XT_INPUT_RDPID] = "rdpid",
+	[XT_INPUT_RDPID] = "rdpid", [XT_INPUT_IN] = "in",
 };
 static const char *const modes[] = {
 	[XT_MODE_REAL] = "real", [XT_MODE_PROT] = "prot", [XT_MODE_LONG] = "long",
@@ -172,6 +172,22 @@ size_t xt_capture_str(char *buf, size_t size, uint32_t capture)
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
 		if ((capture & names[i].bit) && len < size)
 			len += (size_t)snprintf(buf + len, size - len, "%s%s", len ? "," : "", names[i].name);
+	return len;
+}
+
+size_t xt_platform_str(char *buf, size_t size, uint32_t platform)
+{
+	static const struct { uint32_t bit; const char *name; } names[] = {
+		{ XT_PLATFORM_PIT, "pit" }, { XT_PLATFORM_PIC, "pic" }, { XT_PLATFORM_IVT, "ivt" },
+	};
+	size_t len = 0;
+	if (size)
+		buf[0] = 0;
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if ((platform & names[i].bit) && len < size)
+			len += (size_t)snprintf(buf + len, size - len, "%s%s", len ? "," : "", names[i].name);
+	if (!platform && size)
+		len = (size_t)snprintf(buf, size, "none");
 	return len;
 }
 

@@ -90,7 +90,16 @@ enum xt_inject_method {
 	XT_INJECT_INTERRUPT = 1,	/* KVM_INTERRUPT (no in-kernel irqchip) */
 	XT_INJECT_MSI = 2,		/* KVM_SIGNAL_MSI to the local APIC */
 	XT_INJECT_NMI = 3,		/* KVM_NMI */
+	XT_INJECT_PIT = 4,		/* the in-kernel PIT's IRQ 0, taken by the guest (vector: its vector) */
 };
+
+/*
+ * The legacy PC platform a VM has (vm config "platform"): what a BIOS
+ * leaves behind for a real-mode guest or a multiboot kernel.
+ */
+#define XT_PLATFORM_PIT 0x1	/* in-kernel i8254 (KVM_CREATE_PIT2), channel 0 at 18.2 Hz */
+#define XT_PLATFORM_PIC 0x2	/* the 8259s at vectors 0x08 and 0x70, IRQ 0 and the cascade unmasked */
+#define XT_PLATFORM_IVT 0x4	/* a real-mode IVT with default handlers (in the initial memory) */
 
 /* A scheduled injection: at a step, or when the guest writes an I/O port. */
 struct xt_injection {
@@ -130,6 +139,7 @@ struct xt_vm_config {
 	size_t n_stats;
 	uint32_t n_vcpus;		/* writer: 0 means 1; reader: at least 1 */
 	const uint32_t *apic_ids;	/* by vCPU; writer: NULL means 0, 1, 2, ...; reader: always set */
+	uint32_t platform;		/* XT_PLATFORM_*; 0 (or absent): none of it */
 };
 
 struct xt_image {
@@ -197,6 +207,7 @@ enum xt_taken_outcome {
 #define XT_EVIDENCE_INSTRUCTION 0x20	/* the instruction raises it (INT n, UD2, ...) */
 #define XT_EVIDENCE_LAPIC_IRR 0x40	/* our injection's request bit is clear: accepted */
 #define XT_EVIDENCE_FRAME_SIZE 0x80	/* the frame's size: whether an error code was pushed */
+#define XT_EVIDENCE_PIC_ISR 0x100	/* an in-kernel 8259's in-service bit for the vector's IRQ */
 
 enum xt_input_what {
 	XT_INPUT_RDTSC = 1,
@@ -204,6 +215,7 @@ enum xt_input_what {
 	XT_INPUT_RDRAND = 3,
 	XT_INPUT_RDSEED = 4,
 	XT_INPUT_RDPID = 5,
+	XT_INPUT_IN = 6,	/* IN from a port KVM answers itself (PIT, PIC): no exit showed it */
 };
 
 /* One value a non-deterministic instruction produced: field = value after the step. */
@@ -391,6 +403,8 @@ const char *xt_irqchip_name(uint32_t irqchip);
 size_t xt_guest_debug_str(char *buf, size_t size, uint32_t flags);
 /* A capture set (XT_CAPTURE_*) as names joined by ',' ("regs,sregs,events,exit,lapic"). */
 size_t xt_capture_str(char *buf, size_t size, uint32_t capture);
+/* A platform word (XT_PLATFORM_*) as names joined by ',' ("pit,pic,ivt"; "none" if 0). */
+size_t xt_platform_str(char *buf, size_t size, uint32_t platform);
 /*
  * Does this KVM module parameter ("kvm_intel.enable_apicv") decide how
  * interrupts reach a guest: APICv (Intel), AVIC (AMD), IPI virtualization?

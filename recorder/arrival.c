@@ -6,6 +6,7 @@
  */
 #include <linux/kvm.h>
 #include <string.h>
+#include <sys/ioctl.h>
 
 #include "arrival.h"
 #include "guest_mem.h"
@@ -211,6 +212,27 @@ static bool vset_narrow(struct vset *s, const struct vset *keep)
 	return true;
 }
 
+/*
+ * Did an in-kernel 8259 accept an IRQ as this vector?  Its in-service bit
+ * for the IRQ is set: no exception or INT n sets it.  Real mode needs it:
+ * the PICs' vectors (0x08-0x0f as a BIOS leaves them) are exceptions' in
+ * number, and a PIC's interrupt sets no local APIC bit.
+ */
+static bool pic_in_service(const struct kvm_vm *vm, unsigned vector)
+{
+	if (vm->irqchip != XT_IRQCHIP_KERNEL)
+		return false;
+	for (uint32_t chip = KVM_IRQCHIP_PIC_MASTER; chip <= KVM_IRQCHIP_PIC_SLAVE; chip++) {
+		struct kvm_irqchip c = { .chip_id = chip };
+		if (ioctl(vm->vm_fd, KVM_GET_IRQCHIP, &c) < 0)
+			return false;
+		unsigned base = c.chip.pic.irq_base & 0xf8u;
+		if (vector >= base && vector < base + 8 && (c.chip.pic.isr >> (vector - base) & 1))
+			return true;
+	}
+	return false;
+}
+
 /* What a vector arrives as when nothing but its number says: NMI, exception or interrupt. */
 static uint32_t type_of(unsigned v)
 {
@@ -371,11 +393,15 @@ static bool pick_vector(struct kvm_vm *vm, const struct xt_state *prev, const st
 			if (!idt_candidates(vm, prev, cur, &c, &target))
 				return false;
 			*type = 0;
-			if (vset_count(&c) > 1)
+			if (vset_count(&c) > 1) {
 				shared_handler(prev, cur, inj, have_lapic ? &lapic : NULL, f, target, &c, type,
 					       evidence);
-			else
+			} else if (pic_in_service(vm, vset_first(&c))) {
+				*type = XT_TAKEN_EXTERNAL;
+				*evidence |= XT_EVIDENCE_PIC_ISR;
+			} else {
 				*type = type_of(vset_first(&c));
+			}
 			*vector = vset_first(&c);
 			if (vset_count(&c) > 1)
 				*cand = c;

@@ -36,8 +36,23 @@ void injector_port_write(struct injector *in, uint16_t port)
 			enqueue(in, i);
 }
 
+/*
+ * A PIT tick, as the PIT makes it: a pulse on GSI 0 (api.rst 4.25
+ * KVM_IRQ_LINE), whatever its vector; the PIC and I/O APIC turn it into
+ * the vector the guest programmed.  1 like a delivered MSI.
+ */
+static int pulse_irq0(struct kvm_vm *vm)
+{
+	struct kvm_irq_level up = { .irq = 0, .level = 1 }, down = { .irq = 0, .level = 0 };
+	if (ioctl(vm->vm_fd, KVM_IRQ_LINE, &up) < 0 || ioctl(vm->vm_fd, KVM_IRQ_LINE, &down) < 0)
+		return -errno;
+	return 1;
+}
+
 int inject_now(struct kvm_vm *vm, uint32_t method, uint32_t vector)
 {
+	if (method == XT_INJECT_PIT)
+		return pulse_irq0(vm);
 	if (method == XT_INJECT_MSI || (method == XT_INJECT_NMI && vm->irqchip != XT_IRQCHIP_NONE)) {
 		struct kvm_msi msi = { .address_lo = MSI_ADDR,
 				       .data = method == XT_INJECT_NMI ? MSI_DM_NMI : vector };
@@ -119,7 +134,8 @@ int injector_replay(struct injector *in, struct kvm_vm *vm, uint32_t method, uin
 		}
 	}
 	int r = inject_now(vm, method, vector);
-	if (r >= 0)
+	/* the recorder did not make a PIT tick: its arrival had no injection of ours to match */
+	if (r >= 0 && method != XT_INJECT_PIT)
 		note_outstanding(in, method, vector);
 	return r;
 }

@@ -52,6 +52,15 @@ void insn_decode(const uint8_t *p, size_t n, int bits, struct insn *out)
 		if (i + 1 < n)
 			*out = (struct insn){ INSN_INT, (unsigned)i + 2, 0, 0, p[i + 1] };
 		return;
+	case 0xe4:
+	case 0xe5:
+		if (i + 1 < n)
+			*out = (struct insn){ INSN_IN, (unsigned)i + 2, 0, 0, p[i + 1] };
+		return;
+	case 0xec:
+	case 0xed:
+		*out = (struct insn){ INSN_IN, (unsigned)i + 1, 0, 0, INSN_PORT_DX };
+		return;
 	case 0x0f:
 		break;
 	default:

@@ -26,6 +26,7 @@
 #include "insn.h"
 #include "ipi_watch.h"
 #include "ktrace.h"
+#include "pit_ticks.h"
 #include "rec_util.h"
 #include "recorder.h"
 #include "recorder_internal.h"
@@ -179,6 +180,8 @@ static int setup(struct recorder *r)
 	if (r->vm.mem_size > ACPI_TABLES_BASE + ACPI_TABLES_SIZE &&
 	    !loader_loaded_in(&r->img, ACPI_TABLES_BASE, ACPI_TABLES_SIZE))
 		acpi_tables_build(r->vm.mem + ACPI_TABLES_BASE, ACPI_TABLES_SIZE, r->n_vcpus);
+	if ((rc = legacy_pc_setup(&r->vm, o->legacy_pc, &r->img, o->idt, &r->platform, err)))
+		return rc;
 	uint64_t stack = cpu_default_stack(&r->vm, r->img.mode, r->img.entry);
 	if ((rc = cpu_setup(&r->vm, r->img.mode, r->img.entry, stack, o->idt, err)) ||
 	    (rc = loader_multiboot_regs(&r->vm, &r->img, &o->load, err)))
@@ -217,6 +220,7 @@ static int setup(struct recorder *r)
 		.entry = r->img.entry, .cpuid = r->cpuid, .n_cpuid = r->n_cpuid,
 		.memory = r->regions, .n_memory = r->n_regions, .injections = o->irqs,
 		.n_injections = o->n_irqs, .stats_names = r->stats.names, .n_stats = r->stats.n,
+		.platform = r->platform,
 	};
 	memcpy(h.vm.debugreg, r->vc->st.dbg_regs, sizeof(h.vm.debugreg));
 	h.vm.n_vcpus = r->n_vcpus;
@@ -505,6 +509,14 @@ int rec_record_exit(struct recorder *r, int ret, int err, const struct insn *in)
 		if ((rc = vstep_after_exit(&v->st, &v->cur, &r->res->err)))
 			return rc;
 		ends = rec_exit_ends(r, in);
+	}
+	/* a PIT tick the step took goes before it, as an injection replay makes again */
+	struct xt_event tick_ev;
+	if ((r->platform & XT_PLATFORM_PIT) &&
+	    pit_tick_taken(&r->vm, &v->prev, &v->cur, in, &r->inj, r->steps + 1, &tick_ev)) {
+		tick_ev.vcpu = v->index;
+		if ((rc = rec_emit(r, &tick_ev)))
+			return rc;
 	}
 	if ((r->capture & ~XT_CAPTURE_DEFAULT & ~XT_CAPTURE_STATS) &&
 	    (rc = kvm_vm_get_heavy(&r->vm, &v->cur, r->capture, &r->res->err)))

@@ -9,6 +9,7 @@
 #include <stdio.h>
 
 #include "inject.h"
+#include "legacy_pc.h"
 #include "loader.h"
 #include "rec_util.h"
 
@@ -30,6 +31,7 @@ struct record_options {
 	uint32_t irqchip;		/* enum xt_irqchip */
 	uint32_t vcpus;			/* 0 or 1: one; more: lock-step (needs an in-kernel irqchip) */
 	bool no_step, block_irq, sw_bp, idt;
+	enum legacy_pc_want legacy_pc;	/* the PIT, PICs and IVT a BIOS leaves (legacy_pc.h) */
 	struct hw_breakpoint hw_bp[4];
 	size_t n_hw_bp;
 	struct xt_injection irqs[INJECT_MAX];

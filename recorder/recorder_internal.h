@@ -51,6 +51,7 @@ struct recorder {
 	struct vcpu_stats stats;
 	struct ktrace *kt;
 	uint32_t capture;
+	uint32_t platform;		/* XT_PLATFORM_* */
 
 	struct rec_vcpu *vcpus;		/* by vCPU index */
 	struct xt_state *ap_initial;	/* the header's initial states of vCPUs 1.. */

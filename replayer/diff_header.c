@@ -173,6 +173,12 @@ static int compare_vm(struct xd_hdiffs *d, const struct xt_vm_config *a, const s
 	if (a->irqchip != b->irqchip)
 		XD_TRY(add(d, XD_GROUP_VM, true, "irqchip", xt_irqchip_name(a->irqchip),
 			   xt_irqchip_name(b->irqchip)));
+	if (a->platform != b->platform) {
+		/* the PIT's ticks are interrupts one trace can have and the other not */
+		xt_platform_str(x, sizeof(x), a->platform);
+		xt_platform_str(y, sizeof(y), b->platform);
+		XD_TRY(add(d, XD_GROUP_VM, true, "legacy PC", x, y));
+	}
 	injections_text(x, sizeof(x), a);
 	injections_text(y, sizeof(y), b);
 	XD_TRY(add_str(d, XD_GROUP_VM, false, "injections", x, y));

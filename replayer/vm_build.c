@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "legacy_pc.h"
 #include "rec_util.h"
 #include "vm_build.h"
 
@@ -39,6 +40,15 @@ int vm_build(struct kvm_vm *vm, const struct xt_header *h, struct xt_error *err)
 		return rc;
 	if (!vm->sync_regs)
 		return rec_err(err, -ENOTSUP, "this KVM lacks KVM_CAP_SYNC_REGS for regs, sregs and events");
+	/*
+	 * The same PIT and PICs (the IVT is in the recorded memory).  A
+	 * single-stepped trace holds each PIT tick the guest took, which
+	 * replay makes at its step: the PIT's own timer must stay quiet.
+	 * Without steps there is nowhere to place a tick: the PIT runs.
+	 */
+	bool quiet = c->guest_debug & KVM_GUESTDBG_SINGLESTEP;
+	if ((rc = legacy_pc_devices(vm, c->platform, quiet, err)))
+		return rc;
 	uint32_t n = c->n_vcpus ? c->n_vcpus : 1;
 	if (n > KVM_VM_VCPUS_MAX)
 		return rec_err(err, -ENOTSUP, "the trace has %u vCPUs: this exitrace replays at most %u", n,

@@ -148,6 +148,11 @@ static void print_text(const char *path, struct xt_reader *r, uint64_t steps, si
 	printf("vm:        %s mode, entry 0x%" PRIx64 ", %" PRIu64 " MiB, irqchip %s\n",
 	       xt_cpu_mode_name(vm->cpu_mode), vm->entry, vm->mem_size >> 20,
 	       xt_irqchip_name(vm->irqchip));
+	if (vm->platform) {
+		char pf[64];
+		xt_platform_str(pf, sizeof(pf), vm->platform);
+		printf("platform:  legacy PC: %s\n", pf);
+	}
 	if (vm->append)
 		printf("cmdline:   %s\n", text_esc(e1, sizeof(e1), vm->append));
 	for (size_t i = 0; i < h->n_extra; i++)
@@ -243,10 +248,12 @@ static void print_json(const char *path, struct xt_reader *r, uint64_t steps, si
 	char gd[128], cap[128];
 	xt_guest_debug_str(gd, sizeof(gd), vm->guest_debug);
 	xt_capture_str(cap, sizeof(cap), vm->capture);
+	char pf[64];
+	xt_platform_str(pf, sizeof(pf), vm->platform);
 	fprintf(o, "}},\"vm\":{\"mode\":\"%s\",\"mem_size\":%" PRIu64 ",\"irqchip\":\"%s\",\"guest_debug\":%u,"
-		   "\"guest_debug_flags\":\"%s\",\"capture\":\"%s\",\"entry\":\"0x%" PRIx64 "\",\"loader\":",
+		   "\"guest_debug_flags\":\"%s\",\"capture\":\"%s\",\"platform\":\"%s\",\"entry\":\"0x%" PRIx64 "\",\"loader\":",
 		xt_cpu_mode_name(vm->cpu_mode), vm->mem_size, xt_irqchip_name(vm->irqchip),
-		vm->guest_debug, gd, cap, vm->entry);
+		vm->guest_debug, gd, cap, pf, vm->entry);
 	json_str(o, vm->loader);
 	fputs(",\"scenario\":", o);
 	if (vm->scenario)

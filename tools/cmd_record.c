@@ -228,7 +228,8 @@ int cmd_record(int argc, char **argv)
 {
 	enum { O_MODE = 256, O_LOAD, O_ENTRY, O_MEM, O_NO_STEP, O_BLOCK_IRQ, O_IRQCHIP, O_IRQ,
 	       O_MAX_STEPS, O_TIMEOUT, O_CAPTURE, O_KTRACE, O_IDT, O_SW_BP, O_HW_BP, O_CONSOLE,
-	       O_APPEND, O_QUIET, O_SCENARIO, O_NO_IDT, O_ONE_THREAD, O_CMDLINE, O_MODULE, O_INITRD, O_VCPUS };
+	       O_APPEND, O_QUIET, O_SCENARIO, O_NO_IDT, O_ONE_THREAD, O_CMDLINE, O_MODULE, O_INITRD, O_VCPUS,
+	       O_LEGACY_PC, O_NO_LEGACY_PC };
 	static const struct option opts[] = {
 		{ "output", required_argument, NULL, 'o' },
 		{ "scenario", required_argument, NULL, O_SCENARIO },
@@ -246,6 +247,8 @@ int cmd_record(int argc, char **argv)
 		{ "ktrace", no_argument, NULL, O_KTRACE },
 		{ "idt", no_argument, NULL, O_IDT },
 		{ "no-idt", no_argument, NULL, O_NO_IDT },
+		{ "legacy-pc", no_argument, NULL, O_LEGACY_PC },
+		{ "no-legacy-pc", no_argument, NULL, O_NO_LEGACY_PC },
 		{ "sw-bp", no_argument, NULL, O_SW_BP },
 		{ "hw-bp", required_argument, NULL, O_HW_BP },
 		{ "console", required_argument, NULL, O_CONSOLE },
@@ -338,6 +341,8 @@ int cmd_record(int argc, char **argv)
 		case O_KTRACE: o.ktrace = true; break;
 		case O_IDT: idt = true; idt_set = true; break;
 		case O_NO_IDT: idt = false; idt_set = true; break;
+		case O_LEGACY_PC: o.legacy_pc = LEGACY_PC_ON; break;
+		case O_NO_LEGACY_PC: o.legacy_pc = LEGACY_PC_OFF; break;
 		case O_SW_BP: o.sw_bp = true; break;
 		case O_HW_BP:
 			if (o.n_hw_bp == 4)

@@ -166,7 +166,7 @@ static void append_str(char *buf, size_t size, size_t *len, const char *s)
 }
 
 static const char *evidence_names[] = { "stack-frame", "idt", "lapic-isr", "events",
-					"injection", "instruction", "lapic-irr", "frame-size" };
+					"injection", "instruction", "lapic-irr", "frame-size", "pic-isr" };
 
 size_t fmt_taken_vector(char *buf, size_t size, const struct xt_event *ev)
 {

@@ -106,6 +106,7 @@ void fx_header_init(struct fx_header *fh, uint32_t capture)
 		.load_addr = 0x100000, .entry = 0x100000,
 		.cpuid = fh->cpuid, .n_cpuid = 2, .memory = fh->memory, .n_memory = 2,
 		.injections = fh->inj, .n_injections = 2, .stats_names = fh->stats, .n_stats = 2,
+		.platform = XT_PLATFORM_PIT | XT_PLATFORM_PIC,
 	};
 	for (size_t i = 0; i < sizeof(fh->image); i++)
 		fh->image[i] = (uint8_t)(i ^ 0x5a);

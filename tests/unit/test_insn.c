@@ -54,5 +54,13 @@ int main(void)
 	TEST_ASSERT(in.kind == INSN_OTHER, "cut short");
 	in = dec("\x90", 1, 64);
 	TEST_ASSERT(in.kind == INSN_OTHER, "nop");
+	in = dec("\xe4\x40", 2, 16);
+	TEST_ASSERT(in.kind == INSN_IN && in.vector == 0x40 && in.len == 2, "in al, 0x40");
+	in = dec("\x66\xe5\x21", 3, 16);
+	TEST_ASSERT(in.kind == INSN_IN && in.vector == 0x21 && in.len == 3, "in eax, 0x21 (16-bit code)");
+	in = dec("\xec", 1, 32);
+	TEST_ASSERT(in.kind == INSN_IN && in.vector == INSN_PORT_DX && in.len == 1, "in al, dx");
+	in = dec("\xe4", 1, 16);
+	TEST_ASSERT(in.kind == INSN_OTHER, "in al, imm8 cut short");
 	return 0;
 }

@@ -61,6 +61,8 @@ static void check_header(const struct xt_header *want, const struct xt_header *g
 	TEST_EQ_U64(wv->max_steps, gv->max_steps, "max steps");
 	TEST_EQ_U64(wv->timeout_ms, gv->timeout_ms, "timeout");
 	TEST_EQ_U64(wv->tsc_khz, gv->tsc_khz, "tsc");
+	TEST_EQ_U64(wv->platform, gv->platform, "platform");
+	TEST_ASSERT(gv->platform, "the fixture has a platform to round-trip");
 	TEST_EQ_STR(wv->loader, gv->loader, "loader");
 	TEST_EQ_STR(wv->scenario, gv->scenario, "scenario");
 	TEST_EQ_STR(wv->append, gv->append, "append");
