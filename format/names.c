@@ -158,37 +158,42 @@ size_t xt_guest_debug_str(char *buf, size_t size, uint32_t flags)
 	return len;
 }
 
+struct bit_name {
+	uint32_t bit;
+	const char *name;
+};
+
+/* The names of the bits set in v, joined by ',' (what snprintf would return). */
+static size_t bit_names(char *buf, size_t size, uint32_t v, const struct bit_name *names, size_t n)
+{
+	size_t len = 0;
+	if (size)
+		buf[0] = 0;
+	for (size_t i = 0; i < n; i++)
+		if ((v & names[i].bit) && len < size)
+			len += (size_t)snprintf(buf + len, size - len, "%s%s", len ? "," : "", names[i].name);
+	return len;
+}
+
 size_t xt_capture_str(char *buf, size_t size, uint32_t capture)
 {
-	static const struct { uint32_t bit; const char *name; } names[] = {
+	static const struct bit_name names[] = {
 		{ 1u << XT_BLOCK_REGS, "regs" }, { 1u << XT_BLOCK_SREGS, "sregs" },
 		{ 1u << XT_BLOCK_EVENTS, "events" }, { 1u << XT_BLOCK_EXIT, "exit" },
 		{ XT_CAPTURE_DEBUGREGS, "debugregs" }, { XT_CAPTURE_LAPIC, "lapic" },
 		{ XT_CAPTURE_FPU, "fpu" }, { XT_CAPTURE_STATS, "stats" },
 	};
-	size_t len = 0;
-	if (size)
-		buf[0] = 0;
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-		if ((capture & names[i].bit) && len < size)
-			len += (size_t)snprintf(buf + len, size - len, "%s%s", len ? "," : "", names[i].name);
-	return len;
+	return bit_names(buf, size, capture, names, sizeof(names) / sizeof(names[0]));
 }
 
 size_t xt_platform_str(char *buf, size_t size, uint32_t platform)
 {
-	static const struct { uint32_t bit; const char *name; } names[] = {
+	static const struct bit_name names[] = {
 		{ XT_PLATFORM_PIT, "pit" }, { XT_PLATFORM_PIC, "pic" }, { XT_PLATFORM_IVT, "ivt" },
 	};
-	size_t len = 0;
-	if (size)
-		buf[0] = 0;
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-		if ((platform & names[i].bit) && len < size)
-			len += (size_t)snprintf(buf + len, size - len, "%s%s", len ? "," : "", names[i].name);
-	if (!platform && size)
-		len = (size_t)snprintf(buf, size, "none");
-	return len;
+	if (!platform)
+		return (size_t)snprintf(buf, size, "none");
+	return bit_names(buf, size, platform, names, sizeof(names) / sizeof(names[0]));
 }
 
 bool xt_kvm_param_is_apicv(const char *key)

@@ -58,6 +58,15 @@ const char *kt_tmp(const char *name)
 	return test_path(tmpdir, name);
 }
 
+const char *kt_tmp_kept(const char *name)
+{
+	static char paths[32][600];
+	static unsigned n;
+	TEST_ASSERT(n < 32, "more paths than kt_tmp_kept() keeps");
+	snprintf(paths[n], sizeof(paths[n]), "%s", kt_tmp(name));
+	return paths[n++];
+}
+
 static void slurp_fd(int fd, char *buf, size_t size)
 {
 	ssize_t n = pread(fd, buf, size - 1, 0);

@@ -67,6 +67,8 @@ const char *kt_exitrace_path(void);
 const char *kt_arg(int i);
 /* A path in the test's temp dir. */
 const char *kt_tmp(const char *name);
+/* The same in a buffer of its own that stays (32 of them per test). */
+const char *kt_tmp_kept(const char *name);
 
 /*
  * Run "exitrace ARGS" (ARGS formatted like printf, split on spaces; use

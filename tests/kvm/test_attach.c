@@ -20,11 +20,7 @@
 /* A path in the test's temp dir that stays (kt_tmp() reuses its 16 buffers). */
 static const char *tmp(const char *name)
 {
-	static char paths[32][600];
-	static unsigned n;
-	TEST_ASSERT(n < 32, "more paths than tmp() keeps");
-	snprintf(paths[n], sizeof(paths[n]), "%s", kt_tmp(name));
-	return paths[n++];
+	return kt_tmp_kept(name);
 }
 
 static char plain[1 << 16];
