@@ -99,7 +99,7 @@ static void usage(FILE *f)
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		fprintf(f, "  %-10s %.*s\n", commands[i].name,
 			(int)strcspn(commands[i].summary, "\n"), commands[i].summary);	/* its first line */
-	fprintf(f, "\n'exitrace COMMAND --help' shows a command's options.\n"
+	fprintf(f, "\n'exitrace COMMAND --help' or 'exitrace help COMMAND' shows a command's options.\n"
 		   "Exit status: 0 success/identical, 1 differences found, 2 usage, I/O or format error;\n"
 		   "record: the guest's isa-debug-exit status when it used one.\n");
 }
@@ -207,6 +207,16 @@ int main(int argc, char **argv)
 	if (argc < 2) {
 		usage(stderr);
 		return XT_EXIT_ERROR;
+	}
+	if (!strcmp(argv[1], "help") && argc > 2) {
+		/* exitrace help CMD: what CMD --help says */
+		if (!find_command(argv[2])) {
+			fprintf(stderr, "exitrace: no command '%s'\n", argv[2]);
+			usage(stderr);
+			return XT_EXIT_ERROR;
+		}
+		cli_print_usage(stdout, argv[2]);
+		return XT_EXIT_OK;
 	}
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
 		usage(stdout);

@@ -140,7 +140,14 @@ int main(int argc, char **argv)
 		expect_usage(readers[i], "an unknown option", run(readers[i], "--bogus", good, NULL));
 		expect_usage(readers[i], "no file", run(readers[i], NULL));
 		TEST_EQ_U64(0, run(readers[i], "--help", NULL), "%s --help", readers[i]);
+		/* exitrace help CMD says the same as CMD --help */
+		char want[sizeof(out_text)];
+		snprintf(want, sizeof(want), "%s", out_text);
+		TEST_EQ_U64(0, run("help", readers[i], NULL), "help %s", readers[i]);
+		TEST_EQ_STR(want, out_text, "help %s is %s --help", readers[i], readers[i]);
 	}
+	TEST_EQ_U64(2, run("help", "no-such-command", NULL), "help of no command");
+	TEST_CONTAINS(err_text, "no command 'no-such-command'", "named");
 	expect_usage("info", "two files", run("info", good, good, NULL));
 	expect_usage("diff", "an unknown option", run("diff", "--bogus", good, good, NULL));
 	expect_usage("diff", "one file", run("diff", good, NULL));
