@@ -215,6 +215,34 @@ static size_t read_linear(const struct guest_code *g, const struct xt_sregs *sr,
 	return done;
 }
 
+/*
+ * A jump or call to a relative target: " <symbol+off>" after it, as objdump
+ * writes it, where the guest's symbols name the target.
+ */
+static void name_branch_target(struct guest_code *g, struct code_slot *e, const ZydisDecodedInstruction *in,
+			       const ZydisDecodedOperand *ops, uint64_t rip)
+{
+	if (in->meta.category != ZYDIS_CATEGORY_COND_BR && in->meta.category != ZYDIS_CATEGORY_UNCOND_BR &&
+	    in->meta.category != ZYDIS_CATEGORY_CALL)
+		return;
+	for (unsigned i = 0; i < in->operand_count_visible; i++) {
+		const ZydisDecodedOperand *op = &ops[i];
+		uint64_t target;
+		const char *name;
+		uint64_t off;
+		if (op->type != ZYDIS_OPERAND_TYPE_IMMEDIATE || !op->imm.is_relative ||
+		    !ZYAN_SUCCESS(ZydisCalcAbsoluteAddress(in, op, rip, &target)) ||
+		    !symtab_lookup(g->syms, target, &name, &off))
+			continue;
+		size_t len = strlen(e->insn);
+		if (off)
+			snprintf(e->insn + len, sizeof(e->insn) - len, " <%.40s+0x%llx>", name, (unsigned long long)off);
+		else
+			snprintf(e->insn + len, sizeof(e->insn) - len, " <%.40s>", name);
+		return;
+	}
+}
+
 static void decode(struct guest_code *g, struct code_slot *e, const struct xt_state *s, enum mode m,
 		   uint64_t rip, uint64_t linear)
 {
@@ -269,6 +297,7 @@ static void decode(struct guest_code *g, struct code_slot *e, const struct xt_st
 	}
 	ci->len = in.length;
 	memcpy(ci->bytes, b, in.length);
+	name_branch_target(g, e, &in, ops, rip);
 	switch (in.meta.category) {
 	case ZYDIS_CATEGORY_COND_BR: case ZYDIS_CATEGORY_UNCOND_BR: case ZYDIS_CATEGORY_CALL:
 	case ZYDIS_CATEGORY_RET: case ZYDIS_CATEGORY_INTERRUPT: case ZYDIS_CATEGORY_SYSCALL:

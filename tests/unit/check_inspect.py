@@ -55,6 +55,12 @@ for step, code in ((702, "<sti_insn> sti"), (703, "<sti_shadow> xor eax, eax"), 
                    (705, "<rt_vectors+0x302> push 0x30")):
     l = lines_matching(dump, rf"^\s+{step}  rip=")
     check(len(l) == 1 and code in l[0], f"dump step {step}: wanted '{code}', got {l}")
+# a call's or jump's target is named as objdump names it
+l = lines_matching(dump, r"^\s+12  rip=")
+check(len(l) == 1 and re.search(r"call 0x[0-9a-f]+ <main> ", l[0]),
+      f"dump step 12: wanted 'call 0x... <main>', got {l}")
+check(any(re.search(r"j[a-z]+ 0x[0-9a-f]+ <[a-z_]+\+0x[0-9a-f]+>", x) for x in dump.splitlines()),
+      "dump: a conditional jump's target as <symbol+off>")
 # the mode of each step: 16-bit real mode and 32-bit protected mode decode as such
 real = run("dump", os.path.join(DATA, "real_mode.xtr"), "--to", "2")
 check("mov si, 0x7c13" in real, f"real mode: wanted 'mov si, 0x7c13' (16-bit), got {real!r}")
