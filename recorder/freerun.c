@@ -75,22 +75,12 @@ static int interrupted(struct vcpu_thread *t)
 {
 	struct recorder *r = t->fr->r;
 	struct rec_vcpu *v = t->v;
-	int mp = kvm_vm_get_mp_state(&t->vm);
-	if (mp < 0)
-		return rec_err(&r->res->err, mp, "KVM_GET_MP_STATE of vCPU %u: %s", v->index, strerror(-mp));
-	bool waits = mp == KVM_MP_STATE_INIT_RECEIVED || mp == KVM_MP_STATE_UNINITIALIZED ||
-		     mp == KVM_MP_STATE_SIPI_RECEIVED;
-	bool halted = mp == KVM_MP_STATE_HALTED && !(t->vm.run->s.regs.regs.rflags & RFLAGS_IF);
-	atomic_store(&t->status, waits ? WAITS_FOR_SIPI : halted ? HALTED_FOR_GOOD : RUNS);
-	if ((uint32_t)mp == v->mp_state)
-		return 0;
+	/* the lock-step's own bookkeeping: the event, and a started AP's state reloaded */
 	pthread_mutex_lock(&t->fr->lock);
-	struct xt_event ev = { .kind = XT_EV_MP_STATE, .step = r->steps, .vcpu = v->index };
-	ev.mp.from = v->mp_state;
-	ev.mp.to = (uint32_t)mp;
-	v->mp_state = (uint32_t)mp;
-	int rc = rec_emit(r, &ev);
+	int rc = refresh_mp_state(r, v);
 	pthread_mutex_unlock(&t->fr->lock);
+	bool halted = v->mp_state == KVM_MP_STATE_HALTED && !(t->vm.run->s.regs.regs.rflags & RFLAGS_IF);
+	atomic_store(&t->status, mp_waits_for_sipi(v->mp_state) ? WAITS_FOR_SIPI : halted ? HALTED_FOR_GOOD : RUNS);
 	return rc;
 }
 
@@ -206,8 +196,7 @@ int freerun_loop(struct recorder *r)
 		t->v = &r->vcpus[i];
 		t->vm = r->vm;
 		kvm_vm_select(&t->vm, i);
-		bool waits = t->v->mp_state != KVM_MP_STATE_RUNNABLE;
-		atomic_store(&t->status, waits ? WAITS_FOR_SIPI : RUNS);
+		atomic_store(&t->status, mp_waits_for_sipi(t->v->mp_state) ? WAITS_FOR_SIPI : RUNS);
 	}
 	/* started is read by kick_all(), under the lock */
 	pthread_mutex_lock(&fr.lock);

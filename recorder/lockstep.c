@@ -40,12 +40,9 @@ int refresh_mp_state(struct recorder *r, struct rec_vcpu *v)
 	if (mp == KVM_MP_STATE_HALTED)
 		v->halted = true;
 	if (mp == KVM_MP_STATE_RUNNABLE) {
-		int rc;
-		if ((rc = kvm_vm_get_state(&r->vm, &v->cur, r->capture, &r->res->err)) ||
-		    (rc = vstep_resync(&v->st, &r->res->err)))
+		int rc = vstep_reload(&v->st, &v->cur, &v->prev, r->capture, &r->res->err);
+		if (rc)
 			return rc;
-		v->cur.exit.reason = XT_EXIT_NONE;
-		v->prev = v->cur;
 		gmem_tlb_flush(&v->code_tlb);
 		v->halted = false;
 		v->reset = true;
@@ -55,12 +52,6 @@ int refresh_mp_state(struct recorder *r, struct rec_vcpu *v)
 		}
 	}
 	return rec_emit(r, &ev);
-}
-
-static bool waits_for_sipi(const struct rec_vcpu *v)
-{
-	return v->mp_state == KVM_MP_STATE_INIT_RECEIVED || v->mp_state == KVM_MP_STATE_UNINITIALIZED ||
-	       v->mp_state == KVM_MP_STATE_SIPI_RECEIVED;
 }
 
 /*
@@ -105,9 +96,9 @@ int lockstep_pick(struct recorder *r)
 	struct rec_vcpu *sleeper = NULL;
 	for (uint32_t k = 0; k < r->n_vcpus; k++) {
 		struct rec_vcpu *v = &r->vcpus[(r->next_vcpu + k) % r->n_vcpus];
-		if (waits_for_sipi(v) && (rc = refresh_mp_state(r, v)))
+		if (mp_waits_for_sipi(v->mp_state) && (rc = refresh_mp_state(r, v)))
 			return rc;
-		if (waits_for_sipi(v))
+		if (mp_waits_for_sipi(v->mp_state))
 			continue;
 		if (v->halted && !can_wake(r, v)) {
 			if (!sleeper && (v->cur.regs.rflags & RFLAGS_IF))
@@ -157,14 +148,9 @@ int halted_inside_run(struct recorder *r, int ret, int err)
 	const struct kvm_regs *now = &r->vm.run->s.regs.regs;
 	if (now->rip == v->cur.regs.rip && now->rflags == v->cur.regs.rflags)
 		return 0;
-	vstep_advance(&v->st, &v->prev, &v->cur);
-	v->cur.exit.reason = KVM_EXIT_INTR;
-	v->cur.exit.run_ret = (uint64_t)(int64_t)ret;
-	v->cur.exit.run_errno = (uint64_t)err;
-	int rc = rec_write_step(r, 0);
+	int rc = rec_record_intr(r, ret, err);
 	if (rc)
 		return rc;
-	r->steps++;
 	struct xt_event ev = { .kind = XT_EV_NOTE, .step = r->steps, .vcpu = v->index };
 	char text[160];
 	int mp = kvm_vm_get_mp_state(&r->vm);

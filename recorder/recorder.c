@@ -478,6 +478,23 @@ static int acpi_sleep_now(struct recorder *r)
 }
 
 /*
+ * A KVM_RUN interrupted without an exit, as the selected vCPU's next step:
+ * the state it is in, with the interrupted exit KVM reported.
+ */
+int rec_record_intr(struct recorder *r, int ret, int err)
+{
+	struct rec_vcpu *v = r->vc;
+	vstep_advance(&v->st, &v->prev, &v->cur);
+	v->cur.exit.reason = KVM_EXIT_INTR;
+	v->cur.exit.run_ret = (uint64_t)(int64_t)ret;
+	v->cur.exit.run_errno = (uint64_t)err;
+	int rc = rec_write_step(r, 0);
+	if (!rc)
+		r->steps++;
+	return rc;
+}
+
+/*
  * The exit the selected vCPU's KVM_RUN just made, into the trace as its
  * next step with the step's events: devices answer it first, so the
  * payload holds what the guest got.  1: the exit ends the recording (the
@@ -597,15 +614,10 @@ static int step_loop(struct recorder *r)
 			 * there) with nothing that can wake it: record where it stopped,
 			 * as the interrupted exit KVM reported, and end.
 			 */
-			vstep_advance(&r->vc->st, &r->vc->prev, &r->vc->cur);
-			r->vc->cur.exit.reason = KVM_EXIT_INTR;
-			r->vc->cur.exit.run_ret = (uint64_t)(int64_t)ret;
-			r->vc->cur.exit.run_errno = (uint64_t)err;
+			if ((rc = rec_record_intr(r, ret, err)))
+				return rc;
 			rec_set_end(r, XT_END_HLT, 0, "halted at 0x%llx with interrupts disabled",
 				(unsigned long long)r->vc->cur.regs.rip);
-			if ((rc = rec_write_step(r, 0)))
-				return rc;
-			r->steps++;
 			return 0;
 		}
 

@@ -74,6 +74,8 @@ void rec_set_end(struct recorder *r, uint32_t reason, int64_t code, const char *
 bool rec_exit_ends(struct recorder *r, const struct insn *in);
 /* The selected vCPU's exit as its next step, events included: 1 it ends the recording, < 0 an error. */
 int rec_record_exit(struct recorder *r, int ret, int err, const struct insn *in);
+/* A KVM_RUN interrupted without an exit as the selected vCPU's next step (exit KVM_EXIT_INTR). */
+int rec_record_intr(struct recorder *r, int ret, int err);
 /* The events of the step just written. */
 int rec_after_step(struct recorder *r, const struct insn *in);
 
@@ -84,6 +86,13 @@ int rec_on_tick_work(struct recorder *r);
 int freerun_loop(struct recorder *r);
 
 /* ---- lock-step (lockstep.c) ---- */
+
+/* A run state in which the vCPU waits for INIT and SIPI and cannot step. */
+static inline bool mp_waits_for_sipi(uint32_t mp)
+{
+	return mp == KVM_MP_STATE_INIT_RECEIVED || mp == KVM_MP_STATE_UNINITIALIZED ||
+	       mp == KVM_MP_STATE_SIPI_RECEIVED;
+}
 
 /*
  * The vCPU to step next, selected: 1; 0 when none ever can again (the end

@@ -30,6 +30,17 @@ int vstep_init(struct vcpu_stepper *st, struct kvm_vm *vm, uint32_t control,
 	return vstep_resync(st, err);
 }
 
+int vstep_reload(struct vcpu_stepper *st, struct xt_state *cur, struct xt_state *prev, uint32_t capture,
+		 struct xt_error *err)
+{
+	int rc;
+	if ((rc = kvm_vm_get_state(st->vm, cur, capture, err)) || (rc = vstep_resync(st, err)))
+		return rc;
+	cur->exit.reason = XT_EXIT_NONE;
+	*prev = *cur;
+	return 0;
+}
+
 int vstep_resync(struct vcpu_stepper *st, struct xt_error *err)
 {
 	if (ioctl(st->vm->vcpu_fd, KVM_GET_SREGS, &st->raw_sregs) < 0 ||

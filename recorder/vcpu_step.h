@@ -41,6 +41,13 @@ int vstep_init(struct vcpu_stepper *st, struct kvm_vm *vm, uint32_t control,
 int vstep_resync(struct vcpu_stepper *st, struct xt_error *err);
 
 /*
+ * The state KVM gave the vCPU itself (a start by SIPI) into cur, as the
+ * base its next step is compared with: prev the same, no exit yet.
+ */
+int vstep_reload(struct vcpu_stepper *st, struct xt_state *cur, struct xt_state *prev, uint32_t capture,
+		 struct xt_error *err);
+
+/*
  * One KVM_RUN.  *ret and *err_no are what KVM_RUN returned and its errno.
  * A run that returned EINTR made no exit (a signal, or immediate_exit):
  * nothing else changes then, and the caller runs again or stops.  Returns

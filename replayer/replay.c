@@ -617,10 +617,7 @@ static int take_mp_state(struct replay *r, const struct xt_event *ev)
 				 v->index, want ? want : "?", got ? got : "?");
 		}
 	} else if (mp == KVM_MP_STATE_RUNNABLE &&
-		   !(rc = kvm_vm_get_state(&r->vm, &v->cur, r->h->vm.capture, &r->res->err)) &&
-		   !(rc = vstep_resync(&v->st, &r->res->err))) {
-		v->cur.exit.reason = XT_EXIT_NONE;
-		v->prev = v->cur;
+		   !(rc = vstep_reload(&v->st, &v->cur, &v->prev, r->h->vm.capture, &r->res->err))) {
 		gmem_tlb_flush(&v->code_tlb);
 		r->res->mp_changes++;
 	}
