@@ -47,10 +47,14 @@ extern struct att_real att_real;
 /* Our own ioctls on the VMM's descriptors go straight to the kernel. */
 #define att_ioctl(fd, req, arg) att_real.ioctl((fd), (req), (arg))
 
+/* --memory: the slots' contents at the first KVM_RUN, whole (up to memory_limit), as digests, or not */
+enum att_memory { ATT_MEMORY_FULL, ATT_MEMORY_HASH, ATT_MEMORY_NONE };
+
 struct att_options {
 	const char *output;		/* FILE; NULL: attach mode is off */
 	const char *run_id;		/* written into each header, so exitrace can count its traces */
-	uint64_t memory_limit;		/* initial memory above this total is not stored */
+	uint64_t memory_limit;		/* initial memory above this total is only hashed */
+	enum att_memory memory;
 	bool stale;			/* name the stale exit fields (default on) */
 	bool borrow_sync_regs;		/* set kvm_valid_regs during KVM_RUN (run_hook.c says when not) */
 	uint32_t step;			/* --step: our guest-debug word (0: off); stepping.c */
@@ -69,6 +73,7 @@ struct att_slot {
 struct att_pending {
 	const struct att_vcpu *target;	/* NULL: the VM's next step, whatever the vCPU */
 	bool inject;			/* an irq-inject event (else a note) */
+	bool raw;			/* a note written as it is, without "before this step, " */
 	uint32_t method, vector;
 	int32_t result;
 	char text[224];
@@ -92,6 +97,9 @@ struct att_vcpu {
 	struct xt_cpuid_entry *cpuid;	/* the VMM's last KVM_SET_CPUID2 */
 	size_t n_cpuid;
 	uint32_t last_exit;		/* the exit the next KVM_RUN completes (0xffffffff: none) */
+	uint8_t answer[4096];		/* the VMM's answer to that exit (an IN's or MMIO read's data) */
+	size_t answer_len;
+	bool has_answer;		/* taken at this KVM_RUN's start, written before its step */
 	bool in_trace;			/* made before the trace opened: the header has it */
 	bool late_noted;		/* made after: the trace says once that it is not recorded */
 	bool our_debug;			/* --step: single-stepped by us, its DEBUG exits hidden */
@@ -120,6 +128,7 @@ struct att_vm {
 	uint64_t started_ns;
 	uint64_t flushed_ns;		/* when a frame was last ended: a killed VMM loses at most ~1 s */
 	uint32_t last_reason;
+	char replay_blockers[512];	/* what the VMM set before the trace that it does not hold */
 };
 
 /* stepping.c: at the trace's start (vm->lock held): step now, or wait for the trigger */
@@ -153,6 +162,14 @@ void att_learn_vcpu(struct att_vcpu *v, unsigned long req, void *arg, int ret);
 int att_trace_open(struct att_vm *vm);		/* with vm->lock held */
 void att_trace_close(struct att_vm *vm, const char *why);	/* takes the lock */
 void att_trace_step(struct att_vcpu *v, const char *stale);	/* with vm->lock held */
+
+/* replayable.c: after a VMM's ioctl on a VM (v NULL) or vCPU: can replay still reproduce the VM? */
+void att_replay_check(struct att_vm *vm, struct att_vcpu *v, unsigned long req, const void *arg, int ret);
+
+/* answers.c: the VMM's answer to v's last exit, if it was an IN or MMIO read (before KVM_RUN) */
+void att_answer_take(struct att_vcpu *v);
+/* Write it as an input event of step (vm->lock held) */
+void att_answer_emit(struct att_vcpu *v, uint64_t step);
 
 /* run_hook.c: KVM_RUN on v's descriptor, as the VMM asked. */
 int att_run(struct att_vcpu *v, unsigned long req, void *arg);

@@ -70,6 +70,7 @@ static int one_run(struct att_vcpu *v, unsigned long req, void *arg, struct att_
 	v->prev.sregs = v->cur.sregs;
 	v->prev.events = v->cur.events;
 	vstep_capture_exit(&v->st, &v->cur, ret, ret < 0 ? e : 0);
+	vstep_clear_read_data(&v->cur.exit);	/* the VMM answers later: answers.c */
 	if (vmm_sync || borrow)
 		vstep_capture_sync(&v->st, &v->cur);
 	else
@@ -113,6 +114,8 @@ int att_run(struct att_vcpu *v, unsigned long req, void *arg)
 	if (!tracing && !v->our_debug)
 		return att_real.ioctl(v->fd, req, arg);
 
+	if (tracing)
+		att_answer_take(v);
 	struct att_stale stale;
 	int ret, e;
 	/* one KVM_RUN, or under --step as many as it takes to reach an exit the VMM would have had */
