@@ -56,7 +56,7 @@ struct att_options {
 	uint64_t memory_limit;		/* initial memory above this total is only hashed */
 	enum att_memory memory;
 	bool stale;			/* name the stale exit fields (default on) */
-	bool borrow_sync_regs;		/* set kvm_valid_regs during KVM_RUN (run_hook.c says when not) */
+	bool borrow_sync_regs;		/* set kvm_valid_regs during KVM_RUN (default; run_hook.c says when not) */
 	uint32_t step;			/* --step: our guest-debug word (0: off); stepping.c */
 	int32_t step_at_port;		/* start stepping at the guest's OUT to it; -1: at once */
 	uint64_t step_after;		/* or after this many steps; 0: at once */

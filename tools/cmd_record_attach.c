@@ -150,7 +150,7 @@ static int usage(const char *fmt, const char *arg)
 int cmd_record_attach(int argc, char **argv)
 {
 	const char *output = NULL, *mem_limit = NULL, *at_port = NULL, *after = NULL, *memory = NULL;
-	bool quiet = false, stale = true, borrow = false, step = false, block_irq = false;
+	bool quiet = false, stale = true, borrow = true, step = false, block_irq = false;
 	int i;
 	for (i = 1; i < argc && strcmp(argv[i], "--"); i++) {
 		if ((!strcmp(argv[i], "-o") || !strcmp(argv[i], "--output")) && i + 1 < argc)
@@ -170,12 +170,14 @@ int cmd_record_attach(int argc, char **argv)
 		else if (!strcmp(argv[i], "--block-irq"))
 			block_irq = true;
 		else if (!strcmp(argv[i], "--borrow-sync-regs"))
-			borrow = true;
+			borrow = true;	/* the default; kept for the command lines that said it */
+		else if (!strcmp(argv[i], "--no-borrow-sync-regs"))
+			borrow = false;
 		else if (!strcmp(argv[i], "--quiet") || !strcmp(argv[i], "-q"))
 			quiet = true;
 		else
 			return usage("with -- COMMAND: unknown option '%s' (attach mode takes -o, --memory, --memory-limit, "
-				     "--no-stale, --step, --step-at-port, --step-after, --block-irq, --borrow-sync-regs, "
+				     "--no-stale, --step, --step-at-port, --step-after, --block-irq, --no-borrow-sync-regs, "
 				     "--quiet)", argv[i]);
 	}
 	if (i + 1 >= argc)
@@ -243,8 +245,8 @@ int cmd_record_attach(int argc, char **argv)
 			setenv("EXITRACE_ATTACH_MEMORY", memory, 1);
 		if (!stale)
 			setenv("EXITRACE_ATTACH_STALE", "0", 1);
-		if (borrow)
-			setenv("EXITRACE_ATTACH_BORROW_SYNC_REGS", "1", 1);
+		if (!borrow)
+			setenv("EXITRACE_ATTACH_BORROW_SYNC_REGS", "0", 1);
 		if (step)
 			setenv("EXITRACE_ATTACH_STEP", block_irq ? "2" : "1", 1);
 		if (at_port)

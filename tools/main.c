@@ -29,7 +29,7 @@ static const struct xt_command commands[] = {
 	  "  round-robin, so the trace's order is the order they ran (with --no-step: a thread each,\n"
 	  "  exits in the order they come)\n"
 	  "   or: record [--step | --step-at-port PORT | --step-after N] [--block-irq] [--memory none|hash|full]\n"
-	  "              [--memory-limit BYTES] [--no-stale] [--borrow-sync-regs] [--quiet] -o FILE -- COMMAND [ARGS...]\n"
+	  "              [--memory-limit BYTES] [--no-stale] [--no-borrow-sync-regs] [--quiet] -o FILE -- COMMAND [ARGS...]\n"
 	  "  runs COMMAND (a VMM: a selftest, QEMU, kvmtool) with libexitrace-attach.so preloaded and\n"
 	  "  records every KVM_RUN of each VM it creates: FILE, then FILE.1, FILE.2, ...; the exit\n"
 	  "  status is COMMAND's (128 + signal); --step single-steps the vCPUs the VMM does not debug\n"

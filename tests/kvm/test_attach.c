@@ -220,12 +220,12 @@ int main(int argc, char **argv)
 	TEST_EQ_STR(plain, kt_out(), "--no-stale: the VMM's output");
 	TEST_EQ_STR("", kt_err(), "--quiet");
 
-	/* --borrow-sync-regs: the same output, and the same trace of the one-vCPU VM (two threads may interleave otherwise) */
-	rc = kt_exitrace_within(120, "record --borrow-sync-regs -q -o %s -- %s", tmp("b.xtr"), vmm);
-	TEST_EQ_U64(want, rc, "--borrow-sync-regs: status");
-	TEST_EQ_STR(plain, kt_out(), "--borrow-sync-regs: the VMM's output");
+	/* --no-borrow-sync-regs: the same output, and the same trace of the one-vCPU VM (two threads may interleave otherwise) */
+	rc = kt_exitrace_within(120, "record --no-borrow-sync-regs -q -o %s -- %s", tmp("b.xtr"), vmm);
+	TEST_EQ_U64(want, rc, "--no-borrow-sync-regs: status");
+	TEST_EQ_STR(plain, kt_out(), "--no-borrow-sync-regs: the VMM's output");
 	TEST_EQ_U64(0, kt_exitrace("diff %s %s", trace, tmp("b.xtr")),
-		    "--borrow-sync-regs captures what the ioctls capture:\n%s", kt_out());
+		    "the borrowed sync regs capture what the ioctls capture:\n%s", kt_out());
 
 	/* --step: the VMM's own run untouched, its vCPUs without guest debug single-stepped */
 	rc = kt_exitrace_within(120, "record --step -q -o %s -- %s", tmp("s.xtr"), vmm);

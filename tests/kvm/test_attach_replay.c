@@ -62,7 +62,7 @@ int main(int argc, char **argv)
 	run_plain(cmd);
 	TEST_CONTAINS(plain, "io dir 1 size 1 port 0x84 count 1 value 0x6a", "the guest's sum of the answers");
 
-	const char *modes[] = { "", "--step", "--step --block-irq", "--borrow-sync-regs" };
+	const char *modes[] = { "", "--step", "--step --block-irq", "--no-borrow-sync-regs" };
 	for (size_t m = 0; m < sizeof(modes) / sizeof(modes[0]); m++) {
 		const char *trace = kt_tmp_kept(m == 0 ? "a.xtr" : m == 1 ? "s.xtr" : m == 2 ? "b.xtr" : "y.xtr");
 		int rc = kt_exitrace_within(60, "record -q %s -o %s -- %s answers", modes[m], trace, vmm);
