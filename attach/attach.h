@@ -64,6 +64,20 @@ struct att_options {
 extern struct att_options att_opt;
 void att_options_load(void);
 
+/*
+ * KVM_SET_USER_MEMORY_REGION2 (Linux 6.8; the 6.1 headers we build with
+ * lack it): region 1's fields first, then a guest_memfd and its offset.
+ */
+struct att_memory_region2 {
+	uint32_t slot, flags;
+	uint64_t guest_phys_addr, memory_size, userspace_addr;
+	uint64_t guest_memfd_offset;
+	uint32_t guest_memfd, pad1;
+	uint64_t pad2[14];
+};
+#define ATT_SET_USER_MEMORY_REGION2 _IOW(KVMIO, 0x49, struct att_memory_region2)
+#define ATT_MEM_GUEST_MEMFD (1u << 2)
+
 struct att_slot {
 	uint32_t slot, flags;
 	uint64_t gpa, size, uaddr;

@@ -36,7 +36,8 @@ static const struct known known[] = {
 	K(KVM_GET_XSAVE2, READS), K(KVM_GET_DEVICE_ATTR, READS), K(KVM_HAS_DEVICE_ATTR, READS),
 	K(KVM_GET_EMULATED_CPUID, READS), K(KVM_GET_MSR_FEATURE_INDEX_LIST, READS),
 	K(KVM_GET_SUPPORTED_HV_CPUID, READS), K(KVM_GET_NESTED_STATE, READS),
-	K(KVM_SET_USER_MEMORY_REGION, BEFORE_ONLY), K(KVM_CREATE_IRQCHIP, BEFORE_ONLY),
+	K(KVM_SET_USER_MEMORY_REGION, BEFORE_ONLY), K(ATT_SET_USER_MEMORY_REGION2, BEFORE_ONLY),
+	K(KVM_CREATE_IRQCHIP, BEFORE_ONLY),
 	K(KVM_CREATE_VCPU, BEFORE_ONLY), K(KVM_SET_TSS_ADDR, BEFORE_ONLY),
 	K(KVM_SET_IDENTITY_MAP_ADDR, BEFORE_ONLY), K(KVM_SET_CPUID2, BEFORE_ONLY),
 	K(KVM_SET_REGS, BEFORE_ONLY), K(KVM_SET_SREGS, BEFORE_ONLY), K(KVM_SET_VCPU_EVENTS, BEFORE_ONLY),
@@ -93,6 +94,12 @@ void att_replay_check(struct att_vm *vm, struct att_vcpu *v, unsigned long req, 
 	const struct known *k = lookup(req, hex, sizeof(hex));
 	enum use use = cap_replayed(req, arg) ? BEFORE_ONLY : k ? k->use : NOT_IN_TRACE;
 	const char *name = k ? k->name : hex;
+	/* private memory in a guest_memfd: neither its bytes nor its contents are ours to read */
+	if ((uint32_t)req == (uint32_t)ATT_SET_USER_MEMORY_REGION2 &&
+	    (((const struct att_memory_region2 *)arg)->flags & ATT_MEM_GUEST_MEMFD)) {
+		use = NOT_IN_TRACE;
+		name = "KVM_SET_USER_MEMORY_REGION2 with a guest_memfd";
+	}
 	if (use == READS || use == EVENT)
 		return;
 	pthread_mutex_lock(&vm->lock);

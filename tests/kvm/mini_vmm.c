@@ -36,6 +36,17 @@
 
 static int kvm;
 static size_t run_size;
+static bool use_region2;	/* "answers2": the slot by KVM_SET_USER_MEMORY_REGION2 (Linux 6.8) */
+
+/* Not in the 6.1 headers: the layout of linux/kvm.h since 6.8. */
+struct region2 {
+	uint32_t slot, flags;
+	uint64_t guest_phys_addr, memory_size, userspace_addr, guest_memfd_offset;
+	uint32_t guest_memfd, pad1;
+	uint64_t pad2[14];
+};
+#define SET_USER_MEMORY_REGION2 _IOW(KVMIO, 0x49, struct region2)
+#define CAP_USER_MEMORY2 231
 
 #define CHECK(e) do { if (!(e)) { printf("FAILED: %s (line %d): %s\n", #e, __LINE__, strerror(errno)); exit(2); } } while (0)
 
@@ -68,7 +79,12 @@ static struct vm vm_create(bool irqchip)
 	CHECK(vm.mem != MAP_FAILED);
 	struct kvm_userspace_memory_region r = { .slot = 0, .guest_phys_addr = 0,
 		.memory_size = MEM_SIZE, .userspace_addr = (uintptr_t)vm.mem };
-	CHECK(ioctl(vm.fd, KVM_SET_USER_MEMORY_REGION, &r) == 0);
+	struct region2 r2 = { .slot = 0, .guest_phys_addr = 0, .memory_size = MEM_SIZE,
+			      .userspace_addr = (uintptr_t)vm.mem };
+	if (use_region2)
+		CHECK(ioctl(vm.fd, SET_USER_MEMORY_REGION2, &r2) == 0);
+	else
+		CHECK(ioctl(vm.fd, KVM_SET_USER_MEMORY_REGION, &r) == 0);
 	if (irqchip)
 		CHECK(ioctl(vm.fd, KVM_CREATE_IRQCHIP, 0) == 0);
 	return vm;
@@ -370,6 +386,14 @@ int main(int argc, char **argv)
 	CHECK((run_size = (size_t)ioctl(kvm, KVM_GET_VCPU_MMAP_SIZE, 0)) > 0);
 	if (argc > 1 && !strcmp(argv[1], "answers"))
 		return run_answers();
+	if (argc > 1 && !strcmp(argv[1], "answers2")) {
+		if (ioctl(kvm, KVM_CHECK_EXTENSION, CAP_USER_MEMORY2) <= 0) {
+			printf("no KVM_CAP_USER_MEMORY2\n");
+			return 77;
+		}
+		use_region2 = true;
+		return run_answers();
+	}
 	if (argc > 2 && !strcmp(argv[1], "io"))
 		return run_io((uint32_t)strtoul(argv[2], NULL, 0));
 	if (argc > 1 && !strcmp(argv[1], "killed")) {

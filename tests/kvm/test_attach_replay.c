@@ -10,6 +10,7 @@
  */
 #include <linux/kvm.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <sys/wait.h>
 
 #include "kt.h"
@@ -85,6 +86,21 @@ int main(int argc, char **argv)
 	/* replay -o writes a trace that diff finds equal to the recording */
 	TEST_EQ_U64(0, kt_exitrace("replay -o %s %s", kt_tmp_kept("r.xtr"), kt_tmp_kept("a.xtr")), "replay -o: %s",
 		    kt_err());
+
+	/* the slot made with KVM_SET_USER_MEMORY_REGION2 (Linux 6.8), where the host has it */
+	snprintf(cmd, sizeof(cmd), "'%s' answers2 >/dev/null 2>&1", vmm);
+	int st = system(cmd);
+	if (WIFEXITED(st) && WEXITSTATUS(st) == 0) {
+		int rc = kt_exitrace_within(60, "record -q -o %s -- %s answers2", kt_tmp_kept("r2.xtr"), vmm);
+		TEST_EQ_U64(0, rc, "record answers2: %s", kt_err());
+		TEST_EQ_STR(plain, kt_out(), "answers2: the VMM's output");
+		TEST_EQ_U64(0, kt_exitrace("info %s", kt_tmp_kept("r2.xtr")), "info");
+		TEST_CONTAINS(kt_out(), "attach:    slots: 0x0+0x10000\n", "REGION2: the slot learned");
+		TEST_CONTAINS(kt_out(), "memory: full: 1 slot, 65536 bytes", "REGION2: its memory stored");
+		TEST_EQ_U64(0, kt_exitrace("replay %s", kt_tmp_kept("r2.xtr")), "replay answers2: %s", kt_out());
+	} else {
+		printf("# no KVM_SET_USER_MEMORY_REGION2 on this host: not tried\n");
+	}
 
 	/* a longer one: 2000 OUTs, unstepped and stepped */
 	TEST_EQ_U64(0, kt_exitrace_within(60, "record -q -o %s -- %s io 2000", kt_tmp_kept("io.xtr"), vmm), "io");
