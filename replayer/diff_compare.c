@@ -9,6 +9,25 @@
 
 #include "diff_internal.h"
 
+static const char *extra_of(const struct xt_header *h, const char *key)
+{
+	for (size_t i = 0; i < h->n_extra; i++)
+		if (h->extra[i].key && !strcmp(h->extra[i].key, key))
+			return h->extra[i].value;
+	return NULL;
+}
+
+static bool is_attached(const struct xt_header *h)
+{
+	return h->vm.loader && !strcmp(h->vm.loader, "attach");
+}
+
+static bool stale_named(const struct xt_header *h)
+{
+	const char *v = extra_of(h, "attach.stale");
+	return v && !strncmp(v, "named", 5);
+}
+
 void xd_cmp_init(struct xd_cmp *c, const struct xt_header *a, const struct xt_header *b,
 		 bool ktrace_both, const struct xd_options *o)
 {
@@ -35,6 +54,13 @@ void xd_cmp_init(struct xd_cmp *c, const struct xt_header *a, const struct xt_he
 	if (ktrace_both)
 		c->events |= 1u << XT_EV_KTRACE;
 	c->events &= ~o->ignore_events;
+	/*
+	 * Two attached VMMs: what each answered its guest's reads, and which
+	 * exit fields KVM left stale (the seed's "exception 1"), are part of
+	 * what each VMM saw, so they are compared, where both traces hold them.
+	 */
+	c->attached = is_attached(a) && is_attached(b);
+	c->stale_named = c->attached && stale_named(a) && stale_named(b) && !(o->ignore_events & (1u << XT_EV_NOTE));
 }
 
 void xd_cmp_rebase(struct xd_cmp *c, const struct xt_state *a, const struct xt_state *b)
@@ -122,6 +148,20 @@ bool xd_cmp_event_kind(const struct xd_cmp *c, uint32_t kind)
 	return kind < 32 && (c->events >> kind) & 1;
 }
 
+bool xd_stale_note(const struct xt_event *ev)
+{
+	return ev->kind == XT_EV_NOTE && ev->note.text && !strncmp(ev->note.text, "stale: ", 7);
+}
+
+bool xd_cmp_event(const struct xd_cmp *c, const struct xt_event *ev)
+{
+	if (xd_cmp_event_kind(c, ev->kind))
+		return true;
+	if (c->attached && ev->kind == XT_EV_INPUT && ev->input.what == XT_INPUT_ANSWER)
+		return true;
+	return c->stale_named && xd_stale_note(ev);
+}
+
 static bool str_eq(const char *a, const char *b)
 {
 	return (!a && !b) || (a && b && !strcmp(a, b));
@@ -158,6 +198,8 @@ bool xd_event_same(const struct xt_event *a, const struct xt_event *b)
 				return false;
 		}
 		return true;
+	case XT_EV_NOTE:
+		return str_eq(a->note.text, b->note.text);
 	case XT_EV_INPUT:
 		/* an attached VMM's answers: the same read answered otherwise is a difference */
 		return a->input.what == b->input.what && a->input.data_len == b->input.data_len &&
@@ -178,9 +220,9 @@ bool xd_cmp_events(const struct xd_cmp *c, const struct xd_events *a, const stru
 {
 	size_t i = 0, j = 0;
 	for (;;) {
-		while (i < a->n && !xd_cmp_event_kind(c, a->v[i].kind))
+		while (i < a->n && !xd_cmp_event(c, &a->v[i]))
 			i++;
-		while (j < b->n && !xd_cmp_event_kind(c, b->v[j].kind))
+		while (j < b->n && !xd_cmp_event(c, &b->v[j]))
 			j++;
 		if (i == a->n || j == b->n)
 			return i == a->n && j == b->n;

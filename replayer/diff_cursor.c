@@ -148,14 +148,15 @@ int xd_events_take(struct xd_events *dst, struct xd_events *src, uint64_t step)
 }
 
 /*
- * Notes and statistics say nothing about the guest's behaviour: not kept;
+ * Notes and statistics say nothing about the guest's behaviour: not kept,
+ * but for an attached VMM's stale-field notes (what the VMM read);
  * nor, for a cursor of one vCPU, the events about the others.
  */
 static bool kept(const struct xd_cursor *c, const struct xt_event *ev)
 {
 	if (c->vcpu >= 0 && ev->vcpu != (uint32_t)c->vcpu)
 		return false;
-	return ev->kind != XT_EV_NOTE && ev->kind != XT_EV_STATS;
+	return (ev->kind != XT_EV_NOTE || xd_stale_note(ev)) && ev->kind != XT_EV_STATS;
 }
 
 /* Read the events that follow the current step, up to the next step record. */

@@ -242,6 +242,17 @@ static void name_cause(const struct xd_line *lines, size_t n, const struct xd_cm
 		return;
 	}
 	c->kind = XD_CAUSE_EVENTS;
+	/* two attached VMMs: the answers, or the stale fields, are what differ (diff_compare.c) */
+	if (cmp->attached) {
+		const struct xt_event *ua = unmatched(&l->a, &l->b, XT_EV_NOTE);
+		const struct xt_event *ub = unmatched(&l->b, &l->a, XT_EV_NOTE);
+		c->ev_a = ua && xd_stale_note(ua) ? ua : NULL;
+		c->ev_b = ub && xd_stale_note(ub) ? ub : NULL;
+		if (!c->ev_a && !c->ev_b) {
+			c->ev_a = unmatched(&l->a, &l->b, XT_EV_INPUT);
+			c->ev_b = unmatched(&l->b, &l->a, XT_EV_INPUT);
+		}
+	}
 }
 
 void xd_hunk_finish(struct xd_hunk_buf *h, const struct xd_cmp *cmp, unsigned index,

@@ -80,6 +80,8 @@ struct xd_cmp {
 	struct xt_field_set compared;
 	struct xt_field_set absolute;	/* compared as values at every step: rip, the exit */
 	uint32_t events;		/* event kinds compared (1 << kind) */
+	bool attached;			/* both attached to a VMM: its answers are compared */
+	bool stale_named;		/* ... and both named stale run-page fields: those notes too */
 	/* the live comparison: compared fields whose values differ now, and those values */
 	struct xt_field_set differ;
 	uint64_t va[XT_FIELD_ID_LIMIT], vb[XT_FIELD_ID_LIMIT];
@@ -109,6 +111,10 @@ static inline bool xd_cmp_any_differ(const struct xd_cmp *c)
 bool xd_cmp_events(const struct xd_cmp *c, const struct xd_events *a, const struct xd_events *b);
 /* Is the event of a kind the comparison looks at? */
 bool xd_cmp_event_kind(const struct xd_cmp *c, uint32_t kind);
+/* Is this event compared: its kind, or an attached VMM's answer or stale-field note? */
+bool xd_cmp_event(const struct xd_cmp *c, const struct xt_event *ev);
+/* A note naming the stale run-page fields of an attached VMM's exit ("stale: ...") */
+bool xd_stale_note(const struct xt_event *ev);
 /* RIP, RSP and the general registers, under the compare masks. */
 bool xd_cmp_regs_agree(const struct xd_cmp *c, const struct xt_regs *a, const struct xt_regs *b);
 uint64_t xd_cmp_regs_hash(const struct xd_cmp *c, const struct xt_regs *r);

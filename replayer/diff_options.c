@@ -18,6 +18,7 @@ void xd_options_init(struct xd_options *o)
 /* The event kinds --ignore knows, by the names dump and info print. */
 static const uint32_t ignorable_events[] = {
 	XT_EV_IRQ_TAKEN, XT_EV_IRQ_INJECT, XT_EV_CONSOLE, XT_EV_KTRACE,
+	XT_EV_NOTE,	/* an attached VMM's stale-field notes, the only ones compared */
 };
 #define N_EVENTS (sizeof(ignorable_events) / sizeof(ignorable_events[0]))
 

@@ -168,6 +168,24 @@ void render_cause(char *buf, size_t size, const struct xd_hunk *hunk)
 			 e->side == XD_A ? 'A' : 'B', its, e->to, e->side == XD_A ? 'B' : 'A', e->rest);
 		return;
 	}
+	case XD_CAUSE_EVENTS:
+		/* two attached VMMs (diff_hunk.c): a stale field, or an answer, in one trace only */
+		if ((c->ev_a && c->ev_a->kind == XT_EV_NOTE) || (c->ev_b && c->ev_b->kind == XT_EV_NOTE)) {
+			snprintf(buf, size, "the run page's stale fields differ: A %s, B %s",
+				 c->ev_a ? c->ev_a->note.text : "none stale", c->ev_b ? c->ev_b->note.text : "none stale");
+			return;
+		}
+		if (c->ev_a || c->ev_b) {
+			char x[160] = "", y[160] = "";
+			if (c->ev_a)
+				fmt_event(x, sizeof(x), c->ev_a, NULL);
+			if (c->ev_b)
+				fmt_event(y, sizeof(y), c->ev_b, NULL);
+			snprintf(buf, size, "the VMM's answers to a read differ: A %s, B %s", c->ev_a ? x : "none",
+				 c->ev_b ? y : "none");
+			return;
+		}
+		break;
 	}
 	snprintf(buf, size, "the events of the step differ");
 }

@@ -51,6 +51,8 @@ static const struct xt_command commands[] = {
 	  "  each (steps shown as 'GLOBAL vN#OWN'), then where the global order differs (an IPI taken\n"
 	  "  or a run state changed at another own step; the first step the interleaving differs);\n"
 	  "  --vcpu N: vCPU N alone\n"
+	  "  two attached traces (record -- COMMAND): the VMM's answers to reads and the stale run-page\n"
+	  "  fields are compared too (--ignore note: not the stale fields)\n"
 	  "  filters (as dump's) print only the hunks with a differing step that passes them; the\n"
 	  "  summary and exit status still count every hunk\n"
 	  "  hunk headers and step lines show <symbol+offset> and the instruction at each RIP (from\n"

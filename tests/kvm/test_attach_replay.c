@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <sys/wait.h>
 
-#include "kt.h"
+#include "kt_edit.h"
 
 static char plain[1 << 14];
 
@@ -54,6 +54,31 @@ static void check_answers(const char *what, const struct kt_trace *t)
 	TEST_EQ_U64(5, k, "%s: every answer of the VMM", what);
 }
 
+/* The VMM's third answer (its MMIO read of a byte, 0x33) made 0x34. */
+static bool other_answer(struct kt_edit *e, uint64_t step, struct xt_state *state, struct xt_event *ev, void *ctx)
+{
+	(void)e, (void)step, (void)state;
+	static uint8_t byte = 0x34;
+	unsigned *n = ctx;
+	if (ev && ev->kind == XT_EV_INPUT && ev->input.what == XT_INPUT_ANSWER && (*n)++ == 2) {
+		ev->input.data = &byte;
+		ev->input.data_len = 1;
+	}
+	return true;
+}
+
+/* The first stale-field note dropped: an exit whose fields KVM all wrote, as another host might. */
+static bool drop_stale(struct kt_edit *e, uint64_t step, struct xt_state *state, struct xt_event *ev, void *ctx)
+{
+	(void)e, (void)step, (void)state;
+	uint64_t *at = ctx;
+	if (ev && ev->kind == XT_EV_NOTE && !strncmp(ev->note.text, "stale: ", 7) && !*at) {
+		*at = ev->step;
+		return false;
+	}
+	return true;
+}
+
 int main(int argc, char **argv)
 {
 	kt_init(argc, argv);
@@ -83,6 +108,25 @@ int main(int argc, char **argv)
 	TEST_EQ_U64(0, kt_exitrace("record -q -o %s -- %s answers", kt_tmp_kept("a2.xtr"), vmm), "record");
 	TEST_EQ_U64(0, kt_exitrace("diff %s %s", kt_tmp_kept("a.xtr"), kt_tmp_kept("a2.xtr")),
 		    "diff of two recordings:\n%s", kt_out());
+	/* an answer that differs: diff names it, and replay of it diverges where the guest used it */
+	unsigned n = 0;
+	kt_rewrite(kt_tmp_kept("a.xtr"), kt_tmp_kept("a3.xtr"), NULL, other_answer, &n);
+	TEST_EQ_U64(1, kt_exitrace("diff %s %s", kt_tmp_kept("a.xtr"), kt_tmp_kept("a3.xtr")), "diff: %s", kt_err());
+	TEST_CONTAINS(kt_out(), "the VMM's answers to a read differ: A input answer data=33, B input answer data=34",
+		      "diff names the answer");
+	TEST_EQ_U64(1, kt_exitrace("replay %s", kt_tmp_kept("a3.xtr")), "replay of the other answer diverges");
+	TEST_CONTAINS(kt_out(), "DIVERGED at step 4", "at the step that took the answer");
+	TEST_CONTAINS(kt_out(), "recorded 0x2033, replayed 0x2034", "the guest's AL is the answer replay fed it");
+	/* a stale field in one trace only: diff says which */
+	uint64_t at = 0;
+	kt_rewrite(kt_tmp_kept("s.xtr"), kt_tmp_kept("s3.xtr"), NULL, drop_stale, &at);
+	TEST_ASSERT(at, "the stepped trace names stale fields");
+	TEST_EQ_U64(1, kt_exitrace("diff %s %s", kt_tmp_kept("s.xtr"), kt_tmp_kept("s3.xtr")), "diff: %s", kt_err());
+	TEST_CONTAINS(kt_out(), "the run page's stale fields differ: A stale: debug.arch.dr7, B none stale",
+		      "diff names the stale field");
+	TEST_EQ_U64(0, kt_exitrace("diff --ignore note %s %s", kt_tmp_kept("s.xtr"), kt_tmp_kept("s3.xtr")),
+		    "--ignore note: %s%s", kt_out(), kt_err());
+
 	/* replay -o writes a trace that diff finds equal to the recording */
 	TEST_EQ_U64(0, kt_exitrace("replay -o %s %s", kt_tmp_kept("r.xtr"), kt_tmp_kept("a.xtr")), "replay -o: %s",
 		    kt_err());
