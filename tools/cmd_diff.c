@@ -122,7 +122,7 @@ static int open_code(struct guest_code **g, const char *path, const char *symbol
  * a section ending with its own summary line, then the global order, then
  * how the traces ended.  Returns the exit status.
  */
-static int diff_vcpus(struct xd_diff *d, const char *const path[2], uint64_t vcpu, bool json,
+static int diff_vcpus(struct xd_diff *d, const char *const at[2], uint64_t vcpu, bool json,
 		      struct text_ctx *t)
 {
 	struct diff_totals tot;
@@ -150,7 +150,7 @@ static int diff_vcpus(struct xd_diff *d, const char *const path[2], uint64_t vcp
 	}
 	struct xd_order order;
 	struct xt_error err = { 0 };
-	if (xd_compare_order(path[0], path[1], tot.only_one ? (int32_t)vcpu : -1, &order, &err) < 0) {
+	if (xd_compare_order(at[0], at[1], tot.only_one ? (int32_t)vcpu : -1, &order, &err) < 0) {
 		fflush(t->o);
 		return cli_error("diff", "comparing the global order: %s", err.msg);
 	}
@@ -259,14 +259,22 @@ int cmd_diff(int argc, char **argv)
 	if (optind + 2 != argc)
 		return cli_usage_error("diff", "expected two trace files, A and B");
 	const char *path[2] = { argv[optind], argv[optind + 1] };
+	if (!strcmp(path[0], "-") && !strcmp(path[1], "-"))
+		return cli_usage_error("diff", "only one of A and B can be standard input ('-')");
+	/* the engine reads each trace more than once: a stream is copied to a file first */
+	char spool[2][32];
+	const char *at[2];
+	for (int i = 0; i < 2; i++)
+		if (!(at[i] = cli_seekable_input("diff", path[i], spool[i], sizeof(spool[i]))))
+			return XT_EXIT_ERROR;
 
 	struct xd_diff *d;
 	struct xt_error err = { 0 };
-	if (xd_open(&d, path[0], path[1], &xo, &err) < 0)
+	if (xd_open(&d, at[0], at[1], &xo, &err) < 0)
 		return cli_error("diff", "%s", err.msg);
 	struct text_ctx t = { stdout, { NULL, NULL }, &filter, 0, 0 };
 	for (int i = 0; i < 2; i++) {
-		if (open_code(&t.g[i], path[i], symbols[i], vcpu) < 0) {
+		if (open_code(&t.g[i], at[i], symbols[i], vcpu) < 0) {
 			guest_code_close(t.g[0]);
 			xd_close(d);
 			return XT_EXIT_ERROR;
@@ -296,7 +304,7 @@ int cmd_diff(int argc, char **argv)
 
 	int status;
 	if (xd_per_vcpu(d)) {
-		status = diff_vcpus(d, path, vcpu, json, &t);
+		status = diff_vcpus(d, at, vcpu, json, &t);
 	} else {
 		struct xd_summary s;
 		int rc = xd_run(d, json ? on_hunk_json : on_hunk_text, &t, &s);

@@ -436,6 +436,13 @@ int cmd_dump(int argc, char **argv)
 	/* text goes through tout; --json writes to o itself */
 	text_out_init(&tout, d.o);
 	shown_fields_init(&d.shown);
+	if (d.json) {
+		/* JSON lines: this first line says what the lines after it are (docs/json.md) */
+		json_top(d.o, "dump");
+		fputs(",\"file\":", d.o);
+		json_str(d.o, argv[optind]);
+		fprintf(d.o, ",\"vcpus\":%u}\n", xt_reader_header(r)->vm.n_vcpus);
+	}
 	while (rc == 0 && (rc = xt_reader_next(r, &rec)) > 0) {
 		rc = 0;
 		if (rec.step > to)

@@ -370,7 +370,8 @@ static void print_json(const struct xt_header *h, struct guest_code *g, const st
 {
 	FILE *o = stdout;
 	const struct xt_state *s = &fd->state;
-	fprintf(o, "{\"step\":%" PRIu64 ",\"vcpu\":%u,\"vcpu_step\":%" PRIu64 ",\"rip\":\"0x%" PRIx64 "\"",
+	json_top(o, "show");
+	fprintf(o, ",\"step\":%" PRIu64 ",\"vcpu\":%u,\"vcpu_step\":%" PRIu64 ",\"rip\":\"0x%" PRIx64 "\"",
 		fd->rec.step, fd->rec.vcpu, fd->rec.vcpu_step, s->regs.rip);
 	json_code(o, g, at);
 	fprintf(o, ",\"bits\":%d", at->bits);

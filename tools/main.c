@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 
 #include "cli.h"
+#include "xt_internal.h"
 #include "rec_util.h"
 #include "text_escape.h"
 
@@ -155,6 +156,8 @@ bool cli_parse_u64(const char *s, uint64_t *v)
 bool cli_same_file(const char *a, const char *b)
 {
 	struct stat sa, sb;
+	if (!strcmp(a, "-") || !strcmp(b, "-"))
+		return false;	/* standard input or output: a stream, not a name */
 	bool ha = stat(a, &sa) == 0, hb = stat(b, &sb) == 0;
 	if (ha && hb)
 		return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
@@ -171,6 +174,24 @@ struct xt_reader *cli_open_trace(const char *cmd, const char *path)
 		return NULL;
 	}
 	return r;
+}
+
+const char *cli_seekable_input(const char *cmd, const char *path, char *buf, size_t size)
+{
+	struct stat st;
+	if (strcmp(path, "-") && stat(path, &st) == 0 && !S_ISFIFO(st.st_mode) && !S_ISSOCK(st.st_mode) &&
+	    !S_ISCHR(st.st_mode))
+		return path;	/* a file (or something the reader will refuse by name) */
+	struct xt_error err = { 0 };
+	uint64_t n;
+	int fd = xti_open_input(path, strcmp(path, "-") ? path : "standard input", &n, &err);
+	if (fd < 0) {
+		cli_error(cmd, "%s", err.msg);
+		return NULL;
+	}
+	/* the copy lives as long as this process holds it: every reader opens it by this name */
+	snprintf(buf, size, "/dev/fd/%d", fd);
+	return buf;
 }
 
 void cli_warn_inconsistent(const char *cmd, const char *path, const struct xt_reader *r)
