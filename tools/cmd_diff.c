@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "term.h"
 #include "diff.h"
 #include "diff_render.h"
 #include "guest_code.h"
@@ -174,7 +175,7 @@ static int diff_vcpus(struct xd_diff *d, const char *const at[2], uint64_t vcpu,
 int cmd_diff(int argc, char **argv)
 {
 	enum { O_CONTEXT = 256, O_IGNORE, O_JSON, O_MAX_HUNKS, O_FIRST, O_WINDOW, O_SYMBOLS, O_EXIT, O_EVENT,
-	       O_RIP, O_VCPU };
+	       O_RIP, O_VCPU , O_COLOR, O_NO_PAGER };
 	static const struct option opts[] = {
 		{ "context", required_argument, NULL, O_CONTEXT },
 		{ "ignore", required_argument, NULL, O_IGNORE },
@@ -187,6 +188,8 @@ int cmd_diff(int argc, char **argv)
 		{ "event", required_argument, NULL, O_EVENT },
 		{ "rip", required_argument, NULL, O_RIP },
 		{ "vcpu", required_argument, NULL, O_VCPU },
+		{ "color", optional_argument, NULL, O_COLOR },
+		{ "no-pager", no_argument, NULL, O_NO_PAGER },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -201,6 +204,7 @@ int cmd_diff(int argc, char **argv)
 	char msg[512];
 	int c;
 	opterr = 0;
+	struct term_options term = { 0 };
 	while ((c = getopt_long(argc, argv, ":hU:", opts, NULL)) != -1) {
 		switch (c) {
 		case 'U':
@@ -251,6 +255,11 @@ int cmd_diff(int argc, char **argv)
 						       optarg);
 			xo.window = v;
 			break;
+		case O_COLOR:
+			if (!term_parse_color("diff", optarg, &term.color))
+				return XT_EXIT_ERROR;
+			break;
+		case O_NO_PAGER: term.no_pager = true; break;
 		case 'h': cli_print_usage(stdout, "diff"); return XT_EXIT_OK;
 		case ':': return cli_usage_error("diff", "option '%s' needs a value", argv[optind - 1]);
 		default: return cli_usage_error("diff", "unknown option '%s'", argv[optind - 1]);
@@ -294,6 +303,8 @@ int cmd_diff(int argc, char **argv)
 		xd_close(d);
 		return cli_error("diff", "out of memory");
 	}
+	term_start(&term, TERM_STYLE_DIFF, json);
+	t.o = stdout;	/* colouring may have put a stream in front of it */
 	if (json && xd_per_vcpu(d))
 		render_json_begin_vcpus(t.o, path, &hd);
 	else if (json)
