@@ -403,6 +403,8 @@ int cmd_record(int argc, char **argv)
 		return cli_usage_error("record", "-o FILE is required");
 	if (!guest == !scenario_name)
 		return cli_usage_error("record", "give a guest image or --scenario NAME (one of them)");
+	if (console_path && !strcmp(console_path, "-") && !strcmp(o.output, "-"))
+		return cli_usage_error("record", "--console - and -o -: the console would go into the trace");
 	if (mode_set && !o.load.have_load)
 		return cli_usage_error("record", "--mode applies to flat images: give --load ADDR too");
 	if (o.load.append && o.load.cmdline)
@@ -491,7 +493,9 @@ int cmd_record(int argc, char **argv)
 	struct progress progress = { .at_line_start = true };
 	bool tty = !quiet && isatty(STDERR_FILENO);
 	FILE *console = stderr;
-	if (console_path) {
+	if (console_path && !strcmp(console_path, "-")) {
+		console = stdout;	/* --console -: the guest's console on standard output */
+	} else if (console_path) {
 		/* as -o: no symbolic link planted in /tmp, no device truncated, no FIFO waited on */
 		int fd = xt_open_output(console_path, &err);
 		if (fd < 0 || !(console = fdopen(fd, "w"))) {
@@ -522,7 +526,9 @@ int cmd_record(int argc, char **argv)
 
 	struct record_result res;
 	rc = record_run(&o, &res);
-	if (console != stderr)
+	if (console == stdout)
+		fflush(stdout);
+	else if (console != stderr)
 		fclose(console);
 	free(image);
 	free_modules(modules, n_module_specs);

@@ -104,6 +104,12 @@ if p.returncode != 2 or b'terminal' not in p.stderr:
 out, err = sh(f'"$X" record --scenario {SC} -o - >> piped.xtr', status=(2,))
 if 'not from its start' not in err:
     fail(f'record -o - >> FILE: refused (offsets count from the first byte): {err}')
+out, err = sh(f'"$X" record --scenario {SC} -o - --console -', status=(2,))
+if 'would go into the trace' not in err:
+    fail(f'record -o - --console -: refused: {err}')
+out, err = sh(f'"$X" record --scenario {SC} -o console.xtr --console - --quiet', status=(3,))
+if out != b'sti-irq: done (the count of vector 0x30 is on port 0x84)\n':
+    fail(f'record --console -: the guest console on standard output: {out!r}')
 out, err = sh('"$X" record -o - -- true', status=(2,))
 if '-o -' not in err:
     fail(f'record -o - -- COMMAND: a usage error naming -o -: {err}')
