@@ -133,6 +133,11 @@ int xti_open_input(const char *path, const char *name, uint64_t *size, struct xt
 		*size = (uint64_t)st.st_size;
 		return fd;
 	}
+	if (std_in && isatty(fd)) {
+		close(fd);
+		return xti_err(err, -EINVAL, "standard input is a terminal: give a trace file, or pipe "
+			       "or redirect one in");
+	}
 	if (!S_ISFIFO(st.st_mode) && !S_ISCHR(st.st_mode) && !S_ISSOCK(st.st_mode)) {
 		close(fd);
 		return xti_err(err, -EINVAL, "%s is not a regular file or a stream (it is %s)", name,

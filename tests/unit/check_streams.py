@@ -93,6 +93,15 @@ s, o, e = run(['diff', '-', '-'], stdin=A)
 if s != 2 or 'only one of A and B' not in e:
     fail(f'diff - -: a usage error, exit 2: {s} {e.strip()}')
 
+# a terminal as standard input: refused, not waited on
+import pty
+master, slave = pty.openpty()
+p = subprocess.run([X, 'info', '-'], stdin=slave, capture_output=True, timeout=20)
+os.close(slave)
+os.close(master)
+if p.returncode != 2 or b'standard input is a terminal' not in p.stderr:
+    fail(f'info - on a terminal: refused at once: {p.returncode} {p.stderr!r}')
+
 # what is no trace, on a stream: refused at once with the reason
 s, o, e = run(['info', '-'])
 if s != 2 or 'standard input is empty' not in e:
