@@ -43,8 +43,37 @@ static const char *kind_name(mode_t m)
 	return S_ISDIR(m) ? "a directory" : S_ISBLK(m) ? "a block device" : "not a regular file";
 }
 
+/*
+ * "-": standard output, written as it is.  A trace's offsets count from its
+ * first byte, so a file there must be written from its start; a terminal
+ * would only show binary.
+ */
+static int open_stdout(struct xt_error *err)
+{
+	if (isatty(STDOUT_FILENO))
+		return xti_err(err, -EINVAL, "standard output is a terminal: redirect it to a file or a pipe "
+			       "(a trace is binary)");
+	int fd = fcntl(STDOUT_FILENO, F_DUPFD_CLOEXEC, 0);
+	if (fd < 0)
+		return xti_err(err, -errno, "cannot write to standard output: %s", strerror(errno));
+	struct stat st;
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
+		off_t at = lseek(fd, 0, SEEK_CUR);
+		int fl = fcntl(fd, F_GETFL);
+		if (at != 0 || (fl >= 0 && (fl & O_APPEND) && st.st_size)) {
+			close(fd);
+			return xti_err(err, -EINVAL, "standard output is a file written from offset %lld, not from "
+				       "its start: a trace's offsets count from its first byte (use > not >>)",
+				       (long long)(at > 0 ? at : st.st_size));
+		}
+	}
+	return fd;
+}
+
 int xt_open_output(const char *path, struct xt_error *err)
 {
+	if (!strcmp(path, "-"))
+		return open_stdout(err);
 	int fd = open(path, OUT_FLAGS | O_NOFOLLOW, 0644);
 	if (fd < 0 && errno == ELOOP) {
 		/* the last component is a symbolic link: followed only where no one else can have put it */

@@ -901,22 +901,13 @@ int xt_reader_open(struct xt_reader **out, const char *path, struct xt_error *er
 	struct xt_reader *r = calloc(1, sizeof(*r));
 	if (!r)
 		return xti_err(err, -ENOMEM, "out of memory");
-	r->fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);	/* a FIFO is refused below, not waited on */
+	const char *name = strcmp(path, "-") ? path : "standard input";
 	int rc;
+	r->fd = xti_open_input(path, name, &r->size, &r->err);
 	if (r->fd < 0) {
-		rc = xti_err(&r->err, -errno, "cannot open %s: %s", path, strerror(errno));
+		rc = r->fd;
 		goto fail;
 	}
-	struct stat st;
-	if (fstat(r->fd, &st) < 0) {
-		rc = xti_err(&r->err, -errno, "cannot stat %s: %s", path, strerror(errno));
-		goto fail;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		rc = xti_err(&r->err, -EINVAL, "%s is not a regular file", path);
-		goto fail;
-	}
-	r->size = (uint64_t)st.st_size;
 	r->win = malloc(WINDOW);
 	r->dctx = ZSTD_createDCtx();
 	r->memo = calloc(1, sizeof(*r->memo));
@@ -925,7 +916,7 @@ int xt_reader_open(struct xt_reader **out, const char *path, struct xt_error *er
 		goto fail;
 	}
 	r->data_end = r->size;
-	if ((rc = check_mark(r, path)) || (rc = read_header(r, path)) || (rc = alloc_vcpus(r)) ||
+	if ((rc = check_mark(r, name)) || (rc = read_header(r, name)) || (rc = alloc_vcpus(r)) ||
 	    (rc = read_trailer(r)))
 		goto fail;
 	rewind_stream(r);

@@ -209,6 +209,14 @@ enum {
 #define XTI_TRAILER_MAGIC "XTFOOTER"	/* 8 bytes, then u64 footer frame offset */
 #define XTI_FILE_MARK_SIZE 20		/* 8 frame header + 12 */
 /* The file mark (a zstd skippable frame) for format version major.minor. */
+/*
+ * Open a trace to read (input.c): path, or standard input for "-"; name is
+ * what messages call it.  A stream is copied to an unlinked temporary file
+ * first.  Returns a descriptor the reader can pread(), with *size its
+ * length, or a negative errno with err saying why.
+ */
+int xti_open_input(const char *path, const char *name, uint64_t *size, struct xt_error *err);
+
 void xti_file_mark(uint8_t m[XTI_FILE_MARK_SIZE], uint16_t major, uint16_t minor);
 #define XTI_TRAILER_SIZE 24		/* 8 frame header + 16 */
 /* The trailer (a zstd skippable frame) pointing at the footer frame at footer_at. */

@@ -58,6 +58,10 @@ struct xt_record {
 /*
  * Open a trace, read its header, and its footer if the trace is complete.
  * Refuses files that are not traces, and traces of a newer major version.
+ * path "-" is standard input.  A stream (a pipe, a FIFO with a writer, a
+ * socket) is copied once to an unlinked temporary file in $TMPDIR (the
+ * footer is at its end), through a fixed buffer; a FIFO no process writes
+ * reads as empty at once rather than being waited on.
  */
 int xt_reader_open(struct xt_reader **out, const char *path, struct xt_error *err);
 

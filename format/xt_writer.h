@@ -42,7 +42,9 @@ struct xt_writer_options {
  * is neither sticky nor writable by others (so /dev/stdout works and a link
  * planted in /tmp does not); in such a directory an existing file with
  * other hard links, or of another user, is not truncated either.  Returns the descriptor (blocking, O_CLOEXEC)
- * or a negative errno value with err saying why.
+ * or a negative errno value with err saying why.  path "-" is standard
+ * output (a duplicate of it), written as a stream; refused when it is a
+ * terminal, or a file not written from its start.
  */
 int xt_open_output(const char *path, struct xt_error *err);
 

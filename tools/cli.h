@@ -51,6 +51,13 @@ bool cli_same_file(const char *a, const char *b);
 
 /* Open a trace or print why not; NULL on failure. */
 struct xt_reader *cli_open_trace(const char *cmd, const char *path);
+/*
+ * A name every reader can open again for path: path itself for a file;
+ * for "-" (standard input) or a stream (a pipe, <(...)), "/dev/fd/N" of a
+ * copy of it in an unlinked temporary file (in buf).  For commands that
+ * open a trace more than once.  NULL (the error printed) on failure.
+ */
+const char *cli_seekable_input(const char *cmd, const char *path, char *buf, size_t size);
 /* Warn on stderr when reading found the trace's footer contradicting its data. */
 void cli_warn_inconsistent(const char *cmd, const char *path, const struct xt_reader *r);
 
@@ -99,6 +106,14 @@ bool fmt_is_exit_payload(const struct xt_field *f);
 
 /* ---- JSON (json.c) ---- */
 
+/*
+ * Every --json output is "exitrace-json/1" (docs/json.md,
+ * docs/exitrace-json.schema.json): a machine word (a register, an address,
+ * a field's value) is a "0x..." string, a count or small code a number.
+ */
+#define XT_JSON_FORMAT "exitrace-json/1"
+/* Open a top-level object: {"format":"exitrace-json/1","command":"CMD" (the caller goes on with ,"key":...). */
+void json_top(FILE *f, const char *command);
 void json_str(FILE *f, const char *s);
 void json_bytes_hex(FILE *f, const uint8_t *p, size_t n);
 /* A field's value: a U64 as a "0x..." string, a blob as a string of all its bytes in hex. */

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "term.h"
 #include "diff.h"
 #include "diff_render.h"
 #include "guest_code.h"
@@ -122,7 +123,7 @@ static int open_code(struct guest_code **g, const char *path, const char *symbol
  * a section ending with its own summary line, then the global order, then
  * how the traces ended.  Returns the exit status.
  */
-static int diff_vcpus(struct xd_diff *d, const char *const path[2], uint64_t vcpu, bool json,
+static int diff_vcpus(struct xd_diff *d, const char *const at[2], uint64_t vcpu, bool json,
 		      struct text_ctx *t)
 {
 	struct diff_totals tot;
@@ -150,7 +151,7 @@ static int diff_vcpus(struct xd_diff *d, const char *const path[2], uint64_t vcp
 	}
 	struct xd_order order;
 	struct xt_error err = { 0 };
-	if (xd_compare_order(path[0], path[1], tot.only_one ? (int32_t)vcpu : -1, &order, &err) < 0) {
+	if (xd_compare_order(at[0], at[1], tot.only_one ? (int32_t)vcpu : -1, &order, &err) < 0) {
 		fflush(t->o);
 		return cli_error("diff", "comparing the global order: %s", err.msg);
 	}
@@ -174,7 +175,7 @@ static int diff_vcpus(struct xd_diff *d, const char *const path[2], uint64_t vcp
 int cmd_diff(int argc, char **argv)
 {
 	enum { O_CONTEXT = 256, O_IGNORE, O_JSON, O_MAX_HUNKS, O_FIRST, O_WINDOW, O_SYMBOLS, O_EXIT, O_EVENT,
-	       O_RIP, O_VCPU };
+	       O_RIP, O_VCPU , O_COLOR, O_NO_PAGER };
 	static const struct option opts[] = {
 		{ "context", required_argument, NULL, O_CONTEXT },
 		{ "ignore", required_argument, NULL, O_IGNORE },
@@ -187,6 +188,8 @@ int cmd_diff(int argc, char **argv)
 		{ "event", required_argument, NULL, O_EVENT },
 		{ "rip", required_argument, NULL, O_RIP },
 		{ "vcpu", required_argument, NULL, O_VCPU },
+		{ "color", optional_argument, NULL, O_COLOR },
+		{ "no-pager", no_argument, NULL, O_NO_PAGER },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -201,6 +204,7 @@ int cmd_diff(int argc, char **argv)
 	char msg[512];
 	int c;
 	opterr = 0;
+	struct term_options term = { 0 };
 	while ((c = getopt_long(argc, argv, ":hU:", opts, NULL)) != -1) {
 		switch (c) {
 		case 'U':
@@ -251,6 +255,11 @@ int cmd_diff(int argc, char **argv)
 						       optarg);
 			xo.window = v;
 			break;
+		case O_COLOR:
+			if (!term_parse_color("diff", optarg, &term.color))
+				return XT_EXIT_ERROR;
+			break;
+		case O_NO_PAGER: term.no_pager = true; break;
 		case 'h': cli_print_usage(stdout, "diff"); return XT_EXIT_OK;
 		case ':': return cli_usage_error("diff", "option '%s' needs a value", argv[optind - 1]);
 		default: return cli_usage_error("diff", "unknown option '%s'", argv[optind - 1]);
@@ -259,14 +268,22 @@ int cmd_diff(int argc, char **argv)
 	if (optind + 2 != argc)
 		return cli_usage_error("diff", "expected two trace files, A and B");
 	const char *path[2] = { argv[optind], argv[optind + 1] };
+	if (!strcmp(path[0], "-") && !strcmp(path[1], "-"))
+		return cli_usage_error("diff", "only one of A and B can be standard input ('-')");
+	/* the engine reads each trace more than once: a stream is copied to a file first */
+	char spool[2][32];
+	const char *at[2];
+	for (int i = 0; i < 2; i++)
+		if (!(at[i] = cli_seekable_input("diff", path[i], spool[i], sizeof(spool[i]))))
+			return XT_EXIT_ERROR;
 
 	struct xd_diff *d;
 	struct xt_error err = { 0 };
-	if (xd_open(&d, path[0], path[1], &xo, &err) < 0)
+	if (xd_open(&d, at[0], at[1], &xo, &err) < 0)
 		return cli_error("diff", "%s", err.msg);
 	struct text_ctx t = { stdout, { NULL, NULL }, &filter, 0, 0 };
 	for (int i = 0; i < 2; i++) {
-		if (open_code(&t.g[i], path[i], symbols[i], vcpu) < 0) {
+		if (open_code(&t.g[i], at[i], symbols[i], vcpu) < 0) {
 			guest_code_close(t.g[0]);
 			xd_close(d);
 			return XT_EXIT_ERROR;
@@ -286,6 +303,8 @@ int cmd_diff(int argc, char **argv)
 		xd_close(d);
 		return cli_error("diff", "out of memory");
 	}
+	term_start(&term, TERM_STYLE_DIFF, json);
+	t.o = stdout;	/* colouring may have put a stream in front of it */
 	if (json && xd_per_vcpu(d))
 		render_json_begin_vcpus(t.o, path, &hd);
 	else if (json)
@@ -296,7 +315,7 @@ int cmd_diff(int argc, char **argv)
 
 	int status;
 	if (xd_per_vcpu(d)) {
-		status = diff_vcpus(d, path, vcpu, json, &t);
+		status = diff_vcpus(d, at, vcpu, json, &t);
 	} else {
 		struct xd_summary s;
 		int rc = xd_run(d, json ? on_hunk_json : on_hunk_text, &t, &s);

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "term.h"
 #include "guest_code.h"
 #include "page_walk.h"
 #include "step_filter.h"
@@ -344,7 +345,7 @@ static void on_event(struct dump *d, const struct xt_record *rec)
 
 int cmd_dump(int argc, char **argv)
 {
-	enum { O_EXIT = 256, O_EVENT, O_RIP, O_SYMBOLS };
+	enum { O_EXIT = 256, O_EVENT, O_RIP, O_SYMBOLS, O_COLOR, O_NO_PAGER };
 	static const struct option opts[] = {
 		{ "from", required_argument, NULL, 'f' },
 		{ "to", required_argument, NULL, 't' },
@@ -354,6 +355,8 @@ int cmd_dump(int argc, char **argv)
 		{ "event", required_argument, NULL, O_EVENT },
 		{ "rip", required_argument, NULL, O_RIP },
 		{ "symbols", required_argument, NULL, O_SYMBOLS },
+		{ "color", optional_argument, NULL, O_COLOR },
+		{ "no-pager", no_argument, NULL, O_NO_PAGER },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -366,6 +369,7 @@ int cmd_dump(int argc, char **argv)
 	step_filter_init(&d.filter);
 	int c;
 	opterr = 0;
+	struct term_options term = { 0 };
 	while ((c = getopt_long(argc, argv, ":f:t:v:jh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'f':
@@ -394,6 +398,11 @@ int cmd_dump(int argc, char **argv)
 				return cli_usage_error("dump", "%s", msg);
 			break;
 		case O_SYMBOLS: symbols = optarg; break;
+		case O_COLOR:
+			if (!term_parse_color("dump", optarg, &term.color))
+				return XT_EXIT_ERROR;
+			break;
+		case O_NO_PAGER: term.no_pager = true; break;
 		case 'h': cli_print_usage(stdout, "dump"); return XT_EXIT_OK;
 		case ':': return cli_usage_error("dump", "option '%s' needs a value", argv[optind - 1]);
 		default: return cli_usage_error("dump", "unknown option '%s'", argv[optind - 1]);
@@ -426,6 +435,7 @@ int cmd_dump(int argc, char **argv)
 		xt_reader_close(r);
 		return cli_error("dump", "out of memory");
 	}
+	term_start(&term, TERM_STYLE_DUMP, d.json);
 	d.o = stdout;
 	d.tout = &tout;
 	d.hold_out = &hold_out;
@@ -436,6 +446,13 @@ int cmd_dump(int argc, char **argv)
 	/* text goes through tout; --json writes to o itself */
 	text_out_init(&tout, d.o);
 	shown_fields_init(&d.shown);
+	if (d.json) {
+		/* JSON lines: this first line says what the lines after it are (docs/json.md) */
+		json_top(d.o, "dump");
+		fputs(",\"file\":", d.o);
+		json_str(d.o, argv[optind]);
+		fprintf(d.o, ",\"vcpus\":%u}\n", xt_reader_header(r)->vm.n_vcpus);
+	}
 	while (rc == 0 && (rc = xt_reader_next(r, &rec)) > 0) {
 		rc = 0;
 		if (rec.step > to)

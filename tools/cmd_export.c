@@ -216,7 +216,7 @@ int cmd_export(int argc, char **argv)
 		return cli_error("export", "%s", msg);
 	}
 	x.o = stdout;
-	if (out) {
+	if (out && strcmp(out, "-")) {	/* -o -: standard output, as without -o */
 		/* as record -o: no symbolic link planted in /tmp followed, no device truncated */
 		struct xt_error err = { 0 };
 		int fd = xt_open_output(out, &err);

@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "cli.h"
+#include "kvm_caps.h"
 #include "text_escape.h"
 
 /* Room for one string of the header, escaped: a longer one is cut, marked "..." */
@@ -212,9 +213,10 @@ static void print_json(const char *path, struct xt_reader *r, uint64_t steps, si
 	const struct xt_footer *f = xt_reader_footer(r);
 	FILE *o = stdout;
 
-	fputs("{\"file\":", o);
+	json_top(o, "info");
+	fputs(",\"file\":", o);
 	json_str(o, path);
-	fprintf(o, ",\"size\":%" PRIu64 ",\"format\":\"%u.%u\",\"tool_version\":",
+	fprintf(o, ",\"size\":%" PRIu64 ",\"trace_format\":\"%u.%u\",\"tool_version\":",
 		xt_reader_file_size(r), h->version_major, h->version_minor);
 	json_str(o, h->tool_version);
 	fputs(",\"argv\":[", o);
@@ -243,8 +245,14 @@ static void print_json(const char *path, struct xt_reader *r, uint64_t steps, si
 		json_str(o, ho->kvm_params[i].value);
 	}
 	fputs("},\"caps\":{", o);
-	for (size_t i = 0; i < ho->n_caps; i++)
-		fprintf(o, "%s\"%u\":%" PRId64, i ? "," : "", ho->caps[i].cap, ho->caps[i].value);
+	for (size_t i = 0; i < ho->n_caps; i++) {
+		/* by name; a number this build has no name for as "KVM_CAP_<number>" */
+		const char *n = kvm_cap_name(ho->caps[i].cap);
+		if (n)
+			fprintf(o, "%s\"%s\":%" PRId64, i ? "," : "", n, ho->caps[i].value);
+		else
+			fprintf(o, "%s\"KVM_CAP_%u\":%" PRId64, i ? "," : "", ho->caps[i].cap, ho->caps[i].value);
+	}
 	char gd[128], cap[128];
 	xt_guest_debug_str(gd, sizeof(gd), vm->guest_debug);
 	xt_capture_str(cap, sizeof(cap), vm->capture);
@@ -275,7 +283,7 @@ static void print_json(const char *path, struct xt_reader *r, uint64_t steps, si
 		json_str(o, xt_end_reason_name(f->end_reason));
 		fprintf(o, ",\"code\":%" PRId64 ",\"detail\":", f->end_code);
 		json_str(o, f->end_detail);
-		fprintf(o, ",\"duration_ns\":%" PRIu64 "},\"exits\":{", f->duration_ns);
+		fprintf(o, ",\"duration_ns\":\"%" PRIu64 "\"},\"exits\":{", f->duration_ns);
 		for (size_t i = 0; i < f->n_hist; i++) {
 			const char *n = xt_exit_reason_name(f->hist[i].reason);
 			fprintf(o, "%s", i ? "," : "");

@@ -224,12 +224,38 @@ static void show_progress(void *ctx, uint64_t steps, uint64_t bytes, double seco
 	p->shown = true;
 }
 
+/*
+ * --json-summary: the summary as one JSON object, on standard output, or
+ * on standard error when the trace is standard output (-o -).
+ */
+static void print_summary_json(const char *output, int rc, const struct record_result *res)
+{
+	FILE *o = strcmp(output, "-") ? stdout : stderr;
+	json_top(o, "record");
+	fputs(",\"output\":", o);
+	json_str(o, output);
+	fprintf(o, ",\"steps\":%" PRIu64 ",\"bytes\":%" PRIu64 ",\"seconds\":%.6f,\"complete\":%s",
+		res->steps, res->bytes, res->seconds, rc >= 0 && res->trace_complete ? "true" : "false");
+	if (rc < 0) {
+		fputs(",\"error\":", o);
+		json_str(o, res->err.msg);
+	} else {
+		fputs(",\"end\":{\"reason\":", o);
+		json_str(o, xt_end_reason_name(res->end_reason));
+		fprintf(o, ",\"code\":%" PRId64 ",\"detail\":", res->end_code);
+		json_str(o, res->detail);
+		fputc('}', o);
+	}
+	fputs("}\n", o);
+	fflush(o);
+}
+
 int cmd_record(int argc, char **argv)
 {
 	enum { O_MODE = 256, O_LOAD, O_ENTRY, O_MEM, O_NO_STEP, O_BLOCK_IRQ, O_IRQCHIP, O_IRQ,
 	       O_MAX_STEPS, O_TIMEOUT, O_CAPTURE, O_KTRACE, O_IDT, O_SW_BP, O_HW_BP, O_CONSOLE,
 	       O_APPEND, O_QUIET, O_SCENARIO, O_NO_IDT, O_ONE_THREAD, O_CMDLINE, O_MODULE, O_INITRD, O_VCPUS,
-	       O_LEGACY_PC, O_NO_LEGACY_PC };
+	       O_LEGACY_PC, O_NO_LEGACY_PC, O_JSON_SUMMARY };
 	static const struct option opts[] = {
 		{ "output", required_argument, NULL, 'o' },
 		{ "scenario", required_argument, NULL, O_SCENARIO },
@@ -258,6 +284,7 @@ int cmd_record(int argc, char **argv)
 		{ "initrd", required_argument, NULL, O_INITRD },
 		{ "vcpus", required_argument, NULL, O_VCPUS },
 		{ "quiet", no_argument, NULL, O_QUIET },
+		{ "json-summary", no_argument, NULL, O_JSON_SUMMARY },
 		{ "one-thread", no_argument, NULL, O_ONE_THREAD },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
@@ -271,7 +298,7 @@ int cmd_record(int argc, char **argv)
 	const char *module_specs[LOADER_MODULES_MAX];
 	size_t n_module_specs = 0;
 	struct boot_module modules[LOADER_MODULES_MAX];
-	bool quiet = false, irqchip_set = false, max_steps_set = false, idt_set = false, idt = false;
+	bool quiet = false, json_summary = false, irqchip_set = false, max_steps_set = false, idt_set = false, idt = false;
 	bool mode_set = false, timeout_set = false, vcpus_set = false;
 	int c;
 	opterr = 0;
@@ -362,6 +389,7 @@ int cmd_record(int argc, char **argv)
 				return cli_usage_error("record", "--initrd takes a file only; give its string with --module FILE,STRING");
 			break;
 		case O_QUIET: quiet = true; break;
+		case O_JSON_SUMMARY: json_summary = true; break;
 		case O_ONE_THREAD: o.writer_on_step_thread = true; break;
 		case 'h': cli_print_usage(stdout, "record"); return XT_EXIT_OK;
 		case ':': return cli_usage_error("record", "option '%s' needs a value", argv[optind - 1]);
@@ -375,6 +403,8 @@ int cmd_record(int argc, char **argv)
 		return cli_usage_error("record", "-o FILE is required");
 	if (!guest == !scenario_name)
 		return cli_usage_error("record", "give a guest image or --scenario NAME (one of them)");
+	if (console_path && !strcmp(console_path, "-") && !strcmp(o.output, "-"))
+		return cli_usage_error("record", "--console - and -o -: the console would go into the trace");
 	if (mode_set && !o.load.have_load)
 		return cli_usage_error("record", "--mode applies to flat images: give --load ADDR too");
 	if (o.load.append && o.load.cmdline)
@@ -463,7 +493,9 @@ int cmd_record(int argc, char **argv)
 	struct progress progress = { .at_line_start = true };
 	bool tty = !quiet && isatty(STDERR_FILENO);
 	FILE *console = stderr;
-	if (console_path) {
+	if (console_path && !strcmp(console_path, "-")) {
+		console = stdout;	/* --console -: the guest's console on standard output */
+	} else if (console_path) {
 		/* as -o: no symbolic link planted in /tmp, no device truncated, no FIFO waited on */
 		int fd = xt_open_output(console_path, &err);
 		if (fd < 0 || !(console = fdopen(fd, "w"))) {
@@ -494,20 +526,24 @@ int cmd_record(int argc, char **argv)
 
 	struct record_result res;
 	rc = record_run(&o, &res);
-	if (console != stderr)
+	if (console == stdout)
+		fflush(stdout);
+	else if (console != stderr)
 		fclose(console);
 	free(image);
 	free_modules(modules, n_module_specs);
 	clear_progress(&progress);
+	if (json_summary)
+		print_summary_json(o.output, rc, &res);
 	if (rc < 0)
 		return cli_error("record", "%s", res.err.msg);
-	if (!quiet) {
+	if (!quiet && !json_summary) {
 		char own[64], detail[4 * sizeof(res.detail)];
 		fmt_own_time(own, sizeof(own), &res.own);
 		fprintf(stderr, "exitrace record: %" PRIu64 " steps in %.2f s (%.0f steps/s%s) to %s, %" PRIu64
 				" bytes (%.2f bytes/step); ended: %s (%s)\n",
 			res.steps, res.seconds, res.seconds > 0 ? (double)res.steps / res.seconds : 0.0, own,
-			o.output, res.bytes, res.steps ? (double)res.bytes / (double)res.steps : 0.0,
+			strcmp(o.output, "-") ? o.output : "standard output", res.bytes, res.steps ? (double)res.bytes / (double)res.steps : 0.0,
 			xt_end_reason_name(res.end_reason), text_esc(detail, sizeof(detail), res.detail));
 	}
 	/* scripts get the guest's own status when it used isa-debug-exit */

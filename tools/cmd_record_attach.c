@@ -184,6 +184,8 @@ int cmd_record_attach(int argc, char **argv)
 		return usage("-- needs a COMMAND to run%s", "");
 	if (!output)
 		return usage("-o FILE is needed%s", "");
+	if (!strcmp(output, "-"))
+		return usage("-o - is for record of one guest: a VMM's VMs go to FILE, FILE.1, ...%s", "");
 	if (block_irq && !step)
 		return usage("--block-irq is for --step%s", "");
 	uint64_t port = 0, steps = 0;

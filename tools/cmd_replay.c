@@ -2,6 +2,7 @@
 /* exitrace replay: re-run a trace on this host and stop at the first step that differs. */
 #include <getopt.h>
 #include <inttypes.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -21,23 +22,23 @@ static void show_progress(void *ctx, uint64_t step, uint64_t total, double secon
 			seconds > 0 ? (double)step / seconds : 0.0);
 }
 
-static void print_speed(const struct replay_result *res)
+static void print_speed(FILE *out, const struct replay_result *res)
 {
 	double rate = res->seconds > 0 ? (double)res->steps / res->seconds : 0.0;
 	char own[64];
 	fmt_own_time(own, sizeof(own), &res->own);
-	printf("  %.3f s, %.0f steps/s%s", res->seconds, rate, own);
+	fprintf(out, "  %.3f s, %.0f steps/s%s", res->seconds, rate, own);
 	if (res->record_seconds > 0 && res->recorded_steps)
-		printf(" (recording: %.3f s, %.0f steps/s)", res->record_seconds,
+		fprintf(out, " (recording: %.3f s, %.0f steps/s)", res->record_seconds,
 		       (double)res->recorded_steps / res->record_seconds);
-	printf("; fed back %" PRIu64 " injections, %" PRIu64 " instruction results",
+	fprintf(out, "; fed back %" PRIu64 " injections, %" PRIu64 " instruction results",
 	       res->injections, res->inputs_fed);
 	if (res->mp_changes)
-		printf(", %" PRIu64 " vCPU starts by SIPI", res->mp_changes);
+		fprintf(out, ", %" PRIu64 " vCPU starts by SIPI", res->mp_changes);
 	if (res->intr_steps)
-		printf(", %" PRIu64 " interrupted runs (KVM_EXIT_INTR, replayed with immediate_exit)",
+		fprintf(out, ", %" PRIu64 " interrupted runs (KVM_EXIT_INTR, replayed with immediate_exit)",
 		       res->intr_steps);
-	printf("\n");
+	fprintf(out, "\n");
 }
 
 int cmd_replay(int argc, char **argv)
@@ -46,11 +47,12 @@ int cmd_replay(int argc, char **argv)
 		{ "output", required_argument, NULL, 'o' },
 		{ "context", required_argument, NULL, 'C' },
 		{ "quiet", no_argument, NULL, 'q' },
+		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
 	struct replay_options o = { .context = 3 };
-	bool quiet = false, shown = false;
+	bool quiet = false, shown = false, json = false;
 	uint64_t ctx;
 	int c;
 	opterr = 0;
@@ -64,6 +66,7 @@ int cmd_replay(int argc, char **argv)
 			o.context = (unsigned)ctx;
 			break;
 		case 'q': quiet = true; break;
+		case 'j': json = true; break;
 		case 'h': cli_print_usage(stdout, "replay"); return XT_EXIT_OK;
 		case ':': return cli_usage_error("replay", "option '%s' needs a value", argv[optind - 1]);
 		default: return cli_usage_error("replay", "unknown option '%s'", argv[optind - 1]);
@@ -79,10 +82,30 @@ int cmd_replay(int argc, char **argv)
 		o.progress_ctx = &shown;
 	}
 
+	/* with -o - the new trace is standard output: the report goes to standard error */
+	FILE *out = o.output && !strcmp(o.output, "-") ? stderr : stdout;
 	struct replay_result res;
 	int rc = replay_run(&o, &res);
 	if (shown)
 		fputc('\n', stderr);
+	if (json) {
+		json_top(out, "replay");
+		report_json_body(out, o.path, rc, &res);
+		if (rc >= 0 && o.output) {
+			fputs(",\"output\":", out);
+			json_str(out, o.output);
+			fprintf(out, ",\"output_bytes\":%" PRIu64, res.output_bytes);
+		}
+		fputs("}\n", out);
+		int st = rc < 0 || res.outcome == REPLAY_STOPPED ? XT_EXIT_ERROR :
+			 res.outcome == REPLAY_DIVERGED ? XT_EXIT_DIFFERENT : XT_EXIT_OK;
+		if (rc < 0)
+			cli_error("replay", "%s", res.err.msg);
+		replay_result_free(&res);
+		if (fflush(out) != 0)
+			return cli_error("replay", "writing the output failed");
+		return st;
+	}
 	if (rc < 0) {
 		if (res.steps)
 			cli_error("replay", "%s (after %" PRIu64 " identical steps)", res.err.msg, res.steps);
@@ -100,29 +123,29 @@ int cmd_replay(int argc, char **argv)
 	int status = XT_EXIT_OK;
 	switch (res.outcome) {
 	case REPLAY_IDENTICAL:
-		printf("identical: %" PRIu64 " of %" PRIu64 " steps replayed the same; %s\n", res.steps,
+		fprintf(out, "identical: %" PRIu64 " of %" PRIu64 " steps replayed the same; %s\n", res.steps,
 		       res.recorded_steps, report_end(end, sizeof(end), &res));
 		if (res.undefined_flags_fed)
-			printf("  %" PRIu64 " steps took the recording's RFLAGS bits that their instruction leaves "
+			fprintf(out, "  %" PRIu64 " steps took the recording's RFLAGS bits that their instruction leaves "
 			       "undefined (first at step %" PRIu64 "): this CPU sets them otherwise\n",
 			       res.undefined_flags_fed, res.first_undefined_step);
 		if (!quiet)
-			print_speed(&res);
+			print_speed(out, &res);
 		break;
 	case REPLAY_DIVERGED:
-		report_divergence(stdout, &res);
+		report_divergence(out, &res);
 		status = XT_EXIT_DIFFERENT;
 		break;
 	case REPLAY_STOPPED:
-		printf("stopped by signal %d after %" PRIu64 " of %" PRIu64 " steps, all identical so far\n",
+		fprintf(out, "stopped by signal %d after %" PRIu64 " of %" PRIu64 " steps, all identical so far\n",
 		       res.signal, res.steps, res.recorded_steps);
 		status = XT_EXIT_ERROR;
 		break;
 	}
 	if (o.output)
-		printf("new trace: %s (%" PRIu64 " bytes)\n", o.output, res.output_bytes);
+		fprintf(out, "new trace: %s (%" PRIu64 " bytes)\n", o.output, res.output_bytes);
 	replay_result_free(&res);
-	if (fflush(stdout) != 0)
+	if (fflush(out) != 0)
 		return cli_error("replay", "writing the output failed");
 	return status;
 }

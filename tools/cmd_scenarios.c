@@ -7,15 +7,31 @@
 
 int cmd_scenarios(int argc, char **argv)
 {
-	if (argc > 1) {
-		if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+	bool json = false;
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
 			cli_print_usage(stdout, "scenarios");
 			return XT_EXIT_OK;
 		}
-		return cli_usage_error("scenarios", "takes no arguments ('%s')", argv[1]);
+		if (strcmp(argv[i], "--json"))
+			return cli_usage_error("scenarios", "takes only --json ('%s')", argv[i]);
+		json = true;
 	}
 	const struct scenario *all;
 	size_t n = scenario_all(&all);
+	if (json) {
+		json_top(stdout, "scenarios");
+		fputs(",\"scenarios\":[", stdout);
+		for (size_t i = 0; i < n; i++) {
+			fputs(i ? ",{\"name\":" : "{\"name\":", stdout);
+			json_str(stdout, all[i].name);
+			fputs(",\"summary\":", stdout);
+			json_str(stdout, all[i].summary);
+			fputc('}', stdout);
+		}
+		fputs("]}\n", stdout);
+		return XT_EXIT_OK;
+	}
 	int width = 0;
 	for (size_t i = 0; i < n; i++)
 		if ((int)strlen(all[i].name) > width)

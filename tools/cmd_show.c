@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "term.h"
 #include "guest_code.h"
 #include "symbols.h"
 #include "text_escape.h"
@@ -370,7 +371,8 @@ static void print_json(const struct xt_header *h, struct guest_code *g, const st
 {
 	FILE *o = stdout;
 	const struct xt_state *s = &fd->state;
-	fprintf(o, "{\"step\":%" PRIu64 ",\"vcpu\":%u,\"vcpu_step\":%" PRIu64 ",\"rip\":\"0x%" PRIx64 "\"",
+	json_top(o, "show");
+	fprintf(o, ",\"step\":%" PRIu64 ",\"vcpu\":%u,\"vcpu_step\":%" PRIu64 ",\"rip\":\"0x%" PRIx64 "\"",
 		fd->rec.step, fd->rec.vcpu, fd->rec.vcpu_step, s->regs.rip);
 	json_code(o, g, at);
 	fprintf(o, ",\"bits\":%d", at->bits);
@@ -456,11 +458,13 @@ static int take_mem(int *argc, char **argv, bool *mem, uint64_t *gpa, uint64_t *
 
 int cmd_show(int argc, char **argv)
 {
-	enum { O_SYMBOLS = 256 };
+	enum { O_SYMBOLS = 256, O_COLOR, O_NO_PAGER };
 	static const struct option opts[] = {
 		{ "json", no_argument, NULL, 'j' },
 		{ "vcpu", required_argument, NULL, 'v' },
 		{ "symbols", required_argument, NULL, O_SYMBOLS },
+		{ "color", optional_argument, NULL, O_COLOR },
+		{ "no-pager", no_argument, NULL, O_NO_PAGER },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -473,6 +477,7 @@ int cmd_show(int argc, char **argv)
 		return XT_EXIT_ERROR;
 	int c;
 	opterr = 0;
+	struct term_options term = { 0 };
 	while ((c = getopt_long(argc, argv, ":v:jh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'j': json = true; break;
@@ -481,6 +486,11 @@ int cmd_show(int argc, char **argv)
 				return XT_EXIT_ERROR;
 			break;
 		case O_SYMBOLS: symbols = optarg; break;
+		case O_COLOR:
+			if (!term_parse_color("show", optarg, &term.color))
+				return XT_EXIT_ERROR;
+			break;
+		case O_NO_PAGER: term.no_pager = true; break;
 		case 'h': cli_print_usage(stdout, "show"); return XT_EXIT_OK;
 		case ':': return cli_usage_error("show", "option '%s' needs a value", argv[optind - 1]);
 		default: return cli_usage_error("show", "unknown option '%s'", argv[optind - 1]);
@@ -538,6 +548,7 @@ int cmd_show(int argc, char **argv)
 		code_keep(&ran, guest_code_at(g, &before_state));
 	}
 	const struct code_info *ran_info = fd.have_before ? &ran.info : NULL;
+	term_start(&term, TERM_STYLE_SHOW, json);
 	if (json)
 		print_json(h, g, &fd, &at.info, ran_info, mem, gpa, len);
 	else

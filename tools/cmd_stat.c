@@ -375,7 +375,8 @@ int cmd_stat(int argc, char **argv)
 
 	bool truncated = xt_reader_truncated(r);
 	if (json) {
-		printf("{\"steps\":%" PRIu64 ",\"truncated\":%s,", steps, truncated ? "true" : "false");
+		json_top(stdout, "stat");
+		printf(",\"steps\":%" PRIu64 ",\"truncated\":%s,", steps, truncated ? "true" : "false");
 		if (vcpu != CLI_ALL_VCPUS)
 			printf("\"vcpu\":%" PRIu64 ",", vcpu);
 		printf("\"filtered\":%s,", step_filter_active(&f) ? "true" : "false");

@@ -17,7 +17,8 @@ static const char *const group_names[XD_NGROUPS] = {
 
 static void json_begin(FILE *o, const char *const path[2], const struct xd_hdiffs *hd)
 {
-	fputs("{\"a\":", o);
+	json_top(o, "diff");
+	fputs(",\"a\":", o);
 	json_str(o, path[0]);
 	fputs(",\"b\":", o);
 	json_str(o, path[1]);

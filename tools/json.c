@@ -35,6 +35,11 @@ void json_str(FILE *f, const char *s)
 	fputc('"', f);
 }
 
+void json_top(FILE *f, const char *command)
+{
+	fprintf(f, "{\"format\":\"%s\",\"command\":\"%s\"", XT_JSON_FORMAT, command);
+}
+
 void json_bytes_hex(FILE *f, const uint8_t *p, size_t n)
 {
 	fputc('"', f);
@@ -182,7 +187,7 @@ void json_event(FILE *f, const struct xt_event *ev)
 	case XT_EV_KTRACE:
 		fputs(",\"name\":", f);
 		json_str(f, ev->ktrace.name);
-		fprintf(f, ",\"ts_ns\":%" PRIu64 ",\"cpu\":%u,\"fields\":{", ev->ktrace.ts_ns,
+		fprintf(f, ",\"ts_ns\":\"%" PRIu64 "\",\"cpu\":%u,\"fields\":{", ev->ktrace.ts_ns,
 			ev->ktrace.cpu);
 		for (size_t i = 0; i < ev->ktrace.n_fields; i++) {
 			const struct xt_ktrace_field *kf = &ev->ktrace.fields[i];
@@ -193,7 +198,7 @@ void json_event(FILE *f, const struct xt_event *ev)
 			if (kf->str)
 				json_str(f, kf->str);
 			else
-				fprintf(f, "%" PRId64, kf->num);
+				fprintf(f, "\"%" PRId64 "\"", kf->num);	/* may pass 2^53: a string */
 		}
 		fputc('}', f);
 		break;

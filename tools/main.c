@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 
 #include "cli.h"
+#include "xt_internal.h"
 #include "rec_util.h"
 #include "text_escape.h"
 
@@ -19,7 +20,11 @@ static const struct xt_command commands[] = {
 	  "       [--capture lapic,debugregs,fpu,stats|all] [--ktrace] [--idt|--no-idt] [--sw-bp]\n"
 	  "       [--hw-bp ADDR|SYMBOL[:x|w|rw[:LEN]] ...] [--console FILE] [--quiet] [--one-thread]\n"
 	  "       [--append ARGS | --cmdline LINE] [--module FILE[,STRING] ...] [--initrd FILE]\n"
-	  "       [--legacy-pc|--no-legacy-pc]\n"
+	  "       [--legacy-pc|--no-legacy-pc] [--json-summary]\n"
+	  "  -o -: the trace to standard output (a pipe or a file, not a terminal), written without\n"
+	  "  seeking; everything record says goes to standard error.  --json-summary: the summary as\n"
+	  "  one exitrace-json/1 object (on standard error with -o -).  --console -: the guest's\n"
+	  "  console on standard output (default: standard error)\n"
 	  "  multiboot: the kernel's command line is 'GUEST ARGS' as boot loaders write it (--cmdline:\n"
 	  "  the whole line); modules are put page-aligned above the kernel and 1 MiB, in order\n"
 	  "  legacy PC (default for real-mode guests and multiboot kernels with --irqchip kernel):\n"
@@ -38,15 +43,22 @@ static const struct xt_command commands[] = {
 	  "run a guest under KVM single-step and write every exit to a trace\n"
 	  "  exit status: the guest's isa-debug-exit status (((value << 1) | 1) & 0xff) if it used one,\n"
 	  "  else 0; 2 when exitrace itself failed" },
-	{ "replay", cmd_replay, "FILE [-o NEW] [--context N] [--quiet]",
+	{ "replay", cmd_replay, "FILE|- [-o NEW|-] [--context N] [--quiet] [--json]\n"
+	  "  FILE -: the trace from standard input; -o -: the new trace to standard output, the\n"
+	  "  report then to standard error.  --json: the outcome as one exitrace-json/1 object",
 	  "re-run a trace on this host and stop at the first step that differs" },
-	{ "check", cmd_check, "DIR|FILE...", "replay an archive of traces (*.xtr in a directory); TAP output" },
-	{ "info", cmd_info, "FILE [--vcpu N] [--json] [--verify]",
+	{ "check", cmd_check, "DIR|FILE|-... [-q|--quiet] [-j N|--jobs N] [--json]\n"
+	  "  -: one trace from standard input.  --quiet: only the TAP lines (no # comments).\n"
+	  "  --jobs N: N replays at once, a process each (default 1); the output is the serial\n"
+	  "  run's, in the same order.  --json: one exitrace-json/1 object instead of TAP",
+	  "replay an archive of traces (*.xtr in a directory); TAP output" },
+	{ "info", cmd_info, "FILE|- [--vcpu N] [--json] [--verify]",
 	  "header, host and footer (--verify: checked against every frame); says \"truncated\" when it is" },
 	{ "diff", cmd_diff,
 	  "A B [--context N] [--ignore FIELD,...] [--max-hunks N] [--first] [--window N] [--vcpu N]\n"
 	  "       [--json] [--symbols ELF [--symbols ELF_B]] [--exit REASON,..] [--event KIND,..]\n"
-	  "       [--rip LO-HI|SYMBOL]\n"
+	  "       [--rip LO-HI|SYMBOL] [--color[=auto|always|never]] [--no-pager]\n"
+	  "  A or B may be - (standard input) or a pipe: diff <(exitrace record ... -o -) b.xtr\n"
 	  "  several vCPUs: each vCPU's steps against the same vCPU's in the other trace, a section\n"
 	  "  each (steps shown as 'GLOBAL vN#OWN'), then where the global order differs (an IPI taken\n"
 	  "  or a run state changed at another own step; the first step the interleaving differs);\n"
@@ -59,8 +71,9 @@ static const struct xt_command commands[] = {
 	  "  each trace's initial memory and ELF; --symbols: one file for both, or A's then B's)",
 	  "align two traces and explain every divergence" },
 	{ "dump", cmd_dump,
-	  "FILE [--from N] [--to N] [--vcpu N] [--exit REASON,..] [--event KIND,..]\n"
-	  "       [--rip LO-HI|ADDR|SYMBOL] [--symbols ELF] [--json]\n"
+	  "FILE|- [--from N] [--to N] [--vcpu N] [--exit REASON,..] [--event KIND,..]\n"
+	  "       [--rip LO-HI|ADDR|SYMBOL] [--symbols ELF] [--json] [--color[=WHEN]] [--no-pager]\n"
+	  "  --json: JSON lines, the first a header with the format (docs/json.md)\n"
 	  "  each step: RIP, <symbol+offset> and the instruction at that RIP (the next one the vCPU\n"
 	  "  runs; Zydis, from the trace's initial memory), the exit, the fields the step changed.\n"
 	  "  Filters combine: --exit IO,MMIO (exit reasons), --event irq-taken (steps with an event\n"
@@ -69,22 +82,23 @@ static const struct xt_command commands[] = {
 	  "  guest ELF in the trace, or --symbols ELF (a flat image's, an attached VMM's guest)",
 	  "one line per exit with its instruction and symbol, and the events; filtered" },
 	{ "stat", cmd_stat,
-	  "FILE [--vcpu N] [--exit REASON,..] [--event KIND,..] [--rip LO-HI|ADDR|SYMBOL]\n"
+	  "FILE|- [--vcpu N] [--exit REASON,..] [--event KIND,..] [--rip LO-HI|ADDR|SYMBOL]\n"
 	  "       [--symbols ELF] [--json]\n"
 	  "  the filters are dump's: only the steps that pass them are counted",
 	  "exit-reason histogram, IRQs, hottest RIPs with their instructions and symbols" },
-	{ "show", cmd_show, "FILE STEP|SYMBOL[#K] [--vcpu N] [--mem ADDR LEN] [--symbols ELF] [--json]\n"
+	{ "show", cmd_show, "FILE|- STEP|SYMBOL[#K] [--vcpu N] [--mem ADDR LEN] [--symbols ELF] [--json]\n"
+	  "       [--color[=WHEN]] [--no-pager]\n"
 	  "  STEP: a step number (with --vcpu N: that vCPU's own N-th step), or SYMBOL#K: the K-th\n"
 	  "  step (from 1) whose RIP is at SYMBOL.  --mem: LEN bytes of guest-physical memory at\n"
 	  "  ADDR as they were at step 0 (the trace does not record the guest's writes)",
 	  "everything about one step: registers, blocks, exit, events, instruction, arrival evidence" },
-	{ "export", cmd_export, "FILE --format perfetto|csv [-o OUT] [--symbols ELF]\n"
+	{ "export", cmd_export, "FILE|- --format perfetto|csv [-o OUT|-] [--symbols ELF]\n"
 	  "  perfetto: Chrome JSON trace events (ui.perfetto.dev, chrome://tracing): a track per vCPU\n"
 	  "  with a slice per exit, instants for injections and arrivals, a track of kernel events;\n"
 	  "  the time axis is the step number (1 step = 1 us), traces carry no time.\n"
 	  "  csv: one row per step: step,vcpu,vcpu_step,rip,symbol,insn,exit,exit_detail,events",
 	  "the trace for other tools: Perfetto / chrome://tracing JSON, or CSV" },
-	{ "scenarios", cmd_scenarios, "", "the built-in guests (record one with --scenario NAME)" },
+	{ "scenarios", cmd_scenarios, "[--json]", "the built-in guests (record one with --scenario NAME)" },
 };
 
 static const struct xt_command *find_command(const char *name)
@@ -103,6 +117,10 @@ static void usage(FILE *f)
 		fprintf(f, "  %-10s %.*s\n", commands[i].name,
 			(int)strcspn(commands[i].summary, "\n"), commands[i].summary);	/* its first line */
 	fprintf(f, "\n'exitrace COMMAND --help' or 'exitrace help COMMAND' shows a command's options.\n"
+		   "A trace FILE may be - (standard input) or a pipe; -o - writes a trace to standard output.\n"
+		   "--json prints exitrace-json/1 (docs/json.md, docs/exitrace-json.schema.json).\n"
+		   "diff, dump and show colour and page their text on a terminal: --color=auto|always|never,\n"
+		   "NO_COLOR, --no-pager, EXITRACE_PAGER or PAGER (default 'less -FRX'; '' or cat: none).\n"
 		   "Exit status: 0 success/identical, 1 differences found, 2 usage, I/O or format error;\n"
 		   "record: the guest's isa-debug-exit status when it used one.\n");
 }
@@ -158,6 +176,8 @@ bool cli_parse_u64(const char *s, uint64_t *v)
 bool cli_same_file(const char *a, const char *b)
 {
 	struct stat sa, sb;
+	if (!strcmp(a, "-") || !strcmp(b, "-"))
+		return false;	/* standard input or output: a stream, not a name */
 	bool ha = stat(a, &sa) == 0, hb = stat(b, &sb) == 0;
 	if (ha && hb)
 		return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
@@ -174,6 +194,24 @@ struct xt_reader *cli_open_trace(const char *cmd, const char *path)
 		return NULL;
 	}
 	return r;
+}
+
+const char *cli_seekable_input(const char *cmd, const char *path, char *buf, size_t size)
+{
+	struct stat st;
+	if (strcmp(path, "-") && stat(path, &st) == 0 && !S_ISFIFO(st.st_mode) && !S_ISSOCK(st.st_mode) &&
+	    !S_ISCHR(st.st_mode))
+		return path;	/* a file (or something the reader will refuse by name) */
+	struct xt_error err = { 0 };
+	uint64_t n;
+	int fd = xti_open_input(path, strcmp(path, "-") ? path : "standard input", &n, &err);
+	if (fd < 0) {
+		cli_error(cmd, "%s", err.msg);
+		return NULL;
+	}
+	/* the copy lives as long as this process holds it: every reader opens it by this name */
+	snprintf(buf, size, "/dev/fd/%d", fd);
+	return buf;
 }
 
 void cli_warn_inconsistent(const char *cmd, const char *path, const struct xt_reader *r)

@@ -160,3 +160,89 @@ const char *report_end(char *buf, size_t size, const struct replay_result *res)
 		snprintf(buf, size, "the recording ended there: %s", xt_end_reason_name(res->end_reason));
 	return buf;
 }
+
+/* ---- JSON ---- */
+
+static const char *outcome_name(int rc, const struct replay_result *res)
+{
+	if (rc < 0)
+		return "error";
+	return res->outcome == REPLAY_IDENTICAL ? "identical" :
+	       res->outcome == REPLAY_DIVERGED ? "diverged" : "stopped";
+}
+
+static void json_divergence(FILE *o, const struct replay_result *res)
+{
+	const struct replay_divergence *d = res->div;
+	fprintf(o, "{\"step\":%" PRIu64 ",\"vcpu\":%u,\"vcpu_step\":%" PRIu64, d->step, d->vcpu,
+		d->vcpu_step);
+	if (d->step) {
+		fprintf(o, ",\"rip\":\"0x%" PRIx64 "\",\"recorded_exit\":", d->recorded.regs.rip);
+		json_exit(o, &d->recorded);
+		fputs(",\"replayed_exit\":", o);
+		json_exit(o, &d->replayed);
+	}
+	fputs(",\"fields\":[", o);
+	const struct xt_field *table;
+	size_t n = xt_fields(&table);
+	const char *sep = "";
+	for (size_t id = 0; id < n; id++) {
+		if (!xt_field_set_has(&d->fields, (unsigned)id))
+			continue;
+		const struct xt_field *f = &table[id];
+		fprintf(o, "%s{\"name\":", sep);
+		json_str(o, f->name);
+		fputs(",\"recorded\":", o);
+		json_field(o, &d->recorded, f);
+		fputs(",\"replayed\":", o);
+		json_field(o, &d->replayed, f);
+		if (f->kind == XT_KIND_U64 && res->masks[id] != ~0ull)
+			fprintf(o, ",\"mask\":\"0x%" PRIx64 "\"", res->masks[id]);
+		fputc('}', o);
+		sep = ",";
+	}
+	fputs("],\"note\":", o);
+	if (d->note[0])
+		json_str(o, d->note);
+	else
+		fputs("null", o);
+	fputc('}', o);
+}
+
+void report_json_body(FILE *o, const char *path, int rc, const struct replay_result *res)
+{
+	fputs(",\"file\":", o);
+	json_str(o, path);
+	fprintf(o, ",\"outcome\":\"%s\",\"steps\":%" PRIu64, outcome_name(rc, res), res->steps);
+	if (rc < 0) {
+		fputs(",\"error\":", o);
+		json_str(o, res->err.msg);
+		return;
+	}
+	fprintf(o, ",\"recorded_steps\":%" PRIu64 ",\"truncated\":%s,\"end\":{\"reason\":",
+		res->recorded_steps, res->truncated ? "true" : "false");
+	json_str(o, xt_end_reason_name(res->end_reason));
+	fprintf(o, ",\"code\":%" PRId64 ",\"detail\":", res->end_code);
+	json_str(o, res->end_detail);
+	fprintf(o, "},\"seconds\":%.6f,\"injections\":%" PRIu64 ",\"inputs_fed\":%" PRIu64
+		   ",\"undefined_flags_fed\":%" PRIu64, res->seconds, res->injections, res->inputs_fed,
+		res->undefined_flags_fed);
+	if (res->outcome == REPLAY_STOPPED)
+		fprintf(o, ",\"signal\":%d", res->signal);
+	fputs(",\"host_differences\":[", o);
+	for (size_t i = 0; i < res->hosts.n; i++) {
+		const struct host_diff_item *h = &res->hosts.items[i];
+		fprintf(o, "%s{\"what\":", i ? "," : "");
+		json_str(o, h->what);
+		fputs(",\"recorded\":", o);
+		json_str(o, h->recorded);
+		fputs(",\"here\":", o);
+		json_str(o, h->here);
+		fprintf(o, ",\"important\":%s}", h->important ? "true" : "false");
+	}
+	fputs("],\"divergence\":", o);
+	if (res->outcome == REPLAY_DIVERGED && res->div)
+		json_divergence(o, res);
+	else
+		fputs("null", o);
+}

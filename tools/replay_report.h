@@ -15,5 +15,12 @@ void report_divergence(FILE *o, const struct replay_result *res);
 void report_fields_short(char *buf, size_t size, const struct replay_divergence *d, size_t max);
 /* How the recording ended, as a clause: "the recording ended there: hlt (...)". */
 const char *report_end(char *buf, size_t size, const struct replay_result *res);
+/*
+ * The keys of one replay's JSON object after its first (the caller opens
+ * and closes it): file, outcome (identical, diverged, stopped, error),
+ * steps, then the end, host differences and divergence; rc is
+ * replay_run()'s.
+ */
+void report_json_body(FILE *o, const char *path, int rc, const struct replay_result *res);
 
 #endif

@@ -8,7 +8,9 @@
  * measured as each child's peak RSS.  The reader hands a region it does
  * not hold out again, byte for byte (xt_reader_load_memory); diff tells two
  * such regions apart by their digests.  The rest of a header (a 100 MiB
- * text here) may take 16 MiB at most.  argv[1]: the exitrace binary.
+ * text here) may take 16 MiB at most.  The same through a pipe ("-"):
+ * the stream is copied to a temporary file, never held.  argv[1]: the
+ * exitrace binary.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -62,6 +64,16 @@ static void bounded(const char *trace, const char *cmd, const char *second)
 	char what[300];
 	snprintf(what, sizeof(what), "%-5s %s", cmd, strrchr(trace, '/') + 1);
 	fg_run_within(exe, args, 0, LIMIT, what);
+}
+
+/* The same, the trace on standard input through a pipe (the shell's peak counts its children's). */
+static void bounded_stream(const char *trace, const char *cmd)
+{
+	char line[600], what[300];
+	snprintf(line, sizeof(line), "cat %s | %s %s - >/dev/null", trace, exe, cmd);
+	const char *args[] = { "-c", line, NULL };
+	snprintf(what, sizeof(what), "%-5s - < %s", cmd, strrchr(trace, '/') + 1);
+	fg_run_within("/bin/sh", args, 0, LIMIT, what);
 }
 
 int main(int argc, char **argv)
@@ -118,6 +130,9 @@ int main(int argc, char **argv)
 		bounded(t, "dump", NULL);
 		bounded(t, "stat", NULL);
 		bounded(t, "diff", t);
+		bounded_stream(t, "info");
+		bounded_stream(t, "dump");
+		bounded_stream(t, "stat");
 	}
 	/*
 	 * What is not a long byte string counts against the 16 MiB a header
