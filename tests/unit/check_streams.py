@@ -11,15 +11,24 @@ once (exit 2), also a FIFO no process writes and /dev/zero.
 usage: check_streams.py EXITRACE DATA_DIR
 """
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
 
 X, DATA = sys.argv[1:3]
 failures = 0
-A = os.path.join(DATA, 'sti_irq.xtr')
-B = os.path.join(DATA, 'sti_irq_noidt.xtr')
-MULTI = os.path.join(DATA, 'ipi.xtr')
+# Copies under names no trace's recorded command line holds: the file's name is replaced by '-'
+# in its output, and the archive's traces were recorded with -o DATA/NAME (in this very tree).
+COPIES = tempfile.mkdtemp(prefix='xt-streams-')
+def copy(name):
+    dst = os.path.join(COPIES, 'in-' + name)
+    with open(os.path.join(DATA, name), 'rb') as f, open(dst, 'wb') as g:
+        g.write(f.read())
+    return dst
+A = copy('sti_irq.xtr')
+B = copy('sti_irq_noidt.xtr')
+MULTI = copy('ipi.xtr')
 
 
 def fail(msg):
@@ -140,4 +149,5 @@ if s != 2 or 'temporary file' not in e:
     fail(f'TMPDIR that does not exist: the error names the temporary file: {s} {e.strip()}')
 
 print(f'{failures} failures')
+shutil.rmtree(COPIES, ignore_errors=True)
 sys.exit(1 if failures else 0)
