@@ -270,7 +270,7 @@ int att_trace_open(struct att_vm *vm)
 	int rc = xt_writer_open(&vm->w, path, &h, NULL, &err);
 	if (rc)
 		complain(vm, path, &err);
-	else if ((rc = wthread_start(&vm->wt, vm->w, initial, n, &err))) {
+	else if ((rc = wthread_start(&vm->wt, vm->w, initial, n, false, &err))) {
 		complain(vm, "starting the writer thread", &err);
 		xt_writer_abandon(vm->w);
 		vm->w = NULL;
