@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include <cpuid.h>
 #include <errno.h>
+#include <stdint.h>
 #include <time.h>
 
 #include "host_clock.h"
@@ -33,21 +34,34 @@ static uint64_t cpuid_tsc_hz(void)
 }
 
 /*
- * TSC cycles over CLOCK_MONOTONIC nanoseconds.  Each clock read is
- * bracketed by two TSC reads and placed at their middle, so a read that
- * was preempted costs at most its own width of error, over 20 ms.
+ * A CLOCK_MONOTONIC reading and the TSC at the same moment: the clock read
+ * between two TSC reads, placed at their middle, the narrowest of a few
+ * tries, since a preemption between them (tens of ms on a busy host) would
+ * be taken for time.
  */
+static void read_pair(uint64_t *tsc, uint64_t *ns)
+{
+	uint64_t best = UINT64_MAX;
+	for (int i = 0; i < 64; i++) {
+		uint64_t a = host_clock_now(), n = mono_ns(), b = host_clock_now();
+		if (b - a < best) {
+			best = b - a;
+			*tsc = a + (b - a) / 2;
+			*ns = n;
+		}
+	}
+}
+
+/* TSC cycles over CLOCK_MONOTONIC nanoseconds, 20 ms apart. */
 static uint64_t measure_tsc_hz(void)
 {
-	uint64_t a0 = host_clock_now(), n0 = mono_ns(), b0 = host_clock_now();
-	uint64_t n1, a1, b1;
-	do {
-		a1 = host_clock_now();
-		n1 = mono_ns();
-		b1 = host_clock_now();
-	} while (n1 - n0 < CALIBRATE_NS);
-	uint64_t cycles = (a1 + (b1 - a1) / 2) - (a0 + (b0 - a0) / 2);
-	return (uint64_t)((double)cycles * 1e9 / (double)(n1 - n0) + 0.5);
+	uint64_t t0, n0, t1, n1;
+	read_pair(&t0, &n0);
+	struct timespec d = { 0, (long)CALIBRATE_NS };
+	while (nanosleep(&d, &d) && errno == EINTR)
+		;
+	read_pair(&t1, &n1);
+	return (uint64_t)((double)(t1 - t0) * 1e9 / (double)(n1 - n0) + 0.5);
 }
 
 int host_clock_init(struct host_clock *c, struct xt_error *err)
