@@ -129,6 +129,20 @@ with tempfile.TemporaryDirectory() as d:
     check(st_rip.get("time") and st_rip["time"]["run_ns"] < st["time"]["run_ns"],
           f"io --rip rt_print: fewer steps, less time: {st_rip.get('time', {}).get('run_ns')}")
 
+    # exports: CSV's run_ns and gap_ns columns, Perfetto's slices on the host's time axis
+    rows = run("export", "--format", "csv", io).splitlines()
+    check(rows[0].endswith(",events,run_ns,gap_ns"), f"csv header with time: {rows[0]}")
+    runs = [int(r.rsplit(",", 2)[1]) for r in rows[1:]]
+    check(len(runs) == st["steps"] and all(x > 0 for x in runs), f"csv: a run_ns per step: {len(runs)}")
+    check(abs(sum(runs) - st["time"]["run_ns"]) <= st["steps"], f"csv: run_ns adds up to stat's {sum(runs)}")
+    pf = json.loads(run("export", "--format", "perfetto", io))
+    check("host time" in pf["otherData"]["time_axis"], f"perfetto time axis: {pf['otherData']}")
+    sl = [e for e in pf["traceEvents"] if e["ph"] == "X"]
+    check(len(sl) == st["steps"] and all(e["dur"] > 0 for e in sl), "perfetto: a slice per step, each lasting")
+    check(all(a["ts"] + a["dur"] <= b["ts"] + 0.002 for a, b in zip(sl, sl[1:])),
+          "perfetto: one vCPU's KVM_RUNs follow each other without overlapping")
+    check(abs(sum(e["dur"] for e in sl) * 1e3 - st["time"]["run_ns"]) <= st["steps"], "perfetto: durations add up")
+
     # time is never a divergence: the trace replays
     rep = run("replay", io, ok=(0,))
     check("identical" in rep, f"io: replay of a time-captured trace: {rep}")
