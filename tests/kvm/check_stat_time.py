@@ -143,6 +143,18 @@ with tempfile.TemporaryDirectory() as d:
           "perfetto: one vCPU's KVM_RUNs follow each other without overlapping")
     check(abs(sum(e["dur"] for e in sl) * 1e3 - st["time"]["run_ns"]) <= st["steps"], "perfetto: durations add up")
 
+    # dump and show: a step's KVM_RUN and the gap before it, not the cumulative clocks as changed fields
+    dj = [json.loads(l) for l in run("dump", "--json", io).splitlines()]
+    dsteps = [x for x in dj if "rip" in x]
+    check(all("time" in x and x["time"]["run_ns"] > 0 and not any(k.startswith("time.") for k in x["changed"])
+              for x in dsteps), f"dump --json: time of every step, no time.* in changed: {dsteps[:2]}")
+    check(abs(sum(x["time"]["run_ns"] for x in dsteps) - st["time"]["run_ns"]) <= st["steps"],
+          "dump --json: run_ns adds up to stat's")
+    line = run("dump", io, "--from", "1", "--to", "1")
+    check(re.search(r"run=[\d.]+us gap=[\d.]+us", line) and "time.run" not in line, f"dump text: {line}")
+    sh = run("show", io, "100")
+    check(re.search(r"^time: its KVM_RUN took [\d.]+ us", sh, re.M), f"show: {sh[:400]}")
+
     # time is never a divergence: the trace replays
     rep = run("replay", io, ok=(0,))
     check("identical" in rep, f"io: replay of a time-captured trace: {rep}")
