@@ -31,7 +31,7 @@ static const struct xt_command commands[] = {
 	  "  --capture time: each vCPU's host time in and between its KVM_RUNs (the TSC), for stat's\n"
 	  "  time per exit reason\n"
 	  "   or: record [--step | --step-at-port PORT | --step-after N] [--block-irq] [--memory-limit BYTES]\n"
-	  "              [--no-stale] [--borrow-sync-regs] [--quiet] -o FILE -- COMMAND [ARGS...]\n"
+	  "              [--no-stale] [--borrow-sync-regs] [--capture time] [--quiet] -o FILE -- COMMAND [ARGS...]\n"
 	  "  runs COMMAND (a VMM: a selftest, QEMU, kvmtool) with libexitrace-attach.so preloaded and\n"
 	  "  records every KVM_RUN of each VM it creates: FILE, then FILE.1, FILE.2, ...; the exit\n"
 	  "  status is COMMAND's (128 + signal); --step single-steps the vCPUs the VMM does not debug\n"

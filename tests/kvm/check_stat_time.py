@@ -9,7 +9,9 @@ totals adding up and within the recording's wall clock), in text and in
 and with two vCPUs in lock-step (each vCPU's own time); a trace without
 time says so.  Skips (77) without a usable /dev/kvm.
 
-usage: check_stat_time.py EXITRACE
+Attach mode too: `record --capture time -- mini_vmm` (a VMM of our own).
+
+usage: check_stat_time.py EXITRACE MINI_VMM
 """
 import json
 import os
@@ -19,7 +21,7 @@ import sys
 import tempfile
 import time
 
-X = sys.argv[1]
+X, MINI_VMM = sys.argv[1:3]
 if not os.access("/dev/kvm", os.R_OK | os.W_OK):
     print("SKIP: no usable /dev/kvm")
     sys.exit(77)
@@ -179,6 +181,17 @@ with tempfile.TemporaryDirectory() as d:
     check(stat_json(plain)["time"] is None, "no time: json time is null")
 
     check("regs,sregs,events,exit,time" in run("info", io), "info names the time capture")
+
+    # attach mode: the VMM's own KVM_RUNs timed the same way (mini_vmm exits 3; two VMs, two traces)
+    att = os.path.join(d, "att.xtr")
+    t0 = time.monotonic()
+    run("record", "--capture", "time", "-o", att, "--quiet", "--", MINI_VMM, ok=(3,))
+    wall = time.monotonic() - t0
+    check_time("attach", att, wall)
+    st2 = check_time("attach VM 2", att + ".1", wall)
+    if st2:
+        for v in ("0", "1"):
+            check_time(f"attach VM 2 vCPU {v}", att + ".1", wall, None, "--vcpu", v)
 
 print("ok" if not failures else f"{failures} failure(s)")
 sys.exit(1 if failures else 0)
