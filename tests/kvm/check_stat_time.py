@@ -181,6 +181,11 @@ with tempfile.TemporaryDirectory() as d:
     check(stat_json(plain)["time"] is None, "no time: json time is null")
 
     check("regs,sregs,events,exit,time" in run("info", io), "info names the time capture")
+    check(json.loads(run("info", "--json", io))["vm"]["time_hz"] == st["time"]["time_hz"], "info --json: time_hz")
+    # a replay's new trace does not claim clocks it never read
+    re_out = os.path.join(d, "replayed.xtr")
+    run("replay", io, "-o", re_out)
+    check(stat_json(re_out)["time"] is None, "replay -o: no time in the new trace")
 
     # attach mode: the VMM's own KVM_RUNs timed the same way (mini_vmm exits 3; two VMs, two traces)
     att = os.path.join(d, "att.xtr")
