@@ -95,7 +95,9 @@ struct mem_snapshot {
 	uint8_t *copies[ATT_SLOTS_MAX];
 	struct xt_mem_region *regions;
 	size_t n, cap;
-	char note[160];
+	bool whole;		/* every slot's contents are in regions: replay can start from them */
+	char note[4096];	/* the header's attach.memory */
+	char slots[4096];	/* the header's attach.slots: the layout replay rebuilds */
 };
 
 static void add_region(struct mem_snapshot *m, uint64_t gpa, const uint8_t *p, size_t size)
@@ -122,10 +124,54 @@ static int by_gpa(const void *a, const void *b)
 	return x->gpa < y->gpa ? -1 : x->gpa > y->gpa;
 }
 
-/* The slots' non-zero pages (address space 0), as the recorder stores its own. */
-static uint64_t snapshot(struct att_vm *vm, struct mem_snapshot *m)
+#define APPEND(buf, ...) snprintf((buf) + strlen(buf), sizeof(buf) - strlen(buf), __VA_ARGS__)
+
+/* Each slot's SHA-256 instead of its bytes: enough to tell whether two runs started alike. */
+static void hash_slots(struct mem_snapshot *m, const struct att_slot *slots, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		uint8_t *c = copy_slot(&slots[i]);
+		APPEND(m->note, "%sslot %u 0x%llx+0x%llx ", i ? "; " : "", slots[i].slot,
+		       (unsigned long long)slots[i].gpa, (unsigned long long)slots[i].size);
+		if (!c) {
+			APPEND(m->note, "unreadable");
+			continue;
+		}
+		uint8_t d[32];
+		xt_sha256(c, slots[i].size, d);
+		free(c);
+		APPEND(m->note, "sha256 ");
+		for (int k = 0; k < 32; k++)
+			APPEND(m->note, "%02x", d[k]);
+	}
+}
+
+/* The slots' non-zero pages (address space 0), as the recorder stores its own (--memory full). */
+static void store_slots(struct mem_snapshot *m, const struct att_slot *slots, size_t n, uint64_t total)
 {
 	static const uint8_t zero[4096];
+	m->whole = true;
+	for (size_t i = 0; i < n; i++) {
+		uint8_t *c = m->copies[i] = copy_slot(&slots[i]);
+		if (!c) {
+			APPEND(m->note, "slot %u at 0x%llx could not be read; ", slots[i].slot,
+			       (unsigned long long)slots[i].gpa);
+			m->whole = false;
+			continue;
+		}
+		for (uint64_t a = 0; a < slots[i].size; a += 4096) {
+			size_t k = slots[i].size - a < 4096 ? (size_t)(slots[i].size - a) : 4096;
+			if (memcmp(c + a, zero, k))
+				add_region(m, slots[i].gpa + a, c + a, k);
+		}
+	}
+	APPEND(m->note, "%zu slot%s, %llu bytes: their non-zero pages stored", n, n == 1 ? "" : "s",
+	       (unsigned long long)total);
+}
+
+/* The memory at the first KVM_RUN, as --memory says; returns the end of the highest slot. */
+static uint64_t snapshot(struct att_vm *vm, struct mem_snapshot *m)
+{
 	struct att_slot slots[ATT_SLOTS_MAX];
 	size_t n = 0;
 	uint64_t total = 0, end = 0;
@@ -138,27 +184,36 @@ static uint64_t snapshot(struct att_vm *vm, struct mem_snapshot *m)
 			end = vm->slots[i].gpa + vm->slots[i].size;
 	}
 	qsort(slots, n, sizeof(slots[0]), by_gpa);
-	if (total > att_opt.memory_limit) {
-		snprintf(m->note, sizeof(m->note), "not stored: %llu bytes in %zu slot%s, above the limit of %llu (--memory-limit)",
-			 (unsigned long long)total, n, n == 1 ? "" : "s", (unsigned long long)att_opt.memory_limit);
-		return end;
+	for (size_t i = 0; i < n; i++)
+		APPEND(m->slots, "%s0x%llx+0x%llx%s", i ? ", " : "", (unsigned long long)slots[i].gpa,
+		       (unsigned long long)slots[i].size, (slots[i].flags & KVM_MEM_READONLY) ? " ro" : "");
+	if (att_opt.memory == ATT_MEMORY_NONE) {
+		APPEND(m->note, "none: not stored (--memory none)");
+	} else if (att_opt.memory == ATT_MEMORY_HASH || total > att_opt.memory_limit) {
+		APPEND(m->note, "hash: ");
+		if (att_opt.memory == ATT_MEMORY_FULL)
+			APPEND(m->note, "%llu bytes in %zu slot%s, above the limit of %llu (--memory-limit): ",
+			       (unsigned long long)total, n, n == 1 ? "" : "s", (unsigned long long)att_opt.memory_limit);
+		hash_slots(m, slots, n);
+	} else {
+		APPEND(m->note, "full: ");
+		store_slots(m, slots, n, total);
 	}
-	for (size_t i = 0; i < n; i++) {
-		uint8_t *c = m->copies[i] = copy_slot(&slots[i]);
-		if (!c) {
-			snprintf(m->note, sizeof(m->note), "slot %u at 0x%llx could not be read", slots[i].slot,
-				 (unsigned long long)slots[i].gpa);
-			continue;
-		}
-		for (uint64_t a = 0; a < slots[i].size; a += 4096) {
-			size_t k = slots[i].size - a < 4096 ? (size_t)(slots[i].size - a) : 4096;
-			if (memcmp(c + a, zero, k))
-				add_region(m, slots[i].gpa + a, c + a, k);
-		}
-	}
-	snprintf(m->note + strlen(m->note), sizeof(m->note) - strlen(m->note), "%s%zu slot%s, %llu bytes: their non-zero pages stored",
-		 m->note[0] ? "; " : "", n, n == 1 ? "" : "s", (unsigned long long)total);
 	return end;
+}
+
+/* What replay would lack (the header's attach.replay): "yes", or "no: " and why. */
+static void replay_verdict(const struct att_vm *vm, const struct mem_snapshot *m, char *buf, size_t size)
+{
+	char why[1024] = "";
+	if (!m->whole)
+		APPEND(why, "%sthe initial memory is not in the trace (--memory %s)", why[0] ? "; " : "",
+		       att_opt.memory == ATT_MEMORY_NONE ? "none" : att_opt.memory == ATT_MEMORY_HASH ? "hash" :
+		       "full, above --memory-limit or unreadable");
+	if (vm->replay_blockers[0])
+		APPEND(why, "%sthe VMM set up what the trace does not hold: %s", why[0] ? "; " : "",
+		       vm->replay_blockers);
+	snprintf(buf, size, "%s%s", why[0] ? "no: " : "yes", why);
 }
 
 /* A vCPU's state now, by ioctl, as its initial state and the base of its captures. */
@@ -221,8 +276,15 @@ int att_trace_open(struct att_vm *vm)
 	vm->sync_regs_ok = sync > 0 && ((uint32_t)sync & sync_all) == sync_all;
 	struct host_info hi;
 	host_probe(&hi, &kv);
-	struct mem_snapshot mem = { 0 };
-	uint64_t mem_end = snapshot(vm, &mem);
+	struct mem_snapshot *pm = calloc(1, sizeof(*pm));	/* 8 KB of text and 4 KB of pointers */
+	if (!pm) {
+		complain(vm, "out of memory", NULL);
+		host_info_free(&hi);
+		return -ENOMEM;
+	}
+	uint64_t mem_end = snapshot(vm, pm);
+	char replay[1600];
+	replay_verdict(vm, pm, replay, sizeof(replay));
 	char *argv_buf;
 	const char **argv;
 	size_t argc = read_argv(&argv_buf, &argv);
@@ -241,7 +303,9 @@ int att_trace_open(struct att_vm *vm)
 	struct xt_kv extra[] = {
 		{ "loader", "attach" },
 		{ "attach.run", att_opt.run_id },
-		{ "attach.memory", mem.note },
+		{ "attach.memory", pm->note },
+		{ "attach.slots", pm->slots },
+		{ "attach.replay", replay },
 		{ "attach.stale", att_opt.stale ? "named (note events \"stale: ...\")" : "off" },
 		{ "attach.step", !att_opt.step ? "off: the VMM's own runs" :
 				 !vm->stepping ? "from --step-at-port or --step-after on (a note marks the step)" :
@@ -258,7 +322,7 @@ int att_trace_open(struct att_vm *vm)
 	h.vm = (struct xt_vm_config){
 		.mem_size = mem_end, .cpu_mode = cpu_mode(&v0->cur.sregs), .irqchip = vm->irqchip,
 		.guest_debug = v0->guest_debug, .capture = XT_CAPTURE_DEFAULT, .loader = "attach", .entry = v0->cur.regs.rip,
-		.cpuid = v0->cpuid, .n_cpuid = v0->n_cpuid, .memory = mem.regions, .n_memory = mem.n,
+		.cpuid = v0->cpuid, .n_cpuid = v0->n_cpuid, .memory = pm->regions, .n_memory = pm->n,
 		.n_vcpus = n, .apic_ids = ids,
 	};
 	memcpy(h.vm.debugreg, v0->debugreg, sizeof(h.vm.debugreg));
@@ -286,9 +350,10 @@ int att_trace_open(struct att_vm *vm)
 	free(ap);
 	free(argv);
 	free(argv_buf);
-	free(mem.regions);
+	free(pm->regions);
 	for (size_t i = 0; i < ATT_SLOTS_MAX; i++)
-		free(mem.copies[i]);
+		free(pm->copies[i]);
+	free(pm);
 	host_info_free(&hi);
 	if (rc)
 		return rc;
@@ -310,6 +375,7 @@ void att_trace_step(struct att_vcpu *v, const char *stale)
 {
 	struct att_vm *vm = v->vm;
 	uint64_t step = vm->steps + 1;
+	att_answer_emit(v, step);
 	att_emit_pending(v, step, true);
 	uint32_t same = (v->st.sregs_changed ? 0 : 1u << XT_BLOCK_SREGS) |
 			(v->st.events_changed ? 0 : 1u << XT_BLOCK_EVENTS);

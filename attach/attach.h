@@ -48,12 +48,16 @@ extern struct att_real att_real;
 /* Our own ioctls on the VMM's descriptors go straight to the kernel. */
 #define att_ioctl(fd, req, arg) att_real.ioctl((fd), (req), (arg))
 
+/* --memory: the slots' contents at the first KVM_RUN, whole (up to memory_limit), as digests, or not */
+enum att_memory { ATT_MEMORY_FULL, ATT_MEMORY_HASH, ATT_MEMORY_NONE };
+
 struct att_options {
 	const char *output;		/* FILE; NULL: attach mode is off */
 	const char *run_id;		/* written into each header, so exitrace can count its traces */
-	uint64_t memory_limit;		/* initial memory above this total is not stored */
+	uint64_t memory_limit;		/* initial memory above this total is only hashed */
+	enum att_memory memory;
 	bool stale;			/* name the stale exit fields (default on) */
-	bool borrow_sync_regs;		/* set kvm_valid_regs during KVM_RUN (run_hook.c says when not) */
+	bool borrow_sync_regs;		/* set kvm_valid_regs during KVM_RUN (default; run_hook.c says when not) */
 	uint32_t step;			/* --step: our guest-debug word (0: off); stepping.c */
 	int32_t step_at_port;		/* start stepping at the guest's OUT to it; -1: at once */
 	uint64_t step_after;		/* or after this many steps; 0: at once */
@@ -61,6 +65,20 @@ struct att_options {
 };
 extern struct att_options att_opt;
 void att_options_load(void);
+
+/*
+ * KVM_SET_USER_MEMORY_REGION2 (Linux 6.8; the 6.1 headers we build with
+ * lack it): region 1's fields first, then a guest_memfd and its offset.
+ */
+struct att_memory_region2 {
+	uint32_t slot, flags;
+	uint64_t guest_phys_addr, memory_size, userspace_addr;
+	uint64_t guest_memfd_offset;
+	uint32_t guest_memfd, pad1;
+	uint64_t pad2[14];
+};
+#define ATT_SET_USER_MEMORY_REGION2 _IOW(KVMIO, 0x49, struct att_memory_region2)
+#define ATT_MEM_GUEST_MEMFD (1u << 2)
 
 struct att_slot {
 	uint32_t slot, flags;
@@ -71,6 +89,7 @@ struct att_slot {
 struct att_pending {
 	const struct att_vcpu *target;	/* NULL: the VM's next step, whatever the vCPU */
 	bool inject;			/* an irq-inject event (else a note) */
+	bool raw;			/* a note written as it is, without "before this step, " */
 	uint32_t method, vector;
 	int32_t result;
 	char text[224];
@@ -94,6 +113,9 @@ struct att_vcpu {
 	struct xt_cpuid_entry *cpuid;	/* the VMM's last KVM_SET_CPUID2 */
 	size_t n_cpuid;
 	uint32_t last_exit;		/* the exit the next KVM_RUN completes (0xffffffff: none) */
+	uint8_t answer[4096];		/* the VMM's answer to that exit (an IN's or MMIO read's data) */
+	size_t answer_len;
+	bool has_answer;		/* taken at this KVM_RUN's start, written before its step */
 	bool in_trace;			/* made before the trace opened: the header has it */
 	bool late_noted;		/* made after: the trace says once that it is not recorded */
 	bool our_debug;			/* --step: single-stepped by us, its DEBUG exits hidden */
@@ -122,6 +144,7 @@ struct att_vm {
 	uint64_t started_ns;
 	uint64_t flushed_ns;		/* when a frame was last ended: a killed VMM loses at most ~1 s */
 	uint32_t last_reason;
+	char replay_blockers[512];	/* what the VMM set before the trace that it does not hold */
 	struct host_clock clock;	/* --capture time, when the TSC can be one */
 };
 
@@ -156,6 +179,14 @@ void att_learn_vcpu(struct att_vcpu *v, unsigned long req, void *arg, int ret);
 int att_trace_open(struct att_vm *vm);		/* with vm->lock held */
 void att_trace_close(struct att_vm *vm, const char *why);	/* takes the lock */
 void att_trace_step(struct att_vcpu *v, const char *stale);	/* with vm->lock held */
+
+/* replayable.c: after a VMM's ioctl on a VM (v NULL) or vCPU: can replay still reproduce the VM? */
+void att_replay_check(struct att_vm *vm, struct att_vcpu *v, unsigned long req, const void *arg, int ret);
+
+/* answers.c: the VMM's answer to v's last exit, if it was an IN or MMIO read (before KVM_RUN) */
+void att_answer_take(struct att_vcpu *v);
+/* Write it as an input event of step (vm->lock held) */
+void att_answer_emit(struct att_vcpu *v, uint64_t step);
 
 /* run_hook.c: KVM_RUN on v's descriptor, as the VMM asked. */
 int att_run(struct att_vcpu *v, unsigned long req, void *arg);

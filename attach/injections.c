@@ -143,7 +143,7 @@ void att_emit_pending(struct att_vcpu *v, uint64_t step, bool before_step)
 			ev.inject.result = p->result;
 			ev.inject.port = -1;
 		} else {
-			snprintf(text, sizeof(text), "before this step, %s", p->text);
+			snprintf(text, sizeof(text), "%s%s", p->raw ? "" : "before this step, ", p->text);
 			ev.kind = XT_EV_NOTE;
 			ev.note.text = text;
 		}

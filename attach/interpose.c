@@ -94,6 +94,7 @@ __attribute__((visibility("default"))) int ioctl(int fd, unsigned long req, ...)
 		inside = 1;
 		att_learn_vcpu(v, req, arg, ret);
 		att_note_injection(v->vm, v, req, arg, ret < 0 ? -e : ret);
+		att_replay_check(v->vm, v, req, arg, ret);
 		inside = 0;
 		errno = e;
 		return ret;
@@ -107,6 +108,7 @@ __attribute__((visibility("default"))) int ioctl(int fd, unsigned long req, ...)
 			att_vcpu_new(vm, ret, (uint32_t)(uintptr_t)arg);
 		att_learn_vm(vm, req, arg, ret);
 		att_note_injection(vm, NULL, req, arg, ret < 0 ? -e : ret);
+		att_replay_check(vm, NULL, req, arg, ret);
 		inside = 0;
 		errno = e;
 		return ret;

@@ -25,6 +25,7 @@ void att_options_load(void)
 	char *out = take("EXITRACE_ATTACH_OUTPUT");
 	char *run = take("EXITRACE_ATTACH_RUN");
 	char *mem = take("EXITRACE_ATTACH_MEMORY_LIMIT");
+	char *memory = take("EXITRACE_ATTACH_MEMORY");
 	char *stale = take("EXITRACE_ATTACH_STALE");
 	char *preload = take("EXITRACE_ATTACH_PRELOAD");
 	char *borrow = take("EXITRACE_ATTACH_BORROW_SYNC_REGS");
@@ -43,7 +44,10 @@ void att_options_load(void)
 	att_opt.run_id = run ? run : "";
 	att_opt.memory_limit = mem ? strtoull(mem, NULL, 0) : (256ull << 20);
 	att_opt.stale = !stale || strcmp(stale, "0") != 0;
-	att_opt.borrow_sync_regs = borrow && strcmp(borrow, "1") == 0;
+	att_opt.borrow_sync_regs = !borrow || strcmp(borrow, "0") != 0;	/* the default: run_hook.c */
+	att_opt.memory = !memory || !strcmp(memory, "full") ? ATT_MEMORY_FULL :
+			 !strcmp(memory, "hash") ? ATT_MEMORY_HASH : ATT_MEMORY_NONE;
+	free(memory);
 	free(mem);
 	free(stale);
 	free(borrow);

@@ -132,6 +132,15 @@ void att_learn_vm(struct att_vm *vm, unsigned long req, void *arg, int ret)
 		set_slot(vm, arg);
 		att_guest_view_update(vm);
 		break;
+	case ATT_SET_USER_MEMORY_REGION2: {
+		/* its first five fields are region 1's; a guest_memfd slot's memory is not at uaddr */
+		const struct att_memory_region2 *r2 = arg;
+		struct kvm_userspace_memory_region r = { r2->slot, r2->flags, r2->guest_phys_addr,
+							 r2->memory_size, r2->userspace_addr };
+		set_slot(vm, &r);
+		att_guest_view_update(vm);
+		break;
+	}
 	case KVM_CREATE_IRQCHIP:
 		vm->irqchip = XT_IRQCHIP_KERNEL;
 		break;

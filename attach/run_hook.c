@@ -46,11 +46,14 @@ static int one_run(struct att_vcpu *v, unsigned long req, void *arg, struct att_
 {
 	struct att_vm *vm = v->vm;
 	/*
-	 * --borrow-sync-regs: KVM fills s.regs for us too during this KVM_RUN,
-	 * and both the VMM's kvm_valid_regs and whatever s.regs held are put
-	 * back before it returns to the VMM: its own thread never sees the
-	 * change, but another thread reading this run page during the KVM_RUN
-	 * could.  So it is not the default.  It saves three ioctls per exit.
+	 * Borrowed sync regs (the default; --no-borrow-sync-regs turns it
+	 * off): KVM fills s.regs for us too during this KVM_RUN, and both the
+	 * VMM's kvm_valid_regs and whatever s.regs held are put back before it
+	 * returns to the VMM, so its own thread never sees the change.  Another
+	 * thread of the VMM that read this vCPU's kvm_valid_regs or s.regs
+	 * while the vCPU runs could; no VMM we know does (QEMU's other threads
+	 * write immediate_exit, a word we never touch), and it saves the three
+	 * GET ioctls per exit, each a vcpu_load.
 	 */
 	struct kvm_run *run = v->run;
 	uint64_t vmm_valid = run->kvm_valid_regs;
@@ -76,6 +79,7 @@ static int one_run(struct att_vcpu *v, unsigned long req, void *arg, struct att_
 	v->prev.sregs = v->cur.sregs;
 	v->prev.events = v->cur.events;
 	vstep_capture_exit(&v->st, &v->cur, ret, ret < 0 ? e : 0);
+	vstep_clear_read_data(&v->cur.exit);	/* the VMM answers later: answers.c */
 	if (vmm_sync || borrow)
 		vstep_capture_sync(&v->st, &v->cur);
 	else
@@ -121,6 +125,8 @@ int att_run(struct att_vcpu *v, unsigned long req, void *arg)
 	if (!tracing && !v->our_debug)
 		return att_real.ioctl(v->fd, req, arg);
 
+	if (tracing)
+		att_answer_take(v);
 	struct att_stale stale;
 	int ret, e;
 	/* one KVM_RUN, or under --step as many as it takes to reach an exit the VMM would have had */

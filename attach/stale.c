@@ -99,6 +99,34 @@ static bool unwritten(const uint8_t *p, size_t n)
 	return true;
 }
 
+/*
+ * Which bytes of the union are some field of an exit reason: bit i of
+ * word w is byte 8w + i.  Made once per reason; reasons above 63 have no
+ * fields in the table.
+ */
+struct field_bytes {
+	uint8_t word[UNION_LEN / 8];
+};
+
+static struct field_bytes field_table[64];
+static pthread_once_t field_table_once = PTHREAD_ONCE_INIT;
+
+static void make_field_table(void)
+{
+	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
+		size_t off = fields[i].off - UNION_OFF;
+		for (size_t b = off; b < off + fields[i].len; b++)
+			field_table[fields[i].reason].word[b / 8] |= (uint8_t)(1u << (b % 8));
+	}
+}
+
+static const struct field_bytes *field_bytes_of(uint32_t reason)
+{
+	static const struct field_bytes none;
+	pthread_once(&field_table_once, make_field_table);
+	return reason < 64 ? &field_table[reason] : &none;
+}
+
 void att_stale_after(const struct att_vcpu *v, const struct att_stale *s, bool exited, char *buf,
 		     size_t size)
 {
@@ -107,20 +135,18 @@ void att_stale_after(const struct att_vcpu *v, const struct att_stale *s, bool e
 		return;
 	uint8_t *u = (uint8_t *)v->run + UNION_OFF;
 	uint32_t reason = v->run->exit_reason;
-	bool field_byte[UNION_LEN] = { false };
 	size_t len = 0;
-	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
+	for (size_t i = 0; exited && i < sizeof(fields) / sizeof(fields[0]); i++) {
 		const struct exit_field *f = &fields[i];
 		size_t off = f->off - UNION_OFF;
-		if (!exited || f->reason != reason || off < s->from)
+		if (f->reason != reason || off < s->from)
 			continue;
-		/* a read's mmio.data is the VMM's to fill, not KVM's: never stale, always restored */
-		bool input = reason == KVM_EXIT_MMIO && f->off == offsetof(struct kvm_run, mmio.data) &&
-			     !v->run->mmio.is_write;
-		memset(field_byte + off, 1, f->len);
 		if (!unwritten(u + off, f->len))
 			continue;
 		memcpy(u + off, s->saved + off, f->len);
+		/* a read's mmio.data is the VMM's to fill, not KVM's: never stale, always restored */
+		bool input = reason == KVM_EXIT_MMIO && f->off == offsetof(struct kvm_run, mmio.data) &&
+			     !v->run->mmio.is_write;
 		if (input || !att_opt.stale)
 			continue;
 		int k = snprintf(buf + len, size - len, "%s%s", len ? ", " : "", f->name);
@@ -130,16 +156,29 @@ void att_stale_after(const struct att_vcpu *v, const struct att_stale *s, bool e
 	/*
 	 * The bytes of no field of this exit (other reasons' members, padding):
 	 * by 8-byte word, so a value KVM wrote with one 0xa5 byte in it stays.
+	 * Most words are whole: one compare each.
 	 */
+	const struct field_bytes *fb = field_bytes_of(exited ? reason : UINT32_MAX);
+	const uint64_t pattern = 0x0101010101010101ull * PATTERN;
 	for (size_t w = 0; w < UNION_LEN; w += 8) {
+		if (w + 8 <= s->from)
+			continue;
+		uint8_t mask = fb->word[w / 8];
+		if (!mask && w >= s->from) {
+			uint64_t word;
+			memcpy(&word, u + w, 8);
+			if (word == pattern)
+				memcpy(u + w, s->saved + w, 8);
+			continue;
+		}
 		bool all = true;
 		for (size_t i = w; i < w + 8; i++)
-			if (i >= s->from && !field_byte[i] && u[i] != PATTERN)
+			if (i >= s->from && !(mask >> (i - w) & 1) && u[i] != PATTERN)
 				all = false;
 		if (!all)
 			continue;
 		for (size_t i = w; i < w + 8; i++)
-			if (i >= s->from && !field_byte[i])
+			if (i >= s->from && !(mask >> (i - w) & 1))
 				u[i] = s->saved[i];
 	}
 }

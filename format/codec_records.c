@@ -29,7 +29,7 @@ void xti_put_event(struct xti_buf *b, const struct xt_event *ev)
 	case XT_EV_IRQ_INJECT: n += 3 + (ev->inject.port >= 0); break;
 	case XT_EV_IRQ_TAKEN: n += 7 + (ev->taken.has_error_code != 0) + xt_taken_ambiguous(ev); break;
 	case XT_EV_CONSOLE: case XT_EV_NOTE: case XT_EV_STATS: n += 1; break;
-	case XT_EV_INPUT: n += 2; break;
+	case XT_EV_INPUT: n += 2 + (ev->input.data != NULL); break;
 	case XT_EV_KTRACE: n += 4; break;
 	case XT_EV_IPI: n += 2; break;
 	case XT_EV_MP_STATE: n += 2 + (ev->mp.by_sipi != 0); break;
@@ -77,6 +77,10 @@ void xti_put_event(struct xti_buf *b, const struct xt_event *ev)
 		xti_put_map(b, ev->input.n);
 		for (uint32_t i = 0; i < ev->input.n; i++)
 			kv_uint(b, ev->input.v[i].field, ev->input.v[i].value);
+		if (ev->input.data) {
+			xti_put_uint(b, EK_5);
+			xti_put_bytes(b, ev->input.data, ev->input.data_len);
+		}
 		break;
 	case XT_EV_KTRACE:
 		xti_put_uint(b, EK_3);
@@ -215,6 +219,8 @@ static int get_event_value(struct xti_in *in, uint64_t key, const struct xti_tok
 			TRY(xti_uint(in, &t, &iv->value));
 		}
 		return 0;
+	case XT_EV_INPUT * 16 + EK_5:
+		return xti_blob(in, v, a, &ev->input.data, &ev->input.data_len);
 	case XT_EV_KTRACE * 16 + EK_3: return xti_text(in, v, a, &ev->ktrace.name);
 	case XT_EV_KTRACE * 16 + EK_4: return xti_uint(in, v, &ev->ktrace.ts_ns);
 	case XT_EV_KTRACE * 16 + EK_5: return get_u32(in, v, &ev->ktrace.cpu);

@@ -68,7 +68,7 @@ static const char *const icr_shorthands[] = { "none", "self", "all", "all-but-se
 static const char *const inputs[] = {
 	[XT_INPUT_RDTSC] = "rdtsc", [XT_INPUT_RDTSCP] = "rdtscp",
 	[XT_INPUT_RDRAND] = "rdrand", [XT_INPUT_RDSEED] = "rdseed",
-	[XT_INPUT_RDPID] = "rdpid", [XT_INPUT_IN] = "in",
+	[XT_INPUT_RDPID] = "rdpid", [XT_INPUT_IN] = "in", [XT_INPUT_ANSWER] = "answer",
 };
 static const char *const modes[] = {
 	[XT_MODE_REAL] = "real", [XT_MODE_PROT] = "prot", [XT_MODE_LONG] = "long",

@@ -217,6 +217,7 @@ enum xt_input_what {
 	XT_INPUT_RDSEED = 4,
 	XT_INPUT_RDPID = 5,
 	XT_INPUT_IN = 6,	/* IN from a port KVM answers itself (PIT, PIC): no exit showed it */
+	XT_INPUT_ANSWER = 7,	/* attach: the VMM's answer to its vCPU's IN or MMIO read exit (data) */
 };
 
 /* One value a non-deterministic instruction produced: field = value after the step. */
@@ -263,6 +264,8 @@ struct xt_event {
 			uint32_t what;	/* enum xt_input_what */
 			uint32_t n;
 			struct xt_input_value v[XT_INPUT_MAX_VALUES];
+			const uint8_t *data;	/* XT_INPUT_ANSWER: the bytes; NULL: none */
+			size_t data_len;
 		} input;
 		struct {
 			const char *name;	/* "kvm:kvm_apic_accept_irq" */

@@ -12,6 +12,7 @@
 #define XT_VCPU_STEP_H
 
 #include <errno.h>
+#include <string.h>
 
 #include "kvm_vm.h"
 
@@ -62,6 +63,20 @@ int vstep_run(struct vcpu_stepper *st, int *ret, int *err_no, struct xt_error *e
 static inline bool vstep_interrupted(int ret, int err_no)
 {
 	return ret < 0 && err_no == EINTR;
+}
+
+/*
+ * An attached VMM answers an IN or MMIO read after the exit is recorded
+ * (its answer is an input event of the next step): the data bytes the
+ * run page holds at the exit are its leftovers, not the exit's, so an
+ * attached trace holds zeros there, and replay compares zeros.
+ */
+static inline void vstep_clear_read_data(struct xt_exit *e)
+{
+	if (e->reason == KVM_EXIT_IO && e->io_direction == KVM_EXIT_IO_IN)
+		memset(e->io_data, 0, e->io_data_len);
+	else if (e->reason == KVM_EXIT_MMIO && !e->mmio_is_write)
+		memset(e->mmio_data, 0, e->mmio_data_len);
 }
 
 /* Regs, sregs and events from kvm_run->s.regs into cur. */

@@ -136,6 +136,10 @@ static int write_event(struct writer_thread *t, const struct entry *e)
 	memcpy(&ev, e + 1, sizeof(ev));
 	if (ev.kind == XT_EV_CONSOLE)
 		ev.console.data = (const uint8_t *)(e + 1) + sizeof(ev);
+	else if (ev.kind == XT_EV_INPUT && ev.input.data)
+		ev.input.data = (const uint8_t *)(e + 1) + sizeof(ev);
+	else if (ev.kind == XT_EV_NOTE && ev.note.text)
+		ev.note.text = (const char *)(e + 1) + sizeof(ev);
 	return xt_writer_event(t->w, &ev);
 }
 
@@ -290,10 +294,18 @@ int wthread_event(struct writer_thread *t, const struct xt_event *ev)
 	int failed = atomic_load_explicit(&t->failed, memory_order_acquire);
 	if (failed)
 		return failed;
-	size_t data = ev->kind == XT_EV_CONSOLE ? ev->console.len : 0;
+	/*
+	 * One buffer of bytes travels in the ring with the event: a console's,
+	 * an input's answer, a note's text with its NUL (attach writes a stale
+	 * note at most steps: it must not wait for the writer).
+	 */
+	const uint8_t *bytes = ev->kind == XT_EV_CONSOLE ? ev->console.data :
+			       ev->kind == XT_EV_INPUT ? ev->input.data :
+			       ev->kind == XT_EV_NOTE ? (const uint8_t *)ev->note.text : NULL;
+	size_t data = !bytes ? 0 : ev->kind == XT_EV_CONSOLE ? ev->console.len :
+		      ev->kind == XT_EV_INPUT ? ev->input.data_len : strlen((const char *)bytes) + 1;
 	/* the other kinds with data hold it in several buffers: they are written as they are, in order */
-	if ((ev->kind == XT_EV_CONSOLE && data > EVENT_DATA_MAX) || ev->kind == XT_EV_KTRACE ||
-	    ev->kind == XT_EV_NOTE || ev->kind == XT_EV_STATS) {
+	if (data > EVENT_DATA_MAX || ev->kind == XT_EV_KTRACE || ev->kind == XT_EV_STATS) {
 		int rc = wthread_drain(t);
 		if (!rc && (rc = xt_writer_event(t->w, ev)))
 			atomic_store(&t->failed, rc);
@@ -304,7 +316,7 @@ int wthread_event(struct writer_thread *t, const struct xt_event *ev)
 	*(struct entry *)p = (struct entry){ .kind = ENTRY_EVENT, .len = len };
 	memcpy(p + sizeof(struct entry), ev, sizeof(*ev));
 	if (data)
-		memcpy(p + sizeof(struct entry) + sizeof(*ev), ev->console.data, data);
+		memcpy(p + sizeof(struct entry) + sizeof(*ev), bytes, data);
 	commit(t, len, false);
 	return 0;
 }

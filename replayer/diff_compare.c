@@ -159,7 +159,9 @@ bool xd_event_same(const struct xt_event *a, const struct xt_event *b)
 		}
 		return true;
 	case XT_EV_INPUT:
-		return a->input.what == b->input.what;
+		/* an attached VMM's answers: the same read answered otherwise is a difference */
+		return a->input.what == b->input.what && a->input.data_len == b->input.data_len &&
+		       (!a->input.data_len || !memcmp(a->input.data, b->input.data, a->input.data_len));
 	}
 	return true;
 }

@@ -54,6 +54,9 @@ int xd_events_add(struct xd_events *e, const struct xt_event *ev)
 	case XT_EV_CONSOLE:
 		size = ev->console.len;
 		break;
+	case XT_EV_INPUT:
+		size = ev->input.data ? ev->input.data_len : 0;
+		break;
 	case XT_EV_KTRACE:
 		size = str_size(ev->ktrace.name) + ev->ktrace.n_fields * sizeof(struct xt_ktrace_field);
 		for (size_t i = 0; i < ev->ktrace.n_fields; i++)
@@ -76,6 +79,9 @@ int xd_events_add(struct xd_events *e, const struct xt_event *ev)
 		switch (ev->kind) {
 		case XT_EV_CONSOLE:
 			c.console.data = memcpy(at, ev->console.data, ev->console.len);
+			break;
+		case XT_EV_INPUT:
+			c.input.data = memcpy(at, ev->input.data, ev->input.data_len);
 			break;
 		case XT_EV_KTRACE: {
 			struct xt_ktrace_field *f = (struct xt_ktrace_field *)at;

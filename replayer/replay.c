@@ -22,6 +22,7 @@
 #include <time.h>
 
 #include "acpi_sleep.h"
+#include "attached_vm.h"
 #include "compare.h"
 #include "devices.h"
 #include "guest_mem.h"
@@ -85,6 +86,7 @@ struct replay {
 	struct xt_event injections[INJECT_MAX];	/* recorded irq-inject events not made yet */
 	size_t n_injections;
 	char note[256];			/* an injection of the pending step that came out otherwise */
+	bool attached;			/* recorded by attaching to a VMM: its answers are input events */
 	struct timespec t0;
 	int64_t next_progress_ns;
 	struct sigaction old_int, old_term, old_alrm;
@@ -229,6 +231,7 @@ static int setup(struct replay *r)
 		 h->host.kvm_module ? h->host.kvm_module : "?");
 	state_compare_init(&r->cmp, h->vm.capture, h->compare_masks);
 
+	r->attached = attached_trace(h);
 	if ((rc = vm_build(&r->vm, h, &res->err)))
 		return rc;
 	/* the regions the reader does not hold, read into guest memory once (zero pages stay untouched) */
@@ -237,9 +240,11 @@ static int setup(struct replay *r)
 	host_probe(&r->host, &r->vm);
 	struct xt_cpuid_entry *cpuid = NULL;
 	size_t n_cpuid = 0;
-	if (kvm_vm_supported_cpuid(&r->vm, &cpuid, &n_cpuid, NULL) < 0)
+	if (r->attached || kvm_vm_supported_cpuid(&r->vm, &cpuid, &n_cpuid, NULL) < 0)
 		n_cpuid = 0;
-	rc = host_diff(&h->host, &r->host.host, h->vm.cpuid, h->vm.n_cpuid, cpuid, n_cpuid, &res->hosts);
+	/* an attached VMM's CPUID is its own choice, not what its host offered: not a host difference */
+	rc = host_diff(&h->host, &r->host.host, h->vm.cpuid, r->attached ? 0 : h->vm.n_cpuid, cpuid, n_cpuid,
+		       &res->hosts);
 	free(cpuid);
 	if (rc)
 		return rec_err(&res->err, rc, "out of memory");
@@ -275,6 +280,8 @@ static void keep_event(struct replay_divergence *d, const struct xt_event *ev)
 		return;	/* only the kinds that hold no pointers */
 	if (d->n_events < sizeof(d->events) / sizeof(d->events[0]))
 		d->events[d->n_events++] = *ev;
+	if (ev->kind == XT_EV_INPUT)	/* an answer's bytes go with the reader's buffer */
+		d->events[d->n_events - 1].input.data = NULL;
 }
 
 /* The recorded steps around the divergence, read again from the trace. */
@@ -435,6 +442,47 @@ static void feed_input(struct replay *r, const struct xt_event *ev)
 	r->res->inputs_fed++;
 }
 
+/*
+ * An attached trace's VMM answered its vCPU's IN or MMIO read between two
+ * KVM_RUNs: the answer goes into that vCPU's run page, where the next
+ * KVM_RUN takes it as the VMM's did.  A run page whose exit is not the
+ * same read diverged already, which the step's comparison reports.
+ */
+static void feed_answer(struct replay *r, const struct xt_event *ev)
+{
+	if (!r->attached || !ev->input.data || ev->vcpu >= r->n_vcpus)
+		return;
+	struct kvm_run *run = r->vm.runs[ev->vcpu];
+	size_t n = ev->input.data_len;
+	if (run->exit_reason == KVM_EXIT_IO && run->io.direction == KVM_EXIT_IO_IN &&
+	    (uint64_t)run->io.size * run->io.count == n && run->io.data_offset <= r->vm.run_size &&
+	    n <= r->vm.run_size - run->io.data_offset)
+		memcpy((uint8_t *)run + run->io.data_offset, ev->input.data, n);
+	else if (run->exit_reason == KVM_EXIT_MMIO && !run->mmio.is_write && run->mmio.len == n &&
+		 n <= sizeof(run->mmio.data))
+		memcpy(run->mmio.data, ev->input.data, n);
+	else
+		return;
+	r->res->inputs_fed++;
+}
+
+/*
+ * SPEC 6, note: the recorder says the trace does not hold what happened
+ * before this step (attach: the VMM set state it did not record), so
+ * replay ends there.  The step that ran after it is not compared: its
+ * difference would be the VMM's doing, not this host's.
+ */
+#define NOT_REPLAYABLE "not replayable: "
+
+static int note_stop(struct replay *r, const struct xt_event *ev)
+{
+	if (strncmp(ev->note.text, NOT_REPLAYABLE, strlen(NOT_REPLAYABLE)))
+		return 0;
+	r->pending = false;
+	return rec_err(&r->res->err, -ENOTSUP, "%s: replay stops at step %llu: %s", r->o->path,
+		       (unsigned long long)ev->step, ev->note.text + strlen(NOT_REPLAYABLE));
+}
+
 /* The recorded injections of step, made the way the recording made them. */
 static void inject(struct replay *r, uint64_t step)
 {
@@ -471,6 +519,8 @@ static void feed_read(struct replay *r)
 {
 	struct kvm_run *run = r->vm.run;
 	const struct xt_exit *e = &r->vc->rec.exit;
+	if (r->attached)
+		return;		/* no devices of ours, and the VMM's answer comes as an event: feed_answer() */
 	if (run->exit_reason == KVM_EXIT_IO) {
 		devices_io(&r->dev, run);
 		if (run->io.direction == KVM_EXIT_IO_OUT) {
@@ -521,7 +571,9 @@ static int run_step(struct replay *r)
 	 */
 	bool intr = r->vc->rec.exit.reason == KVM_EXIT_INTR;
 	bool moved = intr && r->n_vcpus > 1 && r->vc->rec.regs.rip != r->vc->cur.regs.rip;
-	run->immediate_exit = intr && !moved;
+	/* a VMM's own immediate_exit (attach): KVM_RUN failed with EINTR before entering the guest */
+	bool failed_intr = r->vc->rec.exit.reason == XT_EXIT_RUN_FAILED && r->vc->rec.exit.run_errno == EINTR;
+	run->immediate_exit = (intr && !moved) || failed_intr;
 	int ret, e;
 	rec_own_before_run(&r->res->own);
 	if (moved)
@@ -529,7 +581,7 @@ static int run_step(struct replay *r)
 	for (;;) {
 		if ((rc = vstep_run(&r->vc->st, &ret, &e, err)))
 			break;
-		if (!vstep_interrupted(ret, e) || intr)
+		if (!vstep_interrupted(ret, e) || intr || failed_intr)
 			break;
 		if (stop_signal) {
 			rc = 1;
@@ -553,8 +605,10 @@ static int run_step(struct replay *r)
 	} else {
 		if (ret == 0)
 			feed_read(r);
-		if (vstep_capture_exit(&r->vc->st, &r->vc->cur, ret, e) &&
-		    (rc = vstep_after_exit(&r->vc->st, &r->vc->cur, err)))
+		bool exited = vstep_capture_exit(&r->vc->st, &r->vc->cur, ret, e);
+		if (r->attached)
+			vstep_clear_read_data(&r->vc->cur.exit);
+		if (exited && (rc = vstep_after_exit(&r->vc->st, &r->vc->cur, err)))
 			return rc;
 	}
 	uint32_t heavy = r->h->vm.capture & (XT_CAPTURE_LAPIC | XT_CAPTURE_DEBUGREGS | XT_CAPTURE_FPU);
@@ -639,8 +693,12 @@ static int replay_loop(struct replay *r)
 			const struct xt_event *ev = rec.event;
 			if (ev->kind == XT_EV_IRQ_INJECT && r->n_injections < INJECT_MAX)
 				r->injections[r->n_injections++] = *ev;
+			else if (ev->kind == XT_EV_INPUT && ev->input.what == XT_INPUT_ANSWER)
+				feed_answer(r, ev);
 			else if (ev->kind == XT_EV_INPUT && r->pending && ev->step == r->done + 1)
 				feed_input(r, ev);
+			else if (ev->kind == XT_EV_NOTE && (rc = note_stop(r, ev)))
+				return rc;
 			else if (ev->kind == XT_EV_MP_STATE && (rc = take_mp_state(r, ev)))
 				return rc;
 			continue;

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "attached_vm.h"
 #include "legacy_pc.h"
 #include "rec_util.h"
 #include "vm_build.h"
@@ -19,10 +20,6 @@ static int check_header(const struct xt_header *h, struct xt_error *err)
 		return rec_err(err, -EINVAL, "the trace captured the local APIC but has no in-kernel irqchip");
 	if (!h->initial)
 		return rec_err(err, -EINVAL, "the trace has no initial state");
-	/* attach/: the VMM's devices, slots and answers are not all in the trace (README) */
-	if (c->loader && !strcmp(c->loader, "attach"))
-		return rec_err(err, -ENOTSUP, "the trace was recorded by attaching to a VMM (loader attach): "
-			       "replaying such traces is not supported yet");
 	for (size_t i = 0; i < c->n_memory; i++) {
 		const struct xt_mem_region *m = &c->memory[i];
 		if (m->gpa > c->mem_size || m->size > c->mem_size - m->gpa)
@@ -36,7 +33,20 @@ int vm_build(struct kvm_vm *vm, const struct xt_header *h, struct xt_error *err)
 {
 	const struct xt_vm_config *c = &h->vm;
 	int rc;
-	if ((rc = check_header(h, err)) || (rc = kvm_vm_open(vm, c->mem_size, c->irqchip, err)))
+	if ((rc = check_header(h, err)))
+		return rc;
+	if (attached_trace(h)) {
+		/* a VMM's slots, not our one block of memory (attached_vm.c) */
+		struct attached_layout *l = calloc(1, sizeof(*l));
+		if (!l)
+			return rec_err(err, -ENOMEM, "out of memory");
+		if (!(rc = attached_check(h, l, err)) && !(rc = kvm_vm_open(vm, l->mem_size, c->irqchip, err)))
+			rc = attached_slots(vm, l, err);
+		free(l);
+	} else {
+		rc = kvm_vm_open(vm, c->mem_size, c->irqchip, err);
+	}
+	if (rc)
 		return rc;
 	if (!vm->sync_regs)
 		return rec_err(err, -ENOTSUP, "this KVM lacks KVM_CAP_SYNC_REGS for regs, sregs and events");

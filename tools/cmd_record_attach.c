@@ -149,14 +149,16 @@ static int usage(const char *fmt, const char *arg)
 
 int cmd_record_attach(int argc, char **argv)
 {
-	const char *output = NULL, *mem_limit = NULL, *at_port = NULL, *after = NULL;
-	bool quiet = false, stale = true, borrow = false, step = false, block_irq = false, time = false;
+	const char *output = NULL, *mem_limit = NULL, *at_port = NULL, *after = NULL, *memory = NULL;
+	bool quiet = false, stale = true, borrow = true, step = false, block_irq = false, time = false;
 	int i;
 	for (i = 1; i < argc && strcmp(argv[i], "--"); i++) {
 		if ((!strcmp(argv[i], "-o") || !strcmp(argv[i], "--output")) && i + 1 < argc)
 			output = argv[++i];
 		else if (!strcmp(argv[i], "--memory-limit") && i + 1 < argc)
 			mem_limit = argv[++i];
+		else if (!strcmp(argv[i], "--memory") && i + 1 < argc)
+			memory = argv[++i];
 		else if (!strcmp(argv[i], "--no-stale"))
 			stale = false;
 		else if (!strcmp(argv[i], "--step"))
@@ -168,14 +170,16 @@ int cmd_record_attach(int argc, char **argv)
 		else if (!strcmp(argv[i], "--block-irq"))
 			block_irq = true;
 		else if (!strcmp(argv[i], "--borrow-sync-regs"))
-			borrow = true;
+			borrow = true;	/* the default; kept for the command lines that said it */
+		else if (!strcmp(argv[i], "--no-borrow-sync-regs"))
+			borrow = false;
 		else if (!strcmp(argv[i], "--capture") && i + 1 < argc && !strcmp(argv[i + 1], "time"))
 			time = true, i++;
 		else if (!strcmp(argv[i], "--quiet") || !strcmp(argv[i], "-q"))
 			quiet = true;
 		else
-			return usage("with -- COMMAND: unknown option '%s' (attach mode takes -o, --memory-limit, "
-				     "--no-stale, --step, --step-at-port, --step-after, --block-irq, --borrow-sync-regs, "
+			return usage("with -- COMMAND: unknown option '%s' (attach mode takes -o, --memory, --memory-limit, "
+				     "--no-stale, --step, --step-at-port, --step-after, --block-irq, --no-borrow-sync-regs, "
 				     "--capture time, --quiet)", argv[i]);
 	}
 	if (i + 1 >= argc)
@@ -191,6 +195,8 @@ int cmd_record_attach(int argc, char **argv)
 		return usage("--step-after needs a number of steps (1 or more), not '%s'", after);
 	if (at_port && after)
 		return usage("--step-at-port and --step-after: one or the other%s", "");
+	if (memory && strcmp(memory, "none") && strcmp(memory, "hash") && strcmp(memory, "full"))
+		return usage("--memory is none, hash or full, not '%s'", memory);
 	uint64_t limit = 0;
 	if (mem_limit && !cli_parse_u64(mem_limit, &limit))
 		return usage("--memory-limit needs a number of bytes, not '%s'", mem_limit);
@@ -237,10 +243,12 @@ int cmd_record_attach(int argc, char **argv)
 			snprintf(limit_s, sizeof(limit_s), "%" PRIu64, limit);
 			setenv("EXITRACE_ATTACH_MEMORY_LIMIT", limit_s, 1);
 		}
+		if (memory)
+			setenv("EXITRACE_ATTACH_MEMORY", memory, 1);
 		if (!stale)
 			setenv("EXITRACE_ATTACH_STALE", "0", 1);
-		if (borrow)
-			setenv("EXITRACE_ATTACH_BORROW_SYNC_REGS", "1", 1);
+		if (!borrow)
+			setenv("EXITRACE_ATTACH_BORROW_SYNC_REGS", "0", 1);
 		if (step)
 			setenv("EXITRACE_ATTACH_STEP", block_irq ? "2" : "1", 1);
 		if (at_port)

@@ -233,6 +233,13 @@ void fmt_event(char *buf, size_t size, const struct xt_event *ev, const struct x
 			const struct xt_field *f = xt_field_by_id(ev->input.v[i].field);
 			APPEND(buf, size, len, " %s=0x%" PRIx64, f ? f->name : "?", ev->input.v[i].value);
 		}
+		if (ev->input.data) {
+			APPEND(buf, size, len, " data=");
+			for (size_t i = 0; i < ev->input.data_len && i < 64; i++)
+				APPEND(buf, size, len, "%02x", ev->input.data[i]);
+			if (ev->input.data_len > 64)
+				APPEND(buf, size, len, "... (%zu bytes)", ev->input.data_len);
+		}
 		break;
 	case XT_EV_KTRACE:
 		APPEND(buf, size, len, " ");

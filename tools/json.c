@@ -152,6 +152,12 @@ void json_event(FILE *f, const struct xt_event *ev)
 		fputs(",\"data\":", f);
 		json_bytes_hex(f, ev->console.data, ev->console.len);
 		break;
+	case XT_EV_INPUT:
+		if (ev->input.data) {
+			fputs(",\"data\":", f);
+			json_bytes_hex(f, ev->input.data, ev->input.data_len);
+		}
+		break;
 	case XT_EV_IPI:
 		fprintf(f, ",\"icr\":\"0x%" PRIx64 "\",\"x2apic\":%s,\"vector\":%u,\"mode\":", ev->ipi.icr,
 			ev->ipi.x2apic ? "true" : "false", xt_icr_vector(ev->ipi.icr));

@@ -30,12 +30,14 @@ static const struct xt_command commands[] = {
 	  "  exits in the order they come)\n"
 	  "  --capture time: each vCPU's host time in and between its KVM_RUNs (the TSC), for stat's\n"
 	  "  time per exit reason\n"
-	  "   or: record [--step | --step-at-port PORT | --step-after N] [--block-irq] [--memory-limit BYTES]\n"
-	  "              [--no-stale] [--borrow-sync-regs] [--capture time] [--quiet] -o FILE -- COMMAND [ARGS...]\n"
+	  "   or: record [--step | --step-at-port PORT | --step-after N] [--block-irq] [--memory none|hash|full]\n"
+	  "              [--memory-limit BYTES] [--no-stale] [--no-borrow-sync-regs] [--capture time] [--quiet]\n"
+	  "              -o FILE -- COMMAND [ARGS...]\n"
 	  "  runs COMMAND (a VMM: a selftest, QEMU, kvmtool) with libexitrace-attach.so preloaded and\n"
 	  "  records every KVM_RUN of each VM it creates: FILE, then FILE.1, FILE.2, ...; the exit\n"
 	  "  status is COMMAND's (128 + signal); --step single-steps the vCPUs the VMM does not debug\n"
-	  "  itself and hides those DEBUG exits from it",
+	  "  itself and hides those DEBUG exits from it; --memory: the slots at the first KVM_RUN stored\n"
+	  "  (full, the default, up to --memory-limit, 256 MiB: replay needs it), as SHA-256s (hash) or not",
 	  "run a guest under KVM single-step and write every exit to a trace\n"
 	  "  exit status: the guest's isa-debug-exit status (((value << 1) | 1) & 0xff) if it used one,\n"
 	  "  else 0; 2 when exitrace itself failed" },

@@ -236,6 +236,13 @@ static void keep_event(struct kt_trace *t, const struct xt_event *ev)
 	case XT_EV_STATS:
 		e->stats.n = 0;	/* not kept */
 		break;
+	case XT_EV_INPUT:
+		if (ev->input.data) {
+			uint8_t *d = malloc(ev->input.data_len + 1);
+			memcpy(d, ev->input.data, ev->input.data_len);
+			e->input.data = d;
+		}
+		break;
 	}
 }
 
@@ -309,6 +316,8 @@ void kt_free(struct kt_trace *t)
 			free((void *)e->console.data);
 		if (e->kind == XT_EV_NOTE)
 			free((void *)e->note.text);
+		if (e->kind == XT_EV_INPUT)
+			free((void *)e->input.data);
 		if (e->kind == XT_EV_KTRACE) {
 			for (size_t j = 0; j < e->ktrace.n_fields; j++) {
 				free((void *)e->ktrace.fields[j].name);

@@ -36,6 +36,17 @@
 
 static int kvm;
 static size_t run_size;
+static bool use_region2;	/* "answers2": the slot by KVM_SET_USER_MEMORY_REGION2 (Linux 6.8) */
+
+/* Not in the 6.1 headers: the layout of linux/kvm.h since 6.8. */
+struct region2 {
+	uint32_t slot, flags;
+	uint64_t guest_phys_addr, memory_size, userspace_addr, guest_memfd_offset;
+	uint32_t guest_memfd, pad1;
+	uint64_t pad2[14];
+};
+#define SET_USER_MEMORY_REGION2 _IOW(KVMIO, 0x49, struct region2)
+#define CAP_USER_MEMORY2 231
 
 #define CHECK(e) do { if (!(e)) { printf("FAILED: %s (line %d): %s\n", #e, __LINE__, strerror(errno)); exit(2); } } while (0)
 
@@ -68,7 +79,12 @@ static struct vm vm_create(bool irqchip)
 	CHECK(vm.mem != MAP_FAILED);
 	struct kvm_userspace_memory_region r = { .slot = 0, .guest_phys_addr = 0,
 		.memory_size = MEM_SIZE, .userspace_addr = (uintptr_t)vm.mem };
-	CHECK(ioctl(vm.fd, KVM_SET_USER_MEMORY_REGION, &r) == 0);
+	struct region2 r2 = { .slot = 0, .guest_phys_addr = 0, .memory_size = MEM_SIZE,
+			      .userspace_addr = (uintptr_t)vm.mem };
+	if (use_region2)
+		CHECK(ioctl(vm.fd, SET_USER_MEMORY_REGION2, &r2) == 0);
+	else
+		CHECK(ioctl(vm.fd, KVM_SET_USER_MEMORY_REGION, &r) == 0);
 	if (irqchip)
 		CHECK(ioctl(vm.fd, KVM_CREATE_IRQCHIP, 0) == 0);
 	return vm;
@@ -263,6 +279,67 @@ static void run_vm2(void)
 }
 
 /*
+ * "mini_vmm answers": a guest whose result depends on what its VMM answers
+ * (INs of a byte and a word, a string IN, MMIO reads of a byte and a
+ * word), and which writes the sum of it all (an MMIO write, then OUT
+ * 0x84).  What the VMM answers is no constant: it counts its answers.  A
+ * trace of it replays only if it holds those answers.
+ */
+static int run_answers(void)
+{
+	static const uint8_t code[] = {
+		0xba, 0x60, 0x00,		/* mov dx, 0x60 */
+		0xec,				/* in al, dx */
+		0x88, 0xc3,			/* mov bl, al */
+		0xed,				/* in ax, dx */
+		0x00, 0xc3, 0x00, 0xe3,		/* add bl, al; add bl, ah */
+		0xb8, 0x00, 0x20, 0x8e, 0xd8,	/* mov ax, 0x2000; mov ds, ax: gpa 0x20000, no memory */
+		0xa0, 0x00, 0x00,		/* mov al, [0]: an MMIO read */
+		0x00, 0xc3,			/* add bl, al */
+		0xa1, 0x02, 0x00,		/* mov ax, [2]: an MMIO read of a word */
+		0x00, 0xc3, 0x00, 0xe3,		/* add bl, al; add bl, ah */
+		0x88, 0x1e, 0x04, 0x00,		/* mov [4], bl: an MMIO write */
+		0x31, 0xc0, 0x8e, 0xc0,		/* xor ax, ax; mov es, ax */
+		0xbf, 0x00, 0x30,		/* mov di, 0x3000 */
+		0xb9, 0x04, 0x00, 0xfc,		/* mov cx, 4; cld */
+		0xf3, 0x6c,			/* rep insb: a string IN */
+		0x26, 0xa0, 0x03, 0x30,		/* mov al, es:[0x3003] */
+		0x00, 0xc3,			/* add bl, al */
+		0x88, 0xd8, 0xe6, 0x84,		/* mov al, bl; out 0x84, al */
+		0xf4,				/* hlt */
+	};
+	printf("answers\n");
+	struct vm vm = vm_create(false);
+	memcpy(vm.mem + CODE, code, sizeof(code));
+	struct vcpu v = vcpu_create(&vm, 0, CODE, 0x8000);
+	unsigned answers = 0;
+	for (int i = 0; i < 64; i++) {
+		int r = ioctl(v.fd, KVM_RUN, 0);
+		print_exit("vcpu0", v.run, r);
+		if (r < 0 || v.run->exit_reason == KVM_EXIT_HLT ||
+		    (v.run->exit_reason == KVM_EXIT_IO && v.run->io.port == 0x84))
+			break;
+		uint8_t *data = NULL;
+		size_t n = 0;
+		if (v.run->exit_reason == KVM_EXIT_IO && v.run->io.direction == KVM_EXIT_IO_IN) {
+			data = (uint8_t *)v.run + v.run->io.data_offset;
+			n = (size_t)v.run->io.size * v.run->io.count;
+		} else if (v.run->exit_reason == KVM_EXIT_MMIO && !v.run->mmio.is_write) {
+			data = v.run->mmio.data;
+			n = v.run->mmio.len;
+		} else if (v.run->exit_reason == KVM_EXIT_MMIO) {
+			printf("  written 0x%02x\n", v.run->mmio.data[0]);
+		}
+		for (size_t k = 0; k < n; k++)
+			data[k] = (uint8_t)(0x11 * (answers + 1) + k);
+		if (n)
+			printf("  answer %u: %zu bytes from 0x%02x\n", answers++, n, data[0]);
+	}
+	printf("done\n");
+	return 0;
+}
+
+/*
  * "mini_vmm io N": N OUTs in a loop, for the overhead of attach mode
  * (exits per second with and without exitrace).  The rate goes to stderr,
  * the count to stdout.
@@ -307,6 +384,16 @@ int main(int argc, char **argv)
 		return 77;
 	}
 	CHECK((run_size = (size_t)ioctl(kvm, KVM_GET_VCPU_MMAP_SIZE, 0)) > 0);
+	if (argc > 1 && !strcmp(argv[1], "answers"))
+		return run_answers();
+	if (argc > 1 && !strcmp(argv[1], "answers2")) {
+		if (ioctl(kvm, KVM_CHECK_EXTENSION, CAP_USER_MEMORY2) <= 0) {
+			printf("no KVM_CAP_USER_MEMORY2\n");
+			return 77;
+		}
+		use_region2 = true;
+		return run_answers();
+	}
 	if (argc > 2 && !strcmp(argv[1], "io"))
 		return run_io((uint32_t)strtoul(argv[2], NULL, 0));
 	if (argc > 1 && !strcmp(argv[1], "killed")) {

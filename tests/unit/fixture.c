@@ -245,6 +245,13 @@ void fx_event(struct fx_rng *r, uint32_t kind, uint64_t step, struct xt_event *e
 		ev->input.n = 2;
 		ev->input.v[0] = (struct xt_input_value){ XT_F_RAX, x & 0xffffffff };
 		ev->input.v[1] = (struct xt_input_value){ XT_F_RDX, x >> 32 };
+		if (x & 0x100) {	/* an attached VMM's answer to a read */
+			ev->input.what = XT_INPUT_ANSWER;
+			ev->input.n = 0;
+			memcpy(st->bytes, "\x11\x22\x33\x44", 4);
+			ev->input.data = st->bytes;
+			ev->input.data_len = 1 + (x >> 9 & 3);
+		}
 		break;
 	case XT_EV_KTRACE:
 		ev->ktrace.name = "kvm:kvm_apic_accept_irq";
@@ -314,7 +321,9 @@ bool fx_event_equal(const struct xt_event *a, const struct xt_event *b)
 		return a->console.len == b->console.len &&
 		       !memcmp(a->console.data, b->console.data, a->console.len);
 	case XT_EV_INPUT:
-		if (a->input.what != b->input.what || a->input.n != b->input.n)
+		if (a->input.what != b->input.what || a->input.n != b->input.n ||
+		    !a->input.data != !b->input.data || a->input.data_len != b->input.data_len ||
+		    (a->input.data && memcmp(a->input.data, b->input.data, a->input.data_len)))
 			return false;
 		for (uint32_t i = 0; i < a->input.n; i++)
 			if (a->input.v[i].field != b->input.v[i].field ||

@@ -102,6 +102,12 @@ static void event(struct xt_writer *w, struct fx_rng *rng, uint32_t kind, uint64
 	/* both shapes of the events with an optional key */
 	if (kind == XT_EV_IRQ_INJECT)
 		ev.inject.port = variant ? 0x80 : -1;
+	if (kind == XT_EV_INPUT && variant) {	/* an attached VMM's answer: key 5 */
+		ev.input.what = XT_INPUT_ANSWER;
+		ev.input.n = 0;
+		ev.input.data = (const uint8_t *)"\x44\x45";
+		ev.input.data_len = 2;
+	}
 	if (kind == XT_EV_IRQ_TAKEN) {
 		ev.taken.has_error_code = (uint32_t)variant;
 		ev.taken.error_code = variant ? 0x18 : 0;
