@@ -328,13 +328,21 @@ int att_trace_open(struct att_vm *vm)
 	memcpy(h.vm.debugreg, v0->debugreg, sizeof(h.vm.debugreg));
 	int khz = att_ioctl(v0->fd, KVM_GET_TSC_KHZ, 0);
 	h.vm.tsc_khz = khz > 0 ? (uint64_t)khz : 0;
+	/* a TSC that is no clock: the trace goes on without time, and says why */
+	bool timed = att_opt.time && host_clock_init(&vm->clock, &err) == 0;
+	if (att_opt.time && !timed)
+		complain(vm, "--capture time", &err);
+	if (timed) {
+		h.vm.capture |= XT_CAPTURE_TIME;
+		h.vm.time_hz = vm->clock.hz;
+	}
 	h.image = (struct xt_image){ .name = argc ? argv[0] : "", .data = NULL, .size = 0 };
 	xt_sha256("", 0, h.image.sha256);
 
 	int rc = xt_writer_open(&vm->w, path, &h, NULL, &err);
 	if (rc)
 		complain(vm, path, &err);
-	else if ((rc = wthread_start(&vm->wt, vm->w, initial, n, &err))) {
+	else if ((rc = wthread_start(&vm->wt, vm->w, initial, n, timed, &err))) {
 		complain(vm, "starting the writer thread", &err);
 		xt_writer_abandon(vm->w);
 		vm->w = NULL;
@@ -350,6 +358,15 @@ int att_trace_open(struct att_vm *vm)
 	if (rc)
 		return rc;
 	vm->started_ns = vm->flushed_ns = att_now_ns();
+	if (timed) {
+		vm->clock.t0 = host_clock_now();
+		for (uint32_t i = 0; i < n; i++) {
+			struct vcpu_stepper *st = &vm->vcpus[i]->st;
+			st->run_tsc = 0;
+			st->returned_tsc = vm->clock.t0;
+			st->timed = true;
+		}
+	}
 	vm->trace_state = 1;
 	return 0;
 }

@@ -28,6 +28,7 @@
 #include <sys/types.h>
 
 #include "exitrace.h"
+#include "host_clock.h"
 #include "inject.h"
 #include "vcpu_step.h"
 
@@ -60,6 +61,7 @@ struct att_options {
 	uint32_t step;			/* --step: our guest-debug word (0: off); stepping.c */
 	int32_t step_at_port;		/* start stepping at the guest's OUT to it; -1: at once */
 	uint64_t step_after;		/* or after this many steps; 0: at once */
+	bool time;			/* --capture time: the TSC around each KVM_RUN (host_clock.h) */
 };
 extern struct att_options att_opt;
 void att_options_load(void);
@@ -143,6 +145,7 @@ struct att_vm {
 	uint64_t flushed_ns;		/* when a frame was last ended: a killed VMM loses at most ~1 s */
 	uint32_t last_reason;
 	char replay_blockers[512];	/* what the VMM set before the trace that it does not hold */
+	struct host_clock clock;	/* --capture time, when the TSC can be one */
 };
 
 /* stepping.c: at the trace's start (vm->lock held): step now, or wait for the trigger */

@@ -32,6 +32,7 @@ void att_options_load(void)
 	char *step = take("EXITRACE_ATTACH_STEP");
 	char *at_port = take("EXITRACE_ATTACH_STEP_AT_PORT");
 	char *after = take("EXITRACE_ATTACH_STEP_AFTER");
+	char *time = take("EXITRACE_ATTACH_TIME");
 	if (!out)
 		return;		/* loaded, but not by exitrace: do nothing at all */
 	/* "" marks an LD_PRELOAD the VMM did not have */
@@ -59,5 +60,7 @@ void att_options_load(void)
 	att_opt.step_after = after ? strtoull(after, NULL, 0) : 0;
 	free(at_port);
 	free(after);
+	att_opt.time = time && strcmp(time, "1") == 0;
+	free(time);
 	att_opt.output = out;
 }

@@ -64,8 +64,14 @@ static int one_run(struct att_vcpu *v, unsigned long req, void *arg, struct att_
 		memcpy(&vmm_regs, &run->s.regs, sizeof(vmm_regs));
 		run->kvm_valid_regs = vmm_valid | SYNC_ALL;
 	}
+	/* --capture time: as vstep_run() times the recorder's KVM_RUN */
+	uint64_t t = v->st.timed ? host_clock_now() : 0;
 	int ret = att_real.ioctl(v->fd, req, arg);
 	int e = errno;	/* given back as it is, even after a success */
+	if (v->st.timed) {
+		v->st.returned_tsc = host_clock_now();
+		v->st.run_tsc += v->st.returned_tsc - t;
+	}
 	char names[256];
 	att_stale_after(v, stale, ret == 0, names, sizeof(names));
 
@@ -86,6 +92,8 @@ static int one_run(struct att_vcpu *v, unsigned long req, void *arg, struct att_
 		v->last_exit = v->run->exit_reason;
 
 	pthread_mutex_lock(&vm->lock);
+	if (v->st.timed)
+		host_clock_split(&vm->clock, v->st.run_tsc, v->st.returned_tsc, &v->cur.time.run, &v->cur.time.out);
 	if (vm->trace_state == 1)
 		att_trace_step(v, names);
 	pthread_mutex_unlock(&vm->lock);

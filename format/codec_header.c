@@ -12,7 +12,7 @@ enum { HK_RELEASE = 1, HK_VERSION, HK_MACHINE, HK_VENDOR, HK_FAMILY, HK_MODEL,
 enum { VK_MEM_SIZE = 1, VK_CPU_MODE, VK_IRQCHIP, VK_GUEST_DEBUG, VK_DEBUGREG,
        VK_CAPTURE, VK_MAX_STEPS, VK_TIMEOUT_MS, VK_TSC_KHZ, VK_LOADER, VK_SCENARIO,
        VK_APPEND, VK_LOAD_ADDR, VK_ENTRY, VK_CPUID, VK_MEMORY, VK_INJECTIONS,
-       VK_STATS_NAMES, VK_VCPUS, VK_APIC_IDS, VK_PLATFORM };
+       VK_STATS_NAMES, VK_VCPUS, VK_APIC_IDS, VK_PLATFORM, VK_TIME_HZ };
 
 enum { IK_NAME = 1, IK_DATA, IK_SHA256 };
 
@@ -70,7 +70,8 @@ static void put_host(struct xti_buf *b, const struct xt_host *h)
 static void put_vm(struct xti_buf *b, const struct xt_vm_config *vm)
 {
 	const char *texts[] = { vm->loader, vm->scenario, vm->append };
-	xti_put_map(b, count_set(texts, 3) + 16 + (vm->n_stats ? 1 : 0) + (vm->platform ? 1 : 0));
+	xti_put_map(b, count_set(texts, 3) + 16 + (vm->n_stats ? 1 : 0) + (vm->platform ? 1 : 0) +
+			   (vm->time_hz ? 1 : 0));
 	put_uint_kv(b, VK_MEM_SIZE, vm->mem_size);
 	put_uint_kv(b, VK_CPU_MODE, vm->cpu_mode);
 	put_uint_kv(b, VK_IRQCHIP, vm->irqchip);
@@ -133,6 +134,8 @@ static void put_vm(struct xti_buf *b, const struct xt_vm_config *vm)
 	/* only when there is one: a trace without it is what it was before the key existed */
 	if (vm->platform)
 		put_uint_kv(b, VK_PLATFORM, vm->platform);
+	if (vm->time_hz)
+		put_uint_kv(b, VK_TIME_HZ, vm->time_hz);
 }
 
 void xti_format_version(const struct xt_vm_config *vm, uint16_t *major, uint16_t *minor)
@@ -462,6 +465,7 @@ static int get_vm(struct xti_in *in, const struct xti_tok *t, struct xt_vm_confi
 			n_apic = v.u;
 			break;
 		case VK_PLATFORM: TRY(get_u32(in, &v, &vm->platform)); break;
+		case VK_TIME_HZ: TRY(xti_uint(in, &v, &vm->time_hz)); break;
 		default:
 			TRY(xti_skip(in, &v));
 		}

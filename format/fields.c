@@ -152,6 +152,10 @@ static const struct xt_field fields[XT_FIELD_ID_LIMIT] = {
 	LAPIC(188, timer_divide, "lapic.timer_divide", ALL),
 
 	BLOB(200, FPU, fpu.data, fpu.len, "fpu", XT_ANY_EXIT),
+
+	/* How long things took on the host: never the guest's behaviour. */
+	U64(208, TIME, time.run, "time.run", XT_ANY_EXIT, 0),
+	U64(209, TIME, time.out, "time.out", XT_ANY_EXIT, 0),
 };
 
 /*
@@ -185,6 +189,7 @@ static const struct block_slots block_slots[XT_NBLOCKS] = {
 	[XT_BLOCK_DEBUGREGS] = { SLOTS(dregs, lapic), 144, NULL },
 	[XT_BLOCK_LAPIC] = { SLOTS(lapic, fpu), 160, NULL },
 	[XT_BLOCK_FPU] = { 0, 0, 0, NULL },
+	[XT_BLOCK_TIME] = { offsetof(struct xt_state, time), 2, 208, NULL },
 };
 _Static_assert(sizeof(struct xt_sregs) / 8 <= 64 && sizeof(struct xt_lapic) / 8 <= 64,
 	       "a block's slots must fit a 64-bit mask");

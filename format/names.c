@@ -181,7 +181,7 @@ size_t xt_capture_str(char *buf, size_t size, uint32_t capture)
 		{ 1u << XT_BLOCK_REGS, "regs" }, { 1u << XT_BLOCK_SREGS, "sregs" },
 		{ 1u << XT_BLOCK_EVENTS, "events" }, { 1u << XT_BLOCK_EXIT, "exit" },
 		{ XT_CAPTURE_DEBUGREGS, "debugregs" }, { XT_CAPTURE_LAPIC, "lapic" },
-		{ XT_CAPTURE_FPU, "fpu" }, { XT_CAPTURE_STATS, "stats" },
+		{ XT_CAPTURE_FPU, "fpu" }, { XT_CAPTURE_TIME, "time" }, { XT_CAPTURE_STATS, "stats" },
 	};
 	return bit_names(buf, size, capture, names, sizeof(names) / sizeof(names[0]));
 }

@@ -831,6 +831,10 @@ static int read_header(struct xt_reader *r, const char *path)
 		return xti_bad(&r->cur, "the header frame holds more than the header record");
 	if (!r->header.vm.capture)
 		r->header.vm.capture = XT_CAPTURE_DEFAULT;
+	/* time fields in ticks of an unknown clock would be numbers nobody can read */
+	if ((r->header.vm.capture & XT_CAPTURE_TIME) && !r->header.vm.time_hz)
+		return xti_err_at(&r->err, -EBADMSG, XTI_FILE_MARK_SIZE,
+				  "%s: the header says time is captured but gives no time_hz (vm key 22)", path);
 	r->data_start = next;
 	return digest_memory(r);
 }

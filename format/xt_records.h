@@ -140,6 +140,7 @@ struct xt_vm_config {
 	uint32_t n_vcpus;		/* writer: 0 means 1; reader: at least 1 */
 	const uint32_t *apic_ids;	/* by vCPU; writer: NULL means 0, 1, 2, ...; reader: always set */
 	uint32_t platform;		/* XT_PLATFORM_*; 0 (or absent): none of it */
+	uint64_t time_hz;		/* ticks per second of the time fields (capture time); 0: none */
 };
 
 struct xt_image {

@@ -107,6 +107,17 @@ struct xt_fpu {
 	uint8_t data[XT_FPU_SIZE];
 };
 
+/*
+ * Host time, in ticks of the header's time_hz, from the recording's start:
+ * how long the vCPU has spent inside KVM_RUN (run) and outside it (out,
+ * the recorder's and the host's share) up to its last KVM_RUN's return.
+ * Cumulative, so a step's deltas are that step's KVM_RUN duration and the
+ * gap before it, a byte or two each.
+ */
+struct xt_time {
+	uint64_t run, out;
+};
+
 struct xt_state {
 	struct xt_regs regs;
 	struct xt_sregs sregs;
@@ -115,6 +126,7 @@ struct xt_state {
 	struct xt_debugregs dregs;
 	struct xt_lapic lapic;
 	struct xt_fpu fpu;
+	struct xt_time time;
 };
 
 enum xt_block {
@@ -125,6 +137,7 @@ enum xt_block {
 	XT_BLOCK_DEBUGREGS,
 	XT_BLOCK_LAPIC,
 	XT_BLOCK_FPU,
+	XT_BLOCK_TIME,
 	XT_NBLOCKS
 };
 
@@ -134,6 +147,7 @@ enum xt_block {
 #define XT_CAPTURE_DEBUGREGS (1u << XT_BLOCK_DEBUGREGS)
 #define XT_CAPTURE_LAPIC (1u << XT_BLOCK_LAPIC)
 #define XT_CAPTURE_FPU (1u << XT_BLOCK_FPU)
+#define XT_CAPTURE_TIME (1u << XT_BLOCK_TIME)
 /* Not a block: per-step vCPU statistics deltas, stored as events. */
 #define XT_CAPTURE_STATS (1u << 16)
 
@@ -181,6 +195,8 @@ enum xt_field_id {
 	XT_F_LAPIC_TIMER_CURRENT, XT_F_LAPIC_TIMER_DIVIDE,	/* 188 */
 
 	XT_F_FPU = 200,
+
+	XT_F_TIME_RUN = 208, XT_F_TIME_OUT,
 
 	XT_FIELD_ID_LIMIT = 256
 };

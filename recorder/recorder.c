@@ -188,6 +188,8 @@ static int setup(struct recorder *r)
 		return rc;
 	if ((r->capture & XT_CAPTURE_STATS) && (rc = vcpu_stats_open(&r->stats, &r->vm, err)))
 		return rc;
+	if ((r->capture & XT_CAPTURE_TIME) && (rc = host_clock_init(&r->clock, err)))
+		return rc;
 	/* the others, as on a PC: application processors waiting for INIT and SIPI */
 	for (uint32_t i = r->n_vcpus; i-- > 0;) {
 		struct rec_vcpu *v = &r->vcpus[i];
@@ -220,7 +222,7 @@ static int setup(struct recorder *r)
 		.entry = r->img.entry, .cpuid = r->cpuid, .n_cpuid = r->n_cpuid,
 		.memory = r->regions, .n_memory = r->n_regions, .injections = o->irqs,
 		.n_injections = o->n_irqs, .stats_names = r->stats.names, .n_stats = r->stats.n,
-		.platform = r->platform,
+		.platform = r->platform, .time_hz = r->capture & XT_CAPTURE_TIME ? r->clock.hz : 0,
 	};
 	memcpy(h.vm.debugreg, r->vc->st.dbg_regs, sizeof(h.vm.debugreg));
 	h.vm.n_vcpus = r->n_vcpus;
@@ -263,11 +265,12 @@ static int setup(struct recorder *r)
 	 */
 	/* free-running vCPU threads write under their lock, each on its own thread: no writer thread */
 	bool threads = r->n_vcpus > 1 && o->no_step;
-	if (r->capture == XT_CAPTURE_DEFAULT && !o->writer_on_step_thread && !threads && cpus_allowed() > 1) {
+	if ((r->capture & ~XT_CAPTURE_TIME) == XT_CAPTURE_DEFAULT && !o->writer_on_step_thread && !threads &&
+	    cpus_allowed() > 1) {
 		const struct xt_state *initial[KVM_VM_VCPUS_MAX];
 		for (uint32_t i = 0; i < r->n_vcpus; i++)
 			initial[i] = &r->vcpus[i].cur;
-		if ((rc = wthread_start(&r->wt, r->w, initial, r->n_vcpus, err)))
+		if ((rc = wthread_start(&r->wt, r->w, initial, r->n_vcpus, r->capture & XT_CAPTURE_TIME, err)))
 			return rc;
 	}
 
@@ -485,6 +488,7 @@ int rec_record_intr(struct recorder *r, int ret, int err)
 {
 	struct rec_vcpu *v = r->vc;
 	vstep_advance(&v->st, &v->prev, &v->cur);
+	rec_take_time(r);
 	v->cur.exit.reason = KVM_EXIT_INTR;
 	v->cur.exit.run_ret = (uint64_t)(int64_t)ret;
 	v->cur.exit.run_errno = (uint64_t)err;
@@ -506,6 +510,7 @@ int rec_record_exit(struct recorder *r, int ret, int err, const struct insn *in)
 	struct kvm_run *run = r->vm.run;
 	int rc;
 	vstep_advance(&v->st, &v->prev, &v->cur);
+	rec_take_time(r);
 	r->dev.out_len = 0;
 	if (ret == 0 && run->exit_reason == KVM_EXIT_IO) {
 		devices_io(&r->dev, run);
@@ -535,7 +540,7 @@ int rec_record_exit(struct recorder *r, int ret, int err, const struct insn *in)
 		if ((rc = rec_emit(r, &tick_ev)))
 			return rc;
 	}
-	if ((r->capture & ~XT_CAPTURE_DEFAULT & ~XT_CAPTURE_STATS) &&
+	if ((r->capture & ~XT_CAPTURE_DEFAULT & ~XT_CAPTURE_STATS & ~XT_CAPTURE_TIME) &&
 	    (rc = kvm_vm_get_heavy(&r->vm, &v->cur, r->capture, &r->res->err)))
 		return rc;
 	/* what capture already compared need not be compared again */
@@ -692,6 +697,15 @@ static int record_guest(const struct record_options *o, struct record_result *re
 		return rc;
 	}
 	clock_gettime(CLOCK_MONOTONIC, &r.t0);
+	if (r.capture & XT_CAPTURE_TIME) {
+		r.clock.t0 = host_clock_now();
+		for (uint32_t i = 0; i < r.n_vcpus; i++) {
+			struct vcpu_stepper *st = &r.vcpus[i].st;
+			st->timed = true;
+			st->run_tsc = 0;
+			st->returned_tsc = r.clock.t0;
+		}
+	}
 	install_signals(&r);
 	if (r.kt)
 		ktrace_mark(r.kt, 0);	/* what the kernel logged while the VM was set up */

@@ -12,6 +12,7 @@
 
 #include "devices.h"
 #include "guest_mem.h"
+#include "host_clock.h"
 #include "host_probe.h"
 #include "insn.h"
 #include "ktrace.h"
@@ -61,6 +62,7 @@ struct recorder {
 	uint64_t injected_before;	/* the step the last injection events precede */
 	uint32_t next_vcpu;		/* lock-step: where the round-robin looks first */
 	struct timespec t0;
+	struct host_clock clock;	/* --capture time */
 	struct sigaction old_int, old_term, old_alrm;
 };
 
@@ -78,6 +80,15 @@ int rec_record_exit(struct recorder *r, int ret, int err, const struct insn *in)
 int rec_record_intr(struct recorder *r, int ret, int err);
 /* The events of the step just written. */
 int rec_after_step(struct recorder *r, const struct insn *in);
+
+/* --capture time: the selected vCPU's clocks into its state, as of its last KVM_RUN. */
+static inline void rec_take_time(struct recorder *r)
+{
+	struct rec_vcpu *v = r->vc;
+	if (v->st.timed)
+		host_clock_split(&r->clock, v->st.run_tsc, v->st.returned_tsc, &v->cur.time.run,
+				 &v->cur.time.out);
+}
 
 /* The tick's work: flush, progress, --timeout (1: the recording ends). */
 int rec_on_tick_work(struct recorder *r);

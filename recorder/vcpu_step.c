@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 
+#include "host_clock.h"
 #include "rec_util.h"
 #include "vcpu_step.h"
 
@@ -67,8 +68,16 @@ int vstep_run(struct vcpu_stepper *st, int *ret, int *err_no, struct xt_error *e
 		memset(&run->debug, 0, sizeof(run->debug));
 	else
 		run->debug.arch.dr7 = 0;
-	*ret = ioctl(st->vm->vcpu_fd, KVM_RUN, 0);
-	*err_no = *ret < 0 ? errno : 0;
+	if (st->timed) {
+		uint64_t t = host_clock_now();
+		*ret = ioctl(st->vm->vcpu_fd, KVM_RUN, 0);
+		*err_no = *ret < 0 ? errno : 0;
+		st->returned_tsc = host_clock_now();
+		st->run_tsc += st->returned_tsc - t;
+	} else {
+		*ret = ioctl(st->vm->vcpu_fd, KVM_RUN, 0);
+		*err_no = *ret < 0 ? errno : 0;
+	}
 	run->kvm_dirty_regs = 0;
 	if (vstep_interrupted(*ret, *err_no))
 		return 0;

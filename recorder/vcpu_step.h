@@ -28,6 +28,9 @@ struct vcpu_stepper {
 	struct kvm_sregs raw_sregs;	/* what cur's sregs and events were converted from */
 	struct kvm_vcpu_events raw_events;
 	bool sregs_changed, events_changed;	/* by the last capture */
+	/* --capture time: TSC cycles inside KVM_RUN in all, and when the last one returned */
+	bool timed;
+	uint64_t run_tsc, returned_tsc;
 };
 
 /*

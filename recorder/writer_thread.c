@@ -34,7 +34,7 @@ _Static_assert(2 * (EVENT_DATA_MAX + sizeof(struct xt_event) + 2 * ENTRY_ALIGN) 
 	       "the largest entry and its pad must fit the ring");
 
 enum entry_kind { ENTRY_PAD, ENTRY_STEP, ENTRY_EVENT, ENTRY_FLUSH };
-enum { HAS_SREGS = 1, HAS_EVENTS = 2, HAS_BLOB = 4 };
+enum { HAS_SREGS = 1, HAS_EVENTS = 2, HAS_BLOB = 4, HAS_TIME = 8 };
 #define HAS_VCPU_SHIFT 8	/* a step's vCPU rides in has, above the HAS_* bits */
 
 struct entry {
@@ -70,6 +70,7 @@ struct writer_thread {
 	/* the writer thread's own: by vCPU, the state its steps' blocks are applied to */
 	_Alignas(64) struct xt_state *st;
 	uint32_t n_vcpus;
+	bool time;		/* steps carry the time block (set before the thread starts) */
 };
 
 static uint32_t align_up(size_t n)
@@ -116,6 +117,10 @@ static int write_step(struct writer_thread *t, const struct entry *e)
 	if (e->has & HAS_EVENTS) {
 		memcpy(&st->events, p, sizeof(st->events));
 		p += sizeof(st->events);
+	}
+	if (e->has & HAS_TIME) {
+		memcpy(&st->time, p, sizeof(st->time));
+		p += sizeof(st->time);
 	}
 	if (e->has & HAS_BLOB) {
 		uint32_t len;
@@ -249,6 +254,10 @@ int wthread_step(struct writer_thread *t, uint32_t vcpu, const struct xt_state *
 		has |= HAS_EVENTS;
 		n += sizeof(cur->events);
 	}
+	if (t->time) {
+		has |= HAS_TIME;
+		n += sizeof(cur->time);
+	}
 	size_t blob_at = exit_blob(&cur->exit, &blob_len);
 	if (blob_len) {
 		has |= HAS_BLOB;
@@ -269,6 +278,10 @@ int wthread_step(struct writer_thread *t, uint32_t vcpu, const struct xt_state *
 	if (has & HAS_EVENTS) {
 		memcpy(p, &cur->events, sizeof(cur->events));
 		p += sizeof(cur->events);
+	}
+	if (has & HAS_TIME) {
+		memcpy(p, &cur->time, sizeof(cur->time));
+		p += sizeof(cur->time);
 	}
 	if (has & HAS_BLOB)
 		memcpy(p, (const uint8_t *)&cur->exit + blob_at, blob_len);
@@ -333,7 +346,7 @@ int wthread_drain(struct writer_thread *t)
 }
 
 int wthread_start(struct writer_thread **out, struct xt_writer *w,
-		  const struct xt_state *const *initial, uint32_t n_vcpus, struct xt_error *err)
+		  const struct xt_state *const *initial, uint32_t n_vcpus, bool time, struct xt_error *err)
 {
 	struct writer_thread *t = aligned_alloc(64, sizeof(*t));
 	if (!t)
@@ -341,6 +354,7 @@ int wthread_start(struct writer_thread **out, struct xt_writer *w,
 	memset(t, 0, sizeof(*t));
 	t->w = w;
 	t->n_vcpus = n_vcpus;
+	t->time = time;
 	t->st = malloc(n_vcpus * sizeof(*t->st));
 	if (!t->st) {
 		free(t);

@@ -18,9 +18,12 @@
 
 struct writer_thread;
 
-/* Start a writer thread for w; initial[i] is vCPU i's state as the header holds it. */
+/*
+ * Start a writer thread for w; initial[i] is vCPU i's state as the header
+ * holds it.  time: the trace captures the time block, which every step carries.
+ */
 int wthread_start(struct writer_thread **out, struct xt_writer *w,
-		  const struct xt_state *const *initial, uint32_t n_vcpus, struct xt_error *err);
+		  const struct xt_state *const *initial, uint32_t n_vcpus, bool time, struct xt_error *err);
 
 /*
  * Queue a step of a vCPU.  same has XT_BLOCK_* bits of the blocks known unchanged

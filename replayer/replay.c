@@ -146,6 +146,9 @@ static int open_output(struct replay *r)
 	nh.vm.capture &= ~XT_CAPTURE_STATS;
 	nh.vm.stats_names = NULL;
 	nh.vm.n_stats = 0;
+	/* nor the host's time (SPEC 4.1): its own new trace would claim clocks it never read */
+	nh.vm.capture &= ~XT_CAPTURE_TIME;
+	nh.vm.time_hz = 0;
 	struct xt_kv *extra = calloc(h->n_extra + 1, sizeof(*extra));
 	if (!extra)
 		return rec_err(&r->res->err, -ENOMEM, "out of memory");

@@ -103,6 +103,30 @@ size_t fmt_taken_vector(char *buf, size_t size, const struct xt_event *ev);
 void json_taken_vector(FILE *f, const struct xt_event *ev);
 /* Is the field part of the exit's description (payload or reason) rather than state? */
 bool fmt_is_exit_payload(const struct xt_field *f);
+/*
+ * A field of the time block (--capture time): host clocks, shown as a step's
+ * durations ("run=5.61us gap=0.43us"), not as changed fields.
+ */
+static inline bool fmt_is_host_time(const struct xt_field *f)
+{
+	return f->block == XT_BLOCK_TIME;
+}
+/* set without the time block's fields */
+static inline void fmt_drop_host_time(struct xt_field_set *set)
+{
+	xt_field_set_del(set, XT_F_TIME_RUN);
+	xt_field_set_del(set, XT_F_TIME_OUT);
+}
+/*
+ * A step's durations from the vCPU's clocks before (prev) and after it,
+ * in microseconds: its KVM_RUN and the gap before it.
+ */
+static inline void fmt_step_time(const struct xt_time *prev, const struct xt_time *cur, uint64_t hz,
+				 double *run_us, double *gap_us)
+{
+	*run_us = (double)(int64_t)(cur->run - prev->run) * 1e6 / (double)hz;
+	*gap_us = (double)(int64_t)(cur->out - prev->out) * 1e6 / (double)hz;
+}
 
 /* ---- JSON (json.c) ---- */
 

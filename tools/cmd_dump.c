@@ -42,12 +42,21 @@ static void shown_fields_init(struct shown_fields *sf)
 	memset(&sf->set, 0, sizeof(sf->set));
 	for (unsigned id = 0; id < n && id < XT_FIELD_ID_LIMIT; id++) {
 		const struct xt_field *f = &sf->table[id];
-		if (!f->name || f->id == XT_F_RIP || fmt_is_exit_payload(f))
+		if (!f->name || f->id == XT_F_RIP || fmt_is_exit_payload(f) || fmt_is_host_time(f))
 			continue;
 		xt_field_set_add(&sf->set, id);
 		sf->name_len[id] = (uint16_t)strlen(f->name);
 	}
 }
+
+/*
+ * --capture time: a step's KVM_RUN and the gap before it, known when the
+ * vCPU's step before it was read (not for the first one after a seek).
+ */
+struct step_time {
+	bool known;
+	double run_us, gap_us;
+};
 
 /* With several vCPUs, after the step: " v1#5", vCPU 1's 5th step (events: " v1"). */
 static char *put_vcpu(char *p, const struct xt_record *rec, bool several)
@@ -63,7 +72,8 @@ static char *put_vcpu(char *p, const struct xt_record *rec, bool several)
 }
 
 static void print_step_text(struct text_out *o, const struct xt_record *rec,
-			    const struct shown_fields *sf, bool several, const struct code_info *ci)
+			    const struct shown_fields *sf, bool several, const struct code_info *ci,
+			    const struct step_time *t)
 {
 	const struct xt_state *s = rec->state;
 	/* the step, RIP, code and exit: fmt_exit takes at most LINE_ROOM, the rest less */
@@ -113,6 +123,10 @@ static void print_step_text(struct text_out *o, const struct xt_record *rec,
 		p += strlen(p);
 	}
 
+	if (t->known) {
+		/* the line's room has space for this: the exit's words took at most LINE_ROOM of two */
+		p += snprintf(p, 64, "  run=%.2fus gap=%.2fus", t->run_us, t->gap_us);
+	}
 	struct xt_field_set changed;
 	for (unsigned w = 0; w < XT_FIELD_ID_LIMIT / 64; w++)
 		changed.bits[w] = rec->changed->bits[w] & sf->set.bits[w];
@@ -160,7 +174,7 @@ static void print_event_text(struct text_out *o, const struct xt_record *rec,
 }
 
 static void print_step_json(FILE *o, const struct xt_record *rec, bool several,
-			    struct guest_code *g, const struct code_info *ci)
+			    struct guest_code *g, const struct code_info *ci, const struct step_time *t)
 {
 	const struct xt_state *s = rec->state;
 	fprintf(o, "{\"step\":%" PRIu64, rec->step);
@@ -171,7 +185,11 @@ static void print_step_json(FILE *o, const struct xt_record *rec, bool several,
 	fputs(",\"exit\":", o);
 	json_exit(o, s);
 	fputs(",\"changed\":", o);
-	json_state_fields(o, s, rec->changed, 0);
+	struct xt_field_set changed = *rec->changed;
+	fmt_drop_host_time(&changed);
+	json_state_fields(o, s, &changed, 0);
+	if (t->known)
+		fprintf(o, ",\"time\":{\"run_ns\":%.0f,\"gap_ns\":%.0f}", t->run_us * 1e3, t->gap_us * 1e3);
 	fputs("}\n", o);
 }
 
@@ -207,6 +225,9 @@ struct dump {
 	const struct xt_header *h;
 	struct step_filter filter;
 	bool shown_step;	/* the last step was shown: its events are shown too */
+	struct xt_time *clk;	/* by vCPU, with time: its clocks after its last step read */
+	bool *clk_known;
+	struct step_time t;	/* the step being shown */
 	struct held held;
 	struct text_out *hold_out;	/* text steps are formatted here while held */
 };
@@ -215,9 +236,9 @@ static void put_step(struct dump *d, FILE *f, struct text_out *t, const struct x
 		     const struct code_info *ci)
 {
 	if (d->json)
-		print_step_json(f, rec, d->several, d->code, ci);
+		print_step_json(f, rec, d->several, d->code, ci, &d->t);
 	else
-		print_step_text(t, rec, &d->shown, d->several, ci);
+		print_step_text(t, rec, &d->shown, d->several, ci, &d->t);
 }
 
 static void put_event(struct dump *d, FILE *f, struct text_out *t, const struct xt_record *rec)
@@ -343,6 +364,21 @@ static void on_event(struct dump *d, const struct xt_record *rec)
 	put_event(d, d->o, d->tout, rec);
 }
 
+/* The step's durations, from its vCPU's clocks before and after it. */
+static void take_time(struct dump *d, const struct xt_record *rec)
+{
+	d->t.known = false;
+	if (!d->clk || rec->vcpu >= d->h->vm.n_vcpus)
+		return;
+	const struct xt_time *now = &rec->state->time;
+	if (d->clk_known[rec->vcpu]) {
+		fmt_step_time(&d->clk[rec->vcpu], now, d->h->vm.time_hz, &d->t.run_us, &d->t.gap_us);
+		d->t.known = true;
+	}
+	d->clk[rec->vcpu] = *now;
+	d->clk_known[rec->vcpu] = true;
+}
+
 int cmd_dump(int argc, char **argv)
 {
 	enum { O_EXIT = 256, O_EVENT, O_RIP, O_SYMBOLS, O_COLOR, O_NO_PAGER };
@@ -430,7 +466,18 @@ int cmd_dump(int argc, char **argv)
 	d.h = xt_reader_header(r);
 	d.several = d.h->vm.n_vcpus > 1;
 	d.last = calloc(d.h->vm.n_vcpus, sizeof(*d.last));
-	if (!d.last) {
+	if ((d.h->vm.capture & XT_CAPTURE_TIME) && d.h->vm.time_hz) {
+		d.clk = calloc(d.h->vm.n_vcpus, sizeof(*d.clk));
+		d.clk_known = calloc(d.h->vm.n_vcpus, sizeof(*d.clk_known));
+		/* from the start, each vCPU's clocks are 0 before its first step */
+		if (d.clk_known && from <= 1)
+			memset(d.clk_known, 1, d.h->vm.n_vcpus * sizeof(*d.clk_known));
+	}
+	bool want_clk = (d.h->vm.capture & XT_CAPTURE_TIME) && d.h->vm.time_hz;
+	if (!d.last || (want_clk && (!d.clk || !d.clk_known))) {
+		free(d.last);
+		free(d.clk);
+		free(d.clk_known);
 		guest_code_close(d.code);
 		xt_reader_close(r);
 		return cli_error("dump", "out of memory");
@@ -460,6 +507,7 @@ int cmd_dump(int argc, char **argv)
 		if (rec.step < from || (d.filter.vcpu != CLI_ALL_VCPUS && rec.vcpu != d.filter.vcpu))
 			continue;
 		if (rec.type == XT_REC_STEP) {
+			take_time(&d, &rec);
 			if (on_step(&d, &rec) < 0) {
 				rc = -ENOMEM;
 				break;
@@ -487,6 +535,8 @@ int cmd_dump(int argc, char **argv)
 	if (fflush(d.o) != 0 || ferror(d.o))
 		status = cli_error("dump", "writing the output failed");
 	free(d.last);
+	free(d.clk);
+	free(d.clk_known);
 	guest_code_close(d.code);
 	xt_reader_close(r);
 	return status;

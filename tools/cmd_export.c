@@ -7,11 +7,13 @@
  * chrome://tracing open.  One process, one thread (track) per vCPU holding
  * a complete ("X") slice per exit, instant ("i") events for injections,
  * arrivals, console output and notes on the vCPU's track, and kernel
- * tracepoint events on a track of their own.  A trace carries no time, so
- * the time axis is the global step number: step N starts at N us and lasts
- * 1 us.
+ * tracepoint events on a track of their own.  The time axis is the host's
+ * time when the trace captured it (--capture time): a step's slice is its
+ * KVM_RUN, an event sits at the end of its vCPU's last KVM_RUN.  Otherwise
+ * it is the global step number: step N starts at N us and lasts 1 us.
  *
- * csv: one row per step (see CSV_COLUMNS); a row waits for its step's events.
+ * csv: one row per step (see CSV_COLUMNS, and CSV_TIME_COLUMNS with time);
+ * a row waits for its step's events.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -25,27 +27,68 @@
 #include "guest_code.h"
 
 #define CSV_COLUMNS "step,vcpu,vcpu_step,rip,symbol,insn,exit,exit_detail,events"
+/* with time: the step's KVM_RUN and the host's time before it since the vCPU's previous one */
+#define CSV_TIME_COLUMNS ",run_ns,gap_ns"
+
+/* A vCPU's clocks (ticks) after its last step, and what its last step took. */
+struct vcpu_clock {
+	uint64_t run, out;
+	uint64_t run_d, gap_d;
+};
 
 struct exporter {
 	FILE *o;
 	const struct xt_header *h;
 	struct guest_code *g;
 	uint32_t ktrace_tid;
+	struct vcpu_clock *clk;	/* by vCPU, when the trace has time; else NULL */
+	double us_per_tick;
+	double last_end_us;	/* the latest end of a KVM_RUN seen: where ktrace events go */
 	/* csv: the row of the last step, written when its events are known */
 	char row[2048];
+	char row_time[64];	/* ",run_ns,gap_ns" with time */
 	char events[512];
 	size_t events_len;
 	bool have_row;
 	bool first;	/* perfetto: no comma before the first event */
 };
 
+/* A step's clocks: what its KVM_RUN and the gap before it took. */
+static void clock_step(struct exporter *x, const struct xt_record *rec)
+{
+	if (!x->clk)
+		return;
+	struct vcpu_clock *c = &x->clk[rec->vcpu];
+	const struct xt_time *t = &rec->state->time;
+	c->run_d = t->run - c->run;
+	c->gap_d = t->out - c->out;
+	c->run = t->run;
+	c->out = t->out;
+	double end = (double)(t->run + t->out) * x->us_per_tick;
+	if (end > x->last_end_us)
+		x->last_end_us = end;
+}
+
 /* ---- perfetto ---- */
+
+/* A moment on the time axis as the JSON's ts: microseconds, to the nanosecond with time. */
+static void pf_ts(struct exporter *x, double us, uint64_t step)
+{
+	if (x->clk)
+		fprintf(x->o, "%.3f", us);
+	else
+		fprintf(x->o, "%" PRIu64, step);
+}
 
 static void pf_begin(struct exporter *x, const char *path)
 {
 	FILE *o = x->o;
-	fputs("{\"displayTimeUnit\":\"ns\",\"otherData\":{\"time_axis\":\"step number (1 step = 1 us): "
-	      "the trace holds no time\",\"file\":", o);
+	if (x->clk)
+		fputs("{\"displayTimeUnit\":\"ns\",\"otherData\":{\"time_axis\":\"host time since the recording "
+		      "began (--capture time): a slice is a step's KVM_RUN\",\"file\":", o);
+	else
+		fputs("{\"displayTimeUnit\":\"ns\",\"otherData\":{\"time_axis\":\"step number (1 step = 1 us): "
+		      "the trace holds no time\",\"file\":", o);
 	json_str(o, path);
 	fputs("},\"traceEvents\":[\n", o);
 	fputs("{\"name\":\"process_name\",\"ph\":\"M\",\"pid\":1,\"tid\":0,\"args\":{\"name\":", o);
@@ -67,9 +110,17 @@ static void pf_step(struct exporter *x, const struct xt_record *rec)
 	const char *name = xt_exit_reason_name(s->exit.reason);
 	char text[600];
 	fmt_exit(text, sizeof(text), s);
-	fprintf(o, ",\n{\"name\":\"%s\",\"cat\":\"exit\",\"ph\":\"X\",\"ts\":%" PRIu64 ",\"dur\":1,\"pid\":1,"
-		   "\"tid\":%u,\"args\":{\"step\":%" PRIu64 ",\"vcpu_step\":%" PRIu64 ",\"rip\":\"0x%" PRIx64 "\"",
-		name ? name : "UNKNOWN", rec->step, rec->vcpu + 1, rec->step, rec->vcpu_step, s->regs.rip);
+	fprintf(o, ",\n{\"name\":\"%s\",\"cat\":\"exit\",\"ph\":\"X\",\"ts\":", name ? name : "UNKNOWN");
+	if (x->clk) {
+		/* the KVM_RUN began run_d before the vCPU's clocks' end */
+		const struct vcpu_clock *c = &x->clk[rec->vcpu];
+		fprintf(o, "%.3f,\"dur\":%.3f", (double)(c->run + c->out - c->run_d) * x->us_per_tick,
+			(double)c->run_d * x->us_per_tick);
+	} else {
+		fprintf(o, "%" PRIu64 ",\"dur\":1", rec->step);
+	}
+	fprintf(o, ",\"pid\":1,\"tid\":%u,\"args\":{\"step\":%" PRIu64 ",\"vcpu_step\":%" PRIu64
+		   ",\"rip\":\"0x%" PRIx64 "\"", rec->vcpu + 1, rec->step, rec->vcpu_step, s->regs.rip);
 	json_code(o, x->g, guest_code_at(x->g, s));
 	fputs(",\"exit\":", o);
 	json_str(o, text);
@@ -107,8 +158,14 @@ static void pf_event(struct exporter *x, const struct xt_record *rec)
 	fmt_event(text, sizeof(text), ev, x->h);
 	fprintf(o, ",\n{\"name\":");
 	json_str(o, ev->kind == XT_EV_KTRACE && ev->ktrace.name ? ev->ktrace.name : name);
-	fprintf(o, ",\"cat\":\"%s\",\"ph\":\"i\",\"s\":\"t\",\"ts\":%" PRIu64 ",\"pid\":1,\"tid\":%u,"
-		   "\"args\":{\"step\":%" PRIu64 ",\"vcpu\":%u,\"text\":", cat, rec->step, tid, rec->step, rec->vcpu);
+	fprintf(o, ",\"cat\":\"%s\",\"ph\":\"i\",\"s\":\"t\",\"ts\":", cat);
+	double at = 0;
+	if (x->clk && rec->vcpu < x->h->vm.n_vcpus)
+		at = ev->kind == XT_EV_KTRACE ? x->last_end_us :
+		     (double)(x->clk[rec->vcpu].run + x->clk[rec->vcpu].out) * x->us_per_tick;
+	pf_ts(x, at, rec->step);
+	fprintf(o, ",\"pid\":1,\"tid\":%u,\"args\":{\"step\":%" PRIu64 ",\"vcpu\":%u,\"text\":", tid,
+		rec->step, rec->vcpu);
 	json_str(o, text);
 	fputs("}}", o);
 }
@@ -137,7 +194,7 @@ static void csv_flush(struct exporter *x)
 		return;
 	char ev[600];
 	csv_field(ev, sizeof(ev), x->events);
-	fprintf(x->o, "%s,%s\n", x->row, ev);
+	fprintf(x->o, "%s,%s%s\n", x->row, ev, x->row_time);
 	x->have_row = false;
 	x->events[0] = 0;
 	x->events_len = 0;
@@ -154,8 +211,14 @@ static void csv_step(struct exporter *x, const struct xt_record *rec)
 	csv_field(f1, sizeof(f1), ci->sym);
 	csv_field(f2, sizeof(f2), ci->none ? "" : ci->insn);
 	csv_field(f3, sizeof(f3), exit_text);
-	snprintf(x->row, sizeof(x->row), "%" PRIu64 ",%u,%" PRIu64 ",0x%" PRIx64 ",%s,%s,%s,%s", rec->step,
-		 rec->vcpu, rec->vcpu_step, s->regs.rip, f1, f2, name ? name : "UNKNOWN", f3);
+	int n = snprintf(x->row, sizeof(x->row), "%" PRIu64 ",%u,%" PRIu64 ",0x%" PRIx64 ",%s,%s,%s,%s", rec->step,
+			 rec->vcpu, rec->vcpu_step, s->regs.rip, f1, f2, name ? name : "UNKNOWN", f3);
+	x->row_time[0] = 0;
+	if (x->clk && n > 0) {
+		const struct vcpu_clock *c = &x->clk[rec->vcpu];
+		snprintf(x->row_time, sizeof(x->row_time), ",%.0f,%.0f", (double)c->run_d * x->us_per_tick * 1e3,
+			 (double)c->gap_d * x->us_per_tick * 1e3);
+	}
 	x->have_row = true;
 }
 
@@ -230,15 +293,28 @@ int cmd_export(int argc, char **argv)
 	}
 	x.h = xt_reader_header(r);
 	x.ktrace_tid = x.h->vm.n_vcpus + 1;
+	if ((x.h->vm.capture & XT_CAPTURE_TIME) && x.h->vm.time_hz) {
+		x.clk = calloc(x.h->vm.n_vcpus, sizeof(*x.clk));
+		x.us_per_tick = 1e6 / (double)x.h->vm.time_hz;
+		if (!x.clk) {
+			if (out)
+				fclose(x.o);
+			guest_code_close(x.g);
+			xt_reader_close(r);
+			return cli_error("export", "out of memory");
+		}
+	}
 	if (csv)
-		fprintf(x.o, "%s\n", CSV_COLUMNS);
+		fprintf(x.o, "%s%s\n", CSV_COLUMNS, x.clk ? CSV_TIME_COLUMNS : "");
 	else
 		pf_begin(&x, argv[optind]);
 	struct xt_record rec;
 	int rc;
 	while ((rc = xt_reader_next(r, &rec)) > 0) {
-		if (rec.type == XT_REC_STEP)
+		if (rec.type == XT_REC_STEP) {
+			clock_step(&x, &rec);
 			csv ? csv_step(&x, &rec) : pf_step(&x, &rec);
+		}
 		else if (rec.type == XT_REC_EVENT)
 			csv ? csv_event(&x, &rec) : pf_event(&x, &rec);
 	}
@@ -257,6 +333,7 @@ int cmd_export(int argc, char **argv)
 	if (out && fclose(x.o) != 0 && status == XT_EXIT_OK)
 		status = cli_error("export", "writing %s failed", out);
 	cli_warn_inconsistent("export", argv[optind], r);
+	free(x.clk);
 	guest_code_close(x.g);
 	xt_reader_close(r);
 	return status;

@@ -168,6 +168,9 @@ static void print_text(const char *path, struct xt_reader *r, uint64_t steps, si
 		printf("\n");
 	}
 	printf("debug:     guest debug %s, capture %s\n", gd, cap);
+	if (vm->capture & XT_CAPTURE_TIME)
+		printf("time:      host time around each KVM_RUN, ticks of %" PRIu64 " Hz (%.1f ns)\n", vm->time_hz,
+		       vm->time_hz ? 1e9 / (double)vm->time_hz : 0.0);
 	if (vm->n_injections)
 		printf("irqs:      %zu scheduled injections\n", vm->n_injections);
 	print_status(r, steps, nframes);
@@ -263,6 +266,8 @@ static void print_json(const char *path, struct xt_reader *r, uint64_t steps, si
 		xt_cpu_mode_name(vm->cpu_mode), vm->mem_size, xt_irqchip_name(vm->irqchip),
 		vm->guest_debug, gd, cap, pf, vm->entry);
 	json_str(o, vm->loader);
+	if (vm->capture & XT_CAPTURE_TIME)
+		fprintf(o, ",\"time_hz\":%" PRIu64, vm->time_hz);
 	fputs(",\"scenario\":", o);
 	if (vm->scenario)
 		json_str(o, vm->scenario);

@@ -91,7 +91,8 @@ static bool parse_capture(const char *s, uint32_t *cap)
 		if (bit)
 			*cap |= bit;
 		else if (!strcmp(t, "all"))
-			*cap |= XT_CAPTURE_LAPIC | XT_CAPTURE_DEBUGREGS | XT_CAPTURE_FPU | XT_CAPTURE_STATS;
+			*cap |= XT_CAPTURE_LAPIC | XT_CAPTURE_DEBUGREGS | XT_CAPTURE_FPU | XT_CAPTURE_STATS |
+				XT_CAPTURE_TIME;
 		else if (strcmp(t, "default"))
 			ok = false;
 	}
@@ -363,7 +364,7 @@ int cmd_record(int argc, char **argv)
 		}
 		case O_CAPTURE:
 			if (!parse_capture(optarg, &o.capture))
-				return cli_usage_error("record", "--capture takes lapic, debugregs, fpu, stats or all, not '%s'", optarg);
+				return cli_usage_error("record", "--capture takes lapic, debugregs, fpu, stats, time or all, not '%s'", optarg);
 			break;
 		case O_KTRACE: o.ktrace = true; break;
 		case O_IDT: idt = true; idt_set = true; break;

@@ -150,7 +150,7 @@ static int usage(const char *fmt, const char *arg)
 int cmd_record_attach(int argc, char **argv)
 {
 	const char *output = NULL, *mem_limit = NULL, *at_port = NULL, *after = NULL, *memory = NULL;
-	bool quiet = false, stale = true, borrow = true, step = false, block_irq = false;
+	bool quiet = false, stale = true, borrow = true, step = false, block_irq = false, time = false;
 	int i;
 	for (i = 1; i < argc && strcmp(argv[i], "--"); i++) {
 		if ((!strcmp(argv[i], "-o") || !strcmp(argv[i], "--output")) && i + 1 < argc)
@@ -173,12 +173,14 @@ int cmd_record_attach(int argc, char **argv)
 			borrow = true;	/* the default; kept for the command lines that said it */
 		else if (!strcmp(argv[i], "--no-borrow-sync-regs"))
 			borrow = false;
+		else if (!strcmp(argv[i], "--capture") && i + 1 < argc && !strcmp(argv[i + 1], "time"))
+			time = true, i++;
 		else if (!strcmp(argv[i], "--quiet") || !strcmp(argv[i], "-q"))
 			quiet = true;
 		else
 			return usage("with -- COMMAND: unknown option '%s' (attach mode takes -o, --memory, --memory-limit, "
 				     "--no-stale, --step, --step-at-port, --step-after, --block-irq, --no-borrow-sync-regs, "
-				     "--quiet)", argv[i]);
+				     "--capture time, --quiet)", argv[i]);
 	}
 	if (i + 1 >= argc)
 		return usage("-- needs a COMMAND to run%s", "");
@@ -255,6 +257,8 @@ int cmd_record_attach(int argc, char **argv)
 			setenv("EXITRACE_ATTACH_STEP_AT_PORT", at_port, 1);
 		if (after)
 			setenv("EXITRACE_ATTACH_STEP_AFTER", after, 1);
+		if (time)
+			setenv("EXITRACE_ATTACH_TIME", "1", 1);
 		setenv("LD_PRELOAD", preload, 1);
 		execv(exe, cmd);
 		fprintf(stderr, "exitrace record: %s: %s\n", exe, strerror(errno));

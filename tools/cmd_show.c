@@ -29,6 +29,7 @@
 struct before {
 	struct xt_regs regs;
 	struct xt_sregs sregs;
+	struct xt_time time;	/* with --capture time: the clocks the step's durations are from */
 };
 
 struct target {
@@ -133,7 +134,7 @@ static int find_step(struct xt_reader *r, const struct target *t, struct guest_c
 		/* from step 0: the initial states */
 		for (uint32_t v = 0; v < n; v++) {
 			const struct xt_state *s = v ? &h->initial_vcpus[v - 1] : h->initial;
-			prev[v] = (struct before){ s->regs, s->sregs };
+			prev[v] = (struct before){ s->regs, s->sregs, s->time };
 			have[v] = true;
 		}
 	}
@@ -166,7 +167,7 @@ static int find_step(struct xt_reader *r, const struct target *t, struct guest_c
 			continue;
 		}
 		if (rec.vcpu < n) {
-			prev[rec.vcpu] = (struct before){ rec.state->regs, rec.state->sregs };
+			prev[rec.vcpu] = (struct before){ rec.state->regs, rec.state->sregs, rec.state->time };
 			have[rec.vcpu] = true;
 		}
 	}
@@ -211,7 +212,7 @@ static const char *const block_titles[XT_NBLOCKS] = {
 	[XT_BLOCK_REGS] = "registers", [XT_BLOCK_SREGS] = "segments and control registers",
 	[XT_BLOCK_EVENTS] = "vCPU events", [XT_BLOCK_EXIT] = "exit",
 	[XT_BLOCK_DEBUGREGS] = "debug registers", [XT_BLOCK_LAPIC] = "local APIC",
-	[XT_BLOCK_FPU] = "FPU",
+	[XT_BLOCK_FPU] = "FPU", [XT_BLOCK_TIME] = "host time (ticks since the recording began)",
 };
 
 static bool shown_field(const struct xt_field *f, const struct xt_state *s, uint32_t capture)
@@ -230,7 +231,7 @@ static void print_blocks(const struct xt_state *s, const struct xt_field_set *ch
 		if (!(capture & (1u << b)))
 			continue;
 		printf("\n%s%s:\n", block_titles[b], b == XT_BLOCK_DEBUGREGS || b == XT_BLOCK_LAPIC ||
-						    b == XT_BLOCK_FPU ? " (captured)" : "");
+						    b == XT_BLOCK_FPU || b == XT_BLOCK_TIME ? " (captured)" : "");
 		size_t col = 0;
 		for (size_t id = 0; id < n; id++) {
 			const struct xt_field *f = &table[id];
@@ -350,6 +351,12 @@ static void print_text(const struct xt_header *h, struct guest_code *g, const st
 		printf("  note: %s\n", why);
 	fmt_exit(ex, sizeof(ex), s);
 	printf("exit: %s\n", ex);
+	if ((h->vm.capture & XT_CAPTURE_TIME) && h->vm.time_hz && fd->have_before) {
+		double run, gap;
+		fmt_step_time(&fd->before.time, &s->time, h->vm.time_hz, &run, &gap);
+		printf("time: its KVM_RUN took %.2f us; %.2f us before it since the vCPU's previous KVM_RUN "
+		       "returned\n", run, gap);
+	}
 	print_blocks(s, &fd->changed, h->vm.capture);
 	printf("\nevents at this step:%s\n", fd->n_events ? "" : " none");
 	for (size_t i = 0; i < fd->n_events; i++)
@@ -391,7 +398,14 @@ static void print_json(const struct xt_header *h, struct guest_code *g, const st
 	fputs(",\"state\":", o);
 	json_state_fields(o, s, NULL, h->vm.capture);
 	fputs(",\"changed\":", o);
-	json_state_fields(o, s, &fd->changed, 0);
+	struct xt_field_set changed = fd->changed;
+	fmt_drop_host_time(&changed);
+	json_state_fields(o, s, &changed, 0);
+	if ((h->vm.capture & XT_CAPTURE_TIME) && h->vm.time_hz && fd->have_before) {
+		double run, gap;
+		fmt_step_time(&fd->before.time, &s->time, h->vm.time_hz, &run, &gap);
+		fprintf(o, ",\"time\":{\"run_ns\":%.0f,\"gap_ns\":%.0f}", run * 1e3, gap * 1e3);
+	}
 	fputs(",\"events\":[", o);
 	for (size_t i = 0; i < fd->n_events; i++)
 		fprintf(o, "%s%s", i ? "," : "", fd->event_json[i] ? fd->event_json[i] : "null");

@@ -2,6 +2,7 @@
 /* exitrace stat: where the exits come from (reasons, IRQs, hottest RIPs with their code), filtered. */
 #include <getopt.h>
 #include <inttypes.h>
+#include <linux/kvm.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -9,6 +10,7 @@
 #include "guest_code.h"
 #include "page_walk.h"
 #include "step_filter.h"
+#include "time_stats.h"
 
 #define TOP 10
 #define RIP_TABLE_MAX (1u << 22)
@@ -162,6 +164,24 @@ static void print_vcpus_json(const struct xt_header *h, const struct vcpu_counts
 	printf("]");
 }
 
+/*
+ * --capture time: each counted step's KVM_RUN time under its exit reason
+ * (and port or MMIO address), and the host's time after it, which is the
+ * gap before the vCPU's next step, wherever that step is (filtered or not).
+ */
+struct vcpu_time {
+	uint64_t run, out;			/* the vCPU's clocks after its last step */
+	struct time_key_stats *after[2];	/* where its last counted step's after-time goes */
+};
+
+struct timing {
+	struct time_key_stats reasons[REASONS], other;
+	struct time_table ports, mmio;	/* keys: port << 1 | direction (1 out); address << 1 | is_write */
+	struct vcpu_time *v;		/* by vCPU */
+	uint64_t run, after;		/* totals of the counted steps */
+	bool no_memory;
+};
+
 struct stats {
 	uint64_t reasons[REASONS], other, steps;
 	uint64_t injected[256], taken[256], events[XT_EV_KIND_LIMIT];
@@ -169,16 +189,78 @@ struct stats {
 	struct rip_table rips;
 	struct ctx_table ctxs;
 	struct vcpu_counts *vc;	/* several vCPUs, all shown: each one's figures */
+	struct timing *t;	/* NULL: the trace has no time */
 };
 
 /* A step that passed the filters, as stat counts it (held while --event waits for its events). */
 struct counted_step {
 	uint64_t reason, rip;
 	uint32_t vcpu, ctx;
+	uint64_t run;		/* its KVM_RUN's ticks (with time) */
+	uint64_t port_key, mmio_key;	/* UINT64_MAX: not an I/O or MMIO exit */
 };
+
+#define NO_KEY UINT64_MAX
+
+static struct counted_step counted(const struct xt_state *s, uint32_t vcpu, uint32_t ctx, uint64_t run)
+{
+	struct counted_step c = { s->exit.reason, s->regs.rip, vcpu, ctx, run, NO_KEY, NO_KEY };
+	if (s->exit.reason == KVM_EXIT_IO)
+		c.port_key = (s->exit.io_port & 0xffff) << 1 | (s->exit.io_direction & 1);
+	else if (s->exit.reason == KVM_EXIT_MMIO)
+		c.mmio_key = s->exit.mmio_addr << 1 | (s->exit.mmio_is_write & 1);
+	return c;
+}
+
+/* A counted step's run time, under its reason and its port or address, which also take its after-time. */
+static void time_step(struct timing *t, const struct counted_step *c)
+{
+	struct time_key_stats *k[2] = { c->reason < REASONS ? &t->reasons[c->reason] : &t->other, NULL };
+	if (c->port_key != NO_KEY)
+		k[1] = time_table_get(&t->ports, c->port_key);
+	else if (c->mmio_key != NO_KEY)
+		k[1] = time_table_get(&t->mmio, c->mmio_key);
+	if ((c->port_key != NO_KEY || c->mmio_key != NO_KEY) && !k[1])
+		t->no_memory = true;
+	t->run += c->run;
+	for (int i = 0; i < 2; i++)
+		if (k[i])
+			time_hist_add(&k[i]->run, c->run);
+	memcpy(t->v[c->vcpu].after, k, sizeof(k));
+}
+
+/*
+ * A step of vCPU vcpu with state s: its KVM_RUN's ticks, and the gap
+ * before it credited to the vCPU's last counted step.  Clocks only go
+ * forward in a trace of exitrace's; a delta that would not is taken as 0.
+ */
+static uint64_t time_advance(struct timing *t, uint32_t vcpu, const struct xt_state *s)
+{
+	struct vcpu_time *v = &t->v[vcpu];
+	int64_t run = (int64_t)(s->time.run - v->run), gap = (int64_t)(s->time.out - v->out);
+	v->run = s->time.run;
+	v->out = s->time.out;
+	if (gap < 0)
+		gap = 0;
+	for (int i = 0; i < 2; i++) {
+		struct time_key_stats *k = v->after[i];
+		if (!k)
+			continue;
+		k->after_count++;
+		k->after_total += (uint64_t)gap;
+		if ((uint64_t)gap > k->after_max)
+			k->after_max = (uint64_t)gap;
+		if (i == 0)
+			t->after += (uint64_t)gap;
+		v->after[i] = NULL;
+	}
+	return run < 0 ? 0 : (uint64_t)run;
+}
 
 static void count_step(struct stats *st, const struct counted_step *c)
 {
+	if (st->t)
+		time_step(st->t, c);
 	st->steps++;
 	if (c->reason < REASONS)
 		st->reasons[c->reason]++;
@@ -232,10 +314,11 @@ static int count_trace(struct xt_reader *r, struct stats *st, const struct step_
 			holding = matched = false;
 			n_evs = 0;
 			const struct xt_state *s = rec.state;
+			uint64_t run = st->t ? time_advance(st->t, rec.vcpu, s) : 0;
 			shown = step_filter_step(f, &rec, gmem_code_linear(s));
 			if (!shown)
 				continue;
-			struct counted_step c = { s->exit.reason, s->regs.rip, rec.vcpu, ctx_of(&st->ctxs, s) };
+			struct counted_step c = counted(s, rec.vcpu, ctx_of(&st->ctxs, s), run);
 			if (!f->events) {
 				count_step(st, &c);
 			} else if (!rec.next_is_step) {
@@ -259,6 +342,152 @@ static int count_trace(struct xt_reader *r, struct stats *st, const struct step_
 			count_event(st, &evs[i]);
 	}
 	return rc;
+}
+
+/* ---- time per exit: text and JSON ---- */
+
+static void free_timing(struct timing *t)
+{
+	if (!t)
+		return;
+	time_table_free(&t->ports);
+	time_table_free(&t->mmio);
+	free(t->v);
+	free(t);
+}
+
+static double to_ns(uint64_t ticks, uint64_t hz)
+{
+	return (double)ticks * 1e9 / (double)hz;
+}
+
+static void time_row_text(const char *name, const struct time_key_stats *k, uint64_t hz)
+{
+	const struct time_hist *h = &k->run;
+	printf("%-18s %9" PRIu64 " %11.3f %9.2f %9.2f %9.2f %9.2f", name, h->count,
+	       to_ns(h->total, hz) / 1e6, to_ns(h->total, hz) / 1e3 / (double)h->count,
+	       to_ns(h->min, hz) / 1e3, to_ns(h->max, hz) / 1e3, to_ns(time_hist_quantile(h, 0.99), hz) / 1e3);
+	/* the trace's last step has no after */
+	if (k->after_count)
+		printf(" %9.2f\n", to_ns(k->after_total, hz) / 1e3 / (double)k->after_count);
+	else
+		printf(" %9s\n", "-");
+}
+
+static void time_head_text(const char *title)
+{
+	printf("%-18s %9s %11s %9s %9s %9s %9s %9s\n", title, "count", "total ms", "mean us", "min us",
+	       "max us", "p99 us", "after us");
+}
+
+static void time_table_text(const char *title, const struct time_table *t, bool ports, uint64_t hz)
+{
+	uint32_t n;
+	struct time_keyed *e = time_table_sorted(t, &n);
+	if (!e || !n) {
+		free(e);
+		return;
+	}
+	printf("\n");
+	time_head_text(title);
+	for (uint32_t i = 0; i < n; i++) {
+		char name[40];
+		if (ports)
+			snprintf(name, sizeof(name), "0x%" PRIx64 " %s", e[i].key >> 1, e[i].key & 1 ? "out" : "in");
+		else
+			snprintf(name, sizeof(name), "0x%" PRIx64 " %s", e[i].key >> 1, e[i].key & 1 ? "write" : "read");
+		time_row_text(name, &e[i].s, hz);
+	}
+	if (t->overflowed)
+		time_row_text("(other)", &t->other, hz);
+	free(e);
+}
+
+static void print_time_text(const struct timing *t, uint64_t hz)
+{
+	printf("\ntime per exit: each step's KVM_RUN (the guest and KVM up to the exit); after: the mean\n"
+	       "host time from the exit to the vCPU's next KVM_RUN (exitrace handling it)\n");
+	time_head_text("exit reason");
+	for (unsigned i = 0; i < REASONS; i++) {
+		if (!t->reasons[i].run.count)
+			continue;
+		const char *n = xt_exit_reason_name(i);
+		time_row_text(n ? n : "UNKNOWN", &t->reasons[i], hz);
+	}
+	if (t->other.run.count)
+		time_row_text("other", &t->other, hz);
+	time_table_text("I/O port", &t->ports, true, hz);
+	time_table_text("MMIO address", &t->mmio, false, hz);
+	double run = to_ns(t->run, hz), after = to_ns(t->after, hz);
+	printf("\nhost time of these steps: %.3f ms in KVM_RUN, %.3f ms after their exits (%.1f%% in KVM_RUN)\n",
+	       run / 1e6, after / 1e6, run + after > 0 ? 100.0 * run / (run + after) : 0.0);
+	if (t->no_memory)
+		printf("(out of memory for the port and address tables: some steps are missing from them)\n");
+}
+
+static void time_obj_json(const struct time_key_stats *k, uint64_t hz)
+{
+	const struct time_hist *h = &k->run;
+	printf("\"count\":%" PRIu64 ",\"total_ns\":%.0f,\"mean_ns\":%.0f,\"min_ns\":%.0f,\"max_ns\":%.0f,"
+	       "\"p99_ns\":%.0f,\"after_count\":%" PRIu64 ",\"after_total_ns\":%.0f,\"after_mean_ns\":%.0f,"
+	       "\"after_max_ns\":%.0f",
+	       h->count, to_ns(h->total, hz), h->count ? to_ns(h->total, hz) / (double)h->count : 0.0,
+	       to_ns(h->min, hz), to_ns(h->max, hz), to_ns(time_hist_quantile(h, 0.99), hz), k->after_count,
+	       to_ns(k->after_total, hz), k->after_count ? to_ns(k->after_total, hz) / (double)k->after_count : 0.0,
+	       to_ns(k->after_max, hz));
+}
+
+static void time_table_json(const char *name, const struct time_table *t, bool ports, uint64_t hz)
+{
+	uint32_t n;
+	struct time_keyed *e = time_table_sorted(t, &n);
+	printf(",\"%s\":[", name);
+	for (uint32_t i = 0; e && i < n; i++) {
+		if (ports)
+			printf("%s{\"port\":\"0x%" PRIx64 "\",\"direction\":\"%s\",", i ? "," : "",
+			       e[i].key >> 1, e[i].key & 1 ? "out" : "in");
+		else
+			printf("%s{\"addr\":\"0x%" PRIx64 "\",\"access\":\"%s\",", i ? "," : "", e[i].key >> 1,
+			       e[i].key & 1 ? "write" : "read");
+		time_obj_json(&e[i].s, hz);
+		printf("}");
+	}
+	printf("]");
+	if (t->overflowed) {
+		printf(",\"%s_other\":{", name);
+		time_obj_json(&t->other, hz);
+		printf("}");
+	}
+	free(e);
+}
+
+static void print_time_json(const struct timing *t, uint64_t hz)
+{
+	if (!t) {
+		printf(",\"time\":null");
+		return;
+	}
+	printf(",\"time\":{\"time_hz\":%" PRIu64 ",\"run_ns\":%.0f,\"after_ns\":%.0f,\"exits\":{", hz,
+	       to_ns(t->run, hz), to_ns(t->after, hz));
+	const char *sep = "";
+	for (unsigned i = 0; i < REASONS; i++) {
+		if (!t->reasons[i].run.count)
+			continue;
+		const char *n = xt_exit_reason_name(i);
+		printf("%s\"%s\":{", sep, n ? n : "UNKNOWN");
+		time_obj_json(&t->reasons[i], hz);
+		printf("}");
+		sep = ",";
+	}
+	if (t->other.run.count) {
+		printf("%s\"other\":{", sep);
+		time_obj_json(&t->other, hz);
+		printf("}");
+	}
+	printf("}");
+	time_table_json("io_ports", &t->ports, true, hz);
+	time_table_json("mmio", &t->mmio, false, hz);
+	printf("}");
 }
 
 /* The code at a hot RIP, decoded in the context it was first seen in. */
@@ -351,9 +580,21 @@ int cmd_stat(int argc, char **argv)
 			return cli_error("stat", "out of memory for %u vCPUs", h->vm.n_vcpus);
 		}
 	}
+	uint64_t hz = h->vm.time_hz;
+	if ((h->vm.capture & XT_CAPTURE_TIME) && hz) {
+		st.t = calloc(1, sizeof(*st.t));
+		if (!st.t || !(st.t->v = calloc(h->vm.n_vcpus, sizeof(*st.t->v)))) {
+			free(st.t);
+			free(st.vc);
+			guest_code_close(g);
+			xt_reader_close(r);
+			return cli_error("stat", "out of memory for the time statistics");
+		}
+	}
 	int rc = count_trace(r, &st, &f);
 	if (rc < 0) {
 		cli_error("stat", "%s", xt_reader_error(r)->msg);
+		free_timing(st.t);
 		free(st.rips.slot);
 		free(st.vc);
 		guest_code_close(g);
@@ -421,6 +662,7 @@ int cmd_stat(int argc, char **argv)
 		printf("}");
 		if (vc)
 			print_vcpus_json(h, vc);
+		print_time_json(st.t, hz);
 		printf("}\n");
 	} else {
 		char of[64] = "";
@@ -440,6 +682,10 @@ int cmd_stat(int argc, char **argv)
 		}
 		if (other)
 			printf("%-16s %9" PRIu64 "\n", "other", other);
+		if (st.t)
+			print_time_text(st.t, hz);
+		else
+			printf("\ntime: not captured (record with --capture time for time per exit reason)\n");
 		printf("\nirq vector   injected   taken\n");
 		bool any = false;
 		for (unsigned v = 0; v < 256; v++) {
@@ -465,6 +711,7 @@ int cmd_stat(int argc, char **argv)
 			printf("  0x%-16" PRIx64 " %9" PRIu64 "  %s\n", top[i].rip, top[i].count, code);
 		}
 	}
+	free_timing(st.t);
 	free(rips.slot);
 	free(vc);
 	fflush(stdout);

@@ -68,7 +68,9 @@ static void json_view(FILE *o, const struct xd_view *v, const struct xt_field *c
 		fputs(",\"exit\":", o);
 		json_exit(o, v->state);
 		fputs(",\"changed\":", o);
-		json_state_fields(o, v->state, v->changed, 0);
+		struct xt_field_set changed = *v->changed;
+		fmt_drop_host_time(&changed);	/* host clocks, never compared */
+		json_state_fields(o, v->state, &changed, 0);
 		if (fields) {
 			fputs(",\"values\":{", o);
 			for (size_t i = 0; i < n_fields; i++) {

@@ -239,7 +239,7 @@ static void step_body(char *buf, size_t size, const struct xd_view *v, const str
 	for (size_t i = 0; i < n; i++) {
 		const struct xt_field *f = list ? list[i] : &table[i];
 		if (!list && (!f->name || !xt_field_set_has(v->changed, f->id) || f->id == XT_F_RIP ||
-			      fmt_is_exit_payload(f)))
+			      fmt_is_exit_payload(f) || fmt_is_host_time(f)))
 			continue;
 		if (list && f->id == XT_F_RIP)
 			continue;

@@ -107,6 +107,7 @@ void fx_header_init(struct fx_header *fh, uint32_t capture)
 		.cpuid = fh->cpuid, .n_cpuid = 2, .memory = fh->memory, .n_memory = 2,
 		.injections = fh->inj, .n_injections = 2, .stats_names = fh->stats, .n_stats = 2,
 		.platform = XT_PLATFORM_PIT | XT_PLATFORM_PIC,
+		.time_hz = capture & XT_CAPTURE_TIME ? 2000000000 : 0,
 	};
 	for (size_t i = 0; i < sizeof(fh->image); i++)
 		fh->image[i] = (uint8_t)(i ^ 0x5a);
@@ -143,6 +144,11 @@ void fx_step(struct fx_rng *r, struct xt_state *s, uint64_t step, uint32_t captu
 	s->exit.debug_dr6 = 0xffff4ff0;
 	s->exit.debug_dr7 = 0x400;
 	s->exit.debug_pc = s->regs.rip;
+	if (capture & XT_CAPTURE_TIME) {
+		/* a KVM_RUN of a few thousand ticks and a gap of a few hundred before it */
+		s->time.run += 3000 + (step * 37 % 500);
+		s->time.out += 400 + (step * 11 % 90);
+	}
 	if (!busy || step % 7)
 		return;
 

@@ -20,14 +20,14 @@
 #include "test_util.h"
 
 #define CAPTURE (XT_CAPTURE_DEFAULT | XT_CAPTURE_LAPIC | XT_CAPTURE_DEBUGREGS | \
-		 XT_CAPTURE_FPU | XT_CAPTURE_STATS)
+		 XT_CAPTURE_FPU | XT_CAPTURE_TIME | XT_CAPTURE_STATS)
 #define STEPS 120
 #define FRAME_STEPS 16
 
 static const char *const block_names[] = {
 	[XT_BLOCK_REGS] = "regs", [XT_BLOCK_SREGS] = "sregs", [XT_BLOCK_EVENTS] = "events",
 	[XT_BLOCK_EXIT] = "exit", [XT_BLOCK_DEBUGREGS] = "debugregs", [XT_BLOCK_LAPIC] = "lapic",
-	[XT_BLOCK_FPU] = "fpu",
+	[XT_BLOCK_FPU] = "fpu", [XT_BLOCK_TIME] = "time",
 };
 _Static_assert(sizeof(block_names) / sizeof(block_names[0]) == XT_NBLOCKS,
 	       "block names out of step with enum xt_block");

@@ -23,6 +23,8 @@
 #define BIG_CONSOLE (300u << 10)
 
 static char dir[] = "/tmp/xt-wthread-XXXXXX";
+/* what the traces capture: the default blocks, then with time, which the thread carries as a block of its own */
+static uint32_t capture = XT_CAPTURE_DEFAULT;
 
 /* The blocks the recorder would call unchanged: it compares them against the last step's. */
 static uint32_t same_blocks(const struct xt_state *prev, const struct xt_state *cur)
@@ -61,13 +63,13 @@ static int feed(const char *path, bool threaded, const struct xt_writer_options 
 	static struct xt_state s, prev;
 	static uint8_t big[BIG_CONSOLE];
 	struct xt_error err = { 0 };
-	fx_header_init(&fh, XT_CAPTURE_DEFAULT);
+	fx_header_init(&fh, capture);
 	memset(k, 0, sizeof(*k));
 	TEST_EQ_U64(0, xt_writer_open(&k->w, path, &fh.h, wo, &err), "open %s: %s", path, err.msg);
 	if (threaded)
 	{
 		const struct xt_state *initial = &fh.initial;
-		TEST_EQ_U64(0, wthread_start(&k->t, k->w, &initial, 1, &err), "start: %s", err.msg);
+		TEST_EQ_U64(0, wthread_start(&k->t, k->w, &initial, 1, capture & XT_CAPTURE_TIME, &err), "start: %s", err.msg);
 	}
 	for (size_t i = 0; i < sizeof(big); i++)
 		big[i] = (uint8_t)(i * 7 + 3);
@@ -75,7 +77,7 @@ static int feed(const char *path, bool threaded, const struct xt_writer_options 
 	s = prev = fh.initial;
 	int rc = 0;
 	for (uint64_t i = 1; i <= STEPS && !rc; i++) {
-		fx_step(&rng, &s, i, XT_CAPTURE_DEFAULT, true);
+		fx_step(&rng, &s, i, capture, true);
 		/* the first step claims nothing unchanged, as the recorder's last one does */
 		rc = put_step(k, &s, i == 1 ? 0 : same_blocks(&prev, &s));
 		prev = s;
@@ -143,7 +145,7 @@ static void same_records(const char *a_path, const char *b_path)
 			    (unsigned long long)ra.step);
 		TEST_EQ_U64(ra.step, rb.step, "record step");
 		if (ra.type == XT_REC_STEP) {
-			const struct xt_field *f = fx_state_differs(ra.state, rb.state, XT_CAPTURE_DEFAULT);
+			const struct xt_field *f = fx_state_differs(ra.state, rb.state, capture);
 			TEST_ASSERT(!f, "step %llu: %s differs", (unsigned long long)ra.step, f ? f->name : "");
 			steps++;
 		} else if (ra.type == XT_REC_EVENT) {
@@ -209,6 +211,18 @@ int main(void)
 	write_trace(direct, false);
 	write_trace(threaded, true);
 	same_records(direct, threaded);
+	capture |= XT_CAPTURE_TIME;
+	write_trace(direct, false);
+	write_trace(threaded, true);
+	same_records(direct, threaded);
+	struct xt_reader *r;
+	struct xt_error err = { 0 };
+	TEST_EQ_U64(0, xt_reader_open(&r, threaded, &err), "%s", err.msg);
+	TEST_ASSERT(xt_reader_header(r)->vm.capture & XT_CAPTURE_TIME, "the second pair captures time");
+	TEST_ASSERT(xt_reader_footer(r) && xt_reader_footer(r)->final->time.run > STEPS * 3000,
+		    "and the time reached the footer's final state");
+	xt_reader_close(r);
+	capture = XT_CAPTURE_DEFAULT;
 	write_error();
 	unlink(direct);
 	unlink(threaded);
