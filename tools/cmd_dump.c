@@ -189,7 +189,7 @@ static void print_step_json(FILE *o, const struct xt_record *rec, bool several,
 	fmt_drop_host_time(&changed);
 	json_state_fields(o, s, &changed, 0);
 	if (t->known)
-		fprintf(o, ",\"time\":{\"run_ns\":%.0f,\"gap_ns\":%.0f}", t->run_us * 1e3, t->gap_us * 1e3);
+		fprintf(o, ",\"time\":{\"run_ns\":\"%.0f\",\"gap_ns\":\"%.0f\"}", t->run_us * 1e3, t->gap_us * 1e3);
 	fputs("}\n", o);
 }
 

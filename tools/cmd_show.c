@@ -404,7 +404,7 @@ static void print_json(const struct xt_header *h, struct guest_code *g, const st
 	if ((h->vm.capture & XT_CAPTURE_TIME) && h->vm.time_hz && fd->have_before) {
 		double run, gap;
 		fmt_step_time(&fd->before.time, &s->time, h->vm.time_hz, &run, &gap);
-		fprintf(o, ",\"time\":{\"run_ns\":%.0f,\"gap_ns\":%.0f}", run * 1e3, gap * 1e3);
+		fprintf(o, ",\"time\":{\"run_ns\":\"%.0f\",\"gap_ns\":\"%.0f\"}", run * 1e3, gap * 1e3);
 	}
 	fputs(",\"events\":[", o);
 	for (size_t i = 0; i < fd->n_events; i++)

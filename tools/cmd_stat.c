@@ -428,9 +428,10 @@ static void print_time_text(const struct timing *t, uint64_t hz)
 static void time_obj_json(const struct time_key_stats *k, uint64_t hz)
 {
 	const struct time_hist *h = &k->run;
-	printf("\"count\":%" PRIu64 ",\"total_ns\":%.0f,\"mean_ns\":%.0f,\"min_ns\":%.0f,\"max_ns\":%.0f,"
-	       "\"p99_ns\":%.0f,\"after_count\":%" PRIu64 ",\"after_total_ns\":%.0f,\"after_mean_ns\":%.0f,"
-	       "\"after_max_ns\":%.0f",
+	/* nanoseconds are decimal strings, as everywhere in exitrace-json/1 (docs/json.md) */
+	printf("\"count\":%" PRIu64 ",\"total_ns\":\"%.0f\",\"mean_ns\":\"%.0f\",\"min_ns\":\"%.0f\","
+	       "\"max_ns\":\"%.0f\",\"p99_ns\":\"%.0f\",\"after_count\":%" PRIu64 ",\"after_total_ns\":\"%.0f\","
+	       "\"after_mean_ns\":\"%.0f\",\"after_max_ns\":\"%.0f\"",
 	       h->count, to_ns(h->total, hz), h->count ? to_ns(h->total, hz) / (double)h->count : 0.0,
 	       to_ns(h->min, hz), to_ns(h->max, hz), to_ns(time_hist_quantile(h, 0.99), hz), k->after_count,
 	       to_ns(k->after_total, hz), k->after_count ? to_ns(k->after_total, hz) / (double)k->after_count : 0.0,
@@ -467,7 +468,7 @@ static void print_time_json(const struct timing *t, uint64_t hz)
 		printf(",\"time\":null");
 		return;
 	}
-	printf(",\"time\":{\"time_hz\":%" PRIu64 ",\"run_ns\":%.0f,\"after_ns\":%.0f,\"exits\":{", hz,
+	printf(",\"time\":{\"time_hz\":%" PRIu64 ",\"run_ns\":\"%.0f\",\"after_ns\":\"%.0f\",\"exits\":{", hz,
 	       to_ns(t->run, hz), to_ns(t->after, hz));
 	const char *sep = "";
 	for (unsigned i = 0; i < REASONS; i++) {

@@ -62,8 +62,17 @@ def plausible(name, s):
     check(s["min_ns"] >= 100, f"{name}: a KVM_RUN under 100 ns is no KVM_RUN: {s}")
 
 
+def ns_ints(o):
+    """exitrace-json/1 writes nanoseconds as decimal strings (docs/json.md): numbers here."""
+    if isinstance(o, dict):
+        return {k: int(v) if k.endswith("_ns") and isinstance(v, str) else ns_ints(v) for k, v in o.items()}
+    if isinstance(o, list):
+        return [ns_ints(v) for v in o]
+    return o
+
+
 def stat_json(path, *args):
-    return json.loads(run("stat", "--json", path, *args))
+    return ns_ints(json.loads(run("stat", "--json", path, *args)))
 
 
 def check_time(name, path, wall, exits_expected=None, *args):
@@ -83,10 +92,11 @@ def check_time(name, path, wall, exits_expected=None, *args):
     check(abs(total - t["run_ns"]) <= len(t["exits"]), f"{name}: reasons' totals add up to run_ns: {total} vs {t['run_ns']}")
     # what the steps took in and after KVM_RUN happened while the recorder ran
     check(0 < t["run_ns"] + t["after_ns"] <= wall * 1e9, f"{name}: {t['run_ns']} + {t['after_ns']} ns within {wall} s")
-    info = json.loads(run("info", "--json", path))
+    info = ns_ints(json.loads(run("info", "--json", path)))
     dur = info["end"]["duration_ns"]
     # the footer's duration runs from the first KVM_RUN to the end: the steps' times lie within it
-    check(t["run_ns"] + t["after_ns"] <= dur * 1.01, f"{name}: within the recording's {dur} ns: {t}")
+    # (5 %: the TSC's rate is measured against CLOCK_MONOTONIC at start, which a loaded host skews)
+    check(t["run_ns"] + t["after_ns"] <= dur * 1.05, f"{name}: within the recording's {dur} ns: {t}")
     return st
 
 
@@ -146,7 +156,7 @@ with tempfile.TemporaryDirectory() as d:
     check(abs(sum(e["dur"] for e in sl) * 1e3 - st["time"]["run_ns"]) <= st["steps"], "perfetto: durations add up")
 
     # dump and show: a step's KVM_RUN and the gap before it, not the cumulative clocks as changed fields
-    dj = [json.loads(l) for l in run("dump", "--json", io).splitlines()]
+    dj = [ns_ints(json.loads(l)) for l in run("dump", "--json", io).splitlines()]
     dsteps = [x for x in dj if "rip" in x]
     check(all("time" in x and x["time"]["run_ns"] > 0 and not any(k.startswith("time.") for k in x["changed"])
               for x in dsteps), f"dump --json: time of every step, no time.* in changed: {dsteps[:2]}")
