@@ -34,6 +34,7 @@
 #include "vcpu_stats.h"
 #include "vcpu_step.h"
 #include "writer_thread.h"
+#include "xt_util.h"
 
 #define TICK_US 100000
 #define RFLAGS_IF (1ull << 9)

@@ -19,6 +19,7 @@
 
 #include "exitrace.h"
 #include "fuzz.h"
+#include "xt_util.h"
 
 /* Records read after a seek: enough to cross into the next frame now and then. */
 #define AFTER_SEEK 24
