@@ -366,7 +366,7 @@ int cmd_dump(int argc, char **argv)
 	step_filter_init(&d.filter);
 	int c;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":f:t:v:jh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":f:t:v:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'f':
 			if (!cli_parse_u64(optarg, &from))

@@ -473,7 +473,7 @@ int cmd_show(int argc, char **argv)
 		return XT_EXIT_ERROR;
 	int c;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":v:jh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":v:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'j': json = true; break;
 		case 'v':

@@ -298,7 +298,7 @@ int cmd_stat(int argc, char **argv)
 	char msg[512];
 	int c;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":v:jh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":v:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'j': json = true; break;
 		case 'v':

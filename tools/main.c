@@ -107,8 +107,12 @@ static void usage(FILE *f)
 void cli_print_usage(FILE *f, const char *cmd)
 {
 	const struct xt_command *c = find_command(cmd);
-	if (c)
+	if (c) {
 		fprintf(f, "usage: exitrace %s %s\n  %s\n", c->name, c->args, c->summary);
+		const char *options = help_options(c->name);
+		if (options)
+			fprintf(f, "\n%s", options);
+	}
 }
 
 /*
