@@ -23,7 +23,14 @@ extern "C" {
 
 struct xt_reader;
 
+/*
+ * size: the caller sets it to sizeof(struct xt_record) before the first
+ * xt_reader_next() (or uses XT_RECORD_INIT); the reader keeps it.  A later
+ * version of the library that adds fields at the end fills only the bytes
+ * a program built against this one has.
+ */
 struct xt_record {
+	size_t size;
 	uint32_t type;			/* XT_REC_STEP, XT_REC_EVENT or XT_REC_KEYFRAME */
 	/*
 	 * step number (events: the event's step): the place in the global
@@ -54,6 +61,7 @@ struct xt_record {
 	/* XT_REC_STEP: the step's number among its vCPU's steps, from 1 (KEYFRAME: vCPU 0's so far) */
 	uint64_t vcpu_step;
 };
+#define XT_RECORD_INIT { sizeof(struct xt_record), 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 }
 
 /*
  * Open a trace, read its header, and its footer if the trace is complete.
@@ -91,7 +99,7 @@ bool xt_reader_truncated(const struct xt_reader *r);
  * The next record in file order, which is the order the steps of all vCPUs
  * happened in.  Returns 1 with *rec filled, 0 at the end
  * of the trace (for a truncated trace: after its last complete frame), or a
- * negative errno.  Keyframes are only returned when keyframes is set by
+ * negative errno (-EINVAL: rec->size is not set).  Keyframes are only returned when keyframes is set by
  * xt_reader_set_keyframes().
  */
 int xt_reader_next(struct xt_reader *r, struct xt_record *rec);

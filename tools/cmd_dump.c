@@ -432,7 +432,7 @@ int cmd_dump(int argc, char **argv)
 	int rc = 0;
 	if (from > 1)
 		rc = xt_reader_seek(r, from);
-	struct xt_record rec;
+	struct xt_record rec = XT_RECORD_INIT;
 	/* text goes through tout; --json writes to o itself */
 	text_out_init(&tout, d.o);
 	shown_fields_init(&d.shown);

@@ -136,7 +136,7 @@ static int find_step(struct xt_reader *r, const struct target *t, struct guest_c
 			have[v] = true;
 		}
 	}
-	struct xt_record rec;
+	struct xt_record rec = XT_RECORD_INIT;
 	bool in = false;
 	while ((rc = xt_reader_next(r, &rec)) > 0) {
 		if (rec.type == XT_REC_EVENT) {

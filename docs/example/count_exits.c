@@ -26,7 +26,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	uint64_t count[REASONS] = { 0 }, other = 0, steps = 0;
-	struct xt_record rec;
+	struct xt_record rec = XT_RECORD_INIT;
 	int rc;
 	while ((rc = xt_reader_next(r, &rec)) > 0) {
 		if (rec.type != XT_REC_STEP)

@@ -8,7 +8,12 @@ lib=$1 map=$2
 shift 2
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-nm -D --defined-only "$lib" | awk '$2 != "A" {print $3}' | sort -u >"$tmp/exported"
+nm -D --defined-only "$lib" | awk '$2 != "A" {print $3}' | sed 's/@.*//' | sort -u >"$tmp/exported"
+# every one of them in the version node EXITRACE_0
+if nm -D --defined-only "$lib" | awk '$2 != "A" {print $3}' | grep -v '@@EXITRACE_0$'; then
+	echo "the functions above are not of version EXITRACE_0"
+	exit 1
+fi
 grep -oE '^[[:space:]]+xt_[a-z0-9_]+;' "$map" | tr -d ' \t;' | sort -u >"$tmp/listed"
 # the functions the headers declare (comments dropped; not the static inline ones)
 perl -0777 -pe 's{/\*.*?\*/}{}gs; s{\n}{ }g; s{;}{;\n}g' "$@" | grep -v 'static inline' |

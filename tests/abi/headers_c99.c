@@ -12,6 +12,8 @@ int main(void)
 	xt_field_set_add(&set, XT_F_RIP);
 	xt_field_set_add(&set, XT_F_CR0);
 	struct xt_event ev = { 0 };
+	struct xt_record rec = XT_RECORD_INIT;
+	struct xt_writer_options opts = XT_WRITER_OPTIONS_INIT;
 	ev.kind = XT_EV_IRQ_TAKEN;
 	ev.taken.candidates[0] = 0x3;	/* through the anonymous union */
 	int bad = 0;
@@ -21,6 +23,10 @@ int main(void)
 	}
 	if (!xt_taken_ambiguous(&ev) || !xt_taken_candidate(&ev, 1) || xt_taken_candidate(&ev, 2)) {
 		fprintf(stderr, "taken candidates: wrong answer\n");
+		bad = 1;
+	}
+	if (rec.size != sizeof(rec) || opts.size != sizeof(opts)) {
+		fprintf(stderr, "XT_RECORD_INIT, XT_WRITER_OPTIONS_INIT: the size not set\n");
 		bad = 1;
 	}
 	if (xt_icr_vector(0x4030) != 0x30 || xt_icr_mode(0x4500) != 5) {

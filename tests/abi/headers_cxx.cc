@@ -13,9 +13,15 @@ int main()
 	const char *v = xt_version();
 	const xt_field *rip = xt_field_by_name("rip");
 	xt_event ev = xt_event();
+	xt_record rec = XT_RECORD_INIT;
+	xt_writer_options opts = XT_WRITER_OPTIONS_INIT;
 	ev.kind = XT_EV_IPI;
 	ev.ipi.icr = 0x4030;
 	int bad = 0;
+	if (rec.size != sizeof(rec) || opts.size != sizeof(opts)) {
+		std::fprintf(stderr, "XT_RECORD_INIT, XT_WRITER_OPTIONS_INIT: the size not set\n");
+		bad = 1;
+	}
 	if (!v || !*v) {
 		std::fprintf(stderr, "xt_version: empty\n");
 		bad = 1;
