@@ -22,6 +22,7 @@
 #include "attach.h"
 #include "host_probe.h"
 #include "writer_thread.h"
+#include "xt_util.h"
 
 uint64_t att_now_ns(void)
 {

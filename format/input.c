@@ -165,3 +165,10 @@ int xti_open_input(const char *path, const char *name, uint64_t *size, struct xt
 	*size = (uint64_t)st.st_size;
 	return tmp;
 }
+
+int xt_input_open(const char *path, uint64_t *size, struct xt_error *err)
+{
+	if (!path || !size)
+		return xti_err(err, -EINVAL, "xt_input_open: no path or no size");
+	return xti_open_input(path, strcmp(path, "-") ? path : "standard input", size, err);
+}

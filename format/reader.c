@@ -1677,7 +1677,13 @@ static inline const struct memo_entry *fast_step(struct xt_reader *r)
 	return r->peek_m;
 }
 
-int xt_reader_next(struct xt_reader *r, struct xt_record *rec)
+/*
+ * struct xt_record as this library first had it (0.1): the least a
+ * caller's size may say.  Fields are only ever added at the end.
+ */
+#define XT_RECORD_SIZE_0 (offsetof(struct xt_record, vcpu_step) + sizeof(uint64_t))
+
+static int next_record(struct xt_reader *r, struct xt_record *rec)
 {
 	const struct memo_entry *m = fast_step(r);
 	if (!m)
@@ -1694,13 +1700,32 @@ int xt_reader_next(struct xt_reader *r, struct xt_record *rec)
 	return 1;
 }
 
+int xt_reader_next(struct xt_reader *r, struct xt_record *rec)
+{
+	size_t size = rec->size;
+	int rc;
+	if (size >= sizeof(*rec)) {
+		rc = next_record(r, rec);
+	} else if (size >= XT_RECORD_SIZE_0) {
+		/* a program built against an older, shorter struct: what it has room for */
+		struct xt_record full;
+		rc = next_record(r, &full);
+		memcpy(rec, &full, size);
+	} else {
+		return xti_err(&r->err, -EINVAL, "struct xt_record: size %zu; set it to "
+			       "sizeof(struct xt_record)", size);
+	}
+	rec->size = size;
+	return rc;
+}
+
 int xt_reader_peek(struct xt_reader *r, uint32_t *type)
 {
 	if (fast_step(r)) {
 		*type = XT_REC_STEP;
 		return 1;
 	}
-	struct xt_record rec;
+	struct xt_record rec = { .size = sizeof(rec) };
 	int rc = advance(r, &rec, true);
 	if (rc > 0)
 		*type = rec.type;
@@ -1720,7 +1745,7 @@ static int scan_frames(struct xt_reader *r)
 	rewind_stream(r);
 	struct xt_record rec;
 	int rc;
-	while ((rc = xt_reader_next(r, &rec)) > 0)
+	while ((rc = next_record(r, &rec)) > 0)
 		;
 	if (rc < 0)
 		return rc;

@@ -475,6 +475,9 @@ static void writer_free(struct xt_writer *w)
 	free(w);
 }
 
+/* struct xt_writer_options as this library first had it (0.1); fields are only ever added at the end. */
+#define XT_WRITER_OPTIONS_SIZE_0 (offsetof(struct xt_writer_options, frame_max_bytes) + sizeof(uint32_t))
+
 int xt_writer_open(struct xt_writer **out, const char *path, const struct xt_header *h,
 		   const struct xt_writer_options *opts, struct xt_error *err)
 {
@@ -487,6 +490,15 @@ int xt_writer_open(struct xt_writer **out, const char *path, const struct xt_hea
 	if (n_vcpus > 1 && !h->initial_vcpus)
 		return xti_err(err, -EINVAL, "the header has no initial state for vCPUs 1 to %u",
 			       n_vcpus - 1);
+	/* the options as the caller's version of the struct has them, defaults for the rest */
+	struct xt_writer_options o = { .size = sizeof(o) };
+	if (opts) {
+		if (opts->size < XT_WRITER_OPTIONS_SIZE_0)
+			return xti_err(err, -EINVAL, "struct xt_writer_options: size %zu; set it to "
+				       "sizeof(struct xt_writer_options)", opts->size);
+		memcpy(&o, opts, opts->size < sizeof(o) ? opts->size : sizeof(o));
+	}
+	opts = &o;
 	struct xt_writer *w = calloc(1, sizeof(*w));
 	if (!w)
 		return xti_err(err, -ENOMEM, "out of memory");
@@ -500,8 +512,8 @@ int xt_writer_open(struct xt_writer **out, const char *path, const struct xt_hea
 		return xti_err(err, -ENOMEM, "out of memory for %u vCPUs", n_vcpus);
 	}
 	w->capture = h->vm.capture ? h->vm.capture : XT_CAPTURE_DEFAULT;
-	w->frame_max_steps = opts && opts->frame_max_steps ? opts->frame_max_steps : DEFAULT_FRAME_STEPS;
-	w->frame_max_bytes = opts && opts->frame_max_bytes ? opts->frame_max_bytes : DEFAULT_FRAME_BYTES;
+	w->frame_max_steps = opts->frame_max_steps ? opts->frame_max_steps : DEFAULT_FRAME_STEPS;
+	w->frame_max_bytes = opts->frame_max_bytes ? opts->frame_max_bytes : DEFAULT_FRAME_BYTES;
 	/* A frame ends after the record that fills it: leave room for that record. */
 	if (w->frame_max_bytes > FRAME_BYTES_MAX) {
 		uint32_t asked = w->frame_max_bytes;
@@ -515,7 +527,7 @@ int xt_writer_open(struct xt_writer **out, const char *path, const struct xt_hea
 	clock_gettime(CLOCK_MONOTONIC, &w->t0);
 
 	w->cctx = ZSTD_createCCtx();
-	int level = opts && opts->zstd_level ? opts->zstd_level : DEFAULT_LEVEL;
+	int level = opts->zstd_level ? opts->zstd_level : DEFAULT_LEVEL;
 	if (!w->cctx || ZSTD_isError(ZSTD_CCtx_setParameter(w->cctx, ZSTD_c_compressionLevel, level)) ||
 	    ZSTD_isError(ZSTD_CCtx_setParameter(w->cctx, ZSTD_c_checksumFlag, 1))) {
 		writer_free(w);

@@ -13,6 +13,7 @@
 
 #include "xt_records.h"
 #include "xt_state.h"
+#include "xt_util.h"
 
 /* ---- errors ---- */
 

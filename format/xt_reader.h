@@ -23,7 +23,14 @@ extern "C" {
 
 struct xt_reader;
 
+/*
+ * size: the caller sets it to sizeof(struct xt_record) before the first
+ * xt_reader_next() (or uses XT_RECORD_INIT); the reader keeps it.  A later
+ * version of the library that adds fields at the end fills only the bytes
+ * a program built against this one has.
+ */
 struct xt_record {
+	size_t size;
 	uint32_t type;			/* XT_REC_STEP, XT_REC_EVENT or XT_REC_KEYFRAME */
 	/*
 	 * step number (events: the event's step): the place in the global
@@ -54,6 +61,7 @@ struct xt_record {
 	/* XT_REC_STEP: the step's number among its vCPU's steps, from 1 (KEYFRAME: vCPU 0's so far) */
 	uint64_t vcpu_step;
 };
+#define XT_RECORD_INIT { sizeof(struct xt_record), 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 }
 
 /*
  * Open a trace, read its header, and its footer if the trace is complete.
@@ -64,6 +72,16 @@ struct xt_record {
  * reads as empty at once rather than being waited on.
  */
 int xt_reader_open(struct xt_reader **out, const char *path, struct xt_error *err);
+
+/*
+ * A descriptor to read path from with pread(), as xt_reader_open() reads
+ * it: a regular file opened, or a stream ("-" standard input, a pipe, a
+ * FIFO) copied to an unlinked temporary file (the copy stops early on
+ * bytes that cannot begin a trace).  For a caller that opens one stream
+ * several times (by "/dev/fd/N").  *size is the file's or the copy's
+ * length.  The descriptor (close-on-exec), or -errno with err set.
+ */
+int xt_input_open(const char *path, uint64_t *size, struct xt_error *err);
 
 /* Free the reader and everything it handed out.  Accepts NULL. */
 void xt_reader_close(struct xt_reader *r);
@@ -95,7 +113,7 @@ bool xt_reader_truncated(const struct xt_reader *r);
  * The next record in file order, which is the order the steps of all vCPUs
  * happened in.  Returns 1 with *rec filled, 0 at the end
  * of the trace (for a truncated trace: after its last complete frame), or a
- * negative errno.  Keyframes are only returned when keyframes is set by
+ * negative errno (-EINVAL: rec->size is not set).  Keyframes are only returned when keyframes is set by
  * xt_reader_set_keyframes().
  */
 int xt_reader_next(struct xt_reader *r, struct xt_record *rec);

@@ -234,69 +234,99 @@ struct xt_ktrace_field {
 	int64_t num;
 };
 
+/* The payloads of the event kinds (C++ allows no type defined in an anonymous union). */
+struct xt_ev_inject {
+	uint32_t method, vector;
+	int32_t result;	/* MSI, NMI: > 0 delivered, 0 refused; KVM_INTERRUPT: 0; < 0 -errno */
+	int64_t port;	/* the I/O write that triggered it, or -1 */
+};
+
+struct xt_ev_taken {
+	uint32_t vector, type, outcome, evidence;
+	uint64_t rip_before, rip_after, handler;
+	uint32_t has_error_code;
+	uint64_t error_code;
+	/*
+	 * Ambiguous: the vectors it may have been, a 256-bit set of
+	 * two or more (vector is then the lowest of them, for older
+	 * readers).  All zero: vector is decided.
+	 */
+	uint64_t candidates[4];
+};
+
+struct xt_ev_console {
+	const uint8_t *data;
+	size_t len;
+};
+
+struct xt_ev_input {
+	uint32_t what;	/* enum xt_input_what */
+	uint32_t n;
+	struct xt_input_value v[XT_INPUT_MAX_VALUES];
+	const uint8_t *data;	/* XT_INPUT_ANSWER: the bytes; NULL: none */
+	size_t data_len;
+};
+
+struct xt_ev_ktrace {
+	const char *name;	/* "kvm:kvm_apic_accept_irq" */
+	uint64_t ts_ns;		/* trace clock (CLOCK_MONOTONIC) */
+	uint32_t cpu;
+	const struct xt_ktrace_field *fields;
+	size_t n_fields;
+};
+
+struct xt_ev_note {
+	const char *text;
+};
+
+struct xt_ev_stats {
+	size_t n;
+	const uint32_t *index;	/* into the header's stats_names */
+	const int64_t *delta;
+};
+
+struct xt_ev_ipi {
+	/*
+	 * The interrupt command as written (vcpu is the sender): xAPIC,
+	 * ICR high << 32 | ICR low; x2APIC, the MSR's value (destination
+	 * in bits 63:32 either way, wider in x2APIC).
+	 */
+	uint64_t icr;
+	uint32_t x2apic;	/* 1: written as MSR 0x830; 0: to the xAPIC page */
+};
+
+struct xt_ev_mp {
+	/* the vCPU's KVM_MP_STATE_* before and after (e.g. INIT received -> runnable) */
+	uint32_t from, to;
+	uint32_t by_sipi;	/* 1: a start by SIPI, whose vector follows */
+	uint32_t sipi_vector;	/* CS = vector << 8, IP 0 */
+};
+
+/*
+ * struct xt_event's payload is an anonymous union: C11 and C++ have them;
+ * GCC and Clang take one in C99 too (-std=c99 -pedantic) when marked as
+ * deliberate.
+ */
+#if defined(__GNUC__) && !defined(__cplusplus) && (!defined(__STDC_VERSION__) || __STDC_VERSION__ < 201112L)
+#define XT_ANON_UNION __extension__ union
+#else
+#define XT_ANON_UNION union
+#endif
+
 struct xt_event {
 	uint32_t kind;		/* enum xt_event_kind */
 	uint64_t step;
 	uint32_t vcpu;		/* the vCPU it is about */
-	union {
-		struct {
-			uint32_t method, vector;
-			int32_t result;	/* MSI, NMI: > 0 delivered, 0 refused; KVM_INTERRUPT: 0; < 0 -errno */
-			int64_t port;	/* the I/O write that triggered it, or -1 */
-		} inject;
-		struct {
-			uint32_t vector, type, outcome, evidence;
-			uint64_t rip_before, rip_after, handler;
-			uint32_t has_error_code;
-			uint64_t error_code;
-			/*
-			 * Ambiguous: the vectors it may have been, a 256-bit set of
-			 * two or more (vector is then the lowest of them, for older
-			 * readers).  All zero: vector is decided.
-			 */
-			uint64_t candidates[4];
-		} taken;
-		struct {
-			const uint8_t *data;
-			size_t len;
-		} console;
-		struct {
-			uint32_t what;	/* enum xt_input_what */
-			uint32_t n;
-			struct xt_input_value v[XT_INPUT_MAX_VALUES];
-			const uint8_t *data;	/* XT_INPUT_ANSWER: the bytes; NULL: none */
-			size_t data_len;
-		} input;
-		struct {
-			const char *name;	/* "kvm:kvm_apic_accept_irq" */
-			uint64_t ts_ns;		/* trace clock (CLOCK_MONOTONIC) */
-			uint32_t cpu;
-			const struct xt_ktrace_field *fields;
-			size_t n_fields;
-		} ktrace;
-		struct {
-			const char *text;
-		} note;
-		struct {
-			size_t n;
-			const uint32_t *index;	/* into the header's stats_names */
-			const int64_t *delta;
-		} stats;
-		struct {
-			/*
-			 * The interrupt command as written (vcpu is the sender): xAPIC,
-			 * ICR high << 32 | ICR low; x2APIC, the MSR's value (destination
-			 * in bits 63:32 either way, wider in x2APIC).
-			 */
-			uint64_t icr;
-			uint32_t x2apic;	/* 1: written as MSR 0x830; 0: to the xAPIC page */
-		} ipi;
-		struct {
-			/* the vCPU's KVM_MP_STATE_* before and after (e.g. INIT received -> runnable) */
-			uint32_t from, to;
-			uint32_t by_sipi;	/* 1: a start by SIPI, whose vector follows */
-			uint32_t sipi_vector;	/* CS = vector << 8, IP 0 */
-		} mp;
+	XT_ANON_UNION {
+		struct xt_ev_inject inject;
+		struct xt_ev_taken taken;
+		struct xt_ev_console console;
+		struct xt_ev_input input;
+		struct xt_ev_ktrace ktrace;
+		struct xt_ev_note note;
+		struct xt_ev_stats stats;
+		struct xt_ev_ipi ipi;
+		struct xt_ev_mp mp;
 	};
 };
 
@@ -417,16 +447,6 @@ bool xt_kvm_param_is_apicv(const char *key);
 
 /* Fill masks (by field id) with the library's default compare masks. */
 void xt_default_compare_masks(uint64_t masks[XT_FIELD_ID_LIMIT]);
-
-/*
- * The length of the valid UTF-8 sequence at p (at most n bytes), or 0 if
- * there is none.  Text strings in a trace are UTF-8 (RFC 8949 3.1): the
- * writer stores a '?' for every byte that is not part of one.
- */
-size_t xt_utf8_len(const uint8_t *p, size_t n);
-
-/* SHA-256 of a buffer. */
-void xt_sha256(const void *data, size_t len, uint8_t out[32]);
 
 /* The library's version string ("0.1.0"). */
 const char *xt_version(void);

@@ -25,11 +25,19 @@ extern "C" {
 
 struct xt_writer;
 
+/*
+ * size: the caller sets it to sizeof(struct xt_writer_options) (or uses
+ * XT_WRITER_OPTIONS_INIT).  A later version of the library that adds
+ * options at the end reads only the bytes a program built against this
+ * one gave it, and takes the defaults for the rest.
+ */
 struct xt_writer_options {
+	size_t size;
 	int zstd_level;			/* 0: the library's default */
 	uint32_t frame_max_steps;	/* 0: default (65536) */
 	uint32_t frame_max_bytes;	/* raw CBOR per frame; 0: default (1 MiB); at most 32 MiB */
 };
+#define XT_WRITER_OPTIONS_INIT { sizeof(struct xt_writer_options), 0, 0, 0 }
 
 /*
  * Open path to write a trace (or other output) to, as xt_writer_open() does:
@@ -52,7 +60,9 @@ int xt_open_output(const char *path, struct xt_error *err);
  * Create (or truncate) path (with xt_open_output()) and write the file magic
  * and the header frame.
  * The header is copied; h->initial is the state deltas start from.
- * opts may be NULL.  On failure *out is NULL and err (if not NULL) says why.
+ * opts may be NULL (the defaults); its size must be set (-EINVAL if it is
+ * smaller than this version's first layout).  On failure *out is NULL and
+ * err (if not NULL) says why.
  */
 int xt_writer_open(struct xt_writer **out, const char *path, const struct xt_header *h,
 		   const struct xt_writer_options *opts, struct xt_error *err);

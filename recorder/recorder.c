@@ -34,6 +34,7 @@
 #include "vcpu_stats.h"
 #include "vcpu_step.h"
 #include "writer_thread.h"
+#include "xt_util.h"
 
 #define TICK_US 100000
 #define RFLAGS_IF (1ull << 9)
@@ -256,7 +257,10 @@ static int setup(struct recorder *r)
 	}
 	h.extra = extra;
 	h.n_extra = n_extra;
-	if ((rc = xt_writer_open(&r->w, o->output, &h, &o->writer, err)))
+	/* the recorder's options hold a writer's options of this very build: their size is ours */
+	struct xt_writer_options wo = o->writer;
+	wo.size = sizeof(wo);
+	if ((rc = xt_writer_open(&r->w, o->output, &h, &wo, err)))
 		return rc;
 	/*
 	 * The writer thread takes the default blocks only; heavier capture

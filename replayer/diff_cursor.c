@@ -165,7 +165,7 @@ static int gather(struct xd_cursor *c)
 	uint32_t type;
 	int rc;
 	while ((rc = xt_reader_peek(c->r, &type)) > 0 && type == XT_REC_EVENT) {
-		struct xt_record rec;
+		struct xt_record rec = XT_RECORD_INIT;
 		rc = xt_reader_next(c->r, &rec);
 		if (rc <= 0)
 			return rc < 0 ? rc : -EBADMSG;
@@ -229,7 +229,7 @@ int xd_cursor_next(struct xd_cursor *c)
 	uint64_t rip = c->state->regs.rip, rsp = c->state->regs.rsp;
 	if (c->ev.n)
 		xd_events_clear(&c->ev);
-	struct xt_record rec;
+	struct xt_record rec = XT_RECORD_INIT;
 	for (;;) {
 		int rc = xt_reader_next(c->r, &rec);
 		if (rc < 0)

@@ -137,7 +137,7 @@ static int on_event(struct side *s, const struct xt_event *ev)
 /* Read up to the next step record (its vCPU in *vcpu): 1, 0 at the end, or a negative errno. */
 static int next_step(struct side *s, uint32_t *vcpu, uint64_t *global)
 {
-	struct xt_record rec;
+	struct xt_record rec = XT_RECORD_INIT;
 	for (;;) {
 		int rc = xt_reader_next(s->r, &rec);
 		if (rc <= 0)

@@ -293,7 +293,7 @@ static void gather_context(struct replay *r, struct replay_divergence *d)
 	uint64_t first = d->step > k ? d->step - k : 1, last = d->step + k;
 	if (d->step == 0 || k == 0 || xt_reader_seek(r->rd, first) < 0)
 		return;
-	struct xt_record rec;
+	struct xt_record rec = XT_RECORD_INIT;
 	while (xt_reader_next(r->rd, &rec) > 0) {
 		if (rec.step > last)
 			break;
@@ -684,7 +684,7 @@ static int take_mp_state(struct replay *r, const struct xt_event *ev)
 
 static int replay_loop(struct replay *r)
 {
-	struct xt_record rec;
+	struct xt_record rec = XT_RECORD_INIT;
 	int rc;
 	if ((rc = check_start(r)))
 		return rc;

@@ -40,6 +40,8 @@ int cli_error(const char *cmd, const char *fmt, ...) __attribute__((format(print
 int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Print the usage of a command to f. */
 void cli_print_usage(FILE *f, const char *cmd);
+/* A command's options, defaults and examples for its --help (help_options.c). */
+const char *help_options(const char *cmd);
 /* Parse an unsigned number (decimal, 0x hex); false if it is not one. */
 bool cli_parse_u64(const char *s, uint64_t *v);
 

@@ -205,9 +205,9 @@ int cmd_diff(int argc, char **argv)
 	int c;
 	opterr = 0;
 	struct term_options term = { 0 };
-	while ((c = getopt_long(argc, argv, ":hU:", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":hC:", opts, NULL)) != -1) {
 		switch (c) {
-		case 'U':
+		case 'C':
 		case O_CONTEXT:
 			if (!cli_parse_u64(optarg, &v) || v > 1000)
 				return cli_usage_error("diff", "--context needs a number of steps (0-1000), not '%s'",

@@ -406,7 +406,7 @@ int cmd_dump(int argc, char **argv)
 	int c;
 	opterr = 0;
 	struct term_options term = { 0 };
-	while ((c = getopt_long(argc, argv, ":f:t:v:jh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":f:t:v:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'f':
 			if (!cli_parse_u64(optarg, &from))
@@ -489,7 +489,7 @@ int cmd_dump(int argc, char **argv)
 	int rc = 0;
 	if (from > 1)
 		rc = xt_reader_seek(r, from);
-	struct xt_record rec;
+	struct xt_record rec = XT_RECORD_INIT;
 	/* text goes through tout; --json writes to o itself */
 	text_out_init(&tout, d.o);
 	shown_fields_init(&d.shown);

@@ -308,7 +308,7 @@ int cmd_export(int argc, char **argv)
 		fprintf(x.o, "%s%s\n", CSV_COLUMNS, x.clk ? CSV_TIME_COLUMNS : "");
 	else
 		pf_begin(&x, argv[optind]);
-	struct xt_record rec;
+	struct xt_record rec = XT_RECORD_INIT;
 	int rc;
 	while ((rc = xt_reader_next(r, &rec)) > 0) {
 		if (rec.type == XT_REC_STEP) {

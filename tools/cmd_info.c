@@ -335,7 +335,7 @@ int cmd_info(int argc, char **argv)
 	uint64_t vcpu = CLI_ALL_VCPUS;
 	int c;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":v:jh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":v:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'j': json = true; break;
 		case 'V': verify = true; break;

@@ -303,7 +303,7 @@ int cmd_record(int argc, char **argv)
 	bool mode_set = false, timeout_set = false, vcpus_set = false;
 	int c;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":o:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":o:qh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'o': o.output = optarg; break;
 		case O_SCENARIO: scenario_name = optarg; break;
@@ -389,6 +389,7 @@ int cmd_record(int argc, char **argv)
 			if (c == O_INITRD && strchr(optarg, ','))
 				return cli_usage_error("record", "--initrd takes a file only; give its string with --module FILE,STRING");
 			break;
+		case 'q':
 		case O_QUIET: quiet = true; break;
 		case O_JSON_SUMMARY: json_summary = true; break;
 		case O_ONE_THREAD: o.writer_on_step_thread = true; break;

@@ -138,7 +138,7 @@ static int find_step(struct xt_reader *r, const struct target *t, struct guest_c
 			have[v] = true;
 		}
 	}
-	struct xt_record rec;
+	struct xt_record rec = XT_RECORD_INIT;
 	bool in = false;
 	while ((rc = xt_reader_next(r, &rec)) > 0) {
 		if (rec.type == XT_REC_EVENT) {
@@ -492,7 +492,7 @@ int cmd_show(int argc, char **argv)
 	int c;
 	opterr = 0;
 	struct term_options term = { 0 };
-	while ((c = getopt_long(argc, argv, ":v:jh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":v:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'j': json = true; break;
 		case 'v':

@@ -295,7 +295,7 @@ static void count_event(struct stats *st, const struct xt_event *ev)
  */
 static int count_trace(struct xt_reader *r, struct stats *st, const struct step_filter *f)
 {
-	struct xt_record rec;
+	struct xt_record rec = XT_RECORD_INIT;
 	struct counted_step held;
 	bool holding = false, matched = false, shown = false;
 	/* a held step's events are counted once it is known to count */
@@ -528,7 +528,7 @@ int cmd_stat(int argc, char **argv)
 	char msg[512];
 	int c;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":v:jh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":v:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'j': json = true; break;
 		case 'v':

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "xt_util.h"
 
 void json_str(FILE *f, const char *s)
 {

@@ -8,7 +8,6 @@
 #include <sys/stat.h>
 
 #include "cli.h"
-#include "xt_internal.h"
 #include "rec_util.h"
 #include "text_escape.h"
 
@@ -131,8 +130,12 @@ static void usage(FILE *f)
 void cli_print_usage(FILE *f, const char *cmd)
 {
 	const struct xt_command *c = find_command(cmd);
-	if (c)
+	if (c) {
 		fprintf(f, "usage: exitrace %s %s\n  %s\n", c->name, c->args, c->summary);
+		const char *options = help_options(c->name);
+		if (options)
+			fprintf(f, "\n%s", options);
+	}
 }
 
 /*
@@ -207,7 +210,7 @@ const char *cli_seekable_input(const char *cmd, const char *path, char *buf, siz
 		return path;	/* a file (or something the reader will refuse by name) */
 	struct xt_error err = { 0 };
 	uint64_t n;
-	int fd = xti_open_input(path, strcmp(path, "-") ? path : "standard input", &n, &err);
+	int fd = xt_input_open(path, &n, &err);
 	if (fd < 0) {
 		cli_error(cmd, "%s", err.msg);
 		return NULL;

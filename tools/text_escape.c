@@ -7,6 +7,7 @@
 
 #include "exitrace.h"
 #include "text_escape.h"
+#include "xt_util.h"
 
 static uint32_t decode(const uint8_t *p, size_t k)
 {

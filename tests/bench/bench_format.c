@@ -83,7 +83,7 @@ int main(int argc, char **argv)
 	}
 	uint64_t size = xt_reader_file_size(r);
 	double r0 = now(), c0 = cpu();
-	struct xt_record rec;
+	struct xt_record rec = XT_RECORD_INIT;
 	uint64_t n = 0, check = 0;
 	int rc;
 	while ((rc = xt_reader_next(r, &rec)) > 0) {

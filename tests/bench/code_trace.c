@@ -52,7 +52,7 @@ int main(int argc, char **argv)
 
 	size_t n = 0, cap = 1024;
 	struct xt_state *v = malloc(cap * sizeof(*v));
-	struct xt_record rec;
+	struct xt_record rec = XT_RECORD_INIT;
 	int rc;
 	while (v && (rc = xt_reader_next(r, &rec)) > 0) {
 		if (rec.type != XT_REC_STEP)

@@ -19,6 +19,7 @@
 
 #include "exitrace.h"
 #include "fuzz.h"
+#include "xt_util.h"
 
 /* Records read after a seek: enough to cross into the next frame now and then. */
 #define AFTER_SEEK 24
@@ -296,7 +297,7 @@ static void check_record(const struct xt_reader *r, const struct xt_record *rec,
 /* Read the whole trace; returns the last step number, or a negative errno. */
 static int64_t read_all(struct xt_reader *r)
 {
-	struct xt_record rec;
+	struct xt_record rec = XT_RECORD_INIT;
 	uint64_t step = 0;
 	int rc;
 	forget_vcpu_steps(0);
@@ -320,7 +321,7 @@ static void seek_and_read(struct xt_reader *r, uint64_t target)
 		return;
 	}
 	CHECK(rc == 0);
-	struct xt_record rec;
+	struct xt_record rec = XT_RECORD_INIT;
 	uint64_t step = UINT64_MAX;
 	bool seen_step = false;
 	forget_vcpu_steps(target > 1 ? UINT64_MAX : 0);

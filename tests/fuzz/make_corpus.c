@@ -113,7 +113,7 @@ static void write_trace(const struct trace_spec *t)
 	}
 	struct xt_writer *w;
 	struct xt_error err = { 0 };
-	struct xt_writer_options opts = { .frame_max_steps = t->frame_steps };
+	struct xt_writer_options opts = { .size = sizeof(struct xt_writer_options), .frame_max_steps = t->frame_steps };
 	if (xt_writer_open(&w, path_of(t->name), &fh.h, &opts, &err) < 0)
 		die("%s: %s", t->name, err.msg);
 	struct fx_rng rng = { 0x5eed + t->steps };

@@ -277,7 +277,7 @@ struct kt_trace *kt_load(const char *path)
 	t->steps = malloc(cap_steps * sizeof(*t->steps));
 	t->events = malloc(cap_ev * sizeof(*t->events));
 	flatten(h->initial, 0, &t->steps[0]);
-	struct xt_record rec;
+	struct xt_record rec = XT_RECORD_INIT;
 	int rc;
 	while ((rc = xt_reader_next(r, &rec)) > 0) {
 		if (rec.type == XT_REC_STEP) {

@@ -22,7 +22,7 @@ void kt_rewrite_with(const char *src, const char *dst, const struct xt_writer_op
 	TEST_ASSERT(xt_writer_open(&e.w, dst, &h, opts, &err) == 0, "create %s: %s", dst, err.msg);
 	struct xt_state *state = malloc(sizeof(*state));
 	TEST_ASSERT(state, "malloc");
-	struct xt_record rec;
+	struct xt_record rec = XT_RECORD_INIT;
 	int rc;
 	while ((rc = xt_reader_next(r, &rec)) > 0) {
 		if (rec.type == XT_REC_STEP) {

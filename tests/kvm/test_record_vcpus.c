@@ -41,7 +41,7 @@ static void order_survives_ticks(const char *smp_spin)
 	struct xt_reader *rd;
 	struct xt_error err = { 0 };
 	TEST_EQ_U64(0, xt_reader_open(&rd, out, &err), "open: %s", err.msg);
-	struct xt_record rec;
+	struct xt_record rec = XT_RECORD_INIT;
 	int rc;
 	uint64_t checked = 0;
 	uint32_t last = 0;

@@ -432,7 +432,7 @@ static void truncated(const char *irq_wait)
 {
 	const char *orig = kt_record("port.xtr", (40 << 1) | 1, "%s --load 0x100000 --irq 0x30@io:0x80", irq_wait);
 	const char *cut = kt_tmp("cut.xtr");
-	struct xt_writer_options small = { .frame_max_steps = 16 };
+	struct xt_writer_options small = { .size = sizeof(struct xt_writer_options), .frame_max_steps = 16 };
 	kt_rewrite(orig, cut, &small, NULL, NULL);
 	struct xt_reader *r;
 	struct xt_error err;

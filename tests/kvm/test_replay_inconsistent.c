@@ -31,7 +31,7 @@ int main(int argc, char **argv)
 	/* frames of 5000 steps, whatever this machine's speed made of the 100 ms frames */
 	char rec[600];
 	snprintf(rec, sizeof(rec), "%s", kt_tmp("spin-frames.xtr"));
-	struct xt_writer_options wo = { .frame_max_steps = 5000 };
+	struct xt_writer_options wo = { .size = sizeof(struct xt_writer_options), .frame_max_steps = 5000 };
 	kt_rewrite(recorded, rec, &wo, NULL, NULL);
 	struct fg_trace t;
 	fg_split(&t, rec);

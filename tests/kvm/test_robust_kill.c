@@ -74,7 +74,7 @@ int main(int argc, char **argv)
 
 		/* step by step equal to the reference */
 		TEST_EQ_U64(0, xt_reader_seek(ref, 1), "rewind the reference");
-		struct xt_record a, b;
+		struct xt_record a = XT_RECORD_INIT, b = XT_RECORD_INIT;
 		uint64_t compared = 0;
 		while (xt_reader_next(r, &a) > 0) {
 			if (a.type != XT_REC_STEP)

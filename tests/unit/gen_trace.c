@@ -134,7 +134,7 @@ int main(int argc, char **argv)
 	fx_header_vcpus(&fh, vcpus);
 	struct xt_writer *w;
 	struct xt_error err = { 0 };
-	struct xt_writer_options opts = { .frame_max_steps = FRAME_STEPS };
+	struct xt_writer_options opts = { .size = sizeof(struct xt_writer_options), .frame_max_steps = FRAME_STEPS };
 	TEST_ASSERT(xt_writer_open(&w, argv[1], &fh.h, &opts, &err) == 0, "open: %s", err.msg);
 
 	struct fx_rng rng = { 1 };

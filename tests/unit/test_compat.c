@@ -196,7 +196,7 @@ static void test_unknown_keys(void)
 	TEST_EQ_U64(XT_FORMAT_ONE_VCPU_MINOR, h->version_minor, "header minor (the header's own)");
 	TEST_EQ_STR(fh.h.host.kernel_release, h->host.kernel_release, "known keys still read");
 	TEST_ASSERT(xt_reader_truncated(r), "no footer");
-	struct xt_record rec;
+	struct xt_record rec = XT_RECORD_INIT;
 	TEST_EQ_U64(1, xt_reader_next(r, &rec), "step 1: %s", xt_reader_error(r)->msg);
 	TEST_EQ_U64(XT_REC_STEP, rec.type, "step 1");
 	TEST_EQ_U64(fh.initial.regs.rip + 3, rec.state->regs.rip, "step 1 rip");
@@ -256,7 +256,7 @@ static void check_several(struct xt_reader *r, const char *name)
 	const struct xt_footer *f = xt_reader_footer(r);
 	TEST_ASSERT(f && f->n_vcpus == h->vm.n_vcpus, "%s: complete, a summary per vCPU", name);
 	uint64_t own[64] = { 0 }, steps = 0;
-	struct xt_record rec;
+	struct xt_record rec = XT_RECORD_INIT;
 	int rc;
 	while ((rc = xt_reader_next(r, &rec)) > 0) {
 		TEST_ASSERT(rec.vcpu < h->vm.n_vcpus && rec.vcpu < 64, "%s: vCPU %u", name, rec.vcpu);
@@ -310,7 +310,7 @@ static void test_archive(const char *data)
 		TEST_EQ_U64(0, h->vm.apic_ids[0], "%s: APIC ID 0", e->d_name);
 		const struct xt_footer *f = xt_reader_footer(r);
 		TEST_ASSERT(f && !f->vcpus && !f->n_vcpus, "%s: complete, no per-vCPU summaries", e->d_name);
-		struct xt_record rec;
+		struct xt_record rec = XT_RECORD_INIT;
 		uint64_t steps = 0;
 		int rc;
 		while ((rc = xt_reader_next(r, &rec)) > 0) {

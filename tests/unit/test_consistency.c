@@ -32,7 +32,7 @@ static void write_trace(const char *path)
 	fx_header_init(&fh, CAPTURE);
 	struct xt_writer *w;
 	struct xt_error err = { 0 };
-	struct xt_writer_options opts = { .frame_max_steps = PER_FRAME };
+	struct xt_writer_options opts = { .size = sizeof(struct xt_writer_options), .frame_max_steps = PER_FRAME };
 	TEST_ASSERT(xt_writer_open(&w, path, &fh.h, &opts, &err) == 0, "open: %s", err.msg);
 	struct fx_rng rng = { 11 };
 	struct xt_state s = fh.initial;
@@ -56,7 +56,7 @@ static uint64_t read_all(const char *path, char *msg, size_t size)
 	struct xt_reader *r;
 	struct xt_error err = { 0 };
 	TEST_ASSERT(xt_reader_open(&r, path, &err) == 0, "open %s: %s", path, err.msg);
-	struct xt_record rec;
+	struct xt_record rec = XT_RECORD_INIT;
 	uint64_t steps = 0;
 	int rc;
 	while ((rc = xt_reader_next(r, &rec)) > 0)
@@ -167,7 +167,7 @@ int main(int argc, char **argv)
 		struct xt_error err = { 0 };
 		TEST_ASSERT(xt_reader_open(&r, p, &err) == 0, "open: %s", err.msg);
 		TEST_EQ_U64(0, xt_reader_seek(r, 57), "seek to 57: %s", xt_reader_error(r)->msg);
-		struct xt_record rec;
+		struct xt_record rec = XT_RECORD_INIT;
 		do
 			TEST_EQ_U64(1, xt_reader_next(r, &rec), "a record at step 57");
 		while (rec.type != XT_REC_STEP);
@@ -219,7 +219,7 @@ int main(int argc, char **argv)
 		struct xt_reader *r;
 		struct xt_error err = { 0 };
 		TEST_ASSERT(xt_reader_open(&r, edited, &err) == 0, "open: %s", err.msg);
-		struct xt_record rec;
+		struct xt_record rec = XT_RECORD_INIT;
 		int rc;
 		uint64_t last = 0;
 		while ((rc = xt_reader_next(r, &rec)) > 0)

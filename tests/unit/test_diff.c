@@ -47,7 +47,7 @@ static void tb_open(struct tb *b, const char *path, const char *apicv)
 		b->fh.params[1].value = apicv;
 	if (header_hook)
 		header_hook(&b->fh);
-	struct xt_writer_options opts = { .frame_max_steps = 50 };
+	struct xt_writer_options opts = { .size = sizeof(struct xt_writer_options), .frame_max_steps = 50 };
 	struct xt_error err = { 0 };
 	TEST_EQ_U64(0, xt_writer_open(&b->w, path, &b->fh.h, &opts, &err), "open %s: %s", path, err.msg);
 	b->steps = 0;

@@ -49,7 +49,7 @@ static void write_trace(const char *path, const char *apicv, uint64_t change_at,
 	struct fx_header fh;
 	fx_header_init(&fh, XT_CAPTURE_DEFAULT);
 	fh.params[1].value = apicv;
-	struct xt_writer_options opts = { .frame_max_steps = 40 };
+	struct xt_writer_options opts = { .size = sizeof(struct xt_writer_options), .frame_max_steps = 40 };
 	struct xt_writer *w;
 	struct xt_error e = { 0 };
 	TEST_EQ_U64(0, xt_writer_open(&w, path, &fh.h, &opts, &e), "open: %s", e.msg);

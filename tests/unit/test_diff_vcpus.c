@@ -41,7 +41,7 @@ static void write_trace(const char *path, const struct spec *sp)
 	fx_header_vcpus(&fh, sp->n_vcpus);
 	struct xt_writer *w;
 	struct xt_error err = { 0 };
-	struct xt_writer_options opts = { .frame_max_steps = 50 };
+	struct xt_writer_options opts = { .size = sizeof(struct xt_writer_options), .frame_max_steps = 50 };
 	TEST_EQ_U64(0, xt_writer_open(&w, path, &fh.h, &opts, &err), "open %s: %s", path, err.msg);
 	struct xt_state s[2] = { fh.initial, sp->n_vcpus > 1 ? fh.initial_vcpus[0] : fh.initial };
 	struct fx_rng rng[2] = { { 1 }, { 2 } };

@@ -35,7 +35,7 @@ int main(int argc, char **argv)
 	struct xt_reader *r;
 	struct xt_error err;
 	TEST_EQ_U64(0, xt_reader_open(&r, argv[2], &err), "open: %s", err.msg);
-	struct xt_record rec;
+	struct xt_record rec = XT_RECORD_INIT;
 	size_t debug = 0, garbage = 0;
 	int rc;
 	while ((rc = xt_reader_next(r, &rec)) > 0) {

@@ -41,7 +41,7 @@ static size_t raw_len[STEPS + 1];
 
 static void check_all(struct xt_reader *r, uint64_t from)
 {
-	struct xt_record rec;
+	struct xt_record rec = XT_RECORD_INIT;
 	uint64_t want = from;
 	int rc;
 	while ((rc = xt_reader_next(r, &rec)) > 0) {
@@ -77,7 +77,7 @@ int main(void)
 
 	struct fx_header fh;
 	fx_header_init(&fh, XT_CAPTURE_DEFAULT);
-	struct xt_writer_options opts = { .frame_max_steps = FRAME_STEPS };
+	struct xt_writer_options opts = { .size = sizeof(struct xt_writer_options), .frame_max_steps = FRAME_STEPS };
 	struct xt_writer *w;
 	struct xt_error err = { 0 };
 	TEST_EQ_U64(0, xt_writer_open(&w, path, &fh.h, &opts, &err), "open: %s", err.msg);

@@ -26,7 +26,7 @@ static void write_trace(const char *path)
 {
 	struct fx_header fh;
 	fx_header_init(&fh, XT_CAPTURE_DEFAULT);
-	struct xt_writer_options opts = { .frame_max_steps = FRAME_STEPS };
+	struct xt_writer_options opts = { .size = sizeof(struct xt_writer_options), .frame_max_steps = FRAME_STEPS };
 	struct xt_writer *w;
 	struct xt_error err = { 0 };
 	TEST_EQ_U64(0, xt_writer_open(&w, path, &fh.h, &opts, &err), "open: %s", err.msg);
@@ -62,7 +62,7 @@ static void walk(struct xt_reader *r, uint64_t from)
 		uint32_t again = 0;
 		TEST_EQ_U64(rc, xt_reader_peek(r, &again), "a second peek says the same");
 		TEST_EQ_U64(type, again, "the same type twice");
-		struct xt_record rec;
+		struct xt_record rec = XT_RECORD_INIT;
 		int rn = xt_reader_next(r, &rec);
 		TEST_EQ_U64(rc, rn, "next agrees with peek at step %" PRIu64, want);
 		if (rn == 0)
@@ -127,7 +127,7 @@ int main(void)
 	uint32_t type;
 	TEST_EQ_U64(1, xt_reader_peek(r, &type), "peek after the seek");
 	TEST_EQ_U64(XT_REC_EVENT, type, "step 35's injection comes first");
-	struct xt_record rec;
+	struct xt_record rec = XT_RECORD_INIT;
 	TEST_EQ_U64(1, xt_reader_next(r, &rec), "the injection");
 	TEST_EQ_U64(35, rec.event->step, "for step 35");
 	walk(r, 35);

@@ -115,7 +115,7 @@ static void test_inject_seek(const char *path)
 	fx_header_init(&fh, XT_CAPTURE_DEFAULT);
 	struct xt_writer *w;
 	struct xt_error err = { 0 };
-	struct xt_writer_options opts = { .frame_max_bytes = 1 };	/* every record fills a frame */
+	struct xt_writer_options opts = { .size = sizeof(struct xt_writer_options), .frame_max_bytes = 1 };	/* every record fills a frame */
 	TEST_ASSERT(xt_writer_open(&w, path, &fh.h, &opts, &err) == 0, "open: %s", err.msg);
 	struct fx_rng rng = { 3 };
 	struct xt_state s = fh.initial;
@@ -135,7 +135,7 @@ static void test_inject_seek(const char *path)
 	struct xt_reader *r;
 	TEST_ASSERT(xt_reader_open(&r, path, &err) == 0, "reader open: %s", err.msg);
 	for (uint64_t step = 5; step <= 20; step += 5) {
-		struct xt_record rec;
+		struct xt_record rec = XT_RECORD_INIT;
 		TEST_EQ_U64(0, xt_reader_seek(r, step), "seek %" PRIu64, step);
 		TEST_EQ_U64(1, xt_reader_next(r, &rec), "read after seek to %" PRIu64, step);
 		TEST_EQ_U64(XT_REC_EVENT, rec.type, "seek to %" PRIu64 ": the injection comes first", step);
@@ -155,7 +155,7 @@ static void test_frame_limits(const char *path)
 	fx_header_init(&fh, XT_CAPTURE_DEFAULT);
 	struct xt_writer *w;
 	struct xt_error err = { 0 };
-	struct xt_writer_options big = { .frame_max_bytes = 64u << 20 };
+	struct xt_writer_options big = { .size = sizeof(struct xt_writer_options), .frame_max_bytes = 64u << 20 };
 	TEST_EQ_U64((uint64_t)-EINVAL, (uint64_t)xt_writer_open(&w, path, &fh.h, &big, &err),
 		    "frames as large as the reader's limit");
 	TEST_CONTAINS(err.msg, "at most", "the message names the limit");
@@ -186,7 +186,7 @@ static void test_frame_limits(const char *path)
 
 	struct xt_reader *r;
 	TEST_ASSERT(xt_reader_open(&r, path, &err) == 0, "reader open: %s", err.msg);
-	struct xt_record rec;
+	struct xt_record rec = XT_RECORD_INIT;
 	int rc, steps = 0, events = 0;
 	while ((rc = xt_reader_next(r, &rec)) > 0) {
 		steps += rec.type == XT_REC_STEP;
@@ -213,7 +213,7 @@ int main(void)
 	struct xt_writer *w;
 	struct xt_error err = { 0 };
 	/* small frames: many boundaries, some frames holding only events */
-	struct xt_writer_options opts = { .frame_max_steps = 37 };
+	struct xt_writer_options opts = { .size = sizeof(struct xt_writer_options), .frame_max_steps = 37 };
 	TEST_ASSERT(xt_writer_open(&w, path, &fh.h, &opts, &err) == 0, "open: %s", err.msg);
 
 	struct fx_rng rng = { 42 };
@@ -279,7 +279,7 @@ int main(void)
 
 	/* sequential read: every step and event, in order, with keyframes at frame starts */
 	xt_reader_set_keyframes(r, true);
-	struct xt_record rec;
+	struct xt_record rec = XT_RECORD_INIT;
 	uint64_t step = 0, keyframes = 0;
 	size_t ei = 0;
 	int rc;

@@ -33,7 +33,7 @@ static int read_whole(const char *path, char *msg, size_t size, uint64_t *steps,
 		return rc;
 	}
 	xt_reader_set_keyframes(r, true);
-	struct xt_record rec;
+	struct xt_record rec = XT_RECORD_INIT;
 	while ((rc = xt_reader_next(r, &rec)) > 0)
 		;
 	if (!rc)

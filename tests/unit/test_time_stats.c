@@ -124,7 +124,7 @@ static void test_encoding(void)
 	TEST_EQ_U64(2000000000, h->vm.time_hz, "time_hz read back");
 	TEST_EQ_U64(0, h->compare_masks[XT_F_TIME_RUN], "time.run is never compared");
 	TEST_EQ_U64(0, h->compare_masks[XT_F_TIME_OUT], "time.out is never compared");
-	struct xt_record rec;
+	struct xt_record rec = XT_RECORD_INIT;
 	uint64_t steps = 0;
 	while (xt_reader_next(r, &rec) > 0) {
 		if (rec.type != XT_REC_STEP)

@@ -50,7 +50,7 @@ static int64_t read_all(const char *path, struct xt_error *err, bool *truncated,
 	int rc = xt_reader_open(&r, path, err);
 	if (rc < 0)
 		return rc;
-	struct xt_record rec;
+	struct xt_record rec = XT_RECORD_INIT;
 	int64_t steps = 0;
 	while ((rc = xt_reader_next(r, &rec)) > 0) {
 		if (rec.type != XT_REC_STEP)
@@ -86,7 +86,7 @@ int main(void)
 	fh.h.image.size = 16;
 	struct xt_writer *w;
 	struct xt_error err = { 0 };
-	struct xt_writer_options opts = { .frame_max_steps = 7 };
+	struct xt_writer_options opts = { .size = sizeof(struct xt_writer_options), .frame_max_steps = 7 };
 	TEST_ASSERT(xt_writer_open(&w, path, &fh.h, &opts, &err) == 0, "open: %s", err.msg);
 	struct fx_rng rng = { 7 };
 	states[0] = fh.initial;

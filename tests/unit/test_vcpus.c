@@ -67,7 +67,7 @@ static void write_trace(const char *path, const struct fx_header *fh)
 {
 	struct xt_writer *w;
 	struct xt_error err = { 0 };
-	struct xt_writer_options opts = { .frame_max_steps = 9 };
+	struct xt_writer_options opts = { .size = sizeof(struct xt_writer_options), .frame_max_steps = 9 };
 	TEST_EQ_U64(0, xt_writer_open(&w, path, &fh->h, &opts, &err), "open: %s", err.msg);
 	struct xt_state cur[VCPUS];
 	cur[0] = fh->initial;
@@ -170,7 +170,7 @@ static void test_read_back(const struct fx_header *fh, const char *path)
 	TEST_ASSERT(f->vcpus[0].final == f->final, "vCPU 0's final state is the footer's own");
 
 	/* the global order, every step and event */
-	struct xt_record rec;
+	struct xt_record rec = XT_RECORD_INIT;
 	uint64_t step = 0;
 	size_t ei = 0;
 	int rc;
@@ -254,7 +254,7 @@ static void test_cuts(const struct fx_header *fh, const char *path)
 			if (end <= n)
 				want += frames[i].nsteps;
 		}
-		struct xt_record rec;
+		struct xt_record rec = XT_RECORD_INIT;
 		uint64_t step = 0;
 		int rc;
 		while ((rc = xt_reader_next(r, &rec)) > 0)
@@ -300,7 +300,7 @@ static void test_one_vcpu(void)
 	TEST_EQ_U64(0, xt_reader_header(r)->vm.apic_ids[0], "APIC ID 0");
 	TEST_ASSERT(!xt_reader_footer(r)->vcpus && !xt_reader_footer(r)->n_vcpus,
 		    "no per-vCPU summaries for one vCPU");
-	struct xt_record rec;
+	struct xt_record rec = XT_RECORD_INIT;
 	uint64_t k = 0;
 	while (xt_reader_next(r, &rec) > 0) {
 		TEST_EQ_U64(0, rec.vcpu, "vCPU 0");
@@ -355,7 +355,7 @@ static const char *read_err(const char *path)
 	memset(&err, 0, sizeof(err));
 	if (xt_reader_open(&r, path, &err) < 0)
 		return err.msg;
-	struct xt_record rec;
+	struct xt_record rec = XT_RECORD_INIT;
 	int rc;
 	while ((rc = xt_reader_next(r, &rec)) > 0)
 		;

@@ -128,7 +128,7 @@ static void same_records(const char *a_path, const char *b_path)
 	struct xt_error err = { 0 };
 	TEST_EQ_U64(0, xt_reader_open(&a, a_path, &err), "%s", err.msg);
 	TEST_EQ_U64(0, xt_reader_open(&b, b_path, &err), "%s", err.msg);
-	struct xt_record ra, rb;
+	struct xt_record ra = XT_RECORD_INIT, rb = XT_RECORD_INIT;
 	uint64_t steps = 0, events = 0, big = 0, frames_a = 0, frames_b = 0, at_a = 0, at_b = 0;
 	for (;;) {
 		int na = xt_reader_next(a, &ra), nb = xt_reader_next(b, &rb);
@@ -175,7 +175,7 @@ static void write_error(void)
 	lim = old;
 	lim.rlim_cur = 64 << 10;
 	TEST_EQ_U64(0, setrlimit(RLIMIT_FSIZE, &lim), "limit the file size");
-	struct xt_writer_options wo = { .frame_max_steps = 4096 };
+	struct xt_writer_options wo = { .size = sizeof(struct xt_writer_options), .frame_max_steps = 4096 };
 	struct sink k;
 	uint64_t put = 0;
 	int rc = feed(path, true, &wo, 0, &k, &put);
@@ -191,7 +191,7 @@ static void write_error(void)
 	struct xt_reader *r;
 	struct xt_error err = { 0 };
 	TEST_EQ_U64(0, xt_reader_open(&r, path, &err), "the cut trace opens: %s", err.msg);
-	struct xt_record rec;
+	struct xt_record rec = XT_RECORD_INIT;
 	uint64_t steps = 0;
 	int n;
 	while ((n = xt_reader_next(r, &rec)) > 0)
