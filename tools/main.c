@@ -100,7 +100,7 @@ static const struct xt_command commands[] = {
 	  "  the time axis is the step number (1 step = 1 us), traces carry no time.\n"
 	  "  csv: one row per step: step,vcpu,vcpu_step,rip,symbol,insn,exit,exit_detail,events",
 	  "the trace for other tools: Perfetto / chrome://tracing JSON, or CSV" },
-	{ "scenarios", cmd_scenarios, "[--json]", "the built-in guests (record one with --scenario NAME)" },
+	{ "scenarios", cmd_scenarios, "[--json]", "the built-in guests (the names record takes as a scenario)" },
 };
 
 static const struct xt_command *find_command(const char *name)

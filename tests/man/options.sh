@@ -46,6 +46,11 @@ for cmd in $commands; do
 		bad "$cmd: --help's options (<) and exitrace-$cmd(1)'s (>) differ:"
 		diff "$tmp/h" "$tmp/m" || true
 	fi
+	# the synopsis names no option the list does not explain
+	sed -n '1,/^options/p' "$tmp/help" | grep -oE -- '--[a-z][a-z0-9-]*' | sort -u >"$tmp/s"
+	for opt in $(comm -23 "$tmp/s" "$tmp/h"); do
+		bad "$cmd --help: $opt is in the synopsis but not in the options list"
+	done
 	grep -q '^examples:' "$tmp/help" || bad "$cmd --help: no examples"
 	grep -q "^  exitrace $cmd" "$tmp/help" || bad "$cmd --help: no example of exitrace $cmd"
 	# every option that takes a value says its default, or that it is required
