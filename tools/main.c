@@ -37,8 +37,15 @@ static const struct xt_command commands[] = {
 	  "run a guest under KVM single-step and write every exit to a trace\n"
 	  "  exit status: the guest's isa-debug-exit status (((value << 1) | 1) & 0xff) if it used one,\n"
 	  "  else 0; 2 when exitrace itself failed" },
-	{ "replay", cmd_replay, "FILE [-o NEW] [--context N] [--quiet]",
-	  "re-run a trace on this host and stop at the first step that differs" },
+	{ "replay", cmd_replay, "FILE [-o NEW] [--context N] [--quiet]\n"
+	  "   or: replay (--gdb [HOST:]PORT | --gdb-unix PATH) [--checkpoint-every N] [--checkpoint-mem BYTES] FILE\n"
+	  "  --gdb: serve the replay to gdb (target remote HOST:PORT; HOST defaults to 127.0.0.1, PORT 0\n"
+	  "  picks a free one and says which): registers, memory, stepi, continue, breakpoints and write\n"
+	  "  watchpoints checked by exitrace after each step, reverse-stepi and reverse-continue, and\n"
+	  "  monitor step N | where | exits | diverged | phys ADDR [LEN].  A checkpoint every N steps\n"
+	  "  (default 1000), within BYTES (default 256M; past it every other one goes and N doubles):\n"
+	  "  going back re-executes at most N steps.  The trace is only read; one session, then exit",
+	  "re-run a trace on this host and stop at the first step that differs; or serve it to gdb" },
 	{ "check", cmd_check, "DIR|FILE...", "replay an archive of traces (*.xtr in a directory); TAP output" },
 	{ "info", cmd_info, "FILE [--vcpu N] [--json] [--verify]",
 	  "header, host and footer (--verify: checked against every frame); says \"truncated\" when it is" },
