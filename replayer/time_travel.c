@@ -237,7 +237,9 @@ static int forward_one(struct time_travel *t, struct xt_error *err)
 int tt_goto(struct time_travel *t, uint64_t step, struct xt_error *err)
 {
 	int rc;
-	if (step < t->r->done && (rc = ckpt_restore_before(t->ck, step, err)))
+	/* back, or forward past a checkpoint: from the checkpoint nearest before step */
+	bool jump = step < t->r->done || ckpt_at_or_before(t->ck, step) > t->r->done;
+	if (jump && (rc = ckpt_restore_before(t->ck, step, err)))
 		return rc;
 	uint64_t n = 0;
 	while (t->r->done < step) {
