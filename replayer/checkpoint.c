@@ -75,6 +75,7 @@ struct checkpoints {
 	uint32_t msr_idx[SNAP_MSRS_MAX];
 	uint32_t n_msrs;
 	uint64_t *touched, *log;	/* pages the guest ever wrote; the dirty log's buffer */
+	const uint8_t **newest;		/* each page's copy in the last checkpoint holding one (NULL: zero) */
 	size_t words;
 	uint64_t n_pages_total;
 };
@@ -249,6 +250,14 @@ static int load_vm(struct checkpoints *c, struct snapshot *s, struct xt_error *e
 	return 0;
 }
 
+static void rebuild_newest(struct checkpoints *c)
+{
+	memset(c->newest, 0, c->n_pages_total * sizeof(*c->newest));
+	for (size_t j = 0; j < c->n; j++)
+		for (size_t k = 0; k < c->s[j].n_pages; k++)
+			c->newest[c->s[j].pages[k].pfn] = c->s[j].pages[k].data;
+}
+
 /* A checkpoint at the cursor's step, after the last one. */
 static int take(struct checkpoints *c, struct xt_error *err)
 {
@@ -282,15 +291,16 @@ static int take(struct checkpoints *c, struct xt_error *err)
 		for (uint64_t bits = c->touched[w]; bits && !rc; bits &= bits - 1) {
 			uint64_t pfn = w * 64 + (uint64_t)__builtin_ctzll(bits);
 			const uint8_t *mem = r->vm.mem + pfn * PAGE_SIZE;
-			if (pfn >= c->n_pages_total || (c->n && page_is(mem, page_at(c, c->n - 1, pfn))))
-				continue;
-			if (!c->n && page_is(mem, NULL))
+			if (pfn >= c->n_pages_total || page_is(mem, c->newest[pfn]))
 				continue;
 			if (add_page(s, &cap, pfn, mem))
 				rc = rec_err(err, -ENOMEM, "out of memory");
+			else
+				c->newest[pfn] = s->pages[s->n_pages - 1].data;
 		}
 	if (rc) {
 		free_snapshot(s);
+		rebuild_newest(c);
 		return rc;
 	}
 	c->used += s->bytes;
@@ -341,7 +351,8 @@ static void thin(struct checkpoints *c)
 	while (c->used > c->limit && c->n > 2) {
 		size_t kept = 1;
 		for (size_t i = 1; i < c->n; i++) {
-			if (i % 2) {
+			/* the last stays: the next checkpoint's pages are compared with its (newest) copies */
+			if (i % 2 && i + 1 < c->n) {
 				merge_into_next(c, i);
 				if (c->s[i].v)	/* merging failed: keep it */
 					c->s[kept++] = c->s[i];
@@ -381,7 +392,8 @@ int ckpt_init(struct checkpoints **out, struct replay *r, uint64_t every, uint64
 	c->words = (c->n_pages_total + 63) / 64;
 	c->touched = calloc(c->words, 8);
 	c->log = calloc(c->words, 8);
-	if (!c->touched || !c->log) {
+	c->newest = calloc(c->n_pages_total, sizeof(*c->newest));
+	if (!c->touched || !c->log || !c->newest) {
 		ckpt_free(c);
 		return rec_err(err, -ENOMEM, "out of memory");
 	}
@@ -412,6 +424,7 @@ void ckpt_free(struct checkpoints *c)
 	free(c->s);
 	free(c->touched);
 	free(c->log);
+	free(c->newest);
 	free(c);
 }
 

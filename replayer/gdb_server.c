@@ -100,8 +100,8 @@ static int stop_reply(struct server *s, int stop)
 	case TT_STOP_END: why = "replaylog:end;"; break;
 	case TT_STOP_DIVERGED: {
 		const char *d = tt_diverged(s->tt);
-		say(s, "exitrace: %s; the replay stays at step %" PRIu64 "\n", d ? d : "replay diverged",
-		    tt_step(s->tt));
+		say(s, "exitrace: %s; this is the replayed state of step %" PRIu64 ", the replay goes no further\n",
+		    d ? d : "replay diverged", tt_step(s->tt));
 		why = "replaylog:end;";
 		break;
 	}

@@ -18,6 +18,7 @@ struct time_travel {
 	struct replay_result *res;
 	uint64_t last;			/* the trace's last step */
 	uint64_t limit;			/* no step past this one: where replay diverged, minus 1 */
+	bool at_divergence;		/* the VM holds the replayed state of the step after done, which diverged */
 	char diverged[512];
 	uint64_t breaks[TT_BREAKS_MAX];
 	size_t n_breaks;
@@ -75,7 +76,7 @@ void tt_close(struct time_travel *t)
 	free(t);
 }
 
-uint64_t tt_step(const struct time_travel *t) { return t->r->done; }
+uint64_t tt_step(const struct time_travel *t) { return t->r->done + t->at_divergence; }
 uint32_t tt_vcpu(const struct time_travel *t) { return t->r->vc->index; }
 uint32_t tt_vcpus(const struct time_travel *t) { return t->r->n_vcpus; }
 uint64_t tt_last(const struct time_travel *t) { return t->last; }
@@ -183,36 +184,40 @@ static bool watch_changed(struct time_travel *t)
 	return changed;
 }
 
-/* A sentence for the divergence replay just found; the cursor goes back before it. */
-static int note_divergence(struct time_travel *t, struct xt_error *err)
+/* A sentence for the divergence replay just found; the cursor stays on its replayed state. */
+static int note_divergence(struct time_travel *t)
 {
 	struct replay_divergence *d = t->res->div;
-	int n = snprintf(t->diverged, sizeof(t->diverged), "replay diverged from the recording at step %llu (vCPU %u):",
+	int n = snprintf(t->diverged, sizeof(t->diverged), "replay diverged from the recording at step %llu (vCPU %u)",
 			 (unsigned long long)d->step, d->vcpu);
 	size_t len = n > 0 ? (size_t)n : 0;
+	const char *sep = ":";
 	XT_FIELD_SET_FOREACH(&d->fields, id) {
 		const struct xt_field *f = xt_field_by_id(id);
 		if (!f || len >= sizeof(t->diverged) - 64)
 			continue;
 		if (f->kind == XT_KIND_U64)
-			len += (size_t)snprintf(t->diverged + len, sizeof(t->diverged) - len, " %s recorded 0x%llx, replayed 0x%llx;",
-						f->name, (unsigned long long)xt_field_get(&d->recorded, f),
+			len += (size_t)snprintf(t->diverged + len, sizeof(t->diverged) - len, "%s %s recorded 0x%llx, replayed 0x%llx",
+						sep, f->name, (unsigned long long)xt_field_get(&d->recorded, f),
 						(unsigned long long)xt_field_get(&d->replayed, f));
 		else
-			len += (size_t)snprintf(t->diverged + len, sizeof(t->diverged) - len, " %s differs;", f->name);
+			len += (size_t)snprintf(t->diverged + len, sizeof(t->diverged) - len, "%s %s differs", sep, f->name);
+		sep = ";";
 	}
 	if (d->note[0] && len < sizeof(t->diverged))
-		snprintf(t->diverged + len, sizeof(t->diverged) - len, " %s", d->note);
+		snprintf(t->diverged + len, sizeof(t->diverged) - len, "%s %s", sep, d->note);
 	t->limit = d->step - 1;
+	t->at_divergence = true;
 	free(d);
 	t->res->div = NULL;
 	t->res->outcome = 0;
-	int rc = ckpt_restore_before(t->ck, t->limit, err);
-	while (!rc && t->r->done < t->limit)
-		if ((rc = ckpt_step(t->ck)) > 0)
-			rc = rec_err(err, -EIO, "replay went otherwise the second time, before step %llu",
-				     (unsigned long long)t->limit + 1);
-	return rc < 0 ? rc : TT_STOP_DIVERGED;
+	return TT_STOP_DIVERGED;
+}
+
+static int restore(struct time_travel *t, uint64_t step, struct xt_error *err)
+{
+	t->at_divergence = false;
+	return ckpt_restore_before(t->ck, step, err);
 }
 
 /* One step forward: TT_STOP_STEP, _END, _DIVERGED, or -errno. */
@@ -226,7 +231,7 @@ static int forward_one(struct time_travel *t, struct xt_error *err)
 	case REPLAY_NEXT_END:
 		t->last = t->r->done;
 		return TT_STOP_END;
-	case REPLAY_NEXT_DIVERGED: return note_divergence(t, err);
+	case REPLAY_NEXT_DIVERGED: return note_divergence(t);
 	case REPLAY_NEXT_SIGNALLED: return TT_STOP_INTERRUPTED;
 	default:
 		*err = t->res->err;
@@ -238,11 +243,11 @@ int tt_goto(struct time_travel *t, uint64_t step, struct xt_error *err)
 {
 	int rc;
 	/* back, or forward past a checkpoint: from the checkpoint nearest before step */
-	bool jump = step < t->r->done || ckpt_at_or_before(t->ck, step) > t->r->done;
-	if (jump && (rc = ckpt_restore_before(t->ck, step, err)))
+	bool jump = step < tt_step(t) || ckpt_at_or_before(t->ck, step) > tt_step(t);
+	if (jump && (rc = restore(t, step, err)))
 		return rc;
 	uint64_t n = 0;
-	while (t->r->done < step) {
+	while (tt_step(t) < step) {
 		if ((rc = forward_one(t, err)) != TT_STOP_STEP)
 			return rc;
 		if (++n % POLL_EVERY == 0 && t->o->interrupted && t->o->interrupted(t->o->ctx))
@@ -274,13 +279,14 @@ int tt_forward(struct time_travel *t, bool single, struct xt_error *err)
  */
 int tt_backward(struct time_travel *t, bool single, struct xt_error *err)
 {
-	uint64_t cur = t->r->done;
+	uint64_t cur = tt_step(t);
 	if (cur == 0)
 		return TT_STOP_BEGIN;
 	if (single) {
 		return tt_goto(t, cur - 1, err);
 	}
-	uint64_t hi = cur, start = ckpt_at_or_before(t->ck, cur - 1);
+	/* not into the step that diverged */
+	uint64_t hi = cur < t->limit ? cur : t->limit, start = ckpt_at_or_before(t->ck, cur - 1);
 	for (;;) {
 		int rc = tt_goto(t, start, err), kind = 0;
 		if (rc != TT_STOP_STEP)

@@ -49,7 +49,11 @@ struct tt_options {
 int tt_open(struct time_travel **out, const struct tt_options *o, struct replay_result *res, struct xt_error *err);
 void tt_close(struct time_travel *t);
 
-/* Where the cursor is: its step, and the vCPU that ran it (0 at step 0). */
+/*
+ * Where the cursor is: its step, and the vCPU that ran it (0 at step 0).
+ * After a divergence, the step that diverged, with its replayed state; it
+ * goes no further.
+ */
 uint64_t tt_step(const struct time_travel *t);
 uint32_t tt_vcpu(const struct time_travel *t);
 uint32_t tt_vcpus(const struct time_travel *t);

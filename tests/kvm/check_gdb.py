@@ -7,7 +7,9 @@ finds for it; reverse-stepi gives exactly the step before's registers (as
 `show --json` has them); a watchpoint on a guest variable stops after the
 write going forward and before it going back; `monitor step N` then the
 registers equal `show N`, forward and back across checkpoints; the trace
-is not changed; a 2-vCPU trace shows its vCPUs as threads.
+is not changed; a 2-vCPU trace shows its vCPUs as threads and each step's
+registers are its vCPU's; --gdb-unix; a divergence stops gdb with the
+difference, the replay going no further.
 Skips (77) without a usable /dev/kvm or without gdb.
 
 usage: check_gdb.py EXITRACE STI_IRQ_WITH_DEBUG_INFO.elf
@@ -165,12 +167,51 @@ with tempfile.TemporaryDirectory() as d:
 
     check(hashlib.sha256(open(trace, "rb").read()).hexdigest() == digest, "the gdb sessions changed the trace")
 
-    # two vCPUs: gdb's threads
+    # two vCPUs: gdb's threads; each step's registers are its vCPU's, forward and back across checkpoints
     smp = os.path.join(d, "ipi.xtr")
     run("record", "--scenario", "ipi", "-o", smp, "--quiet", ok=(0, 3))
-    out = gdb_session(smp, ["info threads", "monitor step 200", "monitor where"])
+    v1 = [int(l.split()[0]) for l in run("dump", smp, "--vcpu", "1").splitlines() if re.match(r"\s*\d+ v1#", l)]
+    steps = [v1[-1], v1[len(v1) // 2], v1[0] - 1]  # vCPU 1's last, its middle, and a step of vCPU 0
+    cmds = ["info threads"]
+    for n in steps:
+        cmds += [f"monitor step {n}", "maintenance flush register-cache", f"echo =={n}\\n", INFO, "echo ==.\\n"]
+    out = gdb_session(smp, cmds, "--checkpoint-every", "50")
     check(re.search(r"Thread 2\b", out) is not None, f"the 2-vCPU trace shows no second thread:\n{out}")
-    check(wheres(out) == [200, 200], f"2 vCPUs, monitor step 200 and where: {wheres(out)}")
+    check(wheres(out) == steps, f"2 vCPUs, monitor step {steps}: where says {wheres(out)}")
+    vcpus = set()
+    for n in steps:
+        js = show(smp, n)
+        vcpus.add(js["vcpu"])
+        same_registers(registers(between(out, f"=={n}\n", "==.")), js, f"2 vCPUs, monitor step {n} (vCPU {js['vcpu']})")
+    check(vcpus == {0, 1}, f"the steps checked were all of one vCPU: {vcpus}")
+
+    # over a Unix socket
+    sock = os.path.join(d, "gdb.sock")
+    srv = subprocess.Popen([X, "replay", "--gdb-unix", sock, trace], stderr=subprocess.PIPE, text=True)
+    check("target remote " + sock in srv.stderr.readline(), "--gdb-unix did not say where it listens")
+    g = subprocess.run([GDB, "-batch", "-nx", "-ex", f"file {ELF}", "-ex", f"target remote {sock}",
+                        "-ex", "monitor step 10", "-ex", "monitor where"], capture_output=True, text=True,
+                       timeout=120)
+    srv.wait(timeout=60)
+    check(wheres(g.stdout + g.stderr) == [10, 10], f"--gdb-unix: where says {wheres(g.stdout + g.stderr)}:\n{g.stdout}{g.stderr}")
+    check(not os.path.exists(sock), "--gdb-unix left its socket behind")
+
+    # a trace that does not replay identically (lapic-timer is timed by the wall clock): gdb stops
+    # at the divergence with the difference, one step before it
+    lt = os.path.join(d, "lapic.xtr")
+    run("record", "--scenario", "lapic-timer", "-o", lt, "--quiet", ok=(0, 1, 3))
+    out = gdb_session(lt, ["continue", "monitor where", "monitor diverged", "stepi", "monitor where"])
+    m = re.search(r"exitrace: replay diverged from the recording at step (\d+) \(vCPU 0\): \w", out)
+    if m:
+        d_step = int(m.group(1))
+        check(wheres(out) == [d_step, d_step],
+              f"after the divergence at step {d_step}: where says {wheres(out)}, not that step twice")
+        check(out.count(f"replay diverged from the recording at step {d_step}") >= 3,
+              f"monitor diverged or stepi past it did not say it again:\n{out}")
+    else:
+        check("No more reverse-execution history" in out and "replay diverged" not in out,
+              f"neither a divergence nor the end of the trace:\n{out}")
+        print("note: lapic-timer replayed identically this time")
 
 if failures:
     print(f"{failures} failures")
