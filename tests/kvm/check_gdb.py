@@ -165,6 +165,20 @@ with tempfile.TemporaryDirectory() as d:
         irq_rip = show(trace, write)["ran"]["insn"]
         check(bool(irq_rip), "show has no instruction for the write")
 
+    # a breakpoint hit many times: forward hit by hit, then reverse-continue back through them, with
+    # checkpoints every 4 steps thinned out by a 1 MiB bound (each is bigger than 4 KiB)
+    hot = re.search(r"^  (0x[0-9a-f]+) +\d+ ", run("stat", trace).split("hottest RIPs", 1)[1], re.M).group(1)
+    hits = [int(l.split()[0]) for l in run("dump", trace, "--rip", hot).splitlines() if l.strip()]
+    out = gdb_session(trace, [f"break *{hot}", "continue", "monitor where", "continue", "monitor where",
+                              "continue", "monitor where", "reverse-continue", "monitor where",
+                              "reverse-continue", "monitor where", "reverse-continue", "monitor where"],
+                      "--checkpoint-every", "4", "--checkpoint-mem", "1M")
+    want = [hits[0], hits[1], hits[2], hits[1], hits[0], 0]
+    check(wheres(out) == want, f"break *{hot}: continue x3, reverse-continue x3: steps {wheres(out)}, want {want}")
+    m = re.findall(r"(\d+) checkpoints every (\d+) steps, ([0-9.]+) of 1 MiB", out)
+    check(m and int(m[-1][1]) > 4 and float(m[-1][2]) <= 1.0,
+          f"the 1 MiB bound did not thin the checkpoints out: {m}")
+
     check(hashlib.sha256(open(trace, "rb").read()).hexdigest() == digest, "the gdb sessions changed the trace")
 
     # two vCPUs: gdb's threads; each step's registers are its vCPU's, forward and back across checkpoints
