@@ -16,6 +16,7 @@
 #include "gdb_packet.h"
 #include "gdb_regs.h"
 #include "gdb_server.h"
+#include "gdb_vfile.h"
 #include "rec_util.h"
 #include "time_travel.h"
 #include "xt_reader.h"
@@ -331,6 +332,11 @@ static int packet(struct server *s, char *p)
 		s->done = true;
 		return 0;
 	case 'v':
+		if (!strncmp(p, "vFile:", 6)) {
+			size_t n;
+			const uint8_t *image = tt_image(s->tt, &n);
+			return gdb_vfile_packet(&s->conn, p, image, n);
+		}
 		if (!strncmp(p, "vKill", 5)) {
 			s->done = true;
 			return gdb_send_str(&s->conn, "OK");
@@ -338,10 +344,22 @@ static int packet(struct server *s, char *p)
 		return gdb_send_str(&s->conn, "");
 	case 'q':
 		if (!strncmp(p, "qSupported", 10))
-			return gdb_send_str(&s->conn, "PacketSize=4000;qXfer:features:read+;QStartNoAckMode+;"
-					   "ReverseStep+;ReverseContinue+;swbreak+;hwbreak+");
+		{
+			size_t n;
+			bool elf = gdb_vfile_is_elf(tt_image(s->tt, &n), n);
+			return gdb_send_str(&s->conn, elf ? "PacketSize=4000;qXfer:features:read+;QStartNoAckMode+;"
+							   "ReverseStep+;ReverseContinue+;swbreak+;hwbreak+;"
+							   "qXfer:exec-file:read+"
+							 : "PacketSize=4000;qXfer:features:read+;QStartNoAckMode+;"
+							   "ReverseStep+;ReverseContinue+;swbreak+;hwbreak+");
+		}
 		if (!strncmp(p, "qXfer:features:read:", 20))
 			return xfer_features(s, p + 20);
+		if (!strncmp(p, "qXfer:exec-file:read:", 21)) {
+			size_t n;
+			const uint8_t *image = tt_image(s->tt, &n);
+			return gdb_vfile_packet(&s->conn, p, image, n);
+		}
 		if (!strcmp(p, "qC")) {
 			snprintf(s->reply, sizeof(s->reply), "QC%x", tt_vcpu(s->tt) + 1);
 			return gdb_send_str(&s->conn, s->reply);

@@ -26,6 +26,8 @@ struct time_travel {
 	size_t n_watch;
 	uint64_t watch_hit;
 	uint64_t (*pc)(const struct xt_state *s);
+	uint8_t *image;			/* the guest image the trace holds, or NULL */
+	size_t image_size;
 };
 
 static uint64_t rip_of(const struct xt_state *s)
@@ -56,6 +58,18 @@ int tt_open(struct time_travel **out, const struct tt_options *o, struct replay_
 		free(t);
 		return -EINVAL;
 	}
+	/* the image, while the reader is still at the start */
+	const struct xt_image *im = &t->r->h->image;
+	if (im->size && (t->image = malloc(im->size))) {
+		t->image_size = im->size;
+		if (im->data)
+			memcpy(t->image, im->data, im->size);
+		else if (xt_reader_load_image(t->r->rd, t->image)) {
+			free(t->image);
+			t->image = NULL;
+			t->image_size = 0;
+		}
+	}
 	t->last = res->recorded_steps;
 	t->limit = UINT64_MAX;
 	if ((rc = ckpt_init(&t->ck, t->r, o->checkpoint_every, o->checkpoint_mem, err))) {
@@ -73,7 +87,14 @@ void tt_close(struct time_travel *t)
 		return;
 	ckpt_free(t->ck);
 	replay_close(t->r);
+	free(t->image);
 	free(t);
+}
+
+const uint8_t *tt_image(const struct time_travel *t, size_t *size)
+{
+	*size = t->image_size;
+	return t->image;
 }
 
 uint64_t tt_step(const struct time_travel *t) { return t->r->done + t->at_divergence; }

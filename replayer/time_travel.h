@@ -83,6 +83,9 @@ int tt_backward(struct time_travel *t, bool single, struct xt_error *err);
 /* The watchpoint that stopped the last move (TT_STOP_WATCH). */
 uint64_t tt_watch_hit(const struct time_travel *t);
 
+/* The guest image the trace holds (an ELF or a flat image), or NULL. */
+const uint8_t *tt_image(const struct time_travel *t, size_t *size);
+
 /* Where replay first differed, as a sentence, or NULL if it has not. */
 const char *tt_diverged(const struct time_travel *t);
 

@@ -7,7 +7,7 @@ finds for it; reverse-stepi gives exactly the step before's registers (as
 `show --json` has them); a watchpoint on a guest variable stops after the
 write going forward and before it going back; `monitor step N` then the
 registers equal `show N`, forward and back across checkpoints; the trace
-is not changed; a 2-vCPU trace shows its vCPUs as threads and each step's
+is not changed; gdb takes the guest ELF from the trace; a 2-vCPU trace shows its vCPUs as threads and each step's
 registers are its vCPU's; --gdb-unix; a divergence stops gdb with the
 difference, the replay going no further.
 Skips (77) without a usable /dev/kvm or without gdb.
@@ -52,7 +52,7 @@ def show(trace, step):
     return json.loads(run("show", trace, str(step), "--json"))
 
 
-def gdb_session(trace, commands, *server_args):
+def gdb_session(trace, commands, *server_args, elf=ELF):
     """Serve trace on a free port, run gdb's commands against it; gdb's output."""
     srv = subprocess.Popen([X, "replay", "--gdb", "127.0.0.1:0", *server_args, trace],
                            stderr=subprocess.PIPE, text=True)
@@ -61,7 +61,7 @@ def gdb_session(trace, commands, *server_args):
     if not check(m, f"the server did not say where it listens: {line!r}"):
         srv.kill()
         return ""
-    argv = [GDB, "-batch", "-nx", "-ex", "set pagination off", "-ex", f"file {ELF}",
+    argv = [GDB, "-batch", "-nx", "-ex", "set pagination off", *(["-ex", f"file {elf}"] if elf else []),
             "-ex", f"target remote 127.0.0.1:{m.group(1)}"]
     for c in commands:
         argv += ["-ex", c]
@@ -134,6 +134,11 @@ with tempfile.TemporaryDirectory() as d:
     # step 300 is a checkpoint: the second pair of reverse-stepi crossed none, this one does
     same_registers(registers(between(out, "==E", "==F")), show(trace, bp_step - 3),
                    f"reverse-stepi to {bp_step - 3}")
+
+    # no ELF given: gdb reads the one the trace holds from the server
+    out = gdb_session(trace, ["break sti_after", "continue", "monitor where"], elf=None)
+    check("target:/exitrace/guest.elf" in out and wheres(out) == [bp_step],
+          f"without an ELF, break sti_after: where says {wheres(out)}, want {bp_step}:\n{out}")
 
     # monitor step N: forward, back across checkpoints, to the end and to the start
     steps = [500, 150, 1, 999, 0]
