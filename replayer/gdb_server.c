@@ -346,7 +346,8 @@ static int packet(struct server *s, char *p)
 		if (!strncmp(p, "qSupported", 10))
 		{
 			size_t n;
-			bool elf = gdb_vfile_is_elf(tt_image(s->tt, &n), n);
+			const uint8_t *image = tt_image(s->tt, &n);
+			bool elf = gdb_vfile_is_elf(image, n);
 			return gdb_send_str(&s->conn, elf ? "PacketSize=4000;qXfer:features:read+;QStartNoAckMode+;"
 							   "ReverseStep+;ReverseContinue+;swbreak+;hwbreak+;"
 							   "qXfer:exec-file:read+"
