@@ -151,7 +151,10 @@ with tempfile.TemporaryDirectory() as d:
         same_registers(registers(between(out, f"=={n}\n", "==.")), show(trace, n), f"monitor step {n}")
 
     # a watchpoint: forward it stops after the write, backward before it
-    out = gdb_session(trace, ["watch irqs", "continue", "monitor where", "continue", "monitor where",
+    irqs = int(re.search(r"^([0-9a-f]+) \w irqs$", subprocess.run(["nm", ELF], capture_output=True, text=True).stdout,
+                         re.M).group(1), 16)
+    out = gdb_session(trace, ["watch irqs", "continue", "monitor where", f"monitor phys {irqs:#x} 4",
+                              "continue", "monitor where",
                               "reverse-continue", "monitor where", "echo ==I\\n", "x/i $pc", "print irqs",
                               "echo ==J\\n", "reverse-continue", "monitor where"], "--checkpoint-every", "200")
     w = wheres(out)
@@ -159,6 +162,9 @@ with tempfile.TemporaryDirectory() as d:
     if check(len(w) == 4, f"watch irqs: where said {w}:\n{out}"):
         write = w[0]
         check("Old value = 0" in out and "New value = 1" in out, f"no old/new value of irqs:\n{out}")
+        # the guest maps its memory 1:1: the physical bytes are the variable's
+        check(re.search(rf"^0x{irqs:08x}: 01 00 00 00$", out, re.M) is not None,
+              f"monitor phys {irqs:#x} 4 after the write does not show 1:\n{out}")
         check(w[1] == total, f"continue after the only write: step {w[1]}, not the end {total}")
         check(w[2] == write - 1, f"reverse-continue from the end: step {w[2]}, want {write - 1} (before the write)")
         before = between(out, "==I", "==J")
