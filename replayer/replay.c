@@ -762,6 +762,13 @@ int replay_open(struct replay **out, const struct replay_options *o, struct repl
 	return rc;
 }
 
+void replay_catch_alarm(void)
+{
+	struct sigaction sa = { .sa_handler = on_alarm };
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGALRM, &sa, NULL);	/* no SA_RESTART: it must interrupt KVM_RUN */
+}
+
 void replay_close(struct replay *r)
 {
 	if (!r)

@@ -76,6 +76,14 @@ int replay_next(struct replay *r);
 void replay_close(struct replay *r);
 
 /*
+ * A run recorded as interrupted, where a vCPU moved inside it, is ended by
+ * a timer as the recorder's was: its SIGALRM must interrupt KVM_RUN and do
+ * nothing else.  replay_run() installs the handler for its run; other
+ * callers of the cursor call this once.
+ */
+void replay_catch_alarm(void);
+
+/*
  * After the VM and the cursor's own state were put back as they were at
  * step: position the reader there (the queued injections are read again).
  * 0 or -errno with res->err set.

@@ -44,6 +44,7 @@ int tt_open(struct time_travel **out, const struct tt_options *o, struct replay_
 	t->o = o;
 	t->res = res;
 	t->pc = rip_of;
+	replay_catch_alarm();
 	int rc = replay_open(&t->r, o->replay, res);
 	if (rc < 0) {
 		*err = res->err;
