@@ -31,6 +31,7 @@
 #include "insn_flags.h"
 #include "rec_util.h"
 #include "replay.h"
+#include "replay_internal.h"
 #include "vcpu_step.h"
 #include "vm_build.h"
 
@@ -52,45 +53,6 @@ static void on_alarm(int sig)
 	(void)sig;
 }
 #define INTR_RUN_US 100000
-
-/* What replay keeps of each vCPU. */
-struct replay_vcpu {
-	struct vcpu_stepper st;
-	uint32_t index;
-	struct xt_state rec;		/* recorded: the state after its step being replayed */
-	struct xt_state cur, prev;	/* replayed: after its last step, and before it */
-	struct insn insn;		/* the instruction the pending step ran (with output only) */
-	bool have_insn;
-	struct gmem_tlb code_tlb;	/* kept as the recorder keeps its own: insn decides the events */
-	uint64_t steps;			/* its own steps so far, the pending one included */
-};
-
-struct replay {
-	const struct replay_options *o;
-	struct replay_result *res;
-	struct xt_reader *rd;
-	const struct xt_header *h;
-	struct kvm_vm vm;
-	struct replay_vcpu *vcpus;	/* by vCPU index */
-	uint32_t n_vcpus;
-	struct replay_vcpu *vc;		/* the one selected in vm: the pending step's, or the next's */
-	struct replay_vcpu *pend;	/* the vCPU of the step that ran and waits for its events */
-	struct injector inj;
-	struct devices dev;
-	struct state_compare cmp;
-	struct host_info host;
-	struct xt_writer *w;
-
-	uint64_t done;			/* steps replayed and compared */
-	bool pending;			/* step done + 1 ran and waits for its events */
-	struct xt_event injections[INJECT_MAX];	/* recorded irq-inject events not made yet */
-	size_t n_injections;
-	char note[256];			/* an injection of the pending step that came out otherwise */
-	bool attached;			/* recorded by attaching to a VMM: its answers are input events */
-	struct timespec t0;
-	int64_t next_progress_ns;
-	struct sigaction old_int, old_term, old_alrm;
-};
 
 static int64_t ns_since(const struct timespec *t0)
 {
@@ -682,62 +644,120 @@ static int take_mp_state(struct replay *r, const struct xt_event *ev)
 	return rc;
 }
 
-static int replay_loop(struct replay *r)
+/* An event record: queued, fed into the pending step, or acted on. */
+static int take_event(struct replay *r, const struct xt_event *ev)
+{
+	if (ev->kind == XT_EV_IRQ_INJECT && r->n_injections < INJECT_MAX)
+		r->injections[r->n_injections++] = *ev;
+	else if (ev->kind == XT_EV_INPUT && ev->input.what == XT_INPUT_ANSWER)
+		feed_answer(r, ev);
+	else if (ev->kind == XT_EV_INPUT && r->pending && ev->step == r->done + 1)
+		feed_input(r, ev);
+	else if (ev->kind == XT_EV_NOTE)
+		return note_stop(r, ev);
+	else if (ev->kind == XT_EV_MP_STATE)
+		return take_mp_state(r, ev);
+	return 0;
+}
+
+/*
+ * The records after the pending step's record, up to the next step record
+ * (left unread) or the end: its events, then the next step's injections.
+ */
+static int take_step_events(struct replay *r)
+{
+	struct xt_record rec = XT_RECORD_INIT;
+	uint32_t type;
+	int rc;
+	while ((rc = xt_reader_peek(r->rd, &type)) > 0 && type != XT_REC_STEP) {
+		if ((rc = xt_reader_next(r->rd, &rec)) < 0)
+			break;
+		if (rc > 0 && rec.type == XT_REC_EVENT && (rc = take_event(r, rec.event)))
+			return rc;
+	}
+	return rc < 0 ? reader_fail(r, rc) : 0;
+}
+
+int replay_next(struct replay *r)
 {
 	struct xt_record rec = XT_RECORD_INIT;
 	int rc;
-	if ((rc = check_start(r)))
-		return rc;
-	while ((rc = xt_reader_next(r->rd, &rec)) > 0) {
-		if (rec.type == XT_REC_EVENT) {
-			const struct xt_event *ev = rec.event;
-			if (ev->kind == XT_EV_IRQ_INJECT && r->n_injections < INJECT_MAX)
-				r->injections[r->n_injections++] = *ev;
-			else if (ev->kind == XT_EV_INPUT && ev->input.what == XT_INPUT_ANSWER)
-				feed_answer(r, ev);
-			else if (ev->kind == XT_EV_INPUT && r->pending && ev->step == r->done + 1)
-				feed_input(r, ev);
-			else if (ev->kind == XT_EV_NOTE && (rc = note_stop(r, ev)))
-				return rc;
-			else if (ev->kind == XT_EV_MP_STATE && (rc = take_mp_state(r, ev)))
-				return rc;
-			continue;
+	if (r->ended)
+		return REPLAY_NEXT_END;
+	for (;;) {
+		if ((rc = xt_reader_next(r->rd, &rec)) < 0)
+			return reader_fail(r, rc);
+		if (rc == 0) {
+			r->ended = true;
+			/* every step replayed the same, but of a trace whose footer says otherwise: not a pass */
+			const struct xt_error *inc = xt_reader_inconsistency(r->rd);
+			if (inc) {
+				r->res->err = *inc;
+				return inc->code;
+			}
+			return REPLAY_NEXT_END;
 		}
-		if (rec.type != XT_REC_STEP)
-			continue;
-		if ((rc = finish_step(r)))
+		if (rec.type == XT_REC_STEP)
+			break;
+		if (rec.type == XT_REC_EVENT && (rc = take_event(r, rec.event)))
 			return rc;
-		/* the step before wrote SLP_EN: the platform acts as the recorder's did */
-		if (r->dev.pm.sleep_requested) {
-			char note[128];	/* the recording's own note says it */
-			acpi_sleep_carry_out(&r->vm, &r->dev.pm, &r->vc->cur, note, sizeof(note));
-		}
-		if (rec.step != r->done + 1)
-			return rec_err(&r->res->err, -EINVAL, "%s: step %llu follows step %llu",
-				       r->o->path, (unsigned long long)rec.step, (unsigned long long)r->done);
-		if (stop_signal)
-			return 1;
-		if (rec.vcpu >= r->n_vcpus)
-			return rec_err(&r->res->err, -EINVAL, "%s: step %llu of vCPU %u, of %u", r->o->path,
-				       (unsigned long long)rec.step, rec.vcpu, r->n_vcpus);
-		select_vcpu(r, &r->vcpus[rec.vcpu]);
-		r->vc->steps = rec.vcpu_step;
-		apply_changed(&r->vc->rec, rec.state, rec.changed);
-		if ((rc = run_step(r)))
-			return rc;
-		progress(r);
 	}
+	/* the step before wrote SLP_EN: the platform acts as the recorder's did */
+	if (r->dev.pm.sleep_requested) {
+		char note[128];	/* the recording's own note says it */
+		acpi_sleep_carry_out(&r->vm, &r->dev.pm, &r->vc->cur, note, sizeof(note));
+	}
+	if (rec.step != r->done + 1)
+		return rec_err(&r->res->err, -EINVAL, "%s: step %llu follows step %llu",
+			       r->o->path, (unsigned long long)rec.step, (unsigned long long)r->done);
+	if (stop_signal)
+		return REPLAY_NEXT_SIGNALLED;
+	if (rec.vcpu >= r->n_vcpus)
+		return rec_err(&r->res->err, -EINVAL, "%s: step %llu of vCPU %u, of %u", r->o->path,
+			       (unsigned long long)rec.step, rec.vcpu, r->n_vcpus);
+	select_vcpu(r, &r->vcpus[rec.vcpu]);
+	r->vc->steps = rec.vcpu_step;
+	apply_changed(&r->vc->rec, rec.state, rec.changed);
+	if ((rc = run_step(r)))
+		return rc < 0 ? rc : REPLAY_NEXT_SIGNALLED;
+	if ((rc = take_step_events(r)))
+		return rc;
+	rc = finish_step(r);
+	return rc < 0 ? rc : rc ? REPLAY_NEXT_DIVERGED : REPLAY_NEXT_STEPPED;
+}
+
+int replay_reposition(struct replay *r, uint64_t step)
+{
+	struct xt_record rec = XT_RECORD_INIT;
+	int rc;
+	r->n_injections = 0;
+	r->pending = false;
+	r->ended = false;
+	r->note[0] = 0;
+	r->done = step;
+	r->res->steps = step;
+	if ((rc = xt_reader_seek(r->rd, step)) < 0)
+		return reader_fail(r, rc);
+	if (step == 0)
+		return 0;
+	/* through step's own record: what it did is in the VM already */
+	while ((rc = xt_reader_next(r->rd, &rec)) > 0 && rec.type != XT_REC_STEP)
+		;
 	if (rc < 0)
 		return reader_fail(r, rc);
-	if ((rc = finish_step(r)))
-		return rc;
-	/* every step replayed the same, but of a trace whose footer says otherwise: not a pass */
-	const struct xt_error *inc = xt_reader_inconsistency(r->rd);
-	if (inc) {
-		r->res->err = *inc;
-		return inc->code;
+	if (rc == 0 || rec.step != step)
+		return rec_err(&r->res->err, -EINVAL, "%s: step %llu is not where the frame index says",
+			       r->o->path, (unsigned long long)step);
+	/* its events are in the VM too; the next step's injections are queued again */
+	uint32_t type;
+	while ((rc = xt_reader_peek(r->rd, &type)) > 0 && type != XT_REC_STEP) {
+		if ((rc = xt_reader_next(r->rd, &rec)) < 0)
+			break;
+		if (rc > 0 && rec.type == XT_REC_EVENT && rec.event->kind == XT_EV_IRQ_INJECT &&
+		    rec.event->step > step && r->n_injections < INJECT_MAX)
+			r->injections[r->n_injections++] = *rec.event;
 	}
-	return 0;
+	return rc < 0 ? reader_fail(r, rc) : 0;
 }
 
 static int close_output(struct replay *r)
@@ -775,10 +795,11 @@ static void teardown(struct replay *r)
 	xt_reader_close(r->rd);
 }
 
-int replay_run(const struct replay_options *o, struct replay_result *res)
+int replay_open(struct replay **out, const struct replay_options *o, struct replay_result *res)
 {
 	struct replay *r = calloc(1, sizeof(*r));	/* three states: too big for the stack */
 	memset(res, 0, sizeof(*res));
+	*out = NULL;
 	if (!r)
 		return rec_err(&res->err, -ENOMEM, "out of memory");
 	r->o = o;
@@ -791,6 +812,37 @@ int replay_run(const struct replay_options *o, struct replay_result *res)
 		free(r);
 		return rc;
 	}
+	clock_gettime(CLOCK_MONOTONIC, &r->t0);
+	if ((rc = check_start(r)) < 0) {
+		teardown(r);
+		free(r);
+		return rc;
+	}
+	*out = r;
+	return rc;
+}
+
+void replay_catch_alarm(void)
+{
+	struct sigaction sa = { .sa_handler = on_alarm };
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGALRM, &sa, NULL);	/* no SA_RESTART: it must interrupt KVM_RUN */
+}
+
+void replay_close(struct replay *r)
+{
+	if (!r)
+		return;
+	teardown(r);
+	free(r);
+}
+
+int replay_run(const struct replay_options *o, struct replay_result *res)
+{
+	struct replay *r;
+	int rc = replay_open(&r, o, res);
+	if (rc < 0)
+		return rc;
 	struct sigaction sa = { 0 };
 	sigemptyset(&sa.sa_mask);
 	sa.sa_handler = on_stop;	/* no SA_RESTART: a signal must interrupt KVM_RUN */
@@ -798,22 +850,21 @@ int replay_run(const struct replay_options *o, struct replay_result *res)
 	sigaction(SIGTERM, &sa, &r->old_term);
 	sa.sa_handler = on_alarm;
 	sigaction(SIGALRM, &sa, &r->old_alrm);
-	clock_gettime(CLOCK_MONOTONIC, &r->t0);
 
-	rc = replay_loop(r);
+	while (rc == 0 && (rc = replay_next(r)) == REPLAY_NEXT_STEPPED)
+		progress(r);
 
 	res->seconds = (double)ns_since(&r->t0) / 1e9;
 	sigaction(SIGINT, &r->old_int, NULL);
 	sigaction(SIGTERM, &r->old_term, NULL);
 	sigaction(SIGALRM, &r->old_alrm, NULL);
 	if (rc >= 0 && !res->outcome) {
-		res->outcome = rc > 0 ? REPLAY_STOPPED : REPLAY_IDENTICAL;
+		res->outcome = rc == REPLAY_NEXT_SIGNALLED ? REPLAY_STOPPED : REPLAY_IDENTICAL;
 		res->signal = stop_signal;
 	}
 	if (rc >= 0 && r->w)
 		rc = close_output(r);
-	teardown(r);
-	free(r);
+	replay_close(r);
 	return rc < 0 ? rc : 0;
 }
 

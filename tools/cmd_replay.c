@@ -3,10 +3,16 @@
 #include <getopt.h>
 #include <inttypes.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "cli.h"
+#include "gdb_server.h"
+#include "rec_util.h"
 #include "replay_report.h"
+
+#define CHECKPOINT_EVERY 1000
+#define CHECKPOINT_MEM (256ull << 20)
 
 #define HOST_ITEMS_SHOWN 10
 
@@ -41,6 +47,31 @@ static void print_speed(FILE *out, const struct replay_result *res)
 	fprintf(out, "\n");
 }
 
+/* BYTES with an optional K, M or G (KiB, MiB, GiB). */
+static bool parse_bytes(const char *s, uint64_t *out)
+{
+	const char *end;
+	uint64_t v, mul = 1;
+	if (!rec_parse_u64(s, &end, &v))
+		return false;
+	if (!strcasecmp(end, "k") || !strcasecmp(end, "kib")) mul = 1ull << 10;
+	else if (!strcasecmp(end, "m") || !strcasecmp(end, "mib")) mul = 1ull << 20;
+	else if (!strcasecmp(end, "g") || !strcasecmp(end, "gib")) mul = 1ull << 30;
+	else if (*end) return false;
+	if (v > UINT64_MAX / mul)
+		return false;
+	*out = v * mul;
+	return true;
+}
+
+static int serve_gdb(struct gdb_server_options *g)
+{
+	struct xt_error err = { 0 };
+	if (gdb_serve(g, &err))
+		return cli_error("replay", "%s", err.msg);
+	return XT_EXIT_OK;
+}
+
 int cmd_replay(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -48,15 +79,21 @@ int cmd_replay(int argc, char **argv)
 		{ "context", required_argument, NULL, 'C' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "json", no_argument, NULL, 'j' },
+		{ "gdb", required_argument, NULL, 'g' },
+		{ "gdb-unix", required_argument, NULL, 'u' },
+		{ "checkpoint-every", required_argument, NULL, 'K' },
+		{ "checkpoint-mem", required_argument, NULL, 'M' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
 	struct replay_options o = { .context = 3 };
-	bool quiet = false, shown = false, json = false;
+	struct gdb_server_options g = { .replay = &o, .checkpoint_every = CHECKPOINT_EVERY,
+					.checkpoint_mem = CHECKPOINT_MEM, .log = stderr };
+	bool quiet = false, shown = false, json = false, gdb_opts = false;
 	uint64_t ctx;
 	int c;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":o:C:qh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":o:C:qg:u:K:M:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'o': o.output = optarg; break;
 		case 'C':
@@ -67,6 +104,20 @@ int cmd_replay(int argc, char **argv)
 			break;
 		case 'q': quiet = true; break;
 		case 'j': json = true; break;
+		case 'g': g.tcp = optarg; break;
+		case 'u': g.unix_path = optarg; break;
+		case 'K':
+			if (!cli_parse_u64(optarg, &g.checkpoint_every) || !g.checkpoint_every)
+				return cli_usage_error("replay", "--checkpoint-every is a number of steps above 0, not '%s'",
+						       optarg);
+			gdb_opts = true;
+			break;
+		case 'M':
+			if (!parse_bytes(optarg, &g.checkpoint_mem) || g.checkpoint_mem < (1u << 20))
+				return cli_usage_error("replay", "--checkpoint-mem is 1M or more (K, M, G suffixes), not '%s'",
+						       optarg);
+			gdb_opts = true;
+			break;
 		case 'h': cli_print_usage(stdout, "replay"); return XT_EXIT_OK;
 		case ':': return cli_usage_error("replay", "option '%s' needs a value", argv[optind - 1]);
 		default: return cli_usage_error("replay", "unknown option '%s'", argv[optind - 1]);
@@ -75,6 +126,17 @@ int cmd_replay(int argc, char **argv)
 	if (optind != argc - 1)
 		return cli_usage_error("replay", "expected one trace file");
 	o.path = argv[optind];
+	if (g.tcp && g.unix_path)
+		return cli_usage_error("replay", "--gdb and --gdb-unix: one or the other");
+	if (g.tcp || g.unix_path) {
+		if (o.output)
+			return cli_usage_error("replay", "-o does not go with --gdb: a gdb session writes no trace");
+		if (json)
+			return cli_usage_error("replay", "--json does not go with --gdb: gdb is the interface");
+		return serve_gdb(&g);
+	}
+	if (gdb_opts)
+		return cli_usage_error("replay", "--checkpoint-every and --checkpoint-mem are for --gdb");
 	if (o.output && cli_same_file(o.path, o.output))
 		return cli_usage_error("replay", "-o %s would overwrite the trace being replayed", o.output);
 	if (!quiet && isatty(STDERR_FILENO)) {

@@ -77,9 +77,15 @@ static const struct help_options help[] = {
 	  "  -C, --context N          steps shown before the first difference (default 3)\n"
 	  "  -q, --quiet              only the verdict line\n"
 	  "  --json                   the outcome as one JSON object (default: text)\n"
+	  "  --gdb [HOST:]PORT        serve the replay to gdb on TCP (HOST default 127.0.0.1;\n"
+	  "                           PORT 0: a free one, printed) (default: no gdb)\n"
+	  "  --gdb-unix PATH          serve it on a Unix socket instead (default: no gdb)\n"
+	  "  --checkpoint-every N     --gdb: a checkpoint every N steps (default 1000)\n"
+	  "  --checkpoint-mem BYTES   --gdb: the checkpoints' memory, K/M/G (default 256M)\n"
 	  "  -h, --help               this help\n"
 	  "examples:\n"
 	  "  exitrace replay a.xtr\n"
+	  "  exitrace replay --gdb :1234 a.xtr   (then: gdb -ex 'target remote :1234')\n"
 	  "  exitrace replay -C 10 -o again.xtr a.xtr\n" },
 	{ "check",
 	  "options:\n"

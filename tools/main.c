@@ -46,9 +46,16 @@ static const struct xt_command commands[] = {
 	  "  exit status: the guest's isa-debug-exit status (((value << 1) | 1) & 0xff) if it used one,\n"
 	  "  else 0; 2 when exitrace itself failed" },
 	{ "replay", cmd_replay, "FILE|- [-o NEW|-] [--context N] [--quiet] [--json]\n"
+	  "   or: replay (--gdb [HOST:]PORT | --gdb-unix PATH) [--checkpoint-every N] [--checkpoint-mem BYTES] FILE\n"
 	  "  FILE -: the trace from standard input; -o -: the new trace to standard output, the\n"
-	  "  report then to standard error.  --json: the outcome as one exitrace-json/1 object",
-	  "re-run a trace on this host and stop at the first step that differs" },
+	  "  report then to standard error.  --json: the outcome as one exitrace-json/1 object\n"
+	  "  --gdb: serve the replay to gdb (target remote HOST:PORT; HOST defaults to 127.0.0.1, PORT 0\n"
+	  "  picks a free one and says which): registers, memory, stepi, continue, breakpoints and write\n"
+	  "  watchpoints checked by exitrace after each step, reverse-stepi and reverse-continue, and\n"
+	  "  monitor step N | where | exits | diverged | phys ADDR [LEN].  A checkpoint every N steps\n"
+	  "  (default 1000), within BYTES (default 256M; past it every other one goes and N doubles):\n"
+	  "  going back re-executes at most N steps.  The trace is only read; one session, then exit",
+	  "re-run a trace on this host and stop at the first step that differs; or serve it to gdb" },
 	{ "check", cmd_check, "DIR|FILE|-... [-q|--quiet] [-j N|--jobs N] [--json]\n"
 	  "  -: one trace from standard input.  --quiet: only the TAP lines (no # comments).\n"
 	  "  --jobs N: N replays at once, a process each (default 1); the output is the serial\n"
