@@ -210,7 +210,7 @@ int cmd_record_attach(int argc, char **argv)
 
 	struct timespec now;
 	clock_gettime(CLOCK_REALTIME, &now);
-	char run_id[64], limit_s[32];
+	char run_id[64], limit_s[32], port_s[32], after_s[32];
 	snprintf(run_id, sizeof(run_id), "%d-%lld.%09ld", (int)getpid(), (long long)now.tv_sec, now.tv_nsec);
 	const char *old = getenv("LD_PRELOAD");
 	char *preload = malloc(strlen(lib) + (old ? strlen(old) : 0) + 2);
@@ -241,10 +241,15 @@ int cmd_record_attach(int argc, char **argv)
 			setenv("EXITRACE_ATTACH_BORROW_SYNC_REGS", "1", 1);
 		if (step)
 			setenv("EXITRACE_ATTACH_STEP", block_irq ? "2" : "1", 1);
-		if (at_port)
-			setenv("EXITRACE_ATTACH_STEP_AT_PORT", at_port, 1);
-		if (after)
-			setenv("EXITRACE_ATTACH_STEP_AFTER", after, 1);
+		/* as parsed here, in decimal: the library reads no other spelling */
+		if (at_port) {
+			snprintf(port_s, sizeof(port_s), "%" PRIu64, port);
+			setenv("EXITRACE_ATTACH_STEP_AT_PORT", port_s, 1);
+		}
+		if (after) {
+			snprintf(after_s, sizeof(after_s), "%" PRIu64, steps);
+			setenv("EXITRACE_ATTACH_STEP_AFTER", after_s, 1);
+		}
 		setenv("LD_PRELOAD", preload, 1);
 		execv(exe, cmd);
 		fprintf(stderr, "exitrace record: %s: %s\n", exe, strerror(errno));

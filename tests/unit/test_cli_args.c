@@ -7,7 +7,8 @@
  * (--max-steps " -1" recorded for ever, --irq 0x30@-1 was an injection at
  * step 2^64-1, and "-18446744073709551568@5" was vector 0x30); a value too
  * big for 64 bits was taken as 2^64-1.  Every number option is held to the
- * same rule: it starts with a digit and fits.
+ * same rule: it starts with a digit and fits.  And a leading 0 made it
+ * octal: every number is decimal or hex after 0x.
  *
  * Outputs that are inputs: record -o (or --console) naming the guest image
  * or a module, through a link or another spelling, truncated that file
@@ -79,6 +80,22 @@ static void test_numbers(void)
 	refused(run("record", good, "--load", "0x100000", "--mem", "+64M", "-o", x, NULL), "--mem +64M", "--mem");
 	refused(run("record", good, "--load", "0x100000", "--mem", " 64M", "-o", x, NULL), "--mem ' 64M'", "--mem");
 	TEST_ASSERT(access(x, F_OK) != 0, "no refused command created the output");
+}
+
+/*
+ * A leading 0 made strtoull read octal: --from 010 was step 8, --irq 017@5
+ * vector 15 (refused as below 16).  Numbers are decimal or hex after 0x.
+ */
+static void test_leading_zero(void)
+{
+	TEST_EQ_U64(0, run("dump", good, "--from", "010", "--to", "010", NULL), "dump --from 010 --to 010; %s", err);
+	TEST_CONTAINS(out, "        10  rip=", "step 10 is dumped");
+	TEST_ASSERT(!strstr(out, "         8  rip="), "not step 8: %s", out);
+	TEST_EQ_U64(0, run("dump", good, "--from", "0x0A", "--to", "0X0a", NULL), "dump --from 0x0A; %s", err);
+	TEST_CONTAINS(out, "        10  rip=", "0x0A is step 10");
+	TEST_EQ_U64(0, run("show", good, "0009", NULL), "show 0009; %s", err);
+	TEST_CONTAINS(out, "step 9:", "0009 is step 9 (no octal digit 9 to stop at)");
+	refused(run("dump", good, "--from", "0o10", NULL), "0o10 (no octal spelling)", "--from");
 }
 
 /* A list option longer than a fixed buffer was cut, and what was cut could be valid. */
@@ -164,6 +181,7 @@ int main(int argc, char **argv)
 	good = argv[2];
 	TEST_ASSERT(mkdtemp(dir), "mkdtemp");
 	test_numbers();
+	test_leading_zero();
 	test_outputs_that_are_inputs();
 	test_long_lists();
 	test_scenario_limits();
