@@ -82,6 +82,7 @@ struct replay {
 
 	uint64_t done;			/* steps replayed and compared */
 	bool pending;			/* step done + 1 ran and waits for its events */
+	bool recorded_s3;		/* the recording resumed from S3 after the pending step */
 	struct xt_event injections[INJECT_MAX];	/* recorded irq-inject events not made yet */
 	size_t n_injections;
 	char note[256];			/* an injection of the pending step that came out otherwise */
@@ -640,17 +641,25 @@ static int replay_loop(struct replay *r)
 				feed_input(r, ev);
 			else if (ev->kind == XT_EV_MP_STATE && (rc = take_mp_state(r, ev)))
 				return rc;
+			else if (ev->kind == XT_EV_NOTE && r->pending && ev->step == r->done + 1 && ev->note.text &&
+				 !strncmp(ev->note.text, ACPI_S3_RESUMED_NOTE, strlen(ACPI_S3_RESUMED_NOTE)))
+				r->recorded_s3 = true;
 			continue;
 		}
 		if (rec.type != XT_REC_STEP)
 			continue;
 		if ((rc = finish_step(r)))
 			return rc;
-		/* the step before wrote SLP_EN: the platform acts as the recorder's did */
-		if (r->dev.pm.sleep_requested) {
-			char note[128];	/* the recording's own note says it */
-			acpi_sleep_carry_out(&r->vm, &r->dev.pm, &r->vc->cur, note, sizeof(note));
-		}
+		/*
+		 * The step before wrote SLP_EN: the platform acts as the recording
+		 * says it did, not as this build's device code would (an older
+		 * recorder ignored some writes this one takes).  S5 ended that
+		 * recording; S3 resumed it, which its note says.
+		 */
+		if (r->recorded_s3)
+			acpi_s3_resume(&r->vm, &r->vc->cur);
+		r->recorded_s3 = false;
+		r->dev.pm.sleep_requested = false;
 		if (rec.step != r->done + 1)
 			return rec_err(&r->res->err, -EINVAL, "%s: step %llu follows step %llu",
 				       r->o->path, (unsigned long long)rec.step, (unsigned long long)r->done);
