@@ -20,6 +20,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "run_cli.h"
@@ -158,6 +159,48 @@ static void test_outputs_that_are_inputs(void)
 }
 
 /* A scenario's own breakpoints and IRQs were dropped without a word once the user's filled the table. */
+/*
+ * record -o FILE -- COMMAND: the library learns that FILE cannot be written
+ * only when COMMAND creates a VM, and the run went on unrecorded, exit 0.
+ * A FILE that cannot be written, or is COMMAND's own file, is refused
+ * before COMMAND runs: the marker it would create stays absent.
+ */
+static void test_attach_outputs(void)
+{
+	char marker[300], exe[300], arg[300], eq[400], nodir[300];
+	snprintf(marker, sizeof(marker), "%s", test_path(dir, "ran"));
+	snprintf(exe, sizeof(exe), "%s", test_path(dir, "cmd.sh"));
+	snprintf(arg, sizeof(arg), "%s", test_path(dir, "disk.img"));
+	snprintf(nodir, sizeof(nodir), "%s", test_path(dir, "no/such/dir/x.xtr"));
+	FILE *f = fopen(exe, "w");
+	TEST_ASSERT(f && fprintf(f, "#!/bin/sh\ntouch '%s'\n", marker) > 0 && fclose(f) == 0, "write %s", exe);
+	TEST_EQ_U64(0, chmod(exe, 0755), "chmod");
+	copy(good, arg);
+	snprintf(eq, sizeof(eq), "file=%s,format=raw", arg);
+	const struct {
+		const char *out, *last, *says;
+	} cases[] = {
+		{ dir, NULL, "it is a directory" },
+		{ "", NULL, "-o needs a file name" },
+		{ nodir, NULL, "cannot create" },
+		{ "/dev/zero/x.xtr", NULL, "Not a directory" },
+		{ exe, NULL, "would overwrite COMMAND" },
+		{ arg, arg, "would overwrite a file COMMAND is given" },
+		{ arg, eq, "would overwrite a file COMMAND is given" },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		refused(run("record", "-o", cases[i].out, "--", exe, cases[i].last, NULL), cases[i].out, cases[i].says);
+		TEST_ASSERT(access(marker, F_OK) != 0, "-o '%s': COMMAND did not run", cases[i].out);
+	}
+	TEST_ASSERT(same_bytes(good, arg), "the argument's file is untouched");
+	/* COMMAND must be a file to run: not '' (PATH's first directory), not a directory */
+	refused(run("record", "-o", test_path(dir, "y.xtr"), "--", "", NULL), "an empty COMMAND", "command not found");
+	refused(run("record", "-o", test_path(dir, "y.xtr"), "--", dir, NULL), "a directory as COMMAND", "command not found");
+	/* a good FILE: COMMAND runs (it creates no VM, so no trace) */
+	TEST_EQ_U64(0, run("record", "-o", test_path(dir, "y.xtr"), "--", exe, NULL), "a good -o: %s", err);
+	TEST_ASSERT(access(marker, F_OK) == 0, "COMMAND ran");
+}
+
 static void test_scenario_limits(void)
 {
 	const char *x = test_path(dir, "x.xtr");
@@ -184,6 +227,7 @@ int main(int argc, char **argv)
 	test_leading_zero();
 	test_outputs_that_are_inputs();
 	test_long_lists();
+	test_attach_outputs();
 	test_scenario_limits();
 	char cmd[400];
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
