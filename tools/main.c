@@ -204,7 +204,7 @@ bool cli_check_vcpu(const char *cmd, const struct xt_reader *r, uint64_t vcpu)
 	return false;
 }
 
-int main(int argc, char **argv)
+static int dispatch(int argc, char **argv)
 {
 	if (argc < 2) {
 		usage(stderr);
@@ -235,4 +235,23 @@ int main(int argc, char **argv)
 		return XT_EXIT_ERROR;
 	}
 	return c->run(argc - 1, argv + 1);
+}
+
+int main(int argc, char **argv)
+{
+	int rc = dispatch(argc, argv);
+	/*
+	 * What any command printed must have reached stdout: info, stat, check,
+	 * help and --version ended 0 with nothing written on a full disk.
+	 * Exit statuses are the command's (record: the guest's) unless then.
+	 */
+	errno = 0;
+	bool flush_failed = fflush(stdout) != 0;
+	int e = errno;
+	if (flush_failed || ferror(stdout)) {
+		if (rc != XT_EXIT_ERROR)
+			fprintf(stderr, "exitrace: writing the output failed%s%s\n", e ? ": " : "", e ? strerror(e) : "");
+		rc = XT_EXIT_ERROR;
+	}
+	return rc;
 }

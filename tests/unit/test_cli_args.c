@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "run_cli.h"
@@ -201,6 +202,33 @@ static void test_attach_outputs(void)
 	TEST_ASSERT(access(marker, F_OK) == 0, "COMMAND ran");
 }
 
+/*
+ * stdout on a full disk: info, stat, check, scenarios, help and --version
+ * ended 0 having written nothing.  Every command must say so and exit 2.
+ */
+static void test_full_stdout(void)
+{
+	static const char *const cmds[] = {
+		"info %s", "info %s --json", "stat %s", "stat %s --json", "dump %s", "show %s 3",
+		"export %s --format csv", "diff %s %s", "scenarios", "help", "--version",
+		"help dump", "record --help",
+	};
+	const char *errs = test_path(dir, "full.err");
+	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
+		char args[600], cmd[1800];
+		snprintf(args, sizeof(args), cmds[i], good, good);
+		snprintf(cmd, sizeof(cmd), "'%s' %s >/dev/full 2>'%s'", exitrace, args, errs);
+		int st = system(cmd);
+		TEST_ASSERT(WIFEXITED(st) && WEXITSTATUS(st) == 2, "%s to /dev/full: exit 2, not %d", args,
+			    WIFEXITED(st) ? WEXITSTATUS(st) : -1);
+		FILE *f = fopen(errs, "r");
+		char msg[512] = "";
+		TEST_ASSERT(f && fread(msg, 1, sizeof(msg) - 1, f) > 0, "%s: stderr says something", args);
+		fclose(f);
+		TEST_CONTAINS(msg, "writing the output failed", "%s says why", args);
+	}
+}
+
 static void test_scenario_limits(void)
 {
 	const char *x = test_path(dir, "x.xtr");
@@ -228,6 +256,7 @@ int main(int argc, char **argv)
 	test_outputs_that_are_inputs();
 	test_long_lists();
 	test_attach_outputs();
+	test_full_stdout();
 	test_scenario_limits();
 	char cmd[400];
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
