@@ -81,6 +81,10 @@ static uint32_t capture_bit(const char *name)
 /* The list is split in a copy of its own length: a fixed buffer cut "lapicxyz" to a valid "lapic". */
 static bool parse_capture(const char *s, uint32_t *cap)
 {
+	/* strtok would skip an empty name: "", ",fpu", "fpu,,lapic" and "fpu," are mistakes */
+	size_t n = strlen(s);
+	if (!n || s[0] == ',' || s[n - 1] == ',' || strstr(s, ",,"))
+		return false;
 	char *buf = strdup(s);
 	if (!buf)
 		return false;

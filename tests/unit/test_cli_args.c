@@ -111,6 +111,32 @@ static void test_long_lists(void)
 		"--capture ...,lapicxyz", "--capture");
 }
 
+/*
+ * strtok skipped empty names: --capture "", --capture fpu,,lapic and
+ * --ignore rax, were taken, while --exit IO,,HLT was refused.  An empty
+ * name is a mistake in every list option.
+ */
+static void test_empty_list_items(void)
+{
+	static const char *const lists[][2] = {
+		{ "", "" }, { ",", "" }, { "fpu,", "rax," }, { ",fpu", ",rax" }, { "fpu,,lapic", "rax,,rbx" },
+	};
+	const char *x = test_path(dir, "x.xtr");
+	for (size_t i = 0; i < sizeof(lists) / sizeof(lists[0]); i++) {
+		refused(run("record", good, "--load", "0x100000", "--capture", lists[i][0], "-o", x, NULL), lists[i][0],
+			"--capture");
+		refused(run("diff", good, good, "--ignore", lists[i][1], NULL), lists[i][1], "--ignore");
+		refused(run("dump", good, "--exit", i ? "IO," : "", NULL), "--exit IO,", "");
+		refused(run("stat", good, "--event", i ? "note," : "", NULL), "--event note,", "");
+	}
+	/* a STEP that starts with a digit is a number, never a symbol to look up */
+	refused(run("show", good, "99999999999999999999", NULL), "show 2^64+", "is not a step number");
+	refused(run("show", good, "12abc", NULL), "show 12abc", "is not a step number");
+	/* and a range past 2^64 is no range: it printed 0xffffffffffffffff..0xf */
+	refused(run("show", good, "3", "--mem", "0xffffffffffffffff", "16", NULL), "--mem at the top", "past the top");
+	TEST_EQ_U64(0, run("show", good, "3", "--mem", "0xfffffffffffffff0", "16", NULL), "--mem to the very top: %s", err);
+}
+
 static void copy(const char *from, const char *to)
 {
 	char cmd[1200];
@@ -255,6 +281,7 @@ int main(int argc, char **argv)
 	test_leading_zero();
 	test_outputs_that_are_inputs();
 	test_long_lists();
+	test_empty_list_items();
 	test_attach_outputs();
 	test_full_stdout();
 	test_scenario_limits();
