@@ -165,6 +165,11 @@ static void test_outputs_that_are_inputs(void)
 	char other[320];
 	snprintf(other, sizeof(other), "%s/./guest.bin", dir);
 
+	/* export -o replaced the trace it read (or the --symbols ELF) with the CSV */
+	refused(run("export", trace, "--format", "csv", "-o", trace, NULL), "export -o the trace", "would overwrite");
+	refused(run("export", trace, "--format", "perfetto", "-o", link, "--symbols", guest, NULL),
+		"export -o a link to --symbols", "would overwrite");
+	TEST_ASSERT(same_bytes(good, trace) && same_bytes(good, guest), "the trace and the ELF are untouched");
 	refused(run("record", guest, "--load", "0x100000", "-o", guest, NULL), "-o the guest", "would overwrite");
 	refused(run("record", guest, "--load", "0x100000", "-o", link, NULL), "-o a link to the guest", "would overwrite");
 	refused(run("record", guest, "--load", "0x100000", "-o", other, NULL), "-o the guest spelt otherwise", "would overwrite");
