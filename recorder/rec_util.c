@@ -14,15 +14,10 @@
 
 int rec_err(struct xt_error *err, int code, const char *fmt, ...)
 {
-	if (err) {
-		va_list ap;
-		va_start(ap, fmt);
-		err->code = code;
-		err->has_offset = 0;
-		err->offset = 0;
-		vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
-		va_end(ap);
-	}
+	va_list ap;
+	va_start(ap, fmt);
+	xt_error_vset(err, code, fmt, ap);
+	va_end(ap);
 	return code;
 }
 

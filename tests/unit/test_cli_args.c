@@ -260,6 +260,24 @@ static void test_full_stdout(void)
 	}
 }
 
+/*
+ * A message longer than the error's buffer lost its end, which says why:
+ * "cannot open /tmp/aaaa...aaa" and no "File name too long".  The middle
+ * goes instead.
+ */
+static void test_long_paths(void)
+{
+	static char path[6000];
+	size_t n = (size_t)snprintf(path, sizeof(path), "%s/", dir);
+	memset(path + n, 'a', 5000);
+	strcpy(path + n + 5000, ".xtr");
+	refused(run("info", path, NULL), "info of a 5000-byte name", "File name too long");
+	refused(run("dump", path, NULL), "dump of a 5000-byte name", "File name too long");
+	refused(run("record", good, "--load", "0x100000", "-o", path, NULL), "record -o a 5000-byte name",
+		"File name too long");
+	TEST_CONTAINS(err, dir, "and the path's start is still there: %s", err);
+}
+
 static void test_scenario_limits(void)
 {
 	const char *x = test_path(dir, "x.xtr");
@@ -289,6 +307,7 @@ int main(int argc, char **argv)
 	test_empty_list_items();
 	test_attach_outputs();
 	test_full_stdout();
+	test_long_paths();
 	test_scenario_limits();
 	char cmd[400];
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
