@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * Fuzz target: the commands that render a trace (info, dump, stat, show,
- * export, diff) on arbitrary bytes, through the same entry points as the
+ * export, diff with itself and with the input before it) on arbitrary bytes, through the same entry points as the
  * exitrace binary.  fuzz_reader checks the reader; this one checks what
  * the tools do with what the reader hands them: the guest ELF in the
  * header (libelf, libdw), Zydis on initial memory, symbol filters, the
@@ -25,28 +25,39 @@
 
 int exitrace_main(int argc, char **argv);
 
-static int input_fd = -1;
-static char input_path[64];
+/*
+ * The input, and the one before it: diff of two different traces walks
+ * the divergence paths that diff of a trace with itself never takes.
+ */
+static int input_fd = -1, prev_fd = -1;
+static char input_path[64], prev_path[64];
+
+static void put(int fd, const uint8_t *data, size_t size)
+{
+	if (ftruncate(fd, 0) < 0 || pwrite(fd, data, size, 0) != (ssize_t)size) {
+		perror("memfd");
+		abort();
+	}
+}
 
 static void put_input(const uint8_t *data, size_t size)
 {
 	if (input_fd < 0) {
 		input_fd = memfd_create("xt-fuzz-tools", MFD_CLOEXEC);
-		if (input_fd < 0) {
+		prev_fd = memfd_create("xt-fuzz-tools-prev", MFD_CLOEXEC);
+		if (input_fd < 0 || prev_fd < 0) {
 			perror("memfd_create");
 			abort();
 		}
 		snprintf(input_path, sizeof(input_path), "/proc/self/fd/%d", input_fd);
+		snprintf(prev_path, sizeof(prev_path), "/proc/self/fd/%d", prev_fd);
 		/* the commands' output is not what is checked: keep it off the terminal */
 		if (!freopen("/dev/null", "w", stdout)) {
 			perror("/dev/null");
 			abort();
 		}
 	}
-	if (ftruncate(input_fd, 0) < 0 || pwrite(input_fd, data, size, 0) != (ssize_t)size) {
-		perror("memfd");
-		abort();
-	}
+	put(input_fd, data, size);
 }
 
 /* One command line; NULL-terminated.  Exit statuses other than 0, 1, 2 abort. */
@@ -86,5 +97,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	run("export", p, "--format", "csv", "-o", "/dev/null", NULL);
 	run("export", p, "--format", "perfetto", "-o", "/dev/null", NULL);
 	run("diff", p, p, "--context", "2", NULL);
+	run("diff", prev_path, p, "--max-hunks", "8", NULL);
+	run("diff", p, prev_path, "--json", "--first", NULL);
+	put(prev_fd, data, size);
 	return 0;
 }
