@@ -300,6 +300,7 @@ int cmd_record_attach(int argc, char **argv)
 	if (pid == 0) {
 		sigaction(SIGINT, &old_int, NULL);
 		sigaction(SIGQUIT, &old_quit, NULL);
+		sigaction(SIGXFSZ, &cli_old_xfsz, NULL);	/* main() ignores it: COMMAND gets what exitrace got */
 		setenv("EXITRACE_ATTACH_OUTPUT", out_abs, 1);
 		setenv("EXITRACE_ATTACH_RUN", run_id, 1);
 		setenv("EXITRACE_ATTACH_PRELOAD", old ? old : "", 1);

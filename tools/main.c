@@ -2,6 +2,7 @@
 /* exitrace: one binary, git-style subcommands from a table. */
 #include <errno.h>
 #include <inttypes.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -204,6 +205,8 @@ bool cli_check_vcpu(const char *cmd, const struct xt_reader *r, uint64_t vcpu)
 	return false;
 }
 
+struct sigaction cli_old_xfsz;
+
 static int dispatch(int argc, char **argv)
 {
 	if (argc < 2) {
@@ -239,6 +242,15 @@ static int dispatch(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
+	/*
+	 * A file-size limit (ulimit -f) is a write error like a full disk: each
+	 * command says so and keeps what it wrote, where SIGXFSZ killed replay
+	 * -o, export and dump > FILE without a word.  record -- COMMAND gives
+	 * COMMAND the default back.
+	 */
+	struct sigaction ign = { .sa_handler = SIG_IGN };
+	sigemptyset(&ign.sa_mask);
+	sigaction(SIGXFSZ, &ign, &cli_old_xfsz);
 	int rc = dispatch(argc, argv);
 	/*
 	 * What any command printed must have reached stdout: info, stat, check,
