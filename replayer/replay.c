@@ -45,12 +45,28 @@ static void on_stop(int sig)
 	stop_signal = sig;
 }
 
-/* The timer that ends a run recorded as interrupted: its signal only has to interrupt KVM_RUN. */
+/*
+ * SIGALRM: the one-shot timer that ends a run recorded as interrupted, and
+ * the watchdog's tick, which counts.  Either only has to interrupt KVM_RUN.
+ */
+static volatile sig_atomic_t alarm_ticks;
+
 static void on_alarm(int sig)
 {
 	(void)sig;
+	alarm_ticks++;
 }
 #define INTR_RUN_US 100000
+
+/*
+ * The watchdog: a step's KVM_RUN that has not returned is looked at every
+ * STALL_TICK_S.  A vCPU that waits for INIT and SIPI will wait for ever (no
+ * one sends them while it runs); any other has stalled once it took
+ * STALL_BASE_S more than twice the whole recording.  A forged or diverging
+ * trace hung replay and check in KVM_RUN with no way out but a signal.
+ */
+#define STALL_TICK_S 2
+#define STALL_BASE_S 10
 
 /* What replay keeps of each vCPU. */
 struct replay_vcpu {
@@ -487,6 +503,30 @@ static void feed_read(struct replay *r)
 	}
 }
 
+static const struct itimerval watchdog = { { STALL_TICK_S, 0 }, { STALL_TICK_S, 0 } };
+
+/*
+ * The selected vCPU's KVM_RUN for step has not returned after ticks of the
+ * watchdog: true, with r->note saying why, if it never will.
+ */
+static bool stalled_step(struct replay *r, uint64_t step, long ticks)
+{
+	int mp = kvm_vm_get_mp_state(&r->vm);
+	const char *state = mp >= 0 ? xt_mp_state_name((uint32_t)mp) : NULL;
+	if (mp == KVM_MP_STATE_INIT_RECEIVED || mp == KVM_MP_STATE_SIPI_RECEIVED) {
+		snprintf(r->note, sizeof(r->note), "vCPU %u waits for INIT and SIPI (run state %s) at step %llu, "
+			 "which the recording has it run", r->vc->index, state ? state : "?", (unsigned long long)step);
+		return true;
+	}
+	double limit = STALL_BASE_S + 2 * r->res->record_seconds;
+	if ((double)ticks * STALL_TICK_S < limit)
+		return false;
+	snprintf(r->note, sizeof(r->note), "vCPU %u did not finish step %llu: KVM_RUN had not returned after %ld s "
+		 "(run state %s), more than twice the whole recording's %.3f s", r->vc->index,
+		 (unsigned long long)step, ticks * STALL_TICK_S, state ? state : "?", r->res->record_seconds);
+	return true;
+}
+
 /* Run step done + 1, whose recorded state is in r->vc->rec. */
 static int run_step(struct replay *r)
 {
@@ -513,17 +553,21 @@ static int run_step(struct replay *r)
 
 	/*
 	 * A recorded interrupted run did nothing: immediate_exit does the same
-	 * nothing.  Except where the recording's vCPU moved inside it (the
-	 * recorder writes that as a step only with several vCPUs): then the run
-	 * is made for real, and a timer ends it as the recorder's did.
+	 * nothing.  Except where the recording's vCPU moved inside it (with
+	 * several vCPUs, or unstepped: the halted end of a --no-step recording,
+	 * its vCPU run up to the HLT): then the run is made for real, and a
+	 * timer ends it as the recorder's did.
 	 */
 	bool intr = r->vc->rec.exit.reason == KVM_EXIT_INTR;
-	bool moved = intr && r->n_vcpus > 1 && r->vc->rec.regs.rip != r->vc->cur.regs.rip;
+	bool unstepped = !(r->h->vm.guest_debug & KVM_GUESTDBG_SINGLESTEP);
+	bool moved = intr && (r->n_vcpus > 1 || unstepped) && r->vc->rec.regs.rip != r->vc->cur.regs.rip;
 	run->immediate_exit = intr && !moved;
 	int ret, e;
 	rec_own_before_run(&r->res->own);
 	if (moved)
 		setitimer(ITIMER_REAL, &(struct itimerval){ { 0, 0 }, { 0, INTR_RUN_US } }, NULL);
+	sig_atomic_t ticks_at_start = alarm_ticks;
+	bool stalled = false;
 	for (;;) {
 		if ((rc = vstep_run(&r->vc->st, &ret, &e, err)))
 			break;
@@ -533,9 +577,11 @@ static int run_step(struct replay *r)
 			rc = 1;
 			break;
 		}
+		if (alarm_ticks != ticks_at_start && (stalled = stalled_step(r, step, alarm_ticks - ticks_at_start)))
+			break;
 	}
-	if (moved)
-		setitimer(ITIMER_REAL, &(struct itimerval){ { 0, 0 }, { 0, 0 } }, NULL);
+	if (moved)	/* the watchdog ticks again */
+		setitimer(ITIMER_REAL, &watchdog, NULL);
 	if (rc)
 		return rc;
 	run->immediate_exit = 0;
@@ -543,7 +589,7 @@ static int run_step(struct replay *r)
 
 	vstep_advance(&r->vc->st, &r->vc->prev, &r->vc->cur);
 	r->dev.out_len = 0;
-	if (intr && vstep_interrupted(ret, e)) {
+	if ((intr || stalled) && vstep_interrupted(ret, e)) {
 		r->vc->cur.exit.reason = KVM_EXIT_INTR;
 		r->vc->cur.exit.run_ret = (uint64_t)(int64_t)ret;
 		r->vc->cur.exit.run_errno = (uint64_t)e;
@@ -747,8 +793,10 @@ int replay_run(const struct replay_options *o, struct replay_result *res)
 	sa.sa_handler = on_alarm;
 	sigaction(SIGALRM, &sa, &r->old_alrm);
 	clock_gettime(CLOCK_MONOTONIC, &r->t0);
+	setitimer(ITIMER_REAL, &watchdog, NULL);
 
 	rc = replay_loop(r);
+	setitimer(ITIMER_REAL, &(struct itimerval){ { 0, 0 }, { 0, 0 } }, NULL);
 
 	res->seconds = (double)ns_since(&r->t0) / 1e9;
 	sigaction(SIGINT, &r->old_int, NULL);
