@@ -42,7 +42,7 @@ void att_options_load(void)
 		unsetenv("LD_PRELOAD");
 	free(preload);
 	att_opt.run_id = run ? run : "";
-	att_opt.memory_limit = mem ? strtoull(mem, NULL, 0) : (256ull << 20);
+	att_opt.memory_limit = mem ? strtoull(mem, NULL, 10) : (256ull << 20);
 	att_opt.stale = !stale || strcmp(stale, "0") != 0;
 	att_opt.borrow_sync_regs = !borrow || strcmp(borrow, "0") != 0;	/* the default: run_hook.c */
 	att_opt.memory = !memory || !strcmp(memory, "full") ? ATT_MEMORY_FULL :
@@ -56,8 +56,8 @@ void att_options_load(void)
 		att_opt.step = KVM_GUESTDBG_ENABLE | KVM_GUESTDBG_SINGLESTEP |
 			       (!strcmp(step, "2") ? KVM_GUESTDBG_BLOCKIRQ : 0);
 	free(step);
-	att_opt.step_at_port = at_port ? (int32_t)(strtoul(at_port, NULL, 0) & 0xffff) : -1;
-	att_opt.step_after = after ? strtoull(after, NULL, 0) : 0;
+	att_opt.step_at_port = at_port ? (int32_t)(strtoul(at_port, NULL, 10) & 0xffff) : -1;
+	att_opt.step_after = after ? strtoull(after, NULL, 10) : 0;
 	free(at_port);
 	free(after);
 	att_opt.time = time && strcmp(time, "1") == 0;

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: MIT
+#define _GNU_SOURCE	/* vasprintf */
 /* Errors, the reader's arena, little-endian helpers. */
 #include <errno.h>
 #include <stdio.h>
@@ -7,14 +8,52 @@
 
 #include "xt_internal.h"
 
+/* Back from p to the start of the UTF-8 sequence it is in (not before lo). */
+static size_t utf8_start(const char *s, size_t p, size_t lo)
+{
+	while (p > lo && ((unsigned char)s[p] & 0xc0) == 0x80)
+		p--;
+	return p;
+}
+
+/* msg's head, " ... ", its tail, in size bytes: for a message that does not fit. */
+static void fit_middle_out(char *dst, size_t size, const char *msg, size_t len)
+{
+	static const char cut[] = " ... ";
+	size_t room = size - 1 - (sizeof(cut) - 1);
+	size_t head = utf8_start(msg, room / 3, 0);	/* the end says why: it gets more */
+	size_t tail = utf8_start(msg, len - (room - head), head);
+	memcpy(dst, msg, head);
+	memcpy(dst + head, cut, sizeof(cut) - 1);
+	memcpy(dst + head + sizeof(cut) - 1, msg + tail, len - tail + 1);
+}
+
+int xt_error_vset(struct xt_error *e, int code, const char *fmt, va_list ap)
+{
+	if (!e)
+		return code;
+	e->code = code;
+	e->has_offset = 0;
+	e->offset = 0;
+	va_list again;
+	va_copy(again, ap);
+	int n = vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
+	char *full;
+	if (n >= (int)sizeof(e->msg) && vasprintf(&full, fmt, again) >= 0) {
+		fit_middle_out(e->msg, sizeof(e->msg), full, strlen(full));
+		free(full);
+	}
+	va_end(again);
+	return code;
+}
+
 static int verr(struct xt_error *e, int code, int has_offset, uint64_t offset,
 		const char *fmt, va_list ap)
 {
 	if (e) {
-		e->code = code;
+		xt_error_vset(e, code, fmt, ap);
 		e->has_offset = has_offset;
 		e->offset = offset;
-		vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
 	}
 	return code;
 }

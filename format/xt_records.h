@@ -13,6 +13,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdarg.h>
 #include <stdint.h>
 
 #include "xt_state.h"
@@ -49,6 +50,14 @@ struct xt_error {
 	uint64_t offset;	/* byte offset in the trace file the error is about */
 	char msg[320];		/* names the problem (and the offset, if any) */
 };
+
+/*
+ * Fill e with code and the message fmt makes (no offset).  A message longer
+ * than e->msg loses its middle, not its end: a long path must not push out
+ * the reason that follows it ("cannot create /a/very/long/...x.xtr: File
+ * name too long").  Returns code.
+ */
+int xt_error_vset(struct xt_error *e, int code, const char *fmt, va_list ap);
 
 struct xt_kv {
 	const char *key, *value;

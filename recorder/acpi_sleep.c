@@ -55,7 +55,7 @@ bool acpi_sleep_carry_out(struct kvm_vm *vm, struct acpi_pm *pm, struct xt_state
 	if (vm->mem_size >= ACPI_FACS_ADDR + 16)
 		memcpy(&held, vm->mem + ACPI_FACS_ADDR + 12, 4);
 	if (vector)
-		snprintf(note, size, "ACPI S3: suspended, resumed at once at the FACS waking vector 0x%x", vector);
+		snprintf(note, size, ACPI_S3_RESUMED_NOTE " at once at the FACS waking vector 0x%x", vector);
 	else if (held)	/* real mode cannot reach it: a firmware would not resume there either */
 		snprintf(note, size, "ACPI S3 asked for, but the FACS waking vector 0x%x is not below 1 MiB: ignored",
 			 held);

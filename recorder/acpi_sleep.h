@@ -4,8 +4,10 @@
  * the machine suspends and, as no time passes for a guest that sleeps,
  * wakes at once; the firmware then resumes the CPU in real mode at the
  * FACS's firmware waking vector (CS = vector >> 4, IP = vector & 0xf),
- * with the rest of its registers as after a reset.  The recorder and
- * replay do the same after the same step, so a trace through S3 replays.
+ * with the rest of its registers as after a reset.  The recorder resumes
+ * after the step that wrote SLP_EN and says so in a note; replay resumes
+ * where that note says, so a trace through S3 replays whatever this
+ * build's device code would make of the write.
  */
 #ifndef XT_ACPI_SLEEP_H
 #define XT_ACPI_SLEEP_H
@@ -15,6 +17,9 @@
 
 #include "acpi_pm.h"
 #include "kvm_vm.h"
+
+/* How the note of a resume from S3 starts: replay redoes the resume where a recording's note says so. */
+#define ACPI_S3_RESUMED_NOTE "ACPI S3: suspended, resumed"
 
 /*
  * Resume vm's vCPU from S3 after the step whose state is *s: the new state

@@ -14,15 +14,10 @@
 
 int rec_err(struct xt_error *err, int code, const char *fmt, ...)
 {
-	if (err) {
-		va_list ap;
-		va_start(ap, fmt);
-		err->code = code;
-		err->has_offset = 0;
-		err->offset = 0;
-		vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
-		va_end(ap);
-	}
+	va_list ap;
+	va_start(ap, fmt);
+	xt_error_vset(err, code, fmt, ap);
+	va_end(ap);
 	return code;
 }
 
@@ -76,9 +71,14 @@ bool rec_parse_u64(const char *s, const char **end, uint64_t *v)
 {
 	if (!s || !isdigit((unsigned char)s[0]))
 		return false;
+	/*
+	 * Decimal, or hex after 0x: never octal, so "010" is ten as a reader
+	 * of --max-steps 010 or --mem 0100M expects, not eight.
+	 */
+	int base = s[0] == '0' && (s[1] == 'x' || s[1] == 'X') && isxdigit((unsigned char)s[2]) ? 16 : 10;
 	char *e;
 	errno = 0;
-	unsigned long long x = strtoull(s, &e, 0);
+	unsigned long long x = strtoull(s, &e, base);
 	if (errno)
 		return false;
 	if (end)

@@ -26,7 +26,8 @@ void rec_own_before_run(struct rec_own_time *o);
 void rec_own_after_run(struct rec_own_time *o, uint64_t done);
 
 /*
- * An unsigned number (decimal, 0x hex, 0 octal) at the start of s, into *v;
+ * An unsigned number (decimal, or hex after 0x; a leading 0 is decimal,
+ * never octal) at the start of s, into *v;
  * *end (if not NULL) is set past it.  Unlike strtoull it refuses what only
  * looks like one: leading blanks or a sign (strtoull takes " -1" for 2^64-1)
  * and a value that does not fit in 64 bits.  False if s does not start with

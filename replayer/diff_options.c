@@ -101,6 +101,12 @@ int xd_ignore_parse(struct xd_options *o, const char *list, char *msg, size_t ms
 		snprintf(msg, msg_size, "--ignore: the list is too long");
 		return -EINVAL;
 	}
+	/* strtok would skip an empty name: "", ",rax", "rax,,rbx" and "rax," are mistakes */
+	size_t n = strlen(list);
+	if (!n || list[0] == ',' || list[n - 1] == ',' || strstr(list, ",,")) {
+		snprintf(msg, msg_size, "--ignore: an empty name in '%s'", list);
+		return -EINVAL;
+	}
 	strcpy(buf, list);
 	char *save;
 	for (char *name = strtok_r(buf, ",", &save); name; name = strtok_r(NULL, ",", &save)) {

@@ -47,12 +47,31 @@ static void on_stop(int sig)
 	stop_signal = sig;
 }
 
-/* The timer that ends a run recorded as interrupted: its signal only has to interrupt KVM_RUN. */
+/*
+ * SIGALRM: the one-shot timer that ends a run recorded as interrupted, and
+ * the watchdog's tick, which counts.  Either only has to interrupt KVM_RUN.
+ */
+static volatile sig_atomic_t alarm_ticks;
+
 static void on_alarm(int sig)
 {
 	(void)sig;
+	alarm_ticks++;
 }
 #define INTR_RUN_US 100000
+
+/*
+ * The watchdog: a step's KVM_RUN that has not returned is looked at every
+ * STALL_TICK_S.  A vCPU that waits for INIT and SIPI will wait for ever (no
+ * one sends them while it runs); any other has stalled once it took
+ * STALL_BASE_S more than twice the whole recording.  A forged or diverging
+ * trace hung replay and check in KVM_RUN with no way out but a signal.
+ * replay_run() keeps it ticking; a gdb session, which stops anywhere, not.
+ */
+#define STALL_TICK_S 2
+#define STALL_BASE_S 10
+static const struct itimerval watchdog = { { STALL_TICK_S, 0 }, { STALL_TICK_S, 0 } };
+static bool watchdog_on;
 
 static int64_t ns_since(const struct timespec *t0)
 {
@@ -501,6 +520,28 @@ static void feed_read(struct replay *r)
 	}
 }
 
+/*
+ * The selected vCPU's KVM_RUN for step has not returned after ticks of the
+ * watchdog: true, with r->note saying why, if it never will.
+ */
+static bool stalled_step(struct replay *r, uint64_t step, long ticks)
+{
+	int mp = kvm_vm_get_mp_state(&r->vm);
+	const char *state = mp >= 0 ? xt_mp_state_name((uint32_t)mp) : NULL;
+	if (mp == KVM_MP_STATE_INIT_RECEIVED || mp == KVM_MP_STATE_SIPI_RECEIVED) {
+		snprintf(r->note, sizeof(r->note), "vCPU %u waits for INIT and SIPI (run state %s) at step %llu, "
+			 "which the recording has it run", r->vc->index, state ? state : "?", (unsigned long long)step);
+		return true;
+	}
+	double limit = STALL_BASE_S + 2 * r->res->record_seconds;
+	if ((double)ticks * STALL_TICK_S < limit)
+		return false;
+	snprintf(r->note, sizeof(r->note), "vCPU %u did not finish step %llu: KVM_RUN had not returned after %ld s "
+		 "(run state %s), more than twice the whole recording's %.3f s", r->vc->index,
+		 (unsigned long long)step, ticks * STALL_TICK_S, state ? state : "?", r->res->record_seconds);
+	return true;
+}
+
 /* Run step done + 1, whose recorded state is in r->vc->rec. */
 static int run_step(struct replay *r)
 {
@@ -527,12 +568,14 @@ static int run_step(struct replay *r)
 
 	/*
 	 * A recorded interrupted run did nothing: immediate_exit does the same
-	 * nothing.  Except where the recording's vCPU moved inside it (the
-	 * recorder writes that as a step only with several vCPUs): then the run
-	 * is made for real, and a timer ends it as the recorder's did.
+	 * nothing.  Except where the recording's vCPU moved inside it (with
+	 * several vCPUs, or unstepped): then the run is made for real, and a
+	 * timer ends it as the recorder's did.
 	 */
 	bool intr = r->vc->rec.exit.reason == KVM_EXIT_INTR;
-	bool moved = intr && r->n_vcpus > 1 && r->vc->rec.regs.rip != r->vc->cur.regs.rip;
+	/* several vCPUs, or unstepped: the halted end of a --no-step recording, run up to the HLT */
+	bool unstepped = !(r->h->vm.guest_debug & KVM_GUESTDBG_SINGLESTEP);
+	bool moved = intr && (r->n_vcpus > 1 || unstepped) && r->vc->rec.regs.rip != r->vc->cur.regs.rip;
 	/* a VMM's own immediate_exit (attach): KVM_RUN failed with EINTR before entering the guest */
 	bool failed_intr = r->vc->rec.exit.reason == XT_EXIT_RUN_FAILED && r->vc->rec.exit.run_errno == EINTR;
 	run->immediate_exit = (intr && !moved) || failed_intr;
@@ -540,6 +583,8 @@ static int run_step(struct replay *r)
 	rec_own_before_run(&r->res->own);
 	if (moved)
 		setitimer(ITIMER_REAL, &(struct itimerval){ { 0, 0 }, { 0, INTR_RUN_US } }, NULL);
+	sig_atomic_t ticks_at_start = alarm_ticks;
+	bool stalled = false;
 	for (;;) {
 		if ((rc = vstep_run(&r->vc->st, &ret, &e, err)))
 			break;
@@ -549,9 +594,12 @@ static int run_step(struct replay *r)
 			rc = 1;
 			break;
 		}
+		if (watchdog_on && alarm_ticks != ticks_at_start &&
+		    (stalled = stalled_step(r, step, alarm_ticks - ticks_at_start)))
+			break;
 	}
-	if (moved)
-		setitimer(ITIMER_REAL, &(struct itimerval){ { 0, 0 }, { 0, 0 } }, NULL);
+	if (moved)	/* the watchdog ticks again, where it did */
+		setitimer(ITIMER_REAL, watchdog_on ? &watchdog : &(struct itimerval){ { 0, 0 }, { 0, 0 } }, NULL);
 	if (rc)
 		return rc;
 	run->immediate_exit = 0;
@@ -559,7 +607,7 @@ static int run_step(struct replay *r)
 
 	vstep_advance(&r->vc->st, &r->vc->prev, &r->vc->cur);
 	r->dev.out_len = 0;
-	if (intr && vstep_interrupted(ret, e)) {
+	if ((intr || stalled) && vstep_interrupted(ret, e)) {
 		r->vc->cur.exit.reason = KVM_EXIT_INTR;
 		r->vc->cur.exit.run_ret = (uint64_t)(int64_t)ret;
 		r->vc->cur.exit.run_errno = (uint64_t)e;
@@ -653,6 +701,9 @@ static int take_event(struct replay *r, const struct xt_event *ev)
 		feed_answer(r, ev);
 	else if (ev->kind == XT_EV_INPUT && r->pending && ev->step == r->done + 1)
 		feed_input(r, ev);
+	else if (ev->kind == XT_EV_NOTE && r->pending && ev->step == r->done + 1 && ev->note.text &&
+		 !strncmp(ev->note.text, ACPI_S3_RESUMED_NOTE, strlen(ACPI_S3_RESUMED_NOTE)))
+		r->recorded_s3 = true;
 	else if (ev->kind == XT_EV_NOTE)
 		return note_stop(r, ev);
 	else if (ev->kind == XT_EV_MP_STATE)
@@ -702,11 +753,16 @@ int replay_next(struct replay *r)
 		if (rec.type == XT_REC_EVENT && (rc = take_event(r, rec.event)))
 			return rc;
 	}
-	/* the step before wrote SLP_EN: the platform acts as the recorder's did */
-	if (r->dev.pm.sleep_requested) {
-		char note[128];	/* the recording's own note says it */
-		acpi_sleep_carry_out(&r->vm, &r->dev.pm, &r->vc->cur, note, sizeof(note));
-	}
+	/*
+	 * The step before wrote SLP_EN: the platform acts as the recording
+	 * says it did, not as this build's device code would (an older
+	 * recorder ignored some writes this one takes).  S5 ended that
+	 * recording; S3 resumed it, which its note says.
+	 */
+	if (r->recorded_s3)
+		acpi_s3_resume(&r->vm, &r->vc->cur);
+	r->recorded_s3 = false;
+	r->dev.pm.sleep_requested = false;
 	if (rec.step != r->done + 1)
 		return rec_err(&r->res->err, -EINVAL, "%s: step %llu follows step %llu",
 			       r->o->path, (unsigned long long)rec.step, (unsigned long long)r->done);
@@ -850,10 +906,14 @@ int replay_run(const struct replay_options *o, struct replay_result *res)
 	sigaction(SIGTERM, &sa, &r->old_term);
 	sa.sa_handler = on_alarm;
 	sigaction(SIGALRM, &sa, &r->old_alrm);
+	watchdog_on = true;
+	setitimer(ITIMER_REAL, &watchdog, NULL);
 
 	while (rc == 0 && (rc = replay_next(r)) == REPLAY_NEXT_STEPPED)
 		progress(r);
 
+	setitimer(ITIMER_REAL, &(struct itimerval){ { 0, 0 }, { 0, 0 } }, NULL);
+	watchdog_on = false;
 	res->seconds = (double)ns_since(&r->t0) / 1e9;
 	sigaction(SIGINT, &r->old_int, NULL);
 	sigaction(SIGTERM, &r->old_term, NULL);

@@ -54,6 +54,7 @@ struct replay {
 	uint64_t done;			/* steps replayed and compared */
 	bool pending;			/* step done + 1 ran and waits for its events */
 	bool ended;			/* the trace has no step after done */
+	bool recorded_s3;		/* the recording resumed from S3 after the pending step */
 	struct xt_event injections[INJECT_MAX];	/* recorded irq-inject events not made yet */
 	size_t n_injections;
 	char note[256];			/* an injection of the pending step that came out otherwise */

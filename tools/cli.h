@@ -3,6 +3,7 @@
 #ifndef XT_CLI_H
 #define XT_CLI_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 
@@ -19,6 +20,9 @@ struct xt_command {
 	const char *args;	/* the usage line after the command name */
 	const char *summary;
 };
+
+/* SIGXFSZ as exitrace was started with (main() ignores it), for record -- COMMAND to give back. */
+extern struct sigaction cli_old_xfsz;
 
 int cmd_info(int argc, char **argv);
 int cmd_record(int argc, char **argv);

@@ -268,6 +268,11 @@ int cmd_export(int argc, char **argv)
 	bool csv = !strcmp(format, "csv");
 	if (!csv && strcmp(format, "perfetto"))
 		return cli_usage_error("export", "--format is perfetto or csv, not '%s'", format);
+	/* refused before anything is opened for writing: the export replaced the trace it read */
+	if (out && cli_same_file(out, argv[optind]))
+		return cli_usage_error("export", "-o %s would overwrite the trace being exported", out);
+	if (out && symbols && cli_same_file(out, symbols))
+		return cli_usage_error("export", "-o %s would overwrite the --symbols file", out);
 
 	static struct exporter x;
 	memset(&x, 0, sizeof(x));

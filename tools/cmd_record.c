@@ -81,6 +81,10 @@ static uint32_t capture_bit(const char *name)
 /* The list is split in a copy of its own length: a fixed buffer cut "lapicxyz" to a valid "lapic". */
 static bool parse_capture(const char *s, uint32_t *cap)
 {
+	/* strtok would skip an empty name: "", ",fpu", "fpu,,lapic" and "fpu," are mistakes */
+	size_t n = strlen(s);
+	if (!n || s[0] == ',' || s[n - 1] == ',' || strstr(s, ",,"))
+		return false;
 	char *buf = strdup(s);
 	if (!buf)
 		return false;
@@ -142,13 +146,42 @@ static void free_modules(struct boot_module *mods, size_t n)
 	}
 }
 
-/* --module FILE[,STRING] and --initrd FILE: each file read whole, its string split off. */
-static int read_modules(const char *const *specs, size_t n, struct boot_module *mods, struct xt_error *err)
+/*
+ * --module FILE[,STRING]: the file's name up to the first single comma, a
+ * doubled comma standing for one in the name (QEMU's rule), so any path can
+ * be given; *string: past that comma, or NULL.  A name the caller frees.
+ */
+static char *module_name(const char *spec, const char **string)
+{
+	char *name = malloc(strlen(spec) + 1), *p = name;
+	*string = NULL;
+	if (!name)
+		return NULL;
+	for (const char *s = spec; *s; s++) {
+		if (*s == ',' && s[1] == ',') {
+			*p++ = *s++;
+		} else if (*s == ',') {
+			*string = s + 1;
+			break;
+		} else {
+			*p++ = *s;
+		}
+	}
+	*p = 0;
+	return name;
+}
+
+/*
+ * --module FILE[,STRING] and --initrd FILE (is_initrd[i]: the spec is a
+ * file name only, commas and all): each file read whole, its string split off.
+ */
+static int read_modules(const char *const *specs, const bool *is_initrd, size_t n, struct boot_module *mods,
+			struct xt_error *err)
 {
 	for (size_t i = 0; i < n; i++) {
 		/* argv itself stays whole: the header records the command line */
-		const char *comma = strchr(specs[i], ',');
-		char *name = comma ? strndup(specs[i], (size_t)(comma - specs[i])) : strdup(specs[i]);
+		const char *string = NULL;
+		char *name = is_initrd[i] ? strdup(specs[i]) : module_name(specs[i], &string);
 		uint8_t *data = NULL;
 		size_t size;
 		int rc = name ? rec_read_file(name, IMAGE_MAX, &data, &size, err)
@@ -158,8 +191,7 @@ static int read_modules(const char *const *specs, size_t n, struct boot_module *
 			free_modules(mods, i);
 			return rc;
 		}
-		mods[i] = (struct boot_module){ .name = name, .data = data, .size = size,
-						.cmdline = comma ? comma + 1 : NULL };
+		mods[i] = (struct boot_module){ .name = name, .data = data, .size = size, .cmdline = string };
 	}
 	return 0;
 }
@@ -297,6 +329,7 @@ int cmd_record(int argc, char **argv)
 	const char *irq_specs[INJECT_MAX];
 	size_t n_irq_specs = 0;
 	const char *module_specs[LOADER_MODULES_MAX];
+	bool module_is_initrd[LOADER_MODULES_MAX];
 	size_t n_module_specs = 0;
 	struct boot_module modules[LOADER_MODULES_MAX];
 	bool quiet = false, json_summary = false, irqchip_set = false, max_steps_set = false, idt_set = false, idt = false;
@@ -385,9 +418,8 @@ int cmd_record(int argc, char **argv)
 		case O_INITRD:
 			if (n_module_specs == LOADER_MODULES_MAX)
 				return cli_usage_error("record", "at most %d --module/--initrd", LOADER_MODULES_MAX);
+			module_is_initrd[n_module_specs] = c == O_INITRD;
 			module_specs[n_module_specs++] = optarg;
-			if (c == O_INITRD && strchr(optarg, ','))
-				return cli_usage_error("record", "--initrd takes a file only; give its string with --module FILE,STRING");
 			break;
 		case 'q':
 		case O_QUIET: quiet = true; break;
@@ -459,7 +491,7 @@ int cmd_record(int argc, char **argv)
 		o.image_name = guest;
 	}
 	o.idt = idt;
-	if ((rc = read_modules(module_specs, n_module_specs, modules, &err)) < 0) {
+	if ((rc = read_modules(module_specs, module_is_initrd, n_module_specs, modules, &err)) < 0) {
 		free(image);
 		return cli_error("record", "%s", err.msg);
 	}

@@ -61,12 +61,38 @@ static bool find_lib(char *out, size_t size)
 	return false;
 }
 
+/*
+ * Does argument arg name file path: as a whole, or as a value in QEMU's
+ * spelling (-kernel=FILE, -drive file=FILE,format=raw)?
+ */
+static bool names_file(const char *arg, const char *path)
+{
+	if (cli_same_file(arg, path))
+		return true;
+	char *copy = strdup(arg), *save = NULL;
+	bool found = false;
+	for (char *t = copy ? strtok_r(copy, ",", &save) : NULL; t && !found; t = strtok_r(NULL, ",", &save)) {
+		const char *eq = strchr(t, '=');
+		found = eq && eq[1] && cli_same_file(eq + 1, path);
+	}
+	free(copy);
+	return found;
+}
+
+static bool executable_file(const char *path)
+{
+	struct stat st;
+	return stat(path, &st) == 0 && S_ISREG(st.st_mode) && access(path, X_OK) == 0;
+}
+
 /* COMMAND as execvp() would find it, for the static-binary check. */
 static bool find_command(const char *cmd, char *out, size_t size)
 {
+	if (!*cmd)
+		return false;
 	if (strchr(cmd, '/')) {
 		snprintf(out, size, "%s", cmd);
-		return access(out, X_OK) == 0;
+		return executable_file(out);
 	}
 	const char *path = getenv("PATH");
 	if (!path)
@@ -74,7 +100,7 @@ static bool find_command(const char *cmd, char *out, size_t size)
 	while (*path) {
 		size_t len = strcspn(path, ":");
 		snprintf(out, size, "%.*s/%s", (int)len, len ? path : ".", cmd);
-		if (access(out, X_OK) == 0)
+		if (executable_file(out))
 			return true;
 		path += len + (path[len] == ':');
 	}
@@ -140,6 +166,43 @@ static unsigned count_traces(const char *output, const char *run_id, bool quiet)
 			break;
 	}
 	return n;
+}
+
+/*
+ * Why FILE cannot be written, or NULL: checked before COMMAND runs, since
+ * the library finds out only when the VMM creates its first VM, after which
+ * the run goes on unrecorded and ends with COMMAND's status, as if all were
+ * well.  Nothing is created or truncated here (COMMAND may create no VM).
+ */
+static const char *output_problem(const char *path, char *why, size_t size)
+{
+	struct stat st;
+	if (!*path)
+		return "-o needs a file name, not ''";
+	if (stat(path, &st) == 0) {
+		if (S_ISDIR(st.st_mode))
+			snprintf(why, size, "cannot write to %s: it is a directory", path);
+		else if (!S_ISREG(st.st_mode) && !S_ISFIFO(st.st_mode) && !S_ISCHR(st.st_mode))
+			snprintf(why, size, "cannot write to %s: it is not a regular file", path);
+		else if (access(path, W_OK) < 0)
+			snprintf(why, size, "cannot write to %s: %s", path, strerror(errno));
+		else
+			return NULL;
+		return why;
+	}
+	if (errno != ENOENT) {
+		snprintf(why, size, "cannot write to %s: %s", path, strerror(errno));
+		return why;
+	}
+	char dir[PATH_MAX];
+	snprintf(dir, sizeof(dir), "%s", path);
+	const char *d = dirname(dir);
+	if (stat(d, &st) < 0 || !S_ISDIR(st.st_mode) || access(d, W_OK | X_OK) < 0) {
+		snprintf(why, size, "cannot create %s: %s", path,
+			 stat(d, &st) < 0 ? strerror(errno) : !S_ISDIR(st.st_mode) ? strerror(ENOTDIR) : strerror(EACCES));
+		return why;
+	}
+	return NULL;
 }
 
 static int usage(const char *fmt, const char *arg)
@@ -213,6 +276,15 @@ int cmd_record_attach(int argc, char **argv)
 	if (is_static_elf(exe))
 		return cli_error("record", "%s is statically linked: LD_PRELOAD cannot reach its ioctls, "
 			  "so exitrace cannot record it", exe);
+	char why[PATH_MAX + 64];
+	if (output_problem(output, why, sizeof(why)))
+		return cli_error("record", "%s", output_problem(output, why, sizeof(why)));
+	/* the VMM's own files: its binary, a kernel or disk image named in its arguments */
+	if (cli_same_file(output, exe))
+		return usage("-o %s would overwrite COMMAND", output);
+	for (char **a = cmd + 1; *a; a++)
+		if (names_file(*a, output))
+			return usage("-o %s would overwrite a file COMMAND is given", output);
 	if (output[0] == '/' || !getcwd(out_abs, sizeof(out_abs)))
 		snprintf(out_abs, sizeof(out_abs), "%s", output);
 	else
@@ -220,7 +292,7 @@ int cmd_record_attach(int argc, char **argv)
 
 	struct timespec now;
 	clock_gettime(CLOCK_REALTIME, &now);
-	char run_id[64], limit_s[32];
+	char run_id[64], limit_s[32], port_s[32], after_s[32];
 	snprintf(run_id, sizeof(run_id), "%d-%lld.%09ld", (int)getpid(), (long long)now.tv_sec, now.tv_nsec);
 	const char *old = getenv("LD_PRELOAD");
 	char *preload = malloc(strlen(lib) + (old ? strlen(old) : 0) + 2);
@@ -238,6 +310,7 @@ int cmd_record_attach(int argc, char **argv)
 	if (pid == 0) {
 		sigaction(SIGINT, &old_int, NULL);
 		sigaction(SIGQUIT, &old_quit, NULL);
+		sigaction(SIGXFSZ, &cli_old_xfsz, NULL);	/* main() ignores it: COMMAND gets what exitrace got */
 		setenv("EXITRACE_ATTACH_OUTPUT", out_abs, 1);
 		setenv("EXITRACE_ATTACH_RUN", run_id, 1);
 		setenv("EXITRACE_ATTACH_PRELOAD", old ? old : "", 1);
@@ -253,10 +326,15 @@ int cmd_record_attach(int argc, char **argv)
 			setenv("EXITRACE_ATTACH_BORROW_SYNC_REGS", "0", 1);
 		if (step)
 			setenv("EXITRACE_ATTACH_STEP", block_irq ? "2" : "1", 1);
-		if (at_port)
-			setenv("EXITRACE_ATTACH_STEP_AT_PORT", at_port, 1);
-		if (after)
-			setenv("EXITRACE_ATTACH_STEP_AFTER", after, 1);
+		/* as parsed here, in decimal: the library reads no other spelling */
+		if (at_port) {
+			snprintf(port_s, sizeof(port_s), "%" PRIu64, port);
+			setenv("EXITRACE_ATTACH_STEP_AT_PORT", port_s, 1);
+		}
+		if (after) {
+			snprintf(after_s, sizeof(after_s), "%" PRIu64, steps);
+			setenv("EXITRACE_ATTACH_STEP_AFTER", after_s, 1);
+		}
 		if (time)
 			setenv("EXITRACE_ATTACH_TIME", "1", 1);
 		setenv("LD_PRELOAD", preload, 1);

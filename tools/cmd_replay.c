@@ -147,7 +147,18 @@ int cmd_replay(int argc, char **argv)
 	/* with -o - the new trace is standard output: the report goes to standard error */
 	FILE *out = o.output && !strcmp(o.output, "-") ? stderr : stdout;
 	struct replay_result res;
+	/*
+	 * -o: a reader of the new trace that goes away is a write error, kept
+	 * steps counted, as for record -o (a file-size limit is, for every
+	 * command: main() ignores SIGXFSZ).
+	 */
+	struct sigaction ign = { .sa_handler = SIG_IGN }, old_pipe;
+	sigemptyset(&ign.sa_mask);
+	if (o.output)
+		sigaction(SIGPIPE, &ign, &old_pipe);
 	int rc = replay_run(&o, &res);
+	if (o.output)
+		sigaction(SIGPIPE, &old_pipe, NULL);
 	if (shown)
 		fputc('\n', stderr);
 	if (json) {

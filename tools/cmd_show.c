@@ -61,6 +61,11 @@ static bool parse_target(const char *arg, struct target *t, char *msg, size_t si
 		}
 		return true;
 	}
+	/* no symbol starts with a digit: a number that does not fit (or has junk after it) */
+	if (arg[0] >= '0' && arg[0] <= '9') {
+		snprintf(msg, size, "STEP '%.40s' is not a step number (decimal or 0x hex, below 2^64)", arg);
+		return false;
+	}
 	static char name[256];
 	const char *hash = strchr(arg, '#');
 	size_t n = hash ? (size_t)(hash - arg) : strlen(arg);
@@ -461,6 +466,9 @@ static int take_mem(int *argc, char **argv, bool *mem, uint64_t *gpa, uint64_t *
 		    *len > MEM_MAX)
 			return cli_usage_error("show", "--mem needs a guest-physical ADDR and a LEN of 1 to %u bytes",
 					       MEM_MAX);
+		if (*len - 1 > UINT64_MAX - *gpa)
+			return cli_usage_error("show", "--mem %s %s: the range runs past the top of the address space",
+					       argv[i + 1], argv[i + 2]);
 		*mem = true;
 		memmove(&argv[i], &argv[i + 3], (size_t)(*argc - i - 3) * sizeof(*argv));
 		*argc -= 3;
@@ -530,7 +538,8 @@ int cmd_show(int argc, char **argv)
 	}
 	int status = XT_EXIT_ERROR;
 	uint64_t end;
-	static struct found fd;
+	static struct found fd;	/* static: too big for the stack; cleared, as each run starts afresh */
+	memset(&fd, 0, sizeof(fd));
 	uint64_t seen = 0;
 	if (t.symbol && !symtab_find(guest_code_symbols(g), t.symbol, &t.sym_addr, &end)) {
 		cli_error("show", "%s: %s", t.symbol,

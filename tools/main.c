@@ -2,6 +2,7 @@
 /* exitrace: one binary, git-style subcommands from a table. */
 #include <errno.h>
 #include <inttypes.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,7 +26,9 @@ static const struct xt_command commands[] = {
 	  "  one exitrace-json/1 object (on standard error with -o -).  --console -: the guest's\n"
 	  "  console on standard output (default: standard error)\n"
 	  "  multiboot: the kernel's command line is 'GUEST ARGS' as boot loaders write it (--cmdline:\n"
-	  "  the whole line); modules are put page-aligned above the kernel and 1 MiB, in order\n"
+	  "  the whole line); modules are put page-aligned above the kernel and 1 MiB, in order;\n"
+	  "  a comma in a --module FILE is written twice (a,,b.bin), --initrd FILE is taken as it is\n"
+	  "  numbers: decimal, or hex after 0x (a leading 0 is decimal)\n"
 	  "  legacy PC (default for real-mode guests and multiboot kernels with --irqchip kernel):\n"
 	  "  the PIT ticking at 18.2 Hz, the PICs at vectors 0x08/0x70, a real-mode IVT whose IRQ\n"
 	  "  handlers send an EOI\n"
@@ -256,7 +259,9 @@ bool cli_check_vcpu(const char *cmd, const struct xt_reader *r, uint64_t vcpu)
 	return false;
 }
 
-int main(int argc, char **argv)
+struct sigaction cli_old_xfsz;
+
+static int dispatch(int argc, char **argv)
 {
 	if (argc < 2) {
 		usage(stderr);
@@ -287,4 +292,32 @@ int main(int argc, char **argv)
 		return XT_EXIT_ERROR;
 	}
 	return c->run(argc - 1, argv + 1);
+}
+
+int main(int argc, char **argv)
+{
+	/*
+	 * A file-size limit (ulimit -f) is a write error like a full disk: each
+	 * command says so and keeps what it wrote, where SIGXFSZ killed replay
+	 * -o, export and dump > FILE without a word.  record -- COMMAND gives
+	 * COMMAND the default back.
+	 */
+	struct sigaction ign = { .sa_handler = SIG_IGN };
+	sigemptyset(&ign.sa_mask);
+	sigaction(SIGXFSZ, &ign, &cli_old_xfsz);
+	int rc = dispatch(argc, argv);
+	/*
+	 * What any command printed must have reached stdout: info, stat, check,
+	 * help and --version ended 0 with nothing written on a full disk.
+	 * Exit statuses are the command's (record: the guest's) unless then.
+	 */
+	errno = 0;
+	bool flush_failed = fflush(stdout) != 0;
+	int e = errno;
+	if (flush_failed || ferror(stdout)) {
+		if (rc != XT_EXIT_ERROR)
+			fprintf(stderr, "exitrace: writing the output failed%s%s\n", e ? ": " : "", e ? strerror(e) : "");
+		rc = XT_EXIT_ERROR;
+	}
+	return rc;
 }

@@ -24,6 +24,10 @@ static bool each_item(struct step_filter *f, const char *list, char *msg, size_t
 		snprintf(msg, size, "an empty list");
 		return false;
 	}
+	if (list[strlen(list) - 1] == ',') {
+		snprintf(msg, size, "'' at the end of '%s' is not a name", list);
+		return false;
+	}
 	for (const char *p = list; *p;) {
 		size_t n = strcspn(p, ",");
 		if (!n || n >= sizeof(item)) {

@@ -96,23 +96,29 @@ static int read_symbols(struct symtab *t)
 	return 0;
 }
 
-struct symtab *symtab_from_image(const uint8_t *data, size_t size)
+/* t->image holds size bytes: the Elf and its symbols, or NULL (t freed). */
+static struct symtab *open_image(struct symtab *t, size_t size)
 {
-	if (!data || size < 4 || memcmp(data, "\177ELF", 4))
-		return NULL;
 	elf_version(EV_CURRENT);
-	struct symtab *t = calloc(1, sizeof(*t));
-	if (!t || !(t->image = malloc(size))) {
-		free(t);
-		return NULL;
-	}
-	memcpy(t->image, data, size);
 	t->elf = elf_memory((char *)t->image, size);
 	if (!t->elf || elf_kind(t->elf) != ELF_K_ELF || read_symbols(t) < 0) {
 		symtab_free(t);
 		return NULL;
 	}
 	return t;
+}
+
+struct symtab *symtab_from_image(const uint8_t *data, size_t size)
+{
+	if (!data || size < 4 || memcmp(data, "\177ELF", 4))
+		return NULL;
+	struct symtab *t = calloc(1, sizeof(*t));
+	if (!t || !(t->image = malloc(size))) {
+		free(t);
+		return NULL;
+	}
+	memcpy(t->image, data, size);
+	return open_image(t, size);
 }
 
 struct symtab *symtab_from_file(const char *path, char *msg, size_t msg_size)
@@ -129,18 +135,31 @@ struct symtab *symtab_from_file(const char *path, char *msg, size_t msg_size)
 		close(fd);
 		return NULL;
 	}
-	size_t size = (size_t)st.st_size;
-	uint8_t *buf = malloc(size ? size : 1);
-	size_t got = 0;
+	/*
+	 * Read once into the buffer the symbols keep, after the magic: a
+	 * 4 GiB sparse file of zeros took 4 GiB and 17 s to be refused, and
+	 * an ELF was held twice (read, then copied).  Not mapped: a file cut
+	 * short under a mapping is SIGBUS, under read() a short read.
+	 */
+	size_t size = (size_t)st.st_size, got = 0;
+	char magic[4];
+	struct symtab *t = NULL;
+	uint8_t *buf = NULL;
+	if (size >= 4 && pread(fd, magic, 4, 0) == 4 && !memcmp(magic, "\177ELF", 4))
+		buf = malloc(size);
 	while (buf && got < size) {
-		ssize_t k = read(fd, buf + got, size - got);
+		ssize_t k = pread(fd, buf + got, size - got, (off_t)got);
 		if (k <= 0)
 			break;
 		got += (size_t)k;
 	}
 	close(fd);
-	struct symtab *t = buf && got == size ? symtab_from_image(buf, size) : NULL;
-	free(buf);
+	if (buf && got == size && (t = calloc(1, sizeof(*t)))) {
+		t->image = buf;	/* the symbols' now */
+		t = open_image(t, size);
+	} else {
+		free(buf);
+	}
 	if (!t)
 		snprintf(msg, msg_size, "%s: not an ELF file with a symbol table", path);
 	return t;

@@ -71,6 +71,28 @@ int main(int argc, char **argv)
 	TEST_EQ_U64(0, kt_exitrace("replay %s", trace), "replay: %s", kt_out());
 	TEST_CONTAINS(kt_out(), "identical:", "replays identically, fw_cfg reads fed back");
 
+	/*
+	 * Paths with commas: a --module FILE's comma written twice, an --initrd
+	 * FILE as it is; the string after the first single comma keeps its own.
+	 */
+	char comma1[600], comma2[600], spec1[1300];
+	snprintf(comma1, sizeof(comma1), "%s", kt_tmp("a,b.txt"));
+	snprintf(comma2, sizeof(comma2), "%s", kt_tmp("c,d.txt"));
+	write_text(comma1, "DEF");
+	write_text(comma2, "uvw");
+	size_t k = 0;
+	for (const char *p = comma1; *p && k < sizeof(spec1) - 2; p++) {
+		if (*p == ',')
+			spec1[k++] = ',';
+		spec1[k++] = *p;
+	}
+	spec1[k] = 0;
+	t = kt_load(kt_record("mb-comma.xtr", (7 << 1) | 1, "%s --mem 32M --module %s,s1,with,commas --initrd %s",
+			      guest, spec1, comma2));
+	snprintf(want, sizeof(want), "%s\ns1,with,commas:DEF\n%s:uvw\nQEMU\n", guest, comma2);
+	TEST_EQ_STR(want, t->console, "modules whose paths hold commas, read from those paths");
+	kt_free(t);
+
 	/* --cmdline: the whole line, verbatim */
 	t = kt_load(kt_record("mb-verbatim.xtr", (7 << 1) | 1, "%s --mem 32M --cmdline just-this", guest));
 	TEST_EQ_STR("just-this\nQEMU\n", t->console, "--cmdline is the line as given, no modules");
@@ -87,7 +109,8 @@ int main(int argc, char **argv)
 		    "a missing module");
 	TEST_CONTAINS(kt_err(), "missing", "names it: %s", kt_err());
 	TEST_EQ_U64(2, kt_exitrace("record %s -o %s --initrd %s,str", guest, kt_tmp("x.xtr"), mod1),
-		    "--initrd with a string");
+		    "--initrd of a file that does not exist");
+	TEST_CONTAINS(kt_err(), "mod1.txt,str", "--initrd's comma is the file's: %s", kt_err());
 	TEST_EQ_U64(2, kt_exitrace("record %s --load 0x100000 -o %s --module %s", guest, kt_tmp("x.xtr"), mod1),
 		    "a module for a flat image");
 	TEST_CONTAINS(kt_err(), "--module is for a multiboot kernel", "says why: %s", kt_err());

@@ -13,6 +13,14 @@
 #include <string.h>
 
 #include "kt.h"
+#include "kt_edit.h"
+
+/* Drops the S3 note: a recording that says the platform did not resume. */
+static bool drop_s3_note(struct kt_edit *e, uint64_t step, struct xt_state *state, struct xt_event *ev, void *ctx)
+{
+	(void)e, (void)step, (void)state, (void)ctx;
+	return !(ev && ev->kind == XT_EV_NOTE && strstr(ev->note.text, "ACPI S3"));
+}
 
 static uint64_t bcd_ok(uint64_t v)
 {
@@ -47,6 +55,18 @@ int main(int argc, char **argv)
 
 	TEST_EQ_U64(0, kt_exitrace("replay %s", trace), "replay: %s", kt_out());
 	TEST_CONTAINS(kt_out(), "identical:", "replays identically: the RTC's reads fed back, the wake redone");
+
+	/*
+	 * Replay resumes where the recording says it did, not where its own
+	 * device code sees SLP_EN: without the note, the step after the write
+	 * is where it parts from the recorded wake.
+	 */
+	char unsaid[600], at[64];
+	snprintf(unsaid, sizeof(unsaid), "%s", kt_tmp("s3-no-note.xtr"));
+	kt_rewrite(trace, unsaid, NULL, drop_s3_note, NULL);
+	TEST_EQ_U64(1, kt_exitrace("replay %s", unsaid), "replay without the note: %s", kt_out());
+	snprintf(at, sizeof(at), "step %llu", (unsigned long long)(s + 1));
+	TEST_CONTAINS(kt_out(), at, "diverges at the step after SLP_EN: %s", kt_out());
 
 	t = kt_load(kt_record("s5.xtr", 0, "%s --load 0x100000", kt_arg(2)));
 	TEST_EQ_U64(XT_END_SYSTEM_EVENT, t->end_reason, "S5 ends the recording (%s)", t->end_detail);

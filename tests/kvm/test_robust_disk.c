@@ -5,7 +5,9 @@
  * was written is a valid (truncated) trace.  Two ways to run out: a file
  * size limit (RLIMIT_FSIZE, always possible) and a full tmpfs (as root);
  * and a pipe whose reader goes away.  Each with the writer thread and
- * without it (--one-thread) where the two could differ.
+ * without it (--one-thread) where the two could differ.  And the other
+ * commands that write: replay -o, export -o and dump > FILE at a file-size
+ * limit, replay -o into a pipe whose reader goes away.
  */
 #include <errno.h>
 #include <signal.h>
@@ -63,6 +65,79 @@ static int record_limited(const char *spin, const char *path, rlim_t limit, cons
 	return WEXITSTATUS(status);
 }
 
+/*
+ * exitrace with args (NULL-terminated) under a file-size limit, stdout to
+ * out (or left alone); its exit status, stderr into err_text.  A death by
+ * SIGXFSZ fails the test: replay -o, export and dump > FILE died so,
+ * without a word, before main() ignored it.
+ */
+static int run_limited(const char *const *args, const char *out, rlim_t limit, char *err_text, size_t n)
+{
+	char errp[600];
+	snprintf(errp, sizeof(errp), "%s", kt_tmp("limited.stderr"));
+	pid_t pid = fork();
+	TEST_ASSERT(pid >= 0, "fork");
+	if (pid == 0) {
+		struct rlimit rl = { limit, limit };
+		setrlimit(RLIMIT_FSIZE, &rl);
+		FILE *f = freopen(errp, "w", stderr);
+		if (out)
+			f = freopen(out, "w", stdout);
+		(void)f;
+		execv(kt_exitrace_path(), (char *const *)args);
+		_exit(127);
+	}
+	int status;
+	TEST_ASSERT(waitpid(pid, &status, 0) == pid, "waitpid");
+	FILE *f = fopen(errp, "r");
+	size_t k = f ? fread(err_text, 1, n - 1, f) : 0;
+	err_text[k] = 0;
+	if (f)
+		fclose(f);
+	TEST_ASSERT(WIFEXITED(status), "%s: no death by a signal: status 0x%x", args[1], status);
+	return WEXITSTATUS(status);
+}
+
+/* The other commands that write files, at a file-size limit: exit 2 with the cause, the prefix kept. */
+static void others_limited(const char *spin)
+{
+	char trace[600], text[4096];
+	snprintf(trace, sizeof(trace), "%s", kt_record("for-replay.xtr", 0, "%s --load 0x100000 --max-steps 200000", spin));
+	const char *rep = kt_tmp("replayed.xtr");
+	const char *replay[] = { "exitrace", "replay", trace, "-o", rep, "--quiet", NULL };
+	TEST_EQ_U64(2, run_limited(replay, NULL, 24 * 1024, text, sizeof(text)), "replay -o; stderr: %s", text);
+	check_prefix(rep, text, "File too large");
+	const char *csv = kt_tmp("export.csv");
+	const char *export[] = { "exitrace", "export", trace, "--format", "csv", "-o", csv, NULL };
+	TEST_EQ_U64(2, run_limited(export, NULL, 24 * 1024, text, sizeof(text)), "export -o; stderr: %s", text);
+	TEST_CONTAINS(text, "writing the output failed", "export says so");
+	const char *dump[] = { "exitrace", "dump", trace, NULL };
+	TEST_EQ_U64(2, run_limited(dump, kt_tmp("dump.txt"), 24 * 1024, text, sizeof(text)), "dump > FILE; stderr: %s",
+		    text);
+	TEST_CONTAINS(text, "writing the output failed", "dump says so");
+	/* replay -o into a pipe whose reader goes away: EPIPE, not death by SIGPIPE */
+	int p[2];
+	TEST_EQ_U64(0, pipe(p), "pipe");
+	pid_t pid = fork();
+	TEST_ASSERT(pid >= 0, "fork");
+	if (pid == 0) {
+		close(p[0]);
+		dup2(p[1], 1);
+		FILE *f = freopen(kt_tmp("replay-pipe.stderr"), "w", stderr);
+		(void)f;
+		execl(kt_exitrace_path(), "exitrace", "replay", trace, "-o", "/dev/stdout", "--quiet", (char *)NULL);
+		_exit(127);
+	}
+	close(p[1]);
+	char buf[4096];
+	TEST_ASSERT(read(p[0], buf, sizeof(buf)) > 0, "the replayed trace starts coming");
+	close(p[0]);
+	int status;
+	TEST_ASSERT(waitpid(pid, &status, 0) == pid, "waitpid");
+	TEST_ASSERT(WIFEXITED(status) && WEXITSTATUS(status) == 2, "replay -o a closed pipe: exit 2, status 0x%x",
+		    status);
+}
+
 /* Record into a pipe whose reader closes it after the first bytes. */
 static void pipe_closed(const char *spin, const char *flag)
 {
@@ -117,6 +192,7 @@ int main(int argc, char **argv)
 	/* a reader that goes away: EPIPE, not death by SIGPIPE, on either thread */
 	pipe_closed(spin, NULL);
 	pipe_closed(spin, "--one-thread");
+	others_limited(spin);
 
 	/* a tmpfs of 64 KiB really runs out of space */
 	const char *dir = kt_tmp("tiny");

@@ -181,6 +181,22 @@ static void hostile_trace(void)
 	run(exitrace, "diff", "--json", evil, plain);
 	json_keep();
 	json_check("diff --json", "d['summary']['a']['end_detail']", EVIL_DETAIL);
+
+	/* export: the perfetto JSON parses, its note there; the CSV has 20 rows and a header, each of 9 fields */
+	TEST_EQ_U64(0, run(exitrace, "export", evil, "--format", "perfetto"), "export perfetto: %s", err);
+	json_keep();
+	const char *perfetto = "import json,sys\n"
+			       "d=json.load(open(sys.argv[1]))\n"
+			       "n=[e for e in d['traceEvents'] if e.get('name')=='note']\n"
+			       "assert len(n)==1 and 'red' in json.dumps(n[0]['args']), n\n";
+	TEST_EQ_U64(0, run("/usr/bin/python3", "-c", perfetto, tmp("out.json"), NULL), "export perfetto parses: %s", err);
+	TEST_EQ_U64(0, run(exitrace, "export", evil, "--format", "csv"), "export csv: %s", err);
+	terminal_safe("export csv", out);
+	json_keep();
+	const char *csv = "import csv,sys\n"
+			  "r=list(csv.reader(open(sys.argv[1], newline='')))\n"
+			  "assert len(r)==21 and all(len(x)==9 for x in r), [len(x) for x in r]\n";
+	TEST_EQ_U64(0, run("/usr/bin/python3", "-c", csv, tmp("out.json"), NULL), "export csv rows: %s", err);
 }
 
 /* check: a file whose name holds a newline and a TAP line */

@@ -9,8 +9,9 @@
  * not hold out again, byte for byte (xt_reader_load_memory); diff tells two
  * such regions apart by their digests.  The rest of a header (a 100 MiB
  * text here) may take 16 MiB at most.  The same through a pipe ("-"):
- * the stream is copied to a temporary file, never held.  argv[1]: the
- * exitrace binary.
+ * the stream is copied to a temporary file, never held.  --symbols FILE is
+ * read once, and only if it starts as an ELF.  argv[1]: the exitrace
+ * binary, argv[2]: a guest ELF with symbols.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -78,7 +79,7 @@ static void bounded_stream(const char *trace, const char *cmd)
 
 int main(int argc, char **argv)
 {
-	TEST_ASSERT(argc > 1, "usage: test_memory_bound EXITRACE");
+	TEST_ASSERT(argc > 2, "usage: test_memory_bound EXITRACE GUEST_ELF");
 	exe = argv[1];
 	TEST_ASSERT(mkdtemp(dir), "mkdtemp");
 	const char *orig = path_in("orig.xtr");
@@ -148,6 +149,22 @@ int main(int argc, char **argv)
 	TEST_ASSERT(strstr(err.msg, "more than 16 MiB besides guest memory and image"), "%s", err.msg);
 	const char *args[] = { "info", text, NULL };
 	fg_run_within(exe, args, 2, LIMIT, "info  big-text.xtr, refused");
+
+	/*
+	 * --symbols FILE: a 1 GiB sparse file of zeros was read whole (1 GiB,
+	 * seconds) to be refused as not ELF; now its first bytes decide.  And
+	 * a 64 MiB ELF (a guest's, padded) is held once, not read and copied.
+	 */
+	const char *sparse = path_in("sparse.elf");
+	int fd = open(sparse, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	TEST_ASSERT(fd >= 0 && ftruncate(fd, 1ull << 30) == 0 && close(fd) == 0, "a sparse file");
+	const char *sym_args[] = { "dump", orig, "--symbols", sparse, NULL };
+	fg_run_within(exe, sym_args, 2, LIMIT, "dump --symbols 1 GiB of zeros, refused");
+	const char *padded = path_in("padded.elf");
+	snprintf(cmd, sizeof(cmd), "cp %s %s && truncate -s 64M %s", argv[2], padded, padded);
+	TEST_EQ_U64(0, WEXITSTATUS(system(cmd)), "%s", cmd);
+	sym_args[3] = padded;
+	fg_run_within(exe, sym_args, 0, fg_rss_limit(64 * MiB) - 64 * MiB, "dump --symbols a 64 MiB ELF, held once");
 
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
 	TEST_EQ_U64(0, system(cmd), "clean up");
