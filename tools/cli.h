@@ -48,6 +48,8 @@ void cli_print_usage(FILE *f, const char *cmd);
 const char *help_options(const char *cmd);
 /* Parse an unsigned number (decimal, 0x hex); false if it is not one. */
 bool cli_parse_u64(const char *s, uint64_t *v);
+/* The same with an optional K, M or G (KiB, MiB, GiB): a size in bytes. */
+bool cli_parse_size(const char *s, uint64_t *out);
 
 /*
  * Do paths a and b name the same file (a hard link, a symbolic link or

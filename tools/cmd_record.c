@@ -17,23 +17,6 @@
 
 #define IMAGE_MAX (256u << 20)
 
-static bool parse_size(const char *s, uint64_t *out)
-{
-	const char *end;
-	uint64_t v;
-	if (!rec_parse_u64(s, &end, &v))
-		return false;
-	uint64_t mul = 1;
-	if (!strcasecmp(end, "k") || !strcasecmp(end, "kib")) mul = 1ull << 10;
-	else if (!strcasecmp(end, "m") || !strcasecmp(end, "mib")) mul = 1ull << 20;
-	else if (!strcasecmp(end, "g") || !strcasecmp(end, "gib")) mul = 1ull << 30;
-	else if (*end) return false;
-	if (v > UINT64_MAX / mul)
-		return false;
-	*out = v * mul;
-	return true;
-}
-
 /* Seconds: digits, a point and digits ("1", "0.5", ".5"), nothing strtod also takes (blanks, signs, hex, inf). */
 static bool parse_seconds(const char *s, double *out)
 {
@@ -356,7 +339,7 @@ int cmd_record(int argc, char **argv)
 			o.load.have_entry = true;
 			break;
 		case O_MEM:
-			if (!parse_size(optarg, &o.mem_size))
+			if (!cli_parse_size(optarg, &o.mem_size))
 				return cli_usage_error("record", "--mem needs a size such as 64M, not '%s'", optarg);
 			break;
 		case O_VCPUS: {

@@ -47,23 +47,6 @@ static void print_speed(FILE *out, const struct replay_result *res)
 	fprintf(out, "\n");
 }
 
-/* BYTES with an optional K, M or G (KiB, MiB, GiB). */
-static bool parse_bytes(const char *s, uint64_t *out)
-{
-	const char *end;
-	uint64_t v, mul = 1;
-	if (!rec_parse_u64(s, &end, &v))
-		return false;
-	if (!strcasecmp(end, "k") || !strcasecmp(end, "kib")) mul = 1ull << 10;
-	else if (!strcasecmp(end, "m") || !strcasecmp(end, "mib")) mul = 1ull << 20;
-	else if (!strcasecmp(end, "g") || !strcasecmp(end, "gib")) mul = 1ull << 30;
-	else if (*end) return false;
-	if (v > UINT64_MAX / mul)
-		return false;
-	*out = v * mul;
-	return true;
-}
-
 static int serve_gdb(struct gdb_server_options *g)
 {
 	struct xt_error err = { 0 };
@@ -113,7 +96,7 @@ int cmd_replay(int argc, char **argv)
 			gdb_opts = true;
 			break;
 		case 'M':
-			if (!parse_bytes(optarg, &g.checkpoint_mem) || g.checkpoint_mem < (1u << 20))
+			if (!cli_parse_size(optarg, &g.checkpoint_mem) || g.checkpoint_mem < (1u << 20))
 				return cli_usage_error("replay", "--checkpoint-mem is 1M or more (K, M, G suffixes), not '%s'",
 						       optarg);
 			gdb_opts = true;

@@ -6,6 +6,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 
 #include "cli.h"
@@ -186,6 +187,26 @@ bool cli_parse_u64(const char *s, uint64_t *v)
 	if (!rec_parse_u64(s, &end, &x) || *end)
 		return false;
 	*v = x;
+	return true;
+}
+
+bool cli_parse_size(const char *s, uint64_t *out)
+{
+	const char *end;
+	uint64_t v, mul = 1;
+	if (!rec_parse_u64(s, &end, &v))
+		return false;
+	if (!strcasecmp(end, "k") || !strcasecmp(end, "kib"))
+		mul = 1ull << 10;
+	else if (!strcasecmp(end, "m") || !strcasecmp(end, "mib"))
+		mul = 1ull << 20;
+	else if (!strcasecmp(end, "g") || !strcasecmp(end, "gib"))
+		mul = 1ull << 30;
+	else if (*end)
+		return false;
+	if (v > UINT64_MAX / mul)
+		return false;
+	*out = v * mul;
 	return true;
 }
 

@@ -24,29 +24,20 @@ import subprocess
 import sys
 import tempfile
 
+import kvmtest
+from kvmtest import check
+
 X, ELF = sys.argv[1:3]
-if not os.access("/dev/kvm", os.R_OK | os.W_OK):
-    print("SKIP: no usable /dev/kvm")
-    sys.exit(77)
+kvmtest.need_kvm()
 GDB = shutil.which("gdb")
 if not GDB:
     print("SKIP: gdb is not installed")
     sys.exit(77)
-failures = 0
 
 
-def check(cond, msg):
-    global failures
-    if not cond:
-        failures += 1
-        print(f"FAIL: {msg}")
-    return cond
 
 
-def run(*args, ok=(0,)):
-    p = subprocess.run([X, *args], capture_output=True, text=True, timeout=200)
-    check(p.returncode in ok, f"exitrace {' '.join(args)}: exit status {p.returncode}; {p.stderr.strip()}")
-    return p.stdout
+run = kvmtest.runner(X)
 
 
 def show(trace, step):
@@ -254,7 +245,6 @@ with tempfile.TemporaryDirectory() as d:
               f"neither a divergence nor the end of the trace:\n{out}")
         print("note: lapic-timer replayed identically this time")
 
-if failures:
-    print(f"{failures} failures")
-    sys.exit(1)
-print("ok: gdb break, reverse-stepi, watch and reverse-continue, monitor step")
+if not kvmtest.failures:
+    print("gdb break, reverse-stepi, watch and reverse-continue, monitor step")
+kvmtest.finish()

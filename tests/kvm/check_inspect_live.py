@@ -16,26 +16,16 @@ import subprocess
 import sys
 import tempfile
 
+import kvmtest
+from kvmtest import check
+
 X, ELF_G, SELF_MODIFY = sys.argv[1:4]
-if not os.access("/dev/kvm", os.R_OK | os.W_OK):
-    print("SKIP: no usable /dev/kvm")
-    sys.exit(77)
-failures = 0
+kvmtest.need_kvm()
 
 
-def run(*args, ok=(0,)):
-    p = subprocess.run([X, *args], capture_output=True, text=True, timeout=200)
-    if p.returncode not in ok:
-        check(False, f"exitrace {' '.join(args)}: exit status {p.returncode}; {p.stderr.strip()}")
-    return p.stdout
+run = kvmtest.runner(X)
 
 
-def check(cond, msg):
-    global failures
-    if not cond:
-        failures += 1
-        print(f"FAIL: {msg}")
-    return cond
 
 
 with tempfile.TemporaryDirectory() as d:
@@ -103,5 +93,4 @@ with tempfile.TemporaryDirectory() as d:
     check("note: the step moved RIP by 1 bytes over an instruction of 5 in initial memory" in shn,
           f"show of the first nop's step doubts the mov: {shn[:400]}")
 
-print(f"{failures} failure(s)" if failures else "all checks passed")
-sys.exit(1 if failures else 0)
+kvmtest.finish()

@@ -21,26 +21,16 @@ import sys
 import tempfile
 import time
 
+import kvmtest
+from kvmtest import check
+
 X, MINI_VMM = sys.argv[1:3]
-if not os.access("/dev/kvm", os.R_OK | os.W_OK):
-    print("SKIP: no usable /dev/kvm")
-    sys.exit(77)
-failures = 0
+kvmtest.need_kvm()
 
 
-def run(*args, ok=(0,)):
-    p = subprocess.run([X, *args], capture_output=True, text=True, timeout=200)
-    if p.returncode not in ok:
-        check(False, f"exitrace {' '.join(args)}: exit status {p.returncode}; {p.stderr.strip()}")
-    return p.stdout
+run = kvmtest.runner(X)
 
 
-def check(cond, msg):
-    global failures
-    if not cond:
-        failures += 1
-        print(f"FAIL: {msg}")
-    return cond
 
 
 def record(path, *args):
@@ -208,5 +198,4 @@ with tempfile.TemporaryDirectory() as d:
         for v in ("0", "1"):
             check_time(f"attach VM 2 vCPU {v}", att + ".1", wall, None, "--vcpu", v)
 
-print("ok" if not failures else f"{failures} failure(s)")
-sys.exit(1 if failures else 0)
+kvmtest.finish()
