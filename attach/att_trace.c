@@ -340,7 +340,9 @@ int att_trace_open(struct att_vm *vm)
 	h.image = (struct xt_image){ .name = argc ? argv[0] : "", .data = NULL, .size = 0 };
 	xt_sha256("", 0, h.image.sha256);
 
-	int rc = xt_writer_open(&vm->w, path, &h, NULL, &err);
+	struct xt_writer_options wo = XT_WRITER_OPTIONS_INIT;
+	wo.zstd_level = REC_ZSTD_LEVEL;
+	int rc = xt_writer_open(&vm->w, path, &h, &wo, &err);
 	if (rc)
 		complain(vm, path, &err);
 	else if ((rc = wthread_start(&vm->wt, vm->w, initial, n, timed, &err))) {

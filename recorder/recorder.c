@@ -260,6 +260,8 @@ static int setup(struct recorder *r)
 	/* the recorder's options hold a writer's options of this very build: their size is ours */
 	struct xt_writer_options wo = o->writer;
 	wo.size = sizeof(wo);
+	if (!wo.zstd_level)
+		wo.zstd_level = REC_ZSTD_LEVEL;
 	if ((rc = xt_writer_open(&r->w, o->output, &h, &wo, err)))
 		return rc;
 	/*

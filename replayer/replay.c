@@ -34,6 +34,7 @@
 #include "replay_internal.h"
 #include "vcpu_step.h"
 #include "vm_build.h"
+#include "writer_thread.h"
 
 #define PROGRESS_EVERY 4096	/* steps between looks at the clock */
 #define PROGRESS_NS 100000000ll
@@ -158,7 +159,9 @@ static int open_output(struct replay *r)
 		}
 		nh.image.data = image;
 	}
-	rc = xt_writer_open(&r->w, r->o->output, &nh, NULL, &r->res->err);
+	struct xt_writer_options wo = XT_WRITER_OPTIONS_INIT;
+	wo.zstd_level = REC_ZSTD_LEVEL;	/* as the recorder's own trace */
+	rc = xt_writer_open(&r->w, r->o->output, &nh, &wo, &r->res->err);
 out:
 	free(image);
 	free(mem);
