@@ -63,8 +63,8 @@ int gdb_vfile_packet(struct gdb_conn *c, const char *pkt, const uint8_t *image, 
 		unsigned long off = 0;
 		const char *colon = strrchr(pkt, ':');
 		sscanf(colon + 1, "%lx", &off);
-		size_t len = strlen(GDB_VFILE_NAME);
-		snprintf(reply, sizeof(reply), "l%s", off < len ? GDB_VFILE_NAME + off : "");
+		static const char name[] = GDB_VFILE_NAME;
+		snprintf(reply, sizeof(reply), "l%s", off < sizeof(name) - 1 ? &name[off] : "");
 		return gdb_send_str(c, reply);
 	}
 	if (!strncmp(pkt, "vFile:setfs:", 12))
