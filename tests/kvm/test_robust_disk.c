@@ -37,34 +37,6 @@ static void check_prefix(const char *path, const char *stderr_text, const char *
 	xt_reader_close(r);
 }
 
-/* flag: an extra option for record (or NULL); the default action of SIGXFSZ is left to record */
-static int record_limited(const char *spin, const char *path, rlim_t limit, const char *flag,
-			  char *err_text, size_t n)
-{
-	char errp[600];
-	snprintf(errp, sizeof(errp), "%s", kt_tmp("record.stderr"));	/* not on the full disk */
-	pid_t pid = fork();
-	TEST_ASSERT(pid >= 0, "fork");
-	if (pid == 0) {
-		struct rlimit rl = { limit, limit };
-		setrlimit(RLIMIT_FSIZE, &rl);
-		FILE *f = freopen(errp, "w", stderr);
-		(void)f;
-		execl(kt_exitrace_path(), "exitrace", "record", spin, "--load", "0x100000", "-o", path,
-		      "--max-steps", "3000000", flag, (char *)NULL);
-		_exit(127);
-	}
-	int status;
-	TEST_ASSERT(waitpid(pid, &status, 0) == pid, "waitpid");
-	FILE *f = fopen(errp, "r");
-	size_t k = f ? fread(err_text, 1, n - 1, f) : 0;
-	err_text[k] = 0;
-	if (f)
-		fclose(f);
-	TEST_ASSERT(WIFEXITED(status), "no crash: status 0x%x", status);
-	return WEXITSTATUS(status);
-}
-
 /*
  * exitrace with args (NULL-terminated) under a file-size limit, stdout to
  * out (or left alone); its exit status, stderr into err_text.  A death by
@@ -96,6 +68,15 @@ static int run_limited(const char *const *args, const char *out, rlim_t limit, c
 		fclose(f);
 	TEST_ASSERT(WIFEXITED(status), "%s: no death by a signal: status 0x%x", args[1], status);
 	return WEXITSTATUS(status);
+}
+
+/* flag: an extra option for record (or NULL); the default action of SIGXFSZ is left to record */
+static int record_limited(const char *spin, const char *path, rlim_t limit, const char *flag,
+			  char *err_text, size_t n)
+{
+	const char *args[] = { "exitrace", "record", spin, "--load", "0x100000", "-o", path,
+			       "--max-steps", "3000000", flag, NULL };
+	return run_limited(args, NULL, limit, err_text, n);
 }
 
 /* The other commands that write files, at a file-size limit: exit 2 with the cause, the prefix kept. */
