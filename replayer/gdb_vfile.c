@@ -63,8 +63,9 @@ int gdb_vfile_packet(struct gdb_conn *c, const char *pkt, const uint8_t *image, 
 		unsigned long off = 0;
 		const char *colon = strrchr(pkt, ':');
 		sscanf(colon + 1, "%lx", &off);
-		static const char name[] = GDB_VFILE_NAME;
-		snprintf(reply, sizeof(reply), "l%s", off < sizeof(name) - 1 ? &name[off] : "");
+		size_t len = strlen(GDB_VFILE_NAME);
+		const char *rest = GDB_VFILE_NAME;
+		snprintf(reply, sizeof(reply), "l%s", off < len ? rest + off : "");
 		return gdb_send_str(c, reply);
 	}
 	if (!strncmp(pkt, "vFile:setfs:", 12))
