@@ -540,6 +540,7 @@ static int get_initial_vcpus(struct xti_in *in, const struct xti_tok *v, struct 
 int xti_get_header(struct xti_in *in, size_t npairs, struct xt_header *h, struct xti_arena *a)
 {
 	size_t n_initial = 0;
+	h->size = sizeof(*h);	/* handed out: this library's layout */
 	struct xt_state *initial = xti_alloc(a, sizeof(*initial));
 	uint64_t *masks = xti_alloc(a, XT_FIELD_ID_LIMIT * sizeof(*masks));
 	if (!initial || !masks)

@@ -298,6 +298,7 @@ static const uint64_t event_required[XT_EV_KIND_LIMIT] = {
 int xti_get_event(struct xti_in *in, size_t npairs, struct xt_event *ev, struct xti_arena *a)
 {
 	memset(ev, 0, sizeof(*ev));
+	ev->size = sizeof(*ev);	/* handed out: this library's layout */
 	bool have_kind = false, have_step = false;
 	struct xti_keys seen = XTI_KEYS_RECORD;
 	for (size_t i = 0; i < npairs; i++) {
@@ -461,6 +462,7 @@ int xti_get_footer(struct xti_in *in, size_t npairs, struct xt_footer *f, struct
 		   struct xti_arena *a)
 {
 	struct xti_keys seen = XTI_KEYS_RECORD;
+	f->size = sizeof(*f);	/* handed out: this library's layout */
 	for (size_t i = 0; i < npairs; i++) {
 		uint64_t key;
 		struct xti_tok v;

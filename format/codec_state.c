@@ -53,6 +53,7 @@ int xti_get_state(struct xti_in *in, const struct xti_tok *t, struct xt_state *s
 	int rc;
 	if (t->type != XTI_MAP)
 		return xti_bad(in, "expected a state map");
+	s->size = sizeof(*s);	/* handed out: this library's layout */
 	struct xti_keys seen = { 0 };
 	for (uint64_t i = 0, n = t->u; i < n; i++) {
 		struct xti_tok k, v;

@@ -712,6 +712,7 @@ static int load_footer(struct xt_reader *r, uint64_t off, uint64_t expect_end)
 		return xti_err_at(&r->err, -EBADMSG, off, "frame at offset %llu is not a footer",
 				  (unsigned long long)off);
 	memset(&r->footer, 0, sizeof(r->footer));
+	r->footer.size = sizeof(r->footer);
 	r->footer_final = *r->header.initial;
 	TRY(xti_get_footer(&r->cur, npairs, &r->footer, &r->footer_final, &r->footer_arena));
 	if (r->cur.p != r->cur.end)

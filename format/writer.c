@@ -401,18 +401,37 @@ int append_step(struct xt_writer *w, uint32_t vcpu, const struct xt_state *s, ui
 	return maybe_flush(w);
 }
 
+/*
+ * The structs a caller hands in carry their size (xt_state.h): 0 is
+ * layout 0.  This library is layout 0 of all four, so it takes 0 or its
+ * own sizeof; a library that appends fields will take each layout's size
+ * and read only what it covers, defaults for the rest.
+ */
+_Static_assert(sizeof(struct xt_state) == XT_STATE_SIZE_0 && sizeof(struct xt_header) == XT_HEADER_SIZE_0 &&
+	       sizeof(struct xt_event) == XT_EVENT_SIZE_0 && sizeof(struct xt_footer) == XT_FOOTER_SIZE_0,
+	       "layout 0: a struct that grows keeps its _SIZE_0 and is read by its size");
+
+static int bad_size(struct xt_error *err, const char *what, uint32_t size, size_t own)
+{
+	return xti_err(err, -EINVAL, "struct %s: size %u, which is no layout of this library's (0 or %zu)",
+		       what, size, own);
+}
+#define SIZE_OK(p) ((p)->size == 0 || (p)->size == sizeof(*(p)))
+
 int xt_writer_step(struct xt_writer *w, const struct xt_state *s)
 {
-	return append_step(w, 0, s, 0);
+	return xt_writer_step_vcpu(w, 0, s, 0);
 }
 
 int xt_writer_step_same(struct xt_writer *w, const struct xt_state *s, uint32_t same)
 {
-	return append_step(w, 0, s, same);
+	return xt_writer_step_vcpu(w, 0, s, same);
 }
 
 int xt_writer_step_vcpu(struct xt_writer *w, uint32_t vcpu, const struct xt_state *s, uint32_t same)
 {
+	if (!SIZE_OK(s) && !w->failed)
+		return bad_size(&w->err, "xt_state", s->size, sizeof(*s));
 	return append_step(w, vcpu, s, same);
 }
 
@@ -420,6 +439,8 @@ int xt_writer_event(struct xt_writer *w, const struct xt_event *ev)
 {
 	if (w->failed)
 		return w->err.code;
+	if (!SIZE_OK(ev))
+		return bad_size(&w->err, "xt_event", ev->size, sizeof(*ev));
 	if (ev->kind == 0 || ev->kind >= XT_EV_KIND_LIMIT)
 		return xti_err(&w->err, -EINVAL, "unknown event kind %u", ev->kind);
 	if (ev->vcpu >= w->n_vcpus)
@@ -482,6 +503,8 @@ int xt_writer_open(struct xt_writer **out, const char *path, const struct xt_hea
 		   const struct xt_writer_options *opts, struct xt_error *err)
 {
 	*out = NULL;
+	if (!SIZE_OK(h))
+		return bad_size(err, "xt_header", h->size, sizeof(*h));
 	if (!h->initial)
 		return xti_err(err, -EINVAL, "the header has no initial state");
 	uint32_t n_vcpus = h->vm.n_vcpus ? h->vm.n_vcpus : 1;
@@ -595,7 +618,7 @@ static size_t make_hist(const struct xt_writer *w, uint32_t vcpu, struct xt_hist
 
 int xt_writer_close(struct xt_writer *w, const struct xt_footer *given, struct xt_error *err)
 {
-	int rc = xt_writer_flush(w);
+	int rc = SIZE_OK(given) ? xt_writer_flush(w) : bad_size(&w->err, "xt_footer", given->size, sizeof(*given));
 	struct xt_hist_entry *hist = NULL;
 	struct xt_vcpu_summary *vcpus = NULL;
 	if (rc)

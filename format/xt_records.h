@@ -160,6 +160,7 @@ struct xt_image {
 };
 
 struct xt_header {
+	uint32_t size;		/* 0 or sizeof at the caller's build (xt_state.h says how) */
 	uint32_t version_major, version_minor;	/* set by the writer; as read by the reader */
 	const char *tool_version;
 	const char *const *argv;
@@ -180,6 +181,7 @@ struct xt_header {
 	/* vCPUs 1 to vm.n_vcpus - 1: their full state at step 0, in order (vCPU 0's is initial) */
 	const struct xt_state *initial_vcpus;
 };
+#define XT_HEADER_SIZE_0 528u	/* sizeof(struct xt_header), layout 0 (x86-64) */
 
 enum xt_event_kind {
 	XT_EV_IRQ_INJECT = 1,
@@ -323,6 +325,7 @@ struct xt_ev_mp {
 #endif
 
 struct xt_event {
+	uint32_t size;		/* 0 or sizeof at the caller's build (xt_state.h says how) */
 	uint32_t kind;		/* enum xt_event_kind */
 	uint64_t step;
 	uint32_t vcpu;		/* the vCPU it is about */
@@ -338,6 +341,7 @@ struct xt_event {
 		struct xt_ev_mp mp;
 	};
 };
+#define XT_EVENT_SIZE_0 112u	/* sizeof(struct xt_event), layout 0 (x86-64) */
 
 /* The parts of an interrupt command (Intel SDM vol. 3, "Interrupt Command Register"). */
 static inline unsigned xt_icr_vector(uint64_t icr) { return (unsigned)(icr & 0xff); }
@@ -388,6 +392,7 @@ struct xt_vcpu_summary {
 };
 
 struct xt_footer {
+	uint32_t size;		/* 0 or sizeof at the caller's build (xt_state.h says how) */
 	uint64_t steps;
 	uint32_t end_reason;	/* enum xt_end_reason */
 	int64_t end_code;
@@ -406,6 +411,7 @@ struct xt_footer {
 	const struct xt_vcpu_summary *vcpus;
 	size_t n_vcpus;
 };
+#define XT_FOOTER_SIZE_0 184u	/* sizeof(struct xt_footer), layout 0 (x86-64) */
 
 /* Is this irq-taken event ambiguous (candidates set)? */
 static inline bool xt_taken_ambiguous(const struct xt_event *ev)

@@ -118,7 +118,16 @@ struct xt_time {
 	uint64_t run, out;
 };
 
+/*
+ * size: what a caller that hands a state to the library (xt_writer_step)
+ * sets: 0 or sizeof(struct xt_state) of the headers it was built with; 0
+ * means XT_STATE_SIZE_0, these headers' layout.  A later library that
+ * appends fields reads only what the size covers.  A state the library
+ * hands out has its own sizeof there.  (The same rule holds for
+ * xt_header, xt_event and xt_footer, xt_records.h.)
+ */
 struct xt_state {
+	uint32_t size;
 	struct xt_regs regs;
 	struct xt_sregs sregs;
 	struct xt_events events;
@@ -128,6 +137,8 @@ struct xt_state {
 	struct xt_fpu fpu;
 	struct xt_time time;
 };
+/* sizeof(struct xt_state) of these headers, layout 0 (x86-64): what a size of 0 means */
+#define XT_STATE_SIZE_0 5960u
 
 enum xt_block {
 	XT_BLOCK_REGS,

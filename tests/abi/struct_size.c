@@ -3,6 +3,8 @@
  * The caller-allocated structs that may grow carry their size: the
  * library refuses one whose size is not set, and fills no byte past the
  * size a caller gave (a program built against a later, longer struct).
+ * The structs that go both ways (state, header, event, footer) come out
+ * with the library's sizeof and go in with 0 (layout 0) or it.
  * usage: struct_size TRACE SCRATCH_FILE
  */
 #include <errno.h>
@@ -73,6 +75,44 @@ int main(int argc, char **argv)
 		fprintf(stderr, "FAIL: XT_WRITER_OPTIONS_INIT refused: %s\n", err.msg);
 		bad = 1;
 	} else {
+		xt_writer_abandon(w);
+	}
+	/*
+	 * The structs the library hands out carry its sizeof; those a caller
+	 * hands in are taken with 0 (layout 0) or the library's sizeof, and
+	 * refused, by name, with another size.
+	 */
+	check(h->size == sizeof(*h) && h->initial->size == sizeof(*h->initial), "the header and its state are sized");
+	const struct xt_footer *f = xt_reader_footer(r);
+	check(!f || f->size == sizeof(*f), "the footer is sized");
+	struct xt_header h0 = *h;
+	h0.size = 3;
+	check(xt_writer_open(&w, argv[2], &h0, NULL, &err) == -EINVAL && strstr(err.msg, "struct xt_header: size 3"),
+	      "a header of size 3 is refused by name");
+	h0.size = 0;
+	if (xt_writer_open(&w, argv[2], &h0, NULL, &err) < 0) {
+		fprintf(stderr, "FAIL: a header of size 0 (layout 0) refused: %s\n", err.msg);
+		bad = 1;
+	} else {
+		struct xt_state s = *h->initial;
+		s.size = 0;
+		check(xt_writer_step(w, &s) == 0, "a state of size 0 is taken");
+		struct xt_event ev;
+		memset(&ev, 0, sizeof(ev));
+		ev.kind = XT_EV_NOTE;
+		ev.step = 1;
+		ev.note.text = "sized";
+		check(xt_writer_event(w, &ev) == 0, "an event of size 0 is taken");
+		ev.size = 7;
+		check(xt_writer_event(w, &ev) == -EINVAL && strstr(xt_writer_error(w)->msg, "struct xt_event: size 7"),
+		      "an event of size 7 is refused by name");
+		xt_writer_abandon(w);
+	}
+	if (xt_writer_open(&w, argv[2], &h0, NULL, &err) == 0) {
+		struct xt_state s = *h->initial;
+		s.size = 9;
+		check(xt_writer_step(w, &s) == -EINVAL && strstr(xt_writer_error(w)->msg, "struct xt_state: size 9"),
+		      "a state of size 9 is refused by name");
 		xt_writer_abandon(w);
 	}
 	xt_reader_close(r);
