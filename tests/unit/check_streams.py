@@ -15,6 +15,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 
 X, DATA = sys.argv[1:3]
 failures = 0
@@ -134,10 +135,32 @@ for cmd in ('info', 'dump', 'stat'):
     s, o, e = run([cmd, fifo], timeout=20)
     if s != 2 or 'is empty' not in e:
         fail(f'{cmd} of a FIFO no process writes: exit 2 at once: {s} {e.strip()}')
-# a FIFO with a writer is read like a pipe
-s, o, e = run(f'(cat {A} > {fifo} &) ; "$X" info {fifo}', shell=True)
-if s != 0 or 'steps' not in o:
-    fail(f'info of a FIFO a process writes: {s} {e.strip()}')
+# a FIFO with a writer is read like a pipe.  The writer holds it open before exitrace starts
+# (O_RDWR does not wait for a reader): a writer racing exitrace's open could find no reader
+# left and wait for ever, or exitrace find no writer yet and see an empty FIFO.
+wfd = os.open(fifo, os.O_RDWR)
+p = subprocess.Popen([X, 'info', fifo], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+with open(A, 'rb') as f:
+    data = f.read()
+for i in range(0, len(data), 4096):	# the pipe buffer holds 64 KiB: exitrace reads as we write
+    os.write(wfd, data[i:i + 4096])
+# the last close of a FIFO no reader holds drops what it holds: close once exitrace has it open
+for _ in range(2000):
+    try:
+        if any(os.readlink(f'/proc/{p.pid}/fd/{n}') == fifo for n in os.listdir(f'/proc/{p.pid}/fd')):
+            break
+    except OSError:
+        pass
+    time.sleep(0.005)
+os.close(wfd)
+try:
+    o, e = p.communicate(timeout=20)
+except subprocess.TimeoutExpired:
+    p.kill()
+    o, e = p.communicate()
+    fail('info of a FIFO a process writes: no end after 20 s')
+if p.returncode != 0 or b'steps' not in o:
+    fail(f'info of a FIFO a process writes: {p.returncode} {e.decode(errors="replace").strip()}')
 os.unlink(fifo)
 # nothing is left in TMPDIR: the copy is unlinked
 run(f'cat {A} | TMPDIR={d} "$X" stat -', shell=True)
