@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include <errno.h>
+#include <stdint.h>
 #include <poll.h>
 #include <string.h>
 #include <unistd.h>
@@ -86,6 +87,18 @@ int gdb_recv(struct gdb_conn *c, char *buf, size_t cap, size_t *len)
 			return 1;
 		}
 	}
+}
+
+size_t gdb_hex(char *out, const void *p, size_t n)
+{
+	static const char digits[] = "0123456789abcdef";
+	const uint8_t *b = p;
+	for (size_t i = 0; i < n; i++) {
+		out[2 * i] = digits[b[i] >> 4];
+		out[2 * i + 1] = digits[b[i] & 15];
+	}
+	out[2 * n] = 0;
+	return 2 * n;
 }
 
 int gdb_send(struct gdb_conn *c, const char *data, size_t len)

@@ -28,6 +28,9 @@ int gdb_recv(struct gdb_conn *c, char *buf, size_t cap, size_t *len);
 int gdb_send(struct gdb_conn *c, const char *data, size_t len);
 int gdb_send_str(struct gdb_conn *c, const char *s);
 
+/* n bytes as hex digit pairs, in memory order, NUL-terminated: the protocol's byte encoding.  2n. */
+size_t gdb_hex(char *out, const void *p, size_t n);
+
 /* Has gdb sent the interrupt byte (read without waiting)? */
 bool gdb_poll_interrupt(struct gdb_conn *c);
 

@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "gdb_packet.h"
 #include "gdb_regs.h"
 #include "page_walk.h"
 
@@ -162,18 +163,6 @@ uint64_t gdb_pc(enum gdb_arch a, const struct xt_state *s)
 	return gmem_code_linear(s);
 }
 
-/* Little-endian bytes of v as hex. */
-static size_t hex_le(char *out, const void *p, size_t bytes)
-{
-	static const char digits[] = "0123456789abcdef";
-	const uint8_t *b = p;
-	for (size_t i = 0; i < bytes; i++) {
-		out[2 * i] = digits[b[i] >> 4];
-		out[2 * i + 1] = digits[b[i] & 15];
-	}
-	return 2 * bytes;
-}
-
 /* The abridged tag of FXSAVE (a bit a register: 1 in use) as the full x87 tag word (00 valid, 11 empty). */
 static uint32_t full_tag(uint8_t abridged)
 {
@@ -209,7 +198,7 @@ static size_t one_reg(const struct reg_def *d, enum gdb_arch a, const struct xt_
 	}
 	if (d->src != SRC_ST && d->src != SRC_XMM)
 		memcpy(buf, &v, 8);
-	return hex_le(out, buf, d->bits / 8);
+	return gdb_hex(out, buf, d->bits / 8);	/* little-endian, as gdb reads registers */
 }
 
 size_t gdb_regs_hex(enum gdb_arch a, const struct xt_state *s, const struct kvm_fpu *fpu, char *out)

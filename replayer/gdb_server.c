@@ -48,17 +48,6 @@ static bool interrupted(void *ctx)
 	return gdb_poll_interrupt(&s->conn);
 }
 
-static void to_hex(char *out, const void *p, size_t n)
-{
-	static const char digits[] = "0123456789abcdef";
-	const uint8_t *b = p;
-	for (size_t i = 0; i < n; i++) {
-		out[2 * i] = digits[b[i] >> 4];
-		out[2 * i + 1] = digits[b[i] & 15];
-	}
-	out[2 * n] = 0;
-}
-
 static size_t from_hex(const char *in, char *out, size_t cap)
 {
 	size_t n = 0;
@@ -82,7 +71,7 @@ static int say(struct server *s, const char *fmt, ...)
 	vsnprintf(text, sizeof(text), fmt, ap);
 	va_end(ap);
 	char pkt[2 * sizeof(text) + 2] = "O";
-	to_hex(pkt + 1, text, strlen(text));
+	gdb_hex(pkt + 1, text, strlen(text));
 	return gdb_send_str(&s->conn, pkt);
 }
 
@@ -133,7 +122,7 @@ static int read_memory(struct server *s, const char *args, bool phys, char *out,
 	size_t n = phys ? tt_read_phys(s->tt, addr, buf, len) : tt_read_virt(s->tt, s->thread, addr, buf, len);
 	if (!n && len)
 		return snprintf(out, cap, "E14");
-	to_hex(out, buf, n);
+	gdb_hex(out, buf, n);
 	return (int)(2 * n);
 }
 
@@ -374,7 +363,7 @@ static int packet(struct server *s, char *p)
 		if (!strncmp(p, "qThreadExtraInfo,", 17)) {
 			char text[32];
 			snprintf(text, sizeof(text), "vCPU %lu", strtoul(p + 17, NULL, 16) - 1);
-			to_hex(s->reply, text, strlen(text));
+			gdb_hex(s->reply, text, strlen(text));
 			return gdb_send_str(&s->conn, s->reply);
 		}
 		return gdb_send_str(&s->conn, "");
