@@ -202,3 +202,11 @@ bool xt_kvm_param_is_apicv(const char *key)
 	const char *name = dot ? dot + 1 : key;
 	return !strcmp(name, "enable_apicv") || !strcmp(name, "avic") || !strcmp(name, "enable_ipiv");
 }
+
+const char *xt_header_extra(const struct xt_header *h, const char *key)
+{
+	for (size_t i = 0; h && key && i < h->n_extra; i++)
+		if (h->extra[i].key && !strcmp(h->extra[i].key, key))
+			return h->extra[i].value;
+	return NULL;
+}

@@ -183,6 +183,9 @@ struct xt_header {
 };
 #define XT_HEADER_SIZE_0 528u	/* sizeof(struct xt_header), layout 0 (x86-64) */
 
+/* The value of the header's free-form key (vm key 11), or NULL when it has none. */
+const char *xt_header_extra(const struct xt_header *h, const char *key);
+
 enum xt_event_kind {
 	XT_EV_IRQ_INJECT = 1,
 	XT_EV_IRQ_TAKEN = 2,

@@ -16,14 +16,6 @@
 #include "attached_vm.h"
 #include "rec_util.h"
 
-static const char *extra(const struct xt_header *h, const char *key)
-{
-	for (size_t i = 0; i < h->n_extra; i++)
-		if (h->extra[i].key && !strcmp(h->extra[i].key, key))
-			return h->extra[i].value;
-	return NULL;
-}
-
 bool attached_trace(const struct xt_header *h)
 {
 	return h->vm.loader && !strcmp(h->vm.loader, "attach");
@@ -60,7 +52,7 @@ static int parse_slots(const char *s, struct attached_slot *out, size_t max)
 
 int attached_check(const struct xt_header *h, struct attached_layout *l, struct xt_error *err)
 {
-	const char *replay = extra(h, "attach.replay"), *slots = extra(h, "attach.slots");
+	const char *replay = xt_header_extra(h, "attach.replay"), *slots = xt_header_extra(h, "attach.slots");
 	if (!replay || !slots)
 		return rec_err(err, -ENOTSUP, "the trace was recorded by attaching to a VMM with an exitrace "
 			       "older than replay of such traces: it lacks the VMM's answers to reads and its slots");

@@ -9,14 +9,6 @@
 
 #include "diff_internal.h"
 
-static const char *extra_of(const struct xt_header *h, const char *key)
-{
-	for (size_t i = 0; i < h->n_extra; i++)
-		if (h->extra[i].key && !strcmp(h->extra[i].key, key))
-			return h->extra[i].value;
-	return NULL;
-}
-
 static bool is_attached(const struct xt_header *h)
 {
 	return h->vm.loader && !strcmp(h->vm.loader, "attach");
@@ -24,7 +16,7 @@ static bool is_attached(const struct xt_header *h)
 
 static bool stale_named(const struct xt_header *h)
 {
-	const char *v = extra_of(h, "attach.stale");
+	const char *v = xt_header_extra(h, "attach.stale");
 	return v && !strncmp(v, "named", 5);
 }
 

@@ -148,10 +148,8 @@ static unsigned count_traces(const char *output, const char *run_id, bool quiet)
 		if (xt_reader_open(&r, path, &err))
 			break;
 		const struct xt_header *h = xt_reader_header(r);
-		bool ours = false;
-		for (size_t k = 0; k < h->n_extra; k++)
-			if (!strcmp(h->extra[k].key, "attach.run") && !strcmp(h->extra[k].value, run_id))
-				ours = true;
+		const char *run = xt_header_extra(h, "attach.run");
+		bool ours = run && !strcmp(run, run_id);
 		if (ours) {
 			uint64_t steps = 0;
 			xt_reader_count_steps(r, &steps);

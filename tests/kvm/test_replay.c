@@ -108,11 +108,8 @@ static void output_trace_of(const char *out, const char *name)
 	struct utsname u;
 	uname(&u);
 	TEST_EQ_STR(u.release, xt_reader_header(r)->host.kernel_release, "this host's kernel");
-	bool replay_of = false;
-	for (size_t i = 0; i < xt_reader_header(r)->n_extra; i++)
-		replay_of |= !strcmp(xt_reader_header(r)->extra[i].key, "replay-of") &&
-			     !strcmp(xt_reader_header(r)->extra[i].value, out);
-	TEST_ASSERT(replay_of, "the header says what it replays");
+	const char *replay_of = xt_header_extra(xt_reader_header(r), "replay-of");
+	TEST_ASSERT(replay_of && !strcmp(replay_of, out), "the header says what it replays");
 	xt_reader_close(r);
 	replay_identical(new, a->nsteps, "");
 	kt_free(a);
