@@ -19,12 +19,12 @@ void att_answer_take(struct att_vcpu *v)
 	if (!run || !v->in_trace)
 		return;
 	if (v->last_exit == KVM_EXIT_IO && run->io.direction == KVM_EXIT_IO_IN) {
-		uint64_t n = (uint64_t)run->io.size * run->io.count;
+		uint64_t n;
 		/* a run page that does not hold what it says is not read past its end */
-		if (run->io.data_offset > v->kv.run_size || n > v->kv.run_size - run->io.data_offset ||
-		    n > sizeof(v->answer))
+		const uint8_t *data = kvm_run_io_data(v->run, v->kv.run_size, &n);
+		if (!data || n > sizeof(v->answer))
 			return;
-		memcpy(v->answer, (const uint8_t *)run + run->io.data_offset, n);
+		memcpy(v->answer, data, n);
 		v->answer_len = n;
 		v->has_answer = true;
 	} else if (v->last_exit == KVM_EXIT_MMIO && !run->mmio.is_write) {

@@ -48,6 +48,20 @@ void kvm_vm_close(struct kvm_vm *vm);
 int kvm_vm_add_vcpus(struct kvm_vm *vm, uint32_t n, const uint32_t *ids, struct xt_error *err);
 
 /* Make vCPU i the one the per-vCPU calls act on. */
+/*
+ * An I/O exit's data in the run page (size x count bytes at data_offset),
+ * into *len; NULL when it would not lie within the run page's run_size
+ * bytes.  KVM puts it there; a recorded or foreign run page is not trusted.
+ */
+static inline uint8_t *kvm_run_io_data(struct kvm_run *run, size_t run_size, uint64_t *len)
+{
+	uint64_t n = (uint64_t)run->io.size * run->io.count;
+	*len = n;
+	if (run->io.data_offset > run_size || n > run_size - run->io.data_offset)
+		return NULL;
+	return (uint8_t *)run + run->io.data_offset;
+}
+
 static inline void kvm_vm_select(struct kvm_vm *vm, uint32_t i)
 {
 	vm->selected = i;

@@ -127,11 +127,13 @@ bool vstep_capture_exit(struct vcpu_stepper *st, struct xt_state *cur, int ret, 
 		e->io_size = run->io.size;
 		e->io_port = run->io.port;
 		e->io_count = run->io.count;
-		uint64_t n = (uint64_t)run->io.size * run->io.count;
-		if (n > XT_IO_DATA_MAX || run->io.data_offset + n > st->vm->run_size)
+		uint64_t n;
+		const uint8_t *data = kvm_run_io_data(run, st->vm->run_size, &n);
+		if (!data || n > XT_IO_DATA_MAX)
 			n = 0;
 		e->io_data_len = (uint32_t)n;
-		memcpy(e->io_data, (uint8_t *)run + run->io.data_offset, n);
+		if (n)
+			memcpy(e->io_data, data, n);
 		break;
 	}
 	case KVM_EXIT_MMIO:

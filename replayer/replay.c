@@ -438,10 +438,11 @@ static void feed_answer(struct replay *r, const struct xt_event *ev)
 		return;
 	struct kvm_run *run = r->vm.runs[ev->vcpu];
 	size_t n = ev->input.data_len;
-	if (run->exit_reason == KVM_EXIT_IO && run->io.direction == KVM_EXIT_IO_IN &&
-	    (uint64_t)run->io.size * run->io.count == n && run->io.data_offset <= r->vm.run_size &&
-	    n <= r->vm.run_size - run->io.data_offset)
-		memcpy((uint8_t *)run + run->io.data_offset, ev->input.data, n);
+	uint64_t io_len;
+	uint8_t *io = run->exit_reason == KVM_EXIT_IO && run->io.direction == KVM_EXIT_IO_IN ?
+		      kvm_run_io_data(run, r->vm.run_size, &io_len) : NULL;
+	if (io && io_len == n)
+		memcpy(io, ev->input.data, n);
 	else if (run->exit_reason == KVM_EXIT_MMIO && !run->mmio.is_write && run->mmio.len == n &&
 		 n <= sizeof(run->mmio.data))
 		memcpy(run->mmio.data, ev->input.data, n);
@@ -511,10 +512,10 @@ static void feed_read(struct replay *r)
 			injector_port_write(&r->inj, run->io.port);
 			return;
 		}
-		uint64_t n = (uint64_t)run->io.size * run->io.count;
-		if (e->reason == KVM_EXIT_IO && e->io_direction == KVM_EXIT_IO_IN && e->io_data_len == n &&
-		    run->io.data_offset + n <= r->vm.run_size)
-			memcpy((uint8_t *)run + run->io.data_offset, e->io_data, n);
+		uint64_t n;
+		uint8_t *data = kvm_run_io_data(run, r->vm.run_size, &n);
+		if (data && e->reason == KVM_EXIT_IO && e->io_direction == KVM_EXIT_IO_IN && e->io_data_len == n)
+			memcpy(data, e->io_data, n);
 	} else if (run->exit_reason == KVM_EXIT_MMIO) {
 		devices_mmio(&r->dev, run);
 		if (!run->mmio.is_write && e->reason == KVM_EXIT_MMIO && !e->mmio_is_write &&
